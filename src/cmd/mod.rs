@@ -1,0 +1,9 @@
+//! One module per subcommand.
+
+pub mod bench;
+pub mod check;
+pub mod cluster;
+pub mod node;
+pub mod report;
+pub mod run;
+pub mod serve;

@@ -1,0 +1,55 @@
+//! faultline: a Jepsen-style testing harness. The binary is a thin layer over
+//! the library crates: it parses the command line and dispatches.
+
+mod cmd;
+mod exit;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// Jepsen-style testing of distributed stores: workloads, faults, histories
+/// and a fast linearizability checker.
+#[derive(Parser)]
+#[command(name = "faultline", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run a test: start the SUT, drive a workload under faults, record and check the history.
+    Run(Box<cmd::run::RunArgs>),
+    /// Check a recorded history (faultline JSONL, Jepsen EDN, Porcupine logs).
+    Check(cmd::check::CheckArgs),
+    /// Manage the bundled reference cluster.
+    Cluster(cmd::cluster::ClusterArgs),
+    /// Run one node of the bundled cluster (started by `cluster up`).
+    Node(Box<cmd::node::NodeArgs>),
+    /// Regenerate plots and report.html of a results directory.
+    Report(cmd::report::ReportArgs),
+    /// Serve a browsable index of past runs.
+    Serve(cmd::serve::ServeArgs),
+    /// Benchmarks that print numbers: checker, cluster, harness.
+    Bench(cmd::bench::BenchArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Run(args) => cmd::run::execute(*args),
+        Command::Check(args) => cmd::check::execute(args),
+        Command::Cluster(args) => cmd::cluster::execute(args),
+        Command::Node(args) => cmd::node::execute(*args),
+        Command::Report(args) => cmd::report::execute(args),
+        Command::Serve(args) => cmd::serve::execute(args),
+        Command::Bench(args) => cmd::bench::execute(args),
+    };
+    match result {
+        Ok(code) => code.into(),
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            exit::Exit::Error.into()
+        }
+    }
+}
