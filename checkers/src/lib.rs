@@ -4,6 +4,7 @@
 //! own to check histories recorded by any tool.
 
 pub mod history;
+pub mod linearizability;
 pub mod verdict;
 
 pub use history::{Event, EventType, OpFn, ProcessId};

@@ -1,0 +1,101 @@
+//! What the linearizability checker returns: per-partition results and counterexamples.
+//!
+//! These types are the contract between the WGL search (which fills them) and
+//! the renderers (text, JSON, HTML timeline) and the run controller.
+
+use crate::history::{OpFn, ProcessId};
+use crate::verdict::Validity;
+use serde::{Deserialize, Serialize};
+
+/// Result of checking a whole history: the combination of its partitions.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LinearizabilityReport {
+    /// Name of the model the history was checked against.
+    pub model: String,
+    /// Combined validity: invalid if any partition is, else unknown if any is.
+    pub valid: Validity,
+    /// One entry per partition (per key for keyed models; one for the rest).
+    pub partitions: Vec<PartitionResult>,
+    /// Wall time the check took, in milliseconds.
+    pub elapsed_ms: f64,
+}
+
+/// Result for one partition (usually one key).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PartitionResult {
+    /// The key, or `None` for an unkeyed history.
+    pub key: Option<String>,
+    /// The answer for this partition.
+    pub valid: Validity,
+    /// Number of operations checked in this partition (after removing `fail`s and `info` reads).
+    pub ops: usize,
+    /// Why the answer is unknown (deadline, cancelled), when it is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// Present when `valid` is `Invalid`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub counterexample: Option<Counterexample>,
+}
+
+/// Why a partition is not linearizable, in a form a person can follow.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Counterexample {
+    /// The partition's key, if any.
+    pub key: Option<String>,
+    /// The operations of the partition (or a window of them around the failure) for drawing.
+    pub operations: Vec<OpView>,
+    /// The longest linearizable prefixes the search found (a few, longest first).
+    pub longest_prefixes: Vec<Linearization>,
+    /// Operations that could not be placed after the longest prefixes, with the model state there.
+    pub unplaceable: Vec<Unplaceable>,
+}
+
+/// One operation as drawn on a timeline.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OpView {
+    /// Operation id, referenced by [`Linearization`] and [`Unplaceable`].
+    pub id: usize,
+    /// Issuing process.
+    pub process: ProcessId,
+    /// Operation function.
+    pub f: OpFn,
+    /// Argument at invocation.
+    pub value: serde_json::Value,
+    /// Observed result at completion (`null` for `info`).
+    pub result: serde_json::Value,
+    /// Invocation time (ns, or the event index for formats without time).
+    pub invoke_time: u64,
+    /// Completion time; `None` for an `info` operation that stays open.
+    pub complete_time: Option<u64>,
+    /// Index of the invoke event in the source history.
+    pub invoke_index: u64,
+    /// Index of the completion event, if any.
+    pub complete_index: Option<u64>,
+}
+
+/// A linearization: operations in linearization order with the state after each.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Linearization {
+    /// Steps in order.
+    pub steps: Vec<LinearizationStep>,
+}
+
+/// One step of a linearization.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LinearizationStep {
+    /// The operation placed.
+    pub op: usize,
+    /// The model state after it, as `Model::describe` renders it.
+    pub state_after: String,
+}
+
+/// An operation that cannot be placed after a longest prefix.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Unplaceable {
+    /// The operation.
+    pub op: usize,
+    /// Model state at the point where it had to be placed.
+    pub state: String,
+    /// Why it does not fit, e.g. "read 3 but the register holds 1".
+    pub reason: String,
+}
