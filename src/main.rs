@@ -1,6 +1,7 @@
 //! faultline: a Jepsen-style testing harness. The binary is a thin layer over
 //! the library crates: it parses the command line and dispatches.
 
+mod bench;
 mod cmd;
 mod exit;
 

@@ -1,12 +1,34 @@
-//! `faultline bench` (not implemented yet).
+//! `faultline bench`: benchmarks that print numbers (speed goals live here, not in tests).
 
 use crate::exit::Exit;
 
+/// What to benchmark.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BenchTarget {
+    /// The linearizability checker on the corpus and on synthetic histories.
+    Checker,
+    /// The bundled cluster's throughput and latency (and etcd's, where installed).
+    Cluster,
+    /// Operations per second the controller sustains against a trivial HTTP server.
+    Harness,
+}
+
 /// Arguments of `faultline bench`.
 #[derive(clap::Args, Debug)]
-pub struct BenchArgs {}
+pub struct BenchArgs {
+    /// Which benchmark to run.
+    #[arg(value_enum)]
+    pub target: BenchTarget,
+    /// Smaller sizes, for a quick look.
+    #[arg(long)]
+    pub quick: bool,
+}
 
-/// Runs the command.
-pub fn execute(_args: BenchArgs) -> anyhow::Result<Exit> {
-    anyhow::bail!("`faultline bench` is not implemented yet")
+/// Runs the chosen benchmark.
+pub fn execute(args: BenchArgs) -> anyhow::Result<Exit> {
+    match args.target {
+        BenchTarget::Checker => crate::bench::checker::run(&args),
+        BenchTarget::Cluster => crate::bench::cluster::run(&args),
+        BenchTarget::Harness => crate::bench::harness::run(&args),
+    }
 }

@@ -1,0 +1,9 @@
+//! `faultline bench cluster` (not implemented yet).
+
+use crate::cmd::bench::BenchArgs;
+use crate::exit::Exit;
+
+/// Runs the benchmark and prints its numbers.
+pub fn run(_args: &BenchArgs) -> anyhow::Result<Exit> {
+    anyhow::bail!("`faultline bench cluster` is not implemented yet")
+}

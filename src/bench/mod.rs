@@ -1,0 +1,5 @@
+//! Benchmark implementations, one module per `faultline bench` target.
+
+pub mod checker;
+pub mod cluster;
+pub mod harness;
