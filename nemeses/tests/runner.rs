@@ -191,3 +191,37 @@ async fn a_failing_fault_is_reported_after_the_final_heal() {
     assert_eq!(nemesis.0.fs(), ["healed"]);
     assert_eq!(sink.fs(), ["nemesis-error"]);
 }
+
+#[tokio::test]
+async fn builder_composes_what_was_asked_and_needs_a_mesh_for_network_faults() {
+    let control = Arc::new(NamesOnly(names(3)));
+    let interval = Duration::from_secs(10);
+    let none = build_nemesis(&"none".parse().unwrap(), interval, 1, control.clone(), None).unwrap();
+    assert!(none.nemesis.is_none());
+
+    let kill = build_nemesis(&"kill".parse().unwrap(), interval, 1, control.clone(), None).unwrap();
+    assert_eq!(kill.nemesis.unwrap().name(), "kill");
+    assert_eq!(
+        kill.schedule.windows().next().unwrap(),
+        faultline_nemeses::Window {
+            healthy: interval,
+            faulty: interval
+        }
+    );
+
+    let err = build_nemesis(
+        &"partition".parse().unwrap(),
+        interval,
+        1,
+        control.clone(),
+        None,
+    )
+    .err()
+    .unwrap();
+    assert!(err.to_string().contains("proxy mesh"), "{err}");
+
+    let servers = ProcessControl::start(3);
+    let mesh = Arc::new(ProxyMesh::start(&servers.targets()).unwrap());
+    let all = build_nemesis(&"all".parse().unwrap(), interval, 1, control, Some(mesh)).unwrap();
+    assert_eq!(all.nemesis.unwrap().name(), "kill,pause,partition,latency");
+}
