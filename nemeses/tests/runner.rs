@@ -199,6 +199,16 @@ async fn builder_composes_what_was_asked_and_needs_a_mesh_for_network_faults() {
     let none = build_nemesis(&"none".parse().unwrap(), interval, 1, control.clone(), None).unwrap();
     assert!(none.nemesis.is_none());
 
+    assert!(
+        build_nemesis(
+            &"kill".parse().unwrap(),
+            Duration::ZERO,
+            1,
+            control.clone(),
+            None
+        )
+        .is_err()
+    );
     let kill = build_nemesis(&"kill".parse().unwrap(), interval, 1, control.clone(), None).unwrap();
     assert_eq!(kill.nemesis.unwrap().name(), "kill");
     assert_eq!(
