@@ -177,7 +177,8 @@ async fn pump(
             } else {
                 jitter.mul_f64(rand::rng().random_range(0.0..=1.0))
             };
-            // Never earlier than the previous chunk: jitter must not reorder bytes.
+            // The single FIFO writer already keeps bytes in order; the max only
+            // makes a chunk queued behind a slower one count as that late.
             let due = (Instant::now() + delay + extra).max(last_due);
             last_due = due;
             if tx.send((due, buf[..n].to_vec())).await.is_err() {
