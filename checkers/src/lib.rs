@@ -5,6 +5,7 @@
 
 pub mod history;
 pub mod linearizability;
+pub mod render;
 pub mod verdict;
 
 pub use history::{Event, EventType, OpFn, ProcessId};
