@@ -674,7 +674,7 @@ svg text{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:11px}
 .op.lin .bar,.sw.lin{fill:#9cc4ee;stroke:#2b6cb0}
 .op.bad .bar,.sw.bad{fill:#f29a9a;stroke:#b71c1c;stroke-width:2.5}
 .op.other .bar,.sw.other{fill:#cfd5dc;stroke:#7b8691}
-.op.open .bar{stroke-dasharray:6 3}
+.op.open .bar{stroke:none}
 .op.open.lin .bar{fill:url(#fade-lin)}.op.open.bad .bar{fill:url(#fade-bad)}.op.open.other .bar{fill:url(#fade-other)}
 .lbl{fill:#1d2329;pointer-events:none}
 .op.bad .lbl{fill:#8e0000;font-weight:700}
