@@ -486,6 +486,15 @@ impl<'a> Timeline<'a> {
                 y + BAR_Y + BAR_H - 5.0,
                 esc(&op_label(op))
             );
+            if let Some(u) = cx.unplaceable.iter().find(|u| u.op == op.id) {
+                // Said right under the red bar, where the eye already is.
+                let _ = write!(
+                    out,
+                    "<text class=\"why\" data-s=\"{s0}\" x=\"{x0:.1}\" y=\"{:.1}\">{}</text>",
+                    y + LIN_Y + 5.0,
+                    esc(&truncate(&format!("state {}: {}", u.state, u.reason), 90))
+                );
+            }
         }
 
         if self.lin_points.len() > 1 {
@@ -678,6 +687,7 @@ svg text{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:11px}
 .op.open.lin .bar{fill:url(#fade-lin)}.op.open.bad .bar{fill:url(#fade-bad)}.op.open.other .bar{fill:url(#fade-other)}
 .lbl{fill:#1d2329;pointer-events:none}
 .op.bad .lbl{fill:#8e0000;font-weight:700}
+.why{fill:#b71c1c;font-size:10.5px;font-weight:600;paint-order:stroke;stroke:#fff;stroke-width:3px}
 .op:hover .bar{stroke-width:3}
 .linpath{fill:none;stroke:#1d2329;stroke-width:1.3;stroke-opacity:.55}
 .linpt{fill:#1d2329;stroke:#fff;stroke-width:1}

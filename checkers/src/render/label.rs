@@ -16,13 +16,20 @@ pub fn short_value(v: &Value) -> String {
     truncate(&s, MAX_VALUE_CHARS)
 }
 
-/// Cuts `s` to at most `max` characters, marking the cut with an ellipsis.
+/// Cuts `s` to at most `max` characters by dropping its middle: both ends
+/// stay visible, and for growing values (appended strings, lists) the end is
+/// where operations differ.
 pub(crate) fn truncate(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
+    let n = s.chars().count();
+    if n <= max {
         return s.to_string();
     }
-    let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
+    let keep = max.saturating_sub(1);
+    let head = keep / 3;
+    let tail = keep - head;
+    let mut out: String = s.chars().take(head).collect();
     out.push('…');
+    out.extend(s.chars().skip(n - tail));
     out
 }
 
@@ -36,6 +43,10 @@ pub fn op_label(op: &OpView) -> String {
     }
     if op.complete_time.is_none() {
         out.push_str(" (info)");
+    } else if op.f == OpFn::Cas && op.result.is_null() {
+        // The checker keeps a failed compare-and-set (it observed another
+        // value) with no result; a successful one echoes its argument.
+        out.push_str(" → failed");
     } else if !op.result.is_null() && op.result != op.value {
         out.push_str(" → ");
         out.push_str(&short_value(&op.result));
@@ -90,6 +101,8 @@ mod tests {
         let long = json!("x".repeat(100));
         let s = short_value(&long);
         assert_eq!(s.chars().count(), MAX_VALUE_CHARS);
-        assert!(s.ends_with('…'));
+        assert!(s.starts_with("\"xxx"));
+        assert!(s.contains('…'));
+        assert!(s.ends_with("xx\""), "the end stays visible: {s}");
     }
 }

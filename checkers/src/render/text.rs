@@ -15,7 +15,7 @@ const MAX_EXPLAINED: usize = 3;
 /// Unknown partitions listed by key before the rest are counted.
 const MAX_UNKNOWN_LISTED: usize = 10;
 /// Longest model state printed.
-const MAX_STATE_CHARS: usize = 80;
+const MAX_STATE_CHARS: usize = 48;
 
 /// Renders the report as plain text (no colour codes), ending with a newline.
 pub fn render(report: &LinearizabilityReport) -> String {
