@@ -22,7 +22,7 @@ const CHECK_TIMEOUT: Duration = Duration::from_secs(60);
 /// Extra time a child gets for loading or generating its history before it is killed.
 const LOAD_GRACE: Duration = Duration::from_secs(60);
 /// A corpus file may be at most this much slower than the reference.
-const MAX_SLOWER_S: f64 = 0.010;
+pub(crate) const MAX_SLOWER_S: f64 = 0.010;
 /// Required speed-up over the reference.
 const SPEEDUP_TARGET: f64 = 5.0;
 /// Time and memory targets for the invalid crashed histories and the 1M-op kv history.

@@ -1,5 +1,6 @@
 //! Rows and tables of the checker benchmark, with the targets judged per row.
 
+use super::MAX_SLOWER_S;
 use super::child::Outcome;
 use tabled::settings::Style;
 use tabled::{Table, Tabled};
@@ -32,6 +33,8 @@ pub struct CorpusRow {
     pub speedup: String,
     #[tabled(rename = "peak RSS")]
     pub peak: String,
+    #[tabled(rename = "note")]
+    pub note: String,
     /// Whether the verdict matched the manifest.
     #[tabled(skip)]
     pub right: bool,
@@ -49,7 +52,14 @@ impl CorpusRow {
         match outcome {
             Outcome::Measured(m) => {
                 let right = m.verdict == expected;
+                let note = match reference_s {
+                    Some(r) if m.check_s - r > MAX_SLOWER_S => {
+                        format!("{:+.1} ms slower", (m.check_s - r) * 1e3)
+                    }
+                    _ => String::new(),
+                };
                 CorpusRow {
+                    note,
                     file: file.to_string(),
                     events: m.events.to_string(),
                     verdict: verdict_cell(&m.verdict, expected),
@@ -68,6 +78,7 @@ impl CorpusRow {
                 reference,
                 speedup: "-".into(),
                 peak: "-".into(),
+                note: String::new(),
                 right: false,
             },
         }
@@ -174,6 +185,7 @@ pub fn corpus_table(rows: &[CorpusRow], ours: f64, reference: f64, peak_max: u64
             reference: r.reference.clone(),
             speedup: r.speedup.clone(),
             peak: r.peak.clone(),
+            note: r.note.clone(),
             right: r.right,
         });
     }
@@ -189,6 +201,7 @@ pub fn corpus_table(rows: &[CorpusRow], ours: f64, reference: f64, peak_max: u64
         reference: secs(reference),
         speedup: ratio(reference, ours),
         peak: format!("max {}", kib(Some(peak_max))),
+        note: String::new(),
         right: true,
     });
     Table::new(all).with(Style::psql()).to_string()
