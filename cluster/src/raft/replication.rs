@@ -142,6 +142,10 @@ fn on_append_response(
         p.match_index = p.match_index.max(resp.match_index);
         p.next_index = p.match_index + 1;
         p.next_index <= last
+    } else if resp.conflict_index == 0 {
+        // Refused on term grounds (only reachable with no-term-check):
+        // the log is not the problem, so do not back off.
+        false
     } else {
         // The hint skips a whole conflicting term; never go below what
         // the peer is known to hold.
@@ -202,7 +206,13 @@ fn accept_append(node: &Arc<RaftNode>, core: &mut Core, req: AppendRequest) -> A
         match_index: 0,
         conflict_index,
     };
-    if req.term < core.term && !node.cfg.bug(Bug::NoTermCheck) {
+    let ignore_terms = node.cfg.bug(Bug::NoTermCheck);
+    if req.term < core.term && !ignore_terms {
+        return reject(core, 0);
+    }
+    if ignore_terms && core.role == Role::Leader {
+        // The bug: a deposed leader does not notice the new one and keeps
+        // leading (and committing) alongside it.
         return reject(core, 0);
     }
     core.become_follower(req.term, Some(req.leader.clone()));
