@@ -43,6 +43,20 @@ pub struct ClusterSpec {
     pub extra_args: Vec<String>,
 }
 
+impl Default for ClusterSpec {
+    /// Three raft nodes on 7001..7003 under `results/cluster`, run by the
+    /// current executable with `node` (set `exe`/`exe_args` for other binaries).
+    fn default() -> Self {
+        ClusterSpec::new(
+            std::env::current_exe().unwrap_or_else(|_| PathBuf::from("faultline")),
+            vec!["node".into()],
+            3,
+            "results/cluster",
+            7000,
+        )
+    }
+}
+
 impl ClusterSpec {
     /// A spec with default mode, no bugs, direct peer URLs and no extra flags.
     pub fn new(
