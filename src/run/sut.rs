@@ -1,0 +1,81 @@
+//! Setting up and tearing down the system under test.
+
+use super::config::{RunConfig, SutKind};
+use anyhow::{Context, bail};
+use faultline_workloads::client::Endpoint;
+use std::path::Path;
+
+/// A running system under test.
+#[derive(Debug)]
+pub struct Sut {
+    /// The client endpoints, in node order.
+    pub endpoints: Vec<Endpoint>,
+    /// Weights parsed from `URL=weight` endpoints (1 where not given).
+    pub weights: Vec<u32>,
+}
+
+impl Sut {
+    /// Starts (bundled) or connects to (http) the SUT; node logs go under `nodes_dir`.
+    pub async fn start(config: &RunConfig, _nodes_dir: &Path) -> anyhow::Result<Sut> {
+        match config.sut {
+            SutKind::Http => {
+                let (endpoints, mut weights) = parse_endpoints(&config.endpoints)?;
+                if !config.weights.is_empty() {
+                    if config.weights.len() != endpoints.len() {
+                        bail!(
+                            "--weights has {} entries for {} endpoints",
+                            config.weights.len(),
+                            endpoints.len()
+                        );
+                    }
+                    weights = config.weights.clone();
+                }
+                Ok(Sut { endpoints, weights })
+            }
+            SutKind::Bundled => bail!("the bundled cluster is not available in this build"),
+        }
+    }
+
+    /// Stops whatever the run started.
+    pub async fn stop(self) {}
+}
+
+/// Parses `URL` or `URL=weight` entries; nodes are named n1, n2, ...
+pub fn parse_endpoints(raw: &[String]) -> anyhow::Result<(Vec<Endpoint>, Vec<u32>)> {
+    let mut endpoints = Vec::new();
+    let mut weights = Vec::new();
+    for (i, entry) in raw.iter().enumerate() {
+        let entry = entry.trim();
+        let (url, weight) = match entry.rsplit_once('=') {
+            Some((url, w)) => (
+                url,
+                w.parse::<u32>()
+                    .with_context(|| format!("endpoint `{entry}`: weight `{w}` is not a number"))?,
+            ),
+            None => (entry, 1),
+        };
+        if !url.starts_with("http://") && !url.starts_with("https://") {
+            bail!("endpoint `{entry}` is not an http:// URL");
+        }
+        endpoints.push(Endpoint::new(format!("n{}", i + 1), url));
+        weights.push(weight);
+    }
+    Ok((endpoints, weights))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn endpoints_with_weights() {
+        let (e, w) =
+            parse_endpoints(&["http://127.0.0.1:1/".into(), "http://127.0.0.1:2=3".into()])
+                .unwrap();
+        assert_eq!(e[0].url, "http://127.0.0.1:1");
+        assert_eq!(e[1].name, "n2");
+        assert_eq!(w, vec![1, 3]);
+        assert!(parse_endpoints(&["localhost:1".into()]).is_err());
+        assert!(parse_endpoints(&["http://x=y".into()]).is_err());
+    }
+}
