@@ -1,1 +1,46 @@
-//! placeholder
+//! Fault injection for faultline: process faults (kill, pause), network
+//! partitions and latency through a proxy mesh or network namespaces, user
+//! commands for external systems, and the schedules that drive them.
+//!
+//! The harness adapts its nodes to [`NodeControl`], builds a nemesis with
+//! [`build_nemesis`] and runs it with [`run_schedule`], which always heals.
+
+mod builder;
+mod command;
+mod compose;
+mod control;
+mod error;
+mod kind;
+mod latency;
+mod nemesis;
+mod netns;
+mod partition;
+mod process_nemesis;
+mod proxy;
+mod runner;
+mod schedule;
+mod signals;
+mod sink;
+mod targets;
+mod topology;
+mod user_command;
+
+pub use builder::{BuiltNemesis, DEFAULT_DELAY, DEFAULT_JITTER, build_nemesis, build_nemesis_with};
+pub use command::{run_argv, substitute};
+pub use compose::ComposedNemesis;
+pub use control::{BoxFuture, NodeControl};
+pub use error::NemesisError;
+pub use kind::{NemesisKind, NemesisKinds};
+pub use latency::LatencyNemesis;
+pub use nemesis::Nemesis;
+pub use netns::{NetnsLab, NetnsNode, NetnsPartition, check_netns_available};
+pub use partition::{PartitionBackend, PartitionNemesis};
+pub use process_nemesis::{ProcessFault, ProcessNemesis};
+pub use proxy::{LinkConfig, ProxyMesh};
+pub use runner::{RunSummary, heal_all, run_schedule};
+pub use schedule::{Schedule, Timing, Window};
+pub use signals::PidSignals;
+pub use sink::{EventSink, MemorySink};
+pub use targets::{TargetSelection, select_targets};
+pub use topology::{Link, Partition, TopologyKind, cuts_between, plan_partition};
+pub use user_command::{UserCommandConfig, UserCommands};

@@ -1,0 +1,149 @@
+//! The nemesis kinds named on the command line (`--nemesis kill,partition`).
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::str::FromStr;
+
+use crate::error::NemesisError;
+
+/// One family of faults.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum NemesisKind {
+    /// Kill -9 and restart.
+    Kill,
+    /// SIGSTOP and SIGCONT.
+    Pause,
+    /// Network partitions.
+    Partition,
+    /// Slow links.
+    Latency,
+}
+
+impl NemesisKind {
+    /// Every kind; what `all` means.
+    pub const ALL: [NemesisKind; 4] = [
+        NemesisKind::Kill,
+        NemesisKind::Pause,
+        NemesisKind::Partition,
+        NemesisKind::Latency,
+    ];
+
+    /// The command-line name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NemesisKind::Kill => "kill",
+            NemesisKind::Pause => "pause",
+            NemesisKind::Partition => "partition",
+            NemesisKind::Latency => "latency",
+        }
+    }
+}
+
+impl fmt::Display for NemesisKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A set of kinds parsed from a comma list; `all` = every kind, `none` = empty.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct NemesisKinds(pub BTreeSet<NemesisKind>);
+
+impl NemesisKinds {
+    /// Whether no faults are wanted.
+    pub fn is_none(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Whether `kind` is included.
+    pub fn contains(&self, kind: NemesisKind) -> bool {
+        self.0.contains(&kind)
+    }
+
+    /// The kinds in a fixed order.
+    pub fn iter(&self) -> impl Iterator<Item = NemesisKind> + '_ {
+        self.0.iter().copied()
+    }
+}
+
+impl FromStr for NemesisKinds {
+    type Err = NemesisError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let mut kinds = BTreeSet::new();
+        let parts: Vec<&str> = s
+            .split(',')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .collect();
+        if parts.is_empty() {
+            return Err(NemesisError::Parse {
+                input: s.to_string(),
+                reason: "empty list; use none for no faults".into(),
+            });
+        }
+        for part in &parts {
+            match *part {
+                "all" => kinds.extend(NemesisKind::ALL),
+                "none" => {
+                    if parts.len() > 1 {
+                        return Err(NemesisError::Parse {
+                            input: s.to_string(),
+                            reason: "none cannot be combined with other kinds".into(),
+                        });
+                    }
+                }
+                other => {
+                    let kind = NemesisKind::ALL
+                        .into_iter()
+                        .find(|k| k.as_str() == other)
+                        .ok_or_else(|| NemesisError::Parse {
+                            input: s.to_string(),
+                            reason: format!(
+                                "unknown nemesis {other:?}; expected kill, pause, partition, latency, all or none"
+                            ),
+                        })?;
+                    kinds.insert(kind);
+                }
+            }
+        }
+        Ok(NemesisKinds(kinds))
+    }
+}
+
+impl fmt::Display for NemesisKinds {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0.is_empty() {
+            return f.write_str("none");
+        }
+        let names: Vec<&str> = self.0.iter().map(|k| k.as_str()).collect();
+        f.write_str(&names.join(","))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_lists() {
+        let k: NemesisKinds = "kill, partition".parse().unwrap();
+        assert_eq!(
+            k.iter().collect::<Vec<_>>(),
+            vec![NemesisKind::Kill, NemesisKind::Partition]
+        );
+        assert_eq!("all".parse::<NemesisKinds>().unwrap().0.len(), 4);
+        assert!("none".parse::<NemesisKinds>().unwrap().is_none());
+        assert_eq!(
+            "all".parse::<NemesisKinds>().unwrap().to_string(),
+            "kill,pause,partition,latency"
+        );
+    }
+
+    #[test]
+    fn rejects_bad_lists() {
+        assert!("kill,explode".parse::<NemesisKinds>().is_err());
+        assert!("none,kill".parse::<NemesisKinds>().is_err());
+        assert!("".parse::<NemesisKinds>().is_err());
+    }
+}

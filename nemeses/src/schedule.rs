@@ -1,0 +1,142 @@
+//! When faults start and how long they last.
+
+use std::time::Duration;
+
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+/// How fault windows are timed.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Timing {
+    /// Healthy for `healthy`, then faulty for `faulty`, repeated.
+    Interval {
+        /// Length of each fault.
+        faulty: Duration,
+        /// Quiet time before each fault.
+        healthy: Duration,
+    },
+    /// Healthy and faulty lengths drawn uniformly from the given ranges.
+    Random {
+        /// Shortest and longest fault.
+        faulty: (Duration, Duration),
+        /// Shortest and longest quiet time.
+        healthy: (Duration, Duration),
+    },
+}
+
+/// A seeded schedule: same seed, same windows and same fault choices.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Schedule {
+    /// The timing of windows.
+    pub timing: Timing,
+    /// Seed of both the timing and the nemesis' target choices.
+    pub seed: u64,
+    /// Stop after this many faults (None: until cancelled).
+    pub max_faults: Option<usize>,
+}
+
+/// One healthy-then-faulty cycle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Window {
+    /// Quiet time before the fault.
+    pub healthy: Duration,
+    /// How long the fault lasts before heal.
+    pub faulty: Duration,
+}
+
+// Distinct streams so that how many draws a fault makes (e.g. whether a
+// leader was known) cannot shift the timing of later windows.
+const TIMING_STREAM: u64 = 0x7469_6d69_6e67;
+const FAULT_STREAM: u64 = 0x6661_756c_7473;
+
+impl Schedule {
+    /// Fixed `interval` faulty then `interval` healthy (the `--nemesis-interval` meaning).
+    pub fn interval(interval: Duration, seed: u64) -> Self {
+        Schedule {
+            timing: Timing::Interval {
+                faulty: interval,
+                healthy: interval,
+            },
+            seed,
+            max_faults: None,
+        }
+    }
+
+    /// Random lengths, each between `min` and `max`, for both faults and quiet times.
+    pub fn random(min: Duration, max: Duration, seed: u64) -> Self {
+        Schedule {
+            timing: Timing::Random {
+                faulty: (min, max),
+                healthy: (min, max),
+            },
+            seed,
+            max_faults: None,
+        }
+    }
+
+    /// Limits the number of faults.
+    pub fn with_max_faults(mut self, n: usize) -> Self {
+        self.max_faults = Some(n);
+        self
+    }
+
+    /// The windows, in order (infinite unless `max_faults` is set).
+    pub fn windows(&self) -> impl Iterator<Item = Window> + use<> {
+        let mut rng = ChaCha8Rng::seed_from_u64(self.seed ^ TIMING_STREAM);
+        let timing = self.timing.clone();
+        let windows = std::iter::from_fn(move || {
+            Some(match &timing {
+                Timing::Interval { faulty, healthy } => Window {
+                    healthy: *healthy,
+                    faulty: *faulty,
+                },
+                Timing::Random { faulty, healthy } => Window {
+                    healthy: draw(&mut rng, *healthy),
+                    faulty: draw(&mut rng, *faulty),
+                },
+            })
+        });
+        windows.take(self.max_faults.unwrap_or(usize::MAX))
+    }
+
+    /// The RNG the nemesis draws its fault choices from.
+    pub fn fault_rng(&self) -> ChaCha8Rng {
+        ChaCha8Rng::seed_from_u64(self.seed ^ FAULT_STREAM)
+    }
+}
+
+fn draw(rng: &mut ChaCha8Rng, (lo, hi): (Duration, Duration)) -> Duration {
+    let (lo, hi) = if lo <= hi { (lo, hi) } else { (hi, lo) };
+    let ms = rng.random_range(lo.as_millis() as u64..=hi.as_millis() as u64);
+    Duration::from_millis(ms)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn same_seed_same_random_windows() {
+        let a = Schedule::random(Duration::from_secs(1), Duration::from_secs(20), 9);
+        let b = Schedule::random(Duration::from_secs(1), Duration::from_secs(20), 9);
+        let c = Schedule::random(Duration::from_secs(1), Duration::from_secs(20), 10);
+        let take = |s: &Schedule| s.windows().take(20).collect::<Vec<_>>();
+        assert_eq!(take(&a), take(&b));
+        assert_ne!(take(&a), take(&c));
+        assert!(take(&a).iter().all(|w| {
+            w.faulty >= Duration::from_secs(1) && w.faulty <= Duration::from_secs(20)
+        }));
+    }
+
+    #[test]
+    fn interval_windows_are_fixed_and_bounded() {
+        let s = Schedule::interval(Duration::from_secs(10), 0).with_max_faults(3);
+        let w: Vec<_> = s.windows().collect();
+        assert_eq!(w.len(), 3);
+        assert!(
+            w.iter().all(
+                |w| w.faulty == Duration::from_secs(10) && w.healthy == Duration::from_secs(10)
+            )
+        );
+    }
+}

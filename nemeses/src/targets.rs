@@ -1,0 +1,128 @@
+//! Which nodes a process fault (kill, pause) hits.
+
+use std::fmt;
+use std::str::FromStr;
+
+use rand::seq::{IndexedRandom, SliceRandom};
+use rand_chacha::ChaCha8Rng;
+
+use crate::error::NemesisError;
+
+/// A rule for choosing the victims of one process fault.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TargetSelection {
+    /// One node chosen at random.
+    One,
+    /// The current leader (one random node if no leader is known).
+    Leader,
+    /// A random minority: floor((n-1)/2) nodes, at least one.
+    Minority,
+}
+
+impl TargetSelection {
+    /// Every selection rule.
+    pub const ALL: [TargetSelection; 3] = [
+        TargetSelection::One,
+        TargetSelection::Leader,
+        TargetSelection::Minority,
+    ];
+
+    /// The name used in configs and the history.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TargetSelection::One => "one",
+            TargetSelection::Leader => "leader",
+            TargetSelection::Minority => "minority",
+        }
+    }
+}
+
+impl fmt::Display for TargetSelection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for TargetSelection {
+    type Err = NemesisError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        TargetSelection::ALL
+            .into_iter()
+            .find(|t| t.as_str() == s.trim())
+            .ok_or_else(|| NemesisError::Parse {
+                input: s.to_string(),
+                reason: "expected one, leader or minority".into(),
+            })
+    }
+}
+
+/// The victims under `selection`, in node order; empty only if `nodes` is empty.
+pub fn select_targets(
+    selection: TargetSelection,
+    nodes: &[String],
+    leader: Option<&str>,
+    rng: &mut ChaCha8Rng,
+) -> Vec<String> {
+    match selection {
+        TargetSelection::Leader => match leader.filter(|l| nodes.iter().any(|n| n == l)) {
+            Some(l) => vec![l.to_string()],
+            None => nodes.choose(rng).cloned().into_iter().collect(),
+        },
+        TargetSelection::One => nodes.choose(rng).cloned().into_iter().collect(),
+        TargetSelection::Minority => {
+            let size = (nodes.len().saturating_sub(1) / 2).max(1).min(nodes.len());
+            let mut shuffled = nodes.to_vec();
+            shuffled.shuffle(rng);
+            shuffled.truncate(size);
+            // Report victims in node order so histories read naturally.
+            let mut chosen: Vec<String> = nodes
+                .iter()
+                .filter(|n| shuffled.contains(n))
+                .cloned()
+                .collect();
+            chosen.dedup();
+            chosen
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+
+    fn nodes(n: usize) -> Vec<String> {
+        (1..=n).map(|i| format!("n{i}")).collect()
+    }
+
+    #[test]
+    fn minority_sizes() {
+        let mut rng = ChaCha8Rng::seed_from_u64(5);
+        assert_eq!(
+            select_targets(TargetSelection::Minority, &nodes(3), None, &mut rng).len(),
+            1
+        );
+        assert_eq!(
+            select_targets(TargetSelection::Minority, &nodes(5), None, &mut rng).len(),
+            2
+        );
+        assert_eq!(
+            select_targets(TargetSelection::Minority, &nodes(1), None, &mut rng).len(),
+            1
+        );
+    }
+
+    #[test]
+    fn leader_is_chosen_when_known() {
+        let mut rng = ChaCha8Rng::seed_from_u64(5);
+        assert_eq!(
+            select_targets(TargetSelection::Leader, &nodes(3), Some("n3"), &mut rng),
+            vec!["n3".to_string()]
+        );
+        assert_eq!(
+            select_targets(TargetSelection::Leader, &nodes(3), None, &mut rng).len(),
+            1
+        );
+    }
+}
