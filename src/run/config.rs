@@ -185,6 +185,7 @@ impl RunConfig {
         if self.sut == SutKind::Http && self.endpoints.is_empty() {
             bail!("--sut http needs --endpoints URL,...");
         }
+        super::nemesis::kinds(self)?;
         for (name, v) in [
             ("time-limit", self.time_limit),
             ("recovery-time", self.recovery_time),

@@ -20,6 +20,14 @@ use tokio_util::sync::CancellationToken;
 
 /// Runs `config.test_count` tests (seed, seed+1, ...), stopping at the first invalid one.
 pub fn run_tests(config: RunConfig) -> anyhow::Result<Exit> {
+    // Harness warnings (e.g. a nemesis that cannot run) go to stderr; RUST_LOG overrides.
+    let _ = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .try_init();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

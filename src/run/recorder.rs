@@ -108,7 +108,6 @@ impl Recorder {
         time
     }
 
-    #[allow(dead_code)] // wired in when the nemeses land
     /// Records a nemesis event (`process: "nemesis"`, `type: "info"`).
     pub fn nemesis(&self, f: &str, value: &Value) {
         self.record(EventBody {

@@ -2,16 +2,32 @@
 
 use super::config::{RunConfig, SutKind};
 use anyhow::{Context, bail};
+use faultline_nemeses::{NodeControl, ProxyMesh};
 use faultline_workloads::client::Endpoint;
 use std::path::Path;
+use std::sync::Arc;
 
 /// A running system under test.
-#[derive(Debug)]
 pub struct Sut {
     /// The client endpoints, in node order.
     pub endpoints: Vec<Endpoint>,
     /// Weights parsed from `URL=weight` endpoints (1 where not given).
     pub weights: Vec<u32>,
+    /// Kill/restart/pause/leader control for nemeses (bundled cluster only).
+    pub control: Option<Arc<dyn NodeControl>>,
+    /// The proxies on the peer links (bundled cluster only).
+    pub mesh: Option<Arc<ProxyMesh>>,
+}
+
+impl std::fmt::Debug for Sut {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sut")
+            .field("endpoints", &self.endpoints)
+            .field("weights", &self.weights)
+            .field("control", &self.control.is_some())
+            .field("mesh", &self.mesh.is_some())
+            .finish()
+    }
 }
 
 impl Sut {
@@ -30,7 +46,12 @@ impl Sut {
                     }
                     weights = config.weights.clone();
                 }
-                Ok(Sut { endpoints, weights })
+                Ok(Sut {
+                    endpoints,
+                    weights,
+                    control: None,
+                    mesh: None,
+                })
             }
             SutKind::Bundled => bail!("the bundled cluster is not available in this build"),
         }
