@@ -2,10 +2,68 @@
 //!
 //! A pure library (no async runtime, no network) so that it can be used on its
 //! own to check histories recorded by any tool.
+//!
+//! ```no_run
+//! use faultline_checkers::{CheckOptions, Format, ModelKind, check_linearizable, read_history};
+//! let events = read_history(std::path::Path::new("history.jsonl"), Format::Auto).unwrap();
+//! let report = check_linearizable(&events, ModelKind::Kv, &CheckOptions::default()).unwrap();
+//! println!("{}", report.summary());
+//! ```
 
+pub mod format;
 pub mod history;
 pub mod linearizability;
+pub mod model;
+pub mod synth;
 pub mod verdict;
 
-pub use history::{Event, EventType, OpFn, ProcessId};
+pub use format::{
+    Format, UnknownFormat, parse_history, parse_history_located, read_history, to_edn,
+};
+pub use history::{
+    CAS_MISMATCH, Event, EventType, HistoryError, OpFn, OpStatus, Operation, ProcessId,
+    pair_operations,
+};
+pub use linearizability::{
+    CheckError, CheckOptions, LinearizabilityReport, check_linearizable, check_with_model,
+};
+pub use model::{Model, ModelError, ModelKind, UnknownModel, Val};
 pub use verdict::{Validity, Verdict};
+
+/// The model to check a history with when the user names none: decided by
+/// the operations present, then by the format (Porcupine etcd and EDN
+/// registers: `cas-register`; faultline JSONL: `kv`, a cas-register per key).
+pub fn default_model_for(format: Format, events: &[Event]) -> ModelKind {
+    let has = |f: OpFn| {
+        events
+            .iter()
+            .any(|e| e.process != ProcessId::Nemesis && e.f == f)
+    };
+    if has(OpFn::Append) {
+        // Porcupine's kv histories append strings; JSONL list-append reads lists.
+        let strings = events
+            .iter()
+            .any(|e| e.f == OpFn::Append && e.value.is_string());
+        return if format == Format::Edn || strings {
+            ModelKind::KvAppend
+        } else {
+            ModelKind::AppendList
+        };
+    }
+    if has(OpFn::Add) {
+        return ModelKind::Set;
+    }
+    if has(OpFn::Incr) {
+        return ModelKind::Counter;
+    }
+    if has(OpFn::Enqueue) || has(OpFn::Dequeue) {
+        return ModelKind::FifoQueue;
+    }
+    if has(OpFn::Acquire) || has(OpFn::Release) {
+        return ModelKind::Mutex;
+    }
+    match format {
+        Format::PorcupineEtcd | Format::Edn => ModelKind::CasRegister,
+        Format::Jsonl | Format::Auto => ModelKind::Kv,
+    }
+}

@@ -1,7 +1,18 @@
-//! Linearizability checking (Wing–Gong search with memoization).
+//! Linearizability checking (Wing–Gong–Lowe search with memoization), per key
+//! and in parallel.
 
+mod check;
+mod counterexample;
+mod entries;
+mod memo;
+mod options;
+mod partition;
 pub mod report;
+mod verdict;
+mod wgl;
 
+pub use check::{NOT_CHECKED_OTHER_INVALID, check_linearizable, check_with_model};
+pub use options::{CheckError, CheckOptions};
 pub use report::{
     Counterexample, LinearizabilityReport, Linearization, LinearizationStep, OpView,
     PartitionResult, Unplaceable,

@@ -1,0 +1,150 @@
+//! Jepsen/Knossos EDN histories: one map per event (optionally all inside one vector).
+//!
+//! Keeps Knossos's meaning: a read that returned `nil` constrains nothing (it is
+//! turned into a `fail` read, which the checker drops). Independent-key histories
+//! (`:value [k v]` everywhere, no `:key`) are split into key + value.
+
+use super::Located;
+use super::edn_value::{EdnValue, parse_edn_forms};
+use crate::history::{Event, EventType, HistoryError, OpFn, ProcessId};
+
+/// `error` given to reads that returned nil, which Knossos treats as unconstrained.
+pub(crate) const NIL_READ: &str = "read returned nil: constrains nothing (Knossos semantics)";
+
+pub(crate) fn parse(text: &str, source: &str) -> Result<Located, HistoryError> {
+    let forms = parse_edn_forms(text)
+        .map_err(|(line, msg)| HistoryError::new(source, line, format!("invalid EDN: {msg}")))?;
+    let mut maps: Vec<(EdnValue, usize)> = Vec::new();
+    for (form, line) in forms {
+        match form {
+            EdnValue::Vector(items) | EdnValue::List(items) => {
+                maps.extend(items.into_iter().map(|m| (m, line)));
+            }
+            other => maps.push((other, line)),
+        }
+    }
+    let mut events = Vec::with_capacity(maps.len());
+    for (m, line) in &maps {
+        events.push((to_event(m, source, *line, events.len())?, *line));
+    }
+    split_independent(&mut events);
+    for (ev, _) in events.iter_mut() {
+        if ev.kind == EventType::Ok && ev.f == OpFn::Read && ev.value.is_null() {
+            ev.kind = EventType::Fail;
+            ev.error = Some(NIL_READ.to_string());
+        }
+    }
+    Ok(events)
+}
+
+fn to_event(m: &EdnValue, source: &str, line: usize, n: usize) -> Result<Event, HistoryError> {
+    let err = |msg: String| HistoryError::new(source, line, msg);
+    if !matches!(m, EdnValue::Map(_)) {
+        return Err(err(
+            "expected an EDN map {:process .. :type .. :f ..}".into()
+        ));
+    }
+    let process = match m.get("process") {
+        Some(EdnValue::Int(p)) if *p >= 0 => ProcessId::Client(*p as u64),
+        Some(EdnValue::Keyword(k)) if k == "nemesis" => ProcessId::Nemesis,
+        Some(other) => {
+            return Err(err(format!(
+                "expected :process to be a non-negative integer or :nemesis, found {other:?}"
+            )));
+        }
+        None => {
+            return Err(err(
+                "missing :process; expected an integer or :nemesis".into()
+            ));
+        }
+    };
+    let kind = match m.get("type") {
+        Some(EdnValue::Keyword(k)) => match k.as_str() {
+            "invoke" => EventType::Invoke,
+            "ok" => EventType::Ok,
+            "fail" => EventType::Fail,
+            "info" => EventType::Info,
+            other => {
+                return Err(err(format!(
+                    "unknown :type :{other}; expected :invoke, :ok, :fail or :info"
+                )));
+            }
+        },
+        _ => {
+            return Err(err(
+                "missing or non-keyword :type; expected :invoke, :ok, :fail or :info".into(),
+            ));
+        }
+    };
+    let f = match m.get("f") {
+        Some(EdnValue::Keyword(k)) | Some(EdnValue::Symbol(k)) | Some(EdnValue::Str(k)) => {
+            match k.as_str() {
+                "get" => OpFn::Read,
+                "put" => OpFn::Write,
+                other => OpFn::parse(other),
+            }
+        }
+        _ => return Err(err("missing :f; expected a keyword such as :read".into())),
+    };
+    let key = match m.get("key") {
+        None | Some(EdnValue::Nil) => None,
+        Some(EdnValue::Str(s)) | Some(EdnValue::Keyword(s)) | Some(EdnValue::Symbol(s)) => {
+            Some(s.clone())
+        }
+        Some(other) => Some(other.to_json().to_string()),
+    };
+    let int_field = |name: &str| match m.get(name) {
+        Some(EdnValue::Int(i)) if *i >= 0 => Some(*i as u64),
+        _ => None,
+    };
+    let error = match m.get("error") {
+        None | Some(EdnValue::Nil) => None,
+        Some(EdnValue::Str(s)) | Some(EdnValue::Keyword(s)) => Some(s.clone()),
+        Some(other) => Some(other.to_json().to_string()),
+    };
+    Ok(Event {
+        index: int_field("index").unwrap_or(n as u64),
+        time: int_field("time").unwrap_or(line as u64),
+        process,
+        kind,
+        f,
+        key,
+        value: m
+            .get("value")
+            .map_or(serde_json::Value::Null, EdnValue::to_json),
+        node: None,
+        error,
+    })
+}
+
+/// Jepsen's independent checker wraps every value as `[k v]`; detect that
+/// (all client values are pairs and no event has a key) and split them.
+fn split_independent(events: &mut [(Event, usize)]) {
+    let clients = || {
+        events
+            .iter()
+            .filter(|(e, _)| e.process != ProcessId::Nemesis)
+    };
+    let any = clients().next().is_some();
+    let all_pairs = clients().all(|(e, _)| {
+        e.key.is_none() && matches!(&e.value, serde_json::Value::Array(a) if a.len() == 2)
+    });
+    // A plain read invoke has value nil, so a non-independent history never passes this test.
+    if !any || !all_pairs {
+        return;
+    }
+    for (e, _) in events.iter_mut() {
+        if e.process == ProcessId::Nemesis {
+            continue;
+        }
+        if let serde_json::Value::Array(a) = std::mem::take(&mut e.value) {
+            let mut it = a.into_iter();
+            let k = it.next().unwrap_or_default();
+            e.key = Some(match k {
+                serde_json::Value::String(s) => s,
+                other => other.to_string(),
+            });
+            e.value = it.next().unwrap_or_default();
+        }
+    }
+}

@@ -1,0 +1,69 @@
+//! faultline's own format: one JSON event per line (DESIGN.md "History").
+
+use super::Located;
+use crate::history::{Event, EventType, HistoryError, OpFn, ProcessId};
+use serde::Deserialize;
+
+/// A line as written, with the fields other tools may leave out made optional.
+#[derive(Deserialize)]
+struct RawEvent {
+    index: Option<u64>,
+    time: Option<u64>,
+    process: ProcessId,
+    #[serde(rename = "type")]
+    kind: EventType,
+    f: OpFn,
+    #[serde(default)]
+    key: Option<serde_json::Value>,
+    #[serde(default)]
+    value: serde_json::Value,
+    #[serde(default)]
+    node: Option<String>,
+    #[serde(default)]
+    error: Option<serde_json::Value>,
+}
+
+/// Parses JSONL; blank lines are skipped, missing `index`/`time` default to the event
+/// number and the line number.
+pub(crate) fn parse(text: &str, source: &str) -> Result<Located, HistoryError> {
+    let mut out = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let lineno = i + 1;
+        let trimmed = line.trim();
+        if trimmed.is_empty() {
+            continue;
+        }
+        let raw: RawEvent = serde_json::from_str(trimmed).map_err(|e| {
+            HistoryError::new(
+                source,
+                lineno,
+                format!("expected a history event {{\"process\",\"type\",\"f\",...}}: {e}"),
+            )
+        })?;
+        let key = match raw.key {
+            None | Some(serde_json::Value::Null) => None,
+            Some(serde_json::Value::String(s)) => Some(s),
+            Some(other) => Some(other.to_string()),
+        };
+        let error = match raw.error {
+            None | Some(serde_json::Value::Null) => None,
+            Some(serde_json::Value::String(s)) => Some(s),
+            Some(other) => Some(other.to_string()),
+        };
+        out.push((
+            Event {
+                index: raw.index.unwrap_or(out.len() as u64),
+                time: raw.time.unwrap_or(lineno as u64),
+                process: raw.process,
+                kind: raw.kind,
+                f: raw.f,
+                key,
+                value: raw.value,
+                node: raw.node,
+                error,
+            },
+            lineno,
+        ));
+    }
+    Ok(out)
+}

@@ -1,0 +1,126 @@
+//! History file formats: detection, readers (one file each) and the EDN exporter.
+
+mod edn_export;
+mod edn_import;
+mod edn_value;
+mod jsonl;
+mod porcupine_etcd;
+
+pub use edn_export::to_edn;
+pub use edn_value::{EdnValue, parse_edn_forms};
+
+use crate::history::{Event, HistoryError, validate_events};
+use std::fmt;
+use std::path::Path;
+use std::str::FromStr;
+
+/// A history file format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Format {
+    /// Detect from the content (first non-empty line).
+    Auto,
+    /// faultline's `history.jsonl`: one JSON event per line.
+    Jsonl,
+    /// Jepsen/Knossos EDN maps (`{:process 0, :type :invoke, ...}`).
+    Edn,
+    /// Porcupine's Jepsen etcd logs (`INFO  jepsen.util - 3 :invoke :read nil`).
+    PorcupineEtcd,
+}
+
+impl Format {
+    /// All selectable names, for help texts.
+    pub const NAMES: &'static [&'static str] = &["auto", "jsonl", "edn", "porcupine-etcd"];
+
+    /// Guesses the format from the first non-empty line; `None` if nothing matches.
+    pub fn detect(text: &str) -> Option<Format> {
+        let line = text.lines().map(str::trim).find(|l| !l.is_empty())?;
+        if line.starts_with("{\"") || line.starts_with("{ \"") || line == "{" {
+            Some(Format::Jsonl)
+        } else if line.starts_with("{:") || line.starts_with("[{:") || line.starts_with('[') {
+            Some(Format::Edn)
+        } else if line.starts_with("INFO") || line.contains("jepsen.util") {
+            Some(Format::PorcupineEtcd)
+        } else {
+            None
+        }
+    }
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Format::Auto => "auto",
+            Format::Jsonl => "jsonl",
+            Format::Edn => "edn",
+            Format::PorcupineEtcd => "porcupine-etcd",
+        })
+    }
+}
+
+/// An unknown format name.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown history format {0:?}; expected one of auto, jsonl, edn, porcupine-etcd")]
+pub struct UnknownFormat(pub String);
+
+impl FromStr for Format {
+    type Err = UnknownFormat;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "auto" => Ok(Format::Auto),
+            "jsonl" | "json" => Ok(Format::Jsonl),
+            "edn" | "knossos" | "jepsen" => Ok(Format::Edn),
+            "porcupine-etcd" | "etcd" => Ok(Format::PorcupineEtcd),
+            _ => Err(UnknownFormat(s.to_string())),
+        }
+    }
+}
+
+/// Events read from a source, each with its 1-based source line.
+pub(crate) type Located = Vec<(Event, usize)>;
+
+/// Parses a history held in memory; `source_name` is used in error messages.
+///
+/// The result is also checked for consistent pairing (see [`crate::history::pair_operations`]).
+pub fn parse_history(
+    text: &str,
+    source_name: &str,
+    format: Format,
+) -> Result<Vec<Event>, HistoryError> {
+    let (events, _) = parse_history_located(text, source_name, format)?;
+    Ok(events)
+}
+
+/// Like [`parse_history`], also returning the 1-based source line of each event.
+pub fn parse_history_located(
+    text: &str,
+    source_name: &str,
+    format: Format,
+) -> Result<(Vec<Event>, Vec<usize>), HistoryError> {
+    let format = match format {
+        Format::Auto => Format::detect(text).ok_or_else(|| {
+            HistoryError::new(
+                source_name,
+                text.lines().position(|l| !l.trim().is_empty()).map_or(1, |i| i + 1),
+                "cannot detect the history format; expected a JSON object ({\"...), an EDN map ({:...) or a Jepsen log line (INFO  jepsen.util ...)",
+            )
+        })?,
+        f => f,
+    };
+    let located = match format {
+        Format::Jsonl => jsonl::parse(text, source_name)?,
+        Format::Edn => edn_import::parse(text, source_name)?,
+        Format::PorcupineEtcd => porcupine_etcd::parse(text, source_name)?,
+        Format::Auto => unreachable!("Auto was resolved above"),
+    };
+    let (events, lines): (Vec<Event>, Vec<usize>) = located.into_iter().unzip();
+    validate_events(&events, Some(&lines), source_name)?;
+    Ok((events, lines))
+}
+
+/// Reads and parses a history file.
+pub fn read_history(path: &Path, format: Format) -> Result<Vec<Event>, HistoryError> {
+    let name = path.display().to_string();
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| HistoryError::new(&name, 0, format!("cannot read the file: {e}")))?;
+    parse_history(&text, &name, format)
+}

@@ -1,0 +1,154 @@
+//! Turns the deepest dead ends of a search into a [`Counterexample`].
+
+use super::report::{Counterexample, Linearization, LinearizationStep, OpView, Unplaceable};
+use crate::history::{OpStatus, Operation};
+use crate::model::Model;
+use rustc_hash::FxHashSet;
+
+/// Largest number of operations drawn; bigger partitions get a window around the failure.
+pub(crate) const WINDOW: usize = 200;
+
+/// Builds the counterexample of an invalid partition.
+///
+/// `prefixes` hold local op indices in linearization order; `extra` is an
+/// unplaceable operation found by the pre-check (local index, reason).
+pub(crate) fn build<M: Model>(
+    model: &M,
+    key: &Option<String>,
+    ops: &[Operation],
+    inputs: &[M::Input],
+    prefixes: &[Vec<u32>],
+    extra: Option<(usize, String)>,
+) -> Counterexample {
+    let mut unplaceable: Vec<Unplaceable> = Vec::new();
+    let mut focus: Option<usize> = None;
+    if let Some((i, reason)) = &extra {
+        focus = Some(*i);
+        unplaceable.push(Unplaceable {
+            op: ops[*i].id,
+            state: "any reachable state".to_string(),
+            reason: reason.clone(),
+        });
+    }
+    let mut states_per_prefix: Vec<Vec<String>> = Vec::new();
+    for (pi, prefix) in prefixes.iter().enumerate() {
+        let mut state = model.init();
+        let mut states = Vec::with_capacity(prefix.len());
+        for &o in prefix {
+            // The prefix was produced by the search, so every step applies; stop quietly if not.
+            match model.step(&state, &inputs[o as usize]) {
+                Some(s) => state = s,
+                None => break,
+            }
+            states.push(model.describe_state(&state));
+        }
+        states_per_prefix.push(states);
+        let done: FxHashSet<u32> = prefix.iter().copied().collect();
+        // The earliest return among the operations still to place bounds where the next one must go.
+        let first_return = ops
+            .iter()
+            .enumerate()
+            .filter(|(i, o)| !done.contains(&(*i as u32)) && o.status != OpStatus::Crashed)
+            .filter_map(|(i, o)| o.complete_pos.map(|c| (c, i)))
+            .min();
+        let Some((bound, blocking)) = first_return else {
+            continue;
+        };
+        let described = model.describe_state(&state);
+        let mut found_any = false;
+        for (i, o) in ops.iter().enumerate() {
+            if done.contains(&(i as u32)) || o.invoke_pos > bound || o.status == OpStatus::Crashed {
+                continue;
+            }
+            if model.step(&state, &inputs[i]).is_none() {
+                found_any = true;
+                if pi == 0 && focus.is_none() {
+                    focus = Some(i);
+                }
+                if !unplaceable.iter().any(|u| u.op == o.id) {
+                    unplaceable.push(Unplaceable {
+                        op: o.id,
+                        state: described.clone(),
+                        reason: model.explain(&state, &inputs[i]),
+                    });
+                }
+            }
+        }
+        if !found_any {
+            if pi == 0 && focus.is_none() {
+                focus = Some(blocking);
+            }
+            if !unplaceable.iter().any(|u| u.op == ops[blocking].id) {
+                let after = model
+                    .step(&state, &inputs[blocking])
+                    .map(|s| model.describe_state(&s))
+                    .unwrap_or_default();
+                unplaceable.push(Unplaceable {
+                    op: ops[blocking].id,
+                    state: described.clone(),
+                    reason: format!(
+                        "{} can be applied here (giving {after}), but then the operations left cannot all be placed",
+                        model.describe_op(&inputs[blocking])
+                    ),
+                });
+            }
+        }
+    }
+    let window = window(ops.len(), focus.unwrap_or(0), &unplaceable, ops);
+    let in_window: FxHashSet<usize> = window.iter().copied().collect();
+    let longest_prefixes = prefixes
+        .iter()
+        .zip(states_per_prefix)
+        .map(|(p, states)| Linearization {
+            steps: p
+                .iter()
+                .zip(states)
+                .filter(|(o, _)| in_window.contains(&(**o as usize)))
+                .map(|(o, s)| LinearizationStep {
+                    op: ops[*o as usize].id,
+                    state_after: s,
+                })
+                .collect(),
+        })
+        .collect();
+    Counterexample {
+        key: key.clone(),
+        operations: window.iter().map(|&i| op_view(&ops[i])).collect(),
+        longest_prefixes,
+        unplaceable,
+    }
+}
+
+/// Local indices of the operations to draw: all, or `WINDOW` around `focus`
+/// plus every unplaceable one.
+fn window(n: usize, focus: usize, unplaceable: &[Unplaceable], ops: &[Operation]) -> Vec<usize> {
+    if n <= WINDOW {
+        return (0..n).collect();
+    }
+    let start = focus.saturating_sub(WINDOW * 3 / 4).min(n - WINDOW);
+    let mut idx: Vec<usize> = (start..start + WINDOW).collect();
+    for u in unplaceable {
+        if let Some(i) = ops.iter().position(|o| o.id == u.op)
+            && !idx.contains(&i)
+        {
+            idx.push(i);
+        }
+    }
+    idx.sort_unstable();
+    idx
+}
+
+/// An operation as drawn on a timeline.
+pub(crate) fn op_view(o: &Operation) -> OpView {
+    OpView {
+        id: o.id,
+        process: o.process,
+        f: o.f.clone(),
+        value: o.value.clone(),
+        result: o.output.clone(),
+        invoke_time: o.invoke_time,
+        complete_time: o.complete_time,
+        invoke_index: o.invoke_index,
+        complete_index: o.complete_index,
+    }
+}

@@ -1,0 +1,39 @@
+//! Options and errors of a linearizability check.
+
+use crate::history::HistoryError;
+use crate::model::ModelError;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::time::Duration;
+
+/// How to run a check.
+#[derive(Debug, Clone, Default)]
+pub struct CheckOptions {
+    /// Give up after this long: undecided partitions become `Unknown`.
+    pub timeout: Option<Duration>,
+    /// Set to true (e.g. by a Ctrl-C handler) to stop; undecided partitions become `Unknown`.
+    pub cancel: Option<Arc<AtomicBool>>,
+    /// Initial value of the built-in models (register value, kv-append string, counter).
+    pub init: Option<serde_json::Value>,
+}
+
+/// Why a check could not run at all.
+#[derive(Debug, thiserror::Error)]
+pub enum CheckError {
+    /// The events do not form a consistent history.
+    #[error(transparent)]
+    History(#[from] HistoryError),
+    /// The model cannot interpret an operation.
+    #[error(transparent)]
+    Model(#[from] ModelError),
+    /// The `init` option does not suit the model.
+    #[error("initial value {value} does not suit model {model}: {message}")]
+    InvalidInit {
+        /// Model name.
+        model: String,
+        /// The given value.
+        value: String,
+        /// What was expected.
+        message: String,
+    },
+}

@@ -1,0 +1,234 @@
+//! The Wing–Gong–Lowe search for one partition, resumable so that a scheduler
+//! can give many partitions a small budget first and the rest later.
+//!
+//! Crashed operations have no return entry (they may take effect any time
+//! after their call, or never), so the search succeeds once every completed
+//! operation is linearized. Two sound reductions keep crashed operations from
+//! exploding the search: equal crashed inputs form a group whose members are
+//! only ever linearized in invocation order (the earliest dominates the rest),
+//! and a crashed operation is never linearized where it would not change the
+//! state (placing it there is the same as never placing it).
+
+use super::entries::{Entries, HEAD, NONE};
+use super::memo::LinearizedSet;
+use crate::model::Model;
+use rustc_hash::{FxHashMap, FxHashSet};
+
+/// How a run of the search ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Outcome {
+    /// Every completed operation was linearized.
+    Valid,
+    /// The search space is exhausted.
+    Invalid,
+    /// Out of budget or told to stop; can be resumed.
+    Paused,
+}
+
+/// How often (in steps) to look at the clock and the stop flags.
+const POLL_EVERY: u64 = 4096;
+
+/// Snapshots of the deepest dead ends, for counterexamples.
+pub(crate) struct Tracker {
+    /// Most completed operations linearized at a dead end.
+    pub best: u32,
+    /// Linearizations (operation indices, in order) reaching `best`; the first is always there.
+    pub prefixes: Vec<Vec<u32>>,
+    /// Lowest stack depth since the first prefix was last refreshed.
+    low_water: usize,
+}
+
+// Extra (second, third) longest prefixes are full copies; only take them for small stacks.
+const EXTRA_PREFIX_MAX_DEPTH: usize = 2000;
+const MAX_PREFIXES: usize = 3;
+
+pub(crate) struct Search<'a, M: Model> {
+    model: &'a M,
+    pub inputs: Vec<M::Input>,
+    crashed: Vec<bool>,
+    /// Dense completed-op index, or group id for crashed ops.
+    slot: Vec<u32>,
+    group_members: Vec<Vec<u32>>,
+    entries: Entries,
+    lin: LinearizedSet,
+    total_completed: u32,
+    state: M::State,
+    stack: Vec<(u32, M::State)>,
+    memo: FxHashSet<(Box<[u32]>, M::State)>,
+    cursor: u32,
+    done: Option<Outcome>,
+    pub tracker: Option<Tracker>,
+}
+
+impl<'a, M: Model> Search<'a, M> {
+    /// `times[i]`: invoke position and completion position (None = crashed) of op i,
+    /// ops in invocation order.
+    pub fn new(
+        model: &'a M,
+        inputs: Vec<M::Input>,
+        times: &[(usize, Option<usize>)],
+        track: bool,
+    ) -> Self {
+        let crashed: Vec<bool> = times.iter().map(|t| t.1.is_none()).collect();
+        let mut slot = Vec::with_capacity(inputs.len());
+        let mut groups: FxHashMap<&M::Input, u32> = FxHashMap::default();
+        let mut group_members: Vec<Vec<u32>> = Vec::new();
+        let mut completed = 0u32;
+        for (i, input) in inputs.iter().enumerate() {
+            if crashed[i] {
+                let g = *groups.entry(input).or_insert_with(|| {
+                    group_members.push(Vec::new());
+                    group_members.len() as u32 - 1
+                });
+                group_members[g as usize].push(i as u32);
+                slot.push(g);
+            } else {
+                slot.push(completed);
+                completed += 1;
+            }
+        }
+        let entries = Entries::new(times);
+        let cursor = entries.next[HEAD as usize];
+        let ngroups = group_members.len();
+        Search {
+            model,
+            crashed,
+            slot,
+            group_members,
+            entries,
+            lin: LinearizedSet::new(completed as usize, ngroups),
+            total_completed: completed,
+            state: model.init(),
+            stack: Vec::new(),
+            memo: FxHashSet::default(),
+            cursor,
+            done: None,
+            tracker: track.then(|| Tracker {
+                best: 0,
+                prefixes: vec![Vec::new()],
+                low_water: 0,
+            }),
+            inputs,
+        }
+    }
+
+    fn mark(&mut self, op: u32) {
+        let s = self.slot[op as usize];
+        if self.crashed[op as usize] {
+            self.lin.push_group(s);
+        } else {
+            self.lin.insert_completed(s);
+        }
+    }
+
+    fn unmark(&mut self, op: u32) {
+        let s = self.slot[op as usize];
+        if self.crashed[op as usize] {
+            self.lin.pop_group(s);
+        } else {
+            self.lin.remove_completed(s);
+        }
+    }
+
+    /// Runs until decided, `budget` steps have passed, or `stop()` says so
+    /// (polled every few thousand steps).
+    pub fn run(&mut self, budget: u64, stop: &dyn Fn() -> bool) -> Outcome {
+        if let Some(o) = self.done {
+            return o;
+        }
+        let mut steps: u64 = 0;
+        loop {
+            if self.lin.count == self.total_completed {
+                self.done = Some(Outcome::Valid);
+                return Outcome::Valid;
+            }
+            steps += 1;
+            if steps.is_multiple_of(POLL_EVERY) && (steps >= budget || stop()) {
+                return Outcome::Paused;
+            }
+            let e = self.cursor;
+            if e == NONE || !self.entries.is_call[e as usize] {
+                // A completed operation's return was reached before it was linearized.
+                if !self.backtrack() {
+                    self.done = Some(Outcome::Invalid);
+                    return Outcome::Invalid;
+                }
+                continue;
+            }
+            let op = self.entries.op[e as usize];
+            let oi = op as usize;
+            if self.crashed[oi] {
+                let g = self.slot[oi] as usize;
+                if self.group_members[g][self.lin.group_next[g] as usize] != op {
+                    self.cursor = self.entries.next[e as usize];
+                    continue;
+                }
+            }
+            match self.model.step(&self.state, &self.inputs[oi]) {
+                Some(next) if !(self.crashed[oi] && next == self.state) => {
+                    self.mark(op);
+                    if self.memo.insert((self.lin.key(), next.clone())) {
+                        let prev = std::mem::replace(&mut self.state, next);
+                        self.stack.push((op, prev));
+                        self.entries.lift(op);
+                        self.cursor = self.entries.next[HEAD as usize];
+                    } else {
+                        self.unmark(op);
+                        self.cursor = self.entries.next[e as usize];
+                    }
+                }
+                _ => self.cursor = self.entries.next[e as usize],
+            }
+        }
+    }
+
+    /// Undoes the last linearized op and moves past it; false if there is none.
+    fn backtrack(&mut self) -> bool {
+        if self.tracker.is_some() {
+            self.snapshot();
+        }
+        let Some((op, prev)) = self.stack.pop() else {
+            return false;
+        };
+        self.state = prev;
+        self.unmark(op);
+        self.entries.unlift(op);
+        self.cursor = self.entries.next[self.entries.call_of[op as usize] as usize];
+        if let Some(t) = self.tracker.as_mut() {
+            t.low_water = t.low_water.min(self.stack.len());
+        }
+        true
+    }
+
+    fn snapshot(&mut self) {
+        let count = self.lin.count;
+        let Some(t) = self.tracker.as_mut() else {
+            return;
+        };
+        if count > t.best || (count == t.best && t.prefixes[0].is_empty() && !self.stack.is_empty())
+        {
+            t.best = count;
+            t.prefixes.truncate(1);
+            // Only the part of the stack that changed since the last snapshot is copied.
+            let keep = t.low_water.min(t.prefixes[0].len());
+            t.prefixes[0].truncate(keep);
+            t.prefixes[0].extend(self.stack[keep..].iter().map(|(o, _)| *o));
+            t.low_water = self.stack.len();
+        } else if count == t.best
+            && t.prefixes.len() < MAX_PREFIXES
+            && self.stack.len() <= EXTRA_PREFIX_MAX_DEPTH
+        {
+            let p: Vec<u32> = self.stack.iter().map(|(o, _)| *o).collect();
+            let mut sorted = p.clone();
+            sorted.sort_unstable();
+            let distinct = t.prefixes.iter().all(|q| {
+                let mut s = q.clone();
+                s.sort_unstable();
+                s != sorted
+            });
+            if distinct {
+                t.prefixes.push(p);
+            }
+        }
+    }
+}

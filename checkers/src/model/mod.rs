@@ -1,0 +1,104 @@
+//! Sequential specifications the linearizability checker compares histories
+//! against, behind the public [`Model`] trait; one built-in model per file.
+
+mod append_list;
+mod cas_register;
+mod counter;
+mod fifo_queue;
+mod kind;
+mod kv_append;
+mod mutex;
+mod register;
+mod set;
+mod value;
+
+pub use append_list::AppendList;
+pub use cas_register::CasRegister;
+pub use counter::Counter;
+pub use fifo_queue::FifoQueue;
+pub use kind::{ModelKind, UnknownModel};
+pub use kv_append::KvAppend;
+pub use mutex::Mutex;
+pub use register::Register;
+pub use set::SetModel;
+pub use value::{Val, show_list};
+
+use crate::history::{OpStatus, Operation};
+use std::fmt::Debug;
+use std::hash::Hash;
+
+/// An operation a model cannot interpret (wrong `f` or value shape).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("model {model} cannot check operation {op} ({f} {value}): {message}")]
+pub struct ModelError {
+    /// The model's name.
+    pub model: String,
+    /// Operation id.
+    pub op: usize,
+    /// The operation's function.
+    pub f: String,
+    /// Its argument, as JSON text.
+    pub value: String,
+    /// What the model expected.
+    pub message: String,
+}
+
+impl ModelError {
+    /// Builds an error for `op` with what was expected.
+    pub fn new(model: &str, op: &Operation, message: impl Into<String>) -> Self {
+        ModelError {
+            model: model.to_string(),
+            op: op.id,
+            f: op.f.to_string(),
+            value: op.value.to_string(),
+            message: message.into(),
+        }
+    }
+}
+
+/// A sequential specification: a state machine whose steps are operations.
+///
+/// The checker first converts each [`Operation`] into a compact `Input` with
+/// [`Model::prepare`] (once, up front) and then only calls [`Model::step`] in
+/// its search, so states and inputs should be small and cheap to hash.
+pub trait Model: Send + Sync {
+    /// A state of the object; the search memoizes (linearized set, state).
+    type State: Clone + Eq + Hash + Send + Sync + Debug;
+    /// One operation with its observed output, in the model's own terms.
+    /// Equal inputs must behave identically (crashed inputs that are equal are
+    /// treated as interchangeable).
+    type Input: Clone + Eq + Hash + Send + Sync + Debug;
+
+    /// The model's name, e.g. `cas-register`.
+    fn name(&self) -> &str;
+    /// The initial state.
+    fn init(&self) -> Self::State;
+    /// Converts an operation (already paired; `op.status` says whether its output is known).
+    fn prepare(&self, op: &Operation) -> Result<Self::Input, ModelError>;
+    /// Applies an input (with its observed output); `None` if it cannot happen in this state.
+    fn step(&self, state: &Self::State, input: &Self::Input) -> Option<Self::State>;
+    /// Renders a state for counterexamples.
+    fn describe_state(&self, state: &Self::State) -> String;
+    /// Renders an input for counterexamples.
+    fn describe_op(&self, input: &Self::Input) -> String;
+    /// Why `input` cannot be applied in `state`.
+    fn explain(&self, state: &Self::State, input: &Self::Input) -> String {
+        format!(
+            "{} is impossible in state {}",
+            self.describe_op(input),
+            self.describe_state(state)
+        )
+    }
+    /// A cheap, sound pre-check: an input that cannot be applied in any state
+    /// reachable by the partition's operations (e.g. a read of a value nothing
+    /// ever wrote), with the reason. `crashed[i]` tells whether input i is crashed.
+    fn impossible(&self, inputs: &[Self::Input], crashed: &[bool]) -> Option<(usize, String)> {
+        let _ = (inputs, crashed);
+        None
+    }
+}
+
+/// Helper for models: is the output of this operation known?
+pub fn output_known(op: &Operation) -> bool {
+    op.status == OpStatus::Ok
+}
