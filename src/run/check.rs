@@ -1,7 +1,7 @@
 //! Checking the recorded history with the workload's checkers.
 
 use super::config::RunConfig;
-use faultline_checkers::{Event, Validity, Verdict};
+use faultline_checkers::{CheckOptions, Event, ModelKind, Validity, Verdict, check_linearizable};
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
@@ -30,15 +30,25 @@ pub fn run_checkers(events: &[Event], config: &RunConfig, cancel: Arc<AtomicBool
         .collect()
 }
 
-/// Placeholder until the WGL checker lands on this branch.
-fn linearizable(_events: &[Event], config: &RunConfig, _cancel: Arc<AtomicBool>) -> Verdict {
-    Verdict {
+/// The WGL linearizability check with the workload's model, per key, under the check deadline.
+fn linearizable(events: &[Event], config: &RunConfig, cancel: Arc<AtomicBool>) -> Verdict {
+    let unknown = |summary: String| Verdict {
         checker: "linearizable".into(),
         valid: Validity::Unknown,
-        summary: format!(
-            "model {}: linearizability checker not available in this build",
-            config.workload.model()
-        ),
+        summary,
         details: serde_json::Value::Null,
+    };
+    let model = match config.workload.model().parse::<ModelKind>() {
+        Ok(m) => m,
+        Err(e) => return unknown(format!("no model for workload {}: {e}", config.workload)),
+    };
+    let opts = CheckOptions {
+        timeout: Some(config.check_timeout()),
+        cancel: Some(cancel),
+        init: None,
+    };
+    match check_linearizable(events, model, &opts) {
+        Ok(report) => report.to_verdict(),
+        Err(e) => unknown(format!("the history could not be checked: {e}")),
     }
 }
