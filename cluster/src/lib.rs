@@ -1,1 +1,24 @@
-//! placeholder
+//! The bundled reference cluster of faultline: a Raft-replicated key-value
+//! store served over HTTP, with switchable bugs that produce documented
+//! anomalies. It is a system under test like any other, so it depends on none
+//! of the harness crates.
+
+pub mod args;
+pub mod bugs;
+pub mod checksum;
+pub mod error;
+pub mod http;
+pub mod kv;
+pub mod launcher;
+pub mod mode;
+pub mod node;
+pub mod node_id;
+pub mod raft;
+
+pub use args::NodeArgs;
+pub use bugs::{Bug, BugSet};
+pub use error::ClusterError;
+pub use launcher::{Cluster, ClusterSpec};
+pub use mode::Mode;
+pub use node::run_node;
+pub use node_id::NodeId;

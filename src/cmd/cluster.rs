@@ -1,12 +1,99 @@
-//! `faultline cluster` (not implemented yet).
+//! `faultline cluster up`: start the bundled cluster locally until Ctrl-C.
 
 use crate::exit::Exit;
+use anyhow::Context;
+use faultline_cluster::{Bug, Cluster, ClusterSpec, Mode};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 /// Arguments of `faultline cluster`.
 #[derive(clap::Args, Debug)]
-pub struct ClusterArgs {}
+pub struct ClusterArgs {
+    #[command(subcommand)]
+    command: ClusterCommand,
+}
+
+/// Subcommands of `faultline cluster`.
+#[derive(clap::Subcommand, Debug)]
+enum ClusterCommand {
+    /// Start N nodes on 127.0.0.1 and keep them running until Ctrl-C.
+    Up(UpArgs),
+}
+
+/// Arguments of `faultline cluster up`.
+#[derive(clap::Args, Debug)]
+struct UpArgs {
+    /// Number of nodes.
+    #[arg(long, default_value_t = 3)]
+    nodes: usize,
+    /// Replication mode.
+    #[arg(long, value_enum, default_value_t = Mode::Raft)]
+    mode: Mode,
+    /// Deliberate bugs (stale-reads, early-ack, no-fsync, no-term-check), comma-separated.
+    #[arg(long = "bug", value_delimiter = ',')]
+    bugs: Vec<Bug>,
+    /// Parent data directory (default: results/cluster-<timestamp>).
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+    /// Node i listens on base-port + i.
+    #[arg(long, default_value_t = 7000)]
+    base_port: u16,
+    /// Applied entries between snapshots.
+    #[arg(long)]
+    snapshot_threshold: Option<u64>,
+}
 
 /// Runs the command.
-pub fn execute(_args: ClusterArgs) -> anyhow::Result<Exit> {
-    anyhow::bail!("`faultline cluster` is not implemented yet")
+pub fn execute(args: ClusterArgs) -> anyhow::Result<Exit> {
+    match args.command {
+        ClusterCommand::Up(up) => run_up(up),
+    }
+}
+
+fn run_up(args: UpArgs) -> anyhow::Result<Exit> {
+    let data_dir = args.data_dir.unwrap_or_else(|| {
+        let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
+        PathBuf::from("results").join(format!("cluster-{stamp}"))
+    });
+    std::fs::create_dir_all(&data_dir)
+        .with_context(|| format!("creating {}", data_dir.display()))?;
+    let exe = std::env::current_exe().context("locating the faultline executable")?;
+    let mut spec = ClusterSpec::new(
+        exe,
+        vec!["node".into()],
+        args.nodes,
+        &data_dir,
+        args.base_port,
+    );
+    spec.mode = args.mode;
+    spec.bugs = args.bugs;
+    if let Some(t) = args.snapshot_threshold {
+        spec.extra_args = vec!["--snapshot-threshold".into(), t.to_string()];
+    }
+
+    let stop = Arc::new(AtomicBool::new(false));
+    let flag = stop.clone();
+    ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst))
+        .context("installing the Ctrl-C handler")?;
+
+    let cluster = Cluster::start(spec).context("starting the cluster")?;
+    println!("data dir: {}", data_dir.display());
+    for id in cluster.node_ids() {
+        let url = cluster.client_url(&id).unwrap_or_default();
+        let log = cluster.log_path(&id).unwrap_or_default();
+        println!("{id}: {url}  (log: {})", log.display());
+    }
+    match cluster.wait_for_leader(Duration::from_secs(15)) {
+        Ok(leader) => println!("leader: {leader}"),
+        Err(e) => eprintln!("warning: {e}"),
+    }
+    println!("running; press Ctrl-C to stop");
+    while !stop.load(Ordering::SeqCst) {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    cluster.stop();
+    println!("stopped");
+    Ok(Exit::Valid)
 }

@@ -1,12 +1,14 @@
-//! `faultline node` (not implemented yet).
+//! `faultline node`: one node of the bundled cluster (started by `cluster up`).
 
 use crate::exit::Exit;
+use anyhow::Context;
 
-/// Arguments of `faultline node`.
-#[derive(clap::Args, Debug)]
-pub struct NodeArgs {}
+/// Arguments of `faultline node` (defined by the cluster crate).
+pub type NodeArgs = faultline_cluster::NodeArgs;
 
-/// Runs the command.
-pub fn execute(_args: NodeArgs) -> anyhow::Result<Exit> {
-    anyhow::bail!("`faultline node` is not implemented yet")
+/// Runs the node until it fails or is killed.
+pub fn execute(args: NodeArgs) -> anyhow::Result<Exit> {
+    let id = args.id.clone();
+    faultline_cluster::run_node(args).with_context(|| format!("node {id}"))?;
+    Ok(Exit::Valid)
 }

@@ -1,0 +1,89 @@
+//! Switchable bugs: deliberate departures from correct Raft, each producing an
+//! anomaly the checkers must catch (documented in docs/cluster.md).
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::str::FromStr;
+
+/// One deliberate bug.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Bug {
+    /// Every node answers reads from its local state, skipping ReadIndex.
+    StaleReads,
+    /// The leader acknowledges writes once they are in its own log.
+    EarlyAck,
+    /// The WAL is buffered in memory and written lazily, never fsynced.
+    NoFsync,
+    /// Terms are ignored: stale leaders keep leading, followers obey them.
+    NoTermCheck,
+}
+
+impl Bug {
+    /// All bugs, in a stable order.
+    pub const ALL: [Bug; 4] = [
+        Bug::StaleReads,
+        Bug::EarlyAck,
+        Bug::NoFsync,
+        Bug::NoTermCheck,
+    ];
+
+    /// The command-line name of the bug.
+    pub fn name(self) -> &'static str {
+        match self {
+            Bug::StaleReads => "stale-reads",
+            Bug::EarlyAck => "early-ack",
+            Bug::NoFsync => "no-fsync",
+            Bug::NoTermCheck => "no-term-check",
+        }
+    }
+}
+
+impl fmt::Display for Bug {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Bug {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Bug::ALL.into_iter().find(|b| b.name() == s).ok_or_else(|| {
+            let known: Vec<&str> = Bug::ALL.iter().map(|b| b.name()).collect();
+            format!("unknown bug {s:?} (known: {})", known.join(", "))
+        })
+    }
+}
+
+/// The set of bugs a node runs with.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct BugSet(BTreeSet<Bug>);
+
+impl BugSet {
+    /// A set of the given bugs.
+    pub fn new(bugs: impl IntoIterator<Item = Bug>) -> Self {
+        BugSet(bugs.into_iter().collect())
+    }
+
+    /// Whether `bug` is switched on.
+    pub fn has(&self, bug: Bug) -> bool {
+        self.0.contains(&bug)
+    }
+
+    /// The bugs switched on.
+    pub fn iter(&self) -> impl Iterator<Item = Bug> + '_ {
+        self.0.iter().copied()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip() {
+        for bug in Bug::ALL {
+            assert_eq!(bug.name().parse::<Bug>(), Ok(bug));
+        }
+        assert!("stale".parse::<Bug>().is_err());
+    }
+}

@@ -1,0 +1,67 @@
+//! Commands carried by log entries.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// One operation inside a transaction.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "f", rename_all = "lowercase")]
+pub enum TxnOp {
+    /// Read a key.
+    Read {
+        /// The key.
+        key: String,
+    },
+    /// Write a key.
+    Write {
+        /// The key.
+        key: String,
+        /// The new value.
+        value: Value,
+    },
+    /// Compare-and-set a key; the whole transaction aborts if it fails.
+    Cas {
+        /// The key.
+        key: String,
+        /// Expected current value (null = absent).
+        from: Value,
+        /// New value.
+        to: Value,
+    },
+}
+
+/// A state-machine command, as stored in the log.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "lowercase")]
+pub enum Command {
+    /// Appended by every new leader so it can commit an entry of its term.
+    Noop,
+    /// Set a key.
+    Put {
+        /// The key.
+        key: String,
+        /// The value.
+        value: Value,
+    },
+    /// Set a key if its value equals `from`.
+    Cas {
+        /// The key.
+        key: String,
+        /// Expected current value (null = absent).
+        from: Value,
+        /// New value.
+        to: Value,
+    },
+    /// Append an element to the list stored at a key.
+    Append {
+        /// The key.
+        key: String,
+        /// The element.
+        value: Value,
+    },
+    /// All-or-nothing transaction.
+    Txn {
+        /// The operations, in order.
+        ops: Vec<TxnOp>,
+    },
+}

@@ -1,0 +1,376 @@
+//! Starting and controlling a local cluster of node processes: used by
+//! `faultline cluster up`, by `faultline run`, and by this crate's tests.
+
+mod probe;
+
+use crate::bugs::Bug;
+use crate::error::ClusterError;
+use crate::mode::Mode;
+use crate::node_id::NodeId;
+use rand::RngExt;
+use std::collections::BTreeMap;
+use std::fs::OpenOptions;
+use std::net::{SocketAddr, TcpListener};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// How long a started node may take to accept connections.
+const START_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// What cluster to start.
+#[derive(Clone, Debug)]
+pub struct ClusterSpec {
+    /// The executable that runs a node.
+    pub exe: PathBuf,
+    /// Arguments before the node flags (e.g. `["node"]` for `faultline`).
+    pub exe_args: Vec<String>,
+    /// Number of nodes.
+    pub nodes: usize,
+    /// Replication mode.
+    pub mode: Mode,
+    /// Deliberate bugs, on every node.
+    pub bugs: Vec<Bug>,
+    /// Parent directory; node `nX` keeps its WAL, snapshot and `log` in `data_dir/nX`.
+    pub data_dir: PathBuf,
+    /// Node i listens on `base_port + i`.
+    pub base_port: u16,
+    /// Per node, the URL it uses to reach each peer (e.g. through proxies);
+    /// default: the peer's own address.
+    pub peer_urls: Option<BTreeMap<NodeId, BTreeMap<NodeId, String>>>,
+    /// Further flags passed to every node (e.g. `--snapshot-threshold 50`).
+    pub extra_args: Vec<String>,
+}
+
+impl ClusterSpec {
+    /// A spec with default mode, no bugs, direct peer URLs and no extra flags.
+    pub fn new(
+        exe: impl Into<PathBuf>,
+        exe_args: Vec<String>,
+        nodes: usize,
+        data_dir: impl Into<PathBuf>,
+        base_port: u16,
+    ) -> Self {
+        ClusterSpec {
+            exe: exe.into(),
+            exe_args,
+            nodes,
+            mode: Mode::Raft,
+            bugs: Vec::new(),
+            data_dir: data_dir.into(),
+            base_port,
+            peer_urls: None,
+            extra_args: Vec::new(),
+        }
+    }
+
+    /// The ids `n1..nN`.
+    pub fn node_ids(&self) -> Vec<NodeId> {
+        (1..=self.nodes).map(NodeId::nth).collect()
+    }
+
+    /// The address node `i` (1-based) listens on.
+    pub fn addr_of(&self, i: usize) -> SocketAddr {
+        SocketAddr::from(([127, 0, 0, 1], self.base_port + i as u16))
+    }
+}
+
+struct NodeSlot {
+    addr: SocketAddr,
+    dir: PathBuf,
+    args: Vec<String>,
+    child: Option<Child>,
+}
+
+/// A running local cluster; every node is killed when it is dropped.
+pub struct Cluster {
+    spec: ClusterSpec,
+    nodes: Mutex<BTreeMap<NodeId, NodeSlot>>,
+}
+
+impl Cluster {
+    /// Starts every node and waits until each accepts connections.
+    pub fn start(spec: ClusterSpec) -> Result<Cluster, ClusterError> {
+        if spec.nodes == 0 {
+            return Err(ClusterError::InvalidArgument(
+                "a cluster needs at least one node".into(),
+            ));
+        }
+        if spec.base_port as usize + spec.nodes > u16::MAX as usize {
+            return Err(ClusterError::InvalidArgument("base port too high".into()));
+        }
+        let ids = spec.node_ids();
+        let mut nodes = BTreeMap::new();
+        for (i, id) in ids.iter().enumerate() {
+            let addr = spec.addr_of(i + 1);
+            let dir = spec.data_dir.join(id.as_str());
+            std::fs::create_dir_all(&dir).map_err(|e| ClusterError::io("create", &dir, e))?;
+            let mut args = spec.exe_args.clone();
+            args.extend([
+                "--id".into(),
+                id.to_string(),
+                "--listen".into(),
+                addr.to_string(),
+                "--data-dir".into(),
+                dir.display().to_string(),
+                "--mode".into(),
+                spec.mode.to_string(),
+            ]);
+            for (j, peer) in ids.iter().enumerate() {
+                if peer == id {
+                    continue;
+                }
+                let url = spec
+                    .peer_urls
+                    .as_ref()
+                    .and_then(|m| m.get(id))
+                    .and_then(|m| m.get(peer))
+                    .cloned()
+                    .unwrap_or_else(|| format!("http://{}", spec.addr_of(j + 1)));
+                args.extend(["--peer".into(), format!("{peer}={url}")]);
+            }
+            if !spec.bugs.is_empty() {
+                let names: Vec<&str> = spec.bugs.iter().map(|b| b.name()).collect();
+                args.extend(["--bug".into(), names.join(",")]);
+            }
+            args.extend(spec.extra_args.iter().cloned());
+            nodes.insert(
+                id.clone(),
+                NodeSlot {
+                    addr,
+                    dir,
+                    args,
+                    child: None,
+                },
+            );
+        }
+        let cluster = Cluster {
+            spec,
+            nodes: Mutex::new(nodes),
+        };
+        for id in &ids {
+            cluster.spawn(id)?;
+        }
+        for id in &ids {
+            cluster.wait_accepting(id)?;
+        }
+        Ok(cluster)
+    }
+
+    fn slots(&self) -> std::sync::MutexGuard<'_, BTreeMap<NodeId, NodeSlot>> {
+        // Holders never panic mid-update; the map stays consistent.
+        self.nodes.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn spawn(&self, id: &NodeId) -> Result<(), ClusterError> {
+        let mut slots = self.slots();
+        let slot = slots.get_mut(id).ok_or_else(|| unknown_node(id))?;
+        let log_path = slot.dir.join("log");
+        let log = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&log_path)
+            .map_err(|e| ClusterError::io("open", &log_path, e))?;
+        let log2 = log
+            .try_clone()
+            .map_err(|e| ClusterError::io("open", &log_path, e))?;
+        let child = Command::new(&self.spec.exe)
+            .args(&slot.args)
+            .stdin(Stdio::null())
+            .stdout(log)
+            .stderr(log2)
+            .spawn()
+            .map_err(|e| ClusterError::Process {
+                node: id.to_string(),
+                detail: format!("spawn {}: {e}", self.spec.exe.display()),
+            })?;
+        slot.child = Some(child);
+        Ok(())
+    }
+
+    fn wait_accepting(&self, id: &NodeId) -> Result<(), ClusterError> {
+        let addr = self.listen_addr(id).ok_or_else(|| unknown_node(id))?;
+        let deadline = Instant::now() + START_TIMEOUT;
+        while Instant::now() < deadline {
+            if probe::accepts(addr) {
+                return Ok(());
+            }
+            let exited = {
+                let mut slots = self.slots();
+                let slot = slots.get_mut(id).ok_or_else(|| unknown_node(id))?;
+                match slot.child.as_mut().map(|c| c.try_wait()) {
+                    Some(Ok(Some(status))) => Some(status),
+                    _ => None,
+                }
+            };
+            if let Some(status) = exited {
+                return Err(ClusterError::Process {
+                    node: id.to_string(),
+                    detail: format!(
+                        "exited with {status} at start; see {}",
+                        self.log_path(id)
+                            .map(|p| p.display().to_string())
+                            .unwrap_or_default()
+                    ),
+                });
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Err(ClusterError::Process {
+            node: id.to_string(),
+            detail: format!("not accepting connections on {addr} after {START_TIMEOUT:?}"),
+        })
+    }
+
+    /// The node ids, in order.
+    pub fn node_ids(&self) -> Vec<NodeId> {
+        self.slots().keys().cloned().collect()
+    }
+
+    /// The spec the cluster was started with.
+    pub fn spec(&self) -> &ClusterSpec {
+        &self.spec
+    }
+
+    /// The client URL of a node, e.g. `http://127.0.0.1:7001`.
+    pub fn client_url(&self, id: &NodeId) -> Option<String> {
+        self.listen_addr(id).map(|a| format!("http://{a}"))
+    }
+
+    /// The client URLs of all nodes, in id order.
+    pub fn client_urls(&self) -> Vec<String> {
+        self.slots()
+            .values()
+            .map(|s| format!("http://{}", s.addr))
+            .collect()
+    }
+
+    /// The address a node listens on (client and peer traffic).
+    pub fn listen_addr(&self, id: &NodeId) -> Option<SocketAddr> {
+        self.slots().get(id).map(|s| s.addr)
+    }
+
+    /// A node's data directory.
+    pub fn node_dir(&self, id: &NodeId) -> Option<PathBuf> {
+        self.slots().get(id).map(|s| s.dir.clone())
+    }
+
+    /// A node's log file.
+    pub fn log_path(&self, id: &NodeId) -> Option<PathBuf> {
+        self.node_dir(id).map(|d| d.join("log"))
+    }
+
+    /// The process id of a running node.
+    pub fn pid(&self, id: &NodeId) -> Option<u32> {
+        self.slots().get(id)?.child.as_ref().map(|c| c.id())
+    }
+
+    /// Whether a node's process is running (not killed, not exited).
+    pub fn is_running(&self, id: &NodeId) -> bool {
+        let mut slots = self.slots();
+        match slots.get_mut(id).and_then(|s| s.child.as_mut()) {
+            Some(c) => matches!(c.try_wait(), Ok(None)),
+            None => false,
+        }
+    }
+
+    /// SIGKILLs a node and reaps it (no-op if it is not running).
+    pub fn kill(&self, id: &NodeId) -> Result<(), ClusterError> {
+        let mut slots = self.slots();
+        let slot = slots.get_mut(id).ok_or_else(|| unknown_node(id))?;
+        if let Some(mut child) = slot.child.take() {
+            // kill() fails only if it already exited; wait() reaps either way.
+            let _ = child.kill();
+            child.wait().map_err(|e| ClusterError::Process {
+                node: id.to_string(),
+                detail: format!("reap: {e}"),
+            })?;
+        }
+        Ok(())
+    }
+
+    /// (Re)starts a node with its original flags and data; kills it first if
+    /// it is still running. Returns once it accepts connections.
+    pub fn restart(&self, id: &NodeId) -> Result<(), ClusterError> {
+        self.kill(id)?;
+        self.spawn(id)?;
+        self.wait_accepting(id)
+    }
+
+    /// `GET /status` of a node, if it answers.
+    pub fn status(&self, id: &NodeId) -> Option<serde_json::Value> {
+        let addr = self.listen_addr(id)?;
+        let (code, body) = probe::get(addr, "/status", Duration::from_millis(500))?;
+        (code == 200)
+            .then(|| serde_json::from_str(&body).ok())
+            .flatten()
+    }
+
+    /// The node that reports itself leader in the highest term, if any.
+    pub fn leader(&self) -> Option<NodeId> {
+        let mut best: Option<(u64, NodeId)> = None;
+        for id in self.node_ids() {
+            if !self.is_running(&id) {
+                continue;
+            }
+            let Some(s) = self.status(&id) else { continue };
+            if s["role"] != "leader" {
+                continue;
+            }
+            let term = s["term"].as_u64().unwrap_or(0);
+            if best.as_ref().is_none_or(|(t, _)| term > *t) {
+                best = Some((term, id));
+            }
+        }
+        best.map(|(_, id)| id)
+    }
+
+    /// Waits until some node is leader.
+    pub fn wait_for_leader(&self, timeout: Duration) -> Result<NodeId, ClusterError> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(l) = self.leader() {
+                return Ok(l);
+            }
+            if Instant::now() >= deadline {
+                return Err(ClusterError::NoLeader(timeout));
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Kills every node (also done on drop).
+    pub fn stop(&self) {
+        for id in self.node_ids() {
+            let _ = self.kill(&id);
+        }
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+fn unknown_node(id: &NodeId) -> ClusterError {
+    ClusterError::InvalidArgument(format!("no node {id} in this cluster"))
+}
+
+/// Finds a base port such that `base..=base+n` are all free on 127.0.0.1
+/// (node i then listens on `base + i`). Random starting points keep tests
+/// running in parallel from colliding.
+pub fn free_base_port(n: usize) -> u16 {
+    let mut rng = rand::rng();
+    for _ in 0..500 {
+        let base: u16 = rng.random_range(20_000..60_000);
+        let all_free = (0..=n as u16).all(|k| TcpListener::bind(("127.0.0.1", base + k)).is_ok());
+        if all_free {
+            return base;
+        }
+    }
+    // Practically unreachable on a machine with free ports; the caller's
+    // start will report the bind failure.
+    40_000
+}

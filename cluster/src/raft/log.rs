@@ -1,0 +1,315 @@
+//! The write-ahead log: an append-only file of checksummed records holding the
+//! Raft entries and the persistent term/vote.
+//!
+//! Record framing: `len: u32 LE | crc32(payload): u32 LE | payload (JSON)`.
+//! An entry record at index `i` supersedes every earlier record at index
+//! `>= i`, so a follower's conflict truncation is itself just an append.
+
+use super::entries::Entry;
+use crate::checksum::crc32;
+use crate::error::ClusterError;
+use crate::node_id::NodeId;
+use serde::{Deserialize, Serialize};
+use std::fs::{File, OpenOptions};
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// How long the `no-fsync` bug keeps acknowledged records in user space.
+const LAZY_WRITE_INTERVAL: Duration = Duration::from_millis(500);
+
+/// One WAL record.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Record {
+    /// A log entry (supersedes records at the same or later index).
+    Entry(Entry),
+    /// The current term and vote.
+    HardState {
+        /// Current term.
+        term: u64,
+        /// Who this node voted for in `term`.
+        voted_for: Option<NodeId>,
+    },
+}
+
+/// What recovery found in the WAL.
+#[derive(Debug, Default)]
+pub struct Recovered {
+    /// Last persisted term.
+    pub term: u64,
+    /// Last persisted vote.
+    pub voted_for: Option<NodeId>,
+    /// Entry records in file order (later ones supersede earlier ones).
+    pub entries: Vec<Entry>,
+    /// Bytes dropped from a torn or corrupt tail.
+    pub dropped_bytes: u64,
+}
+
+/// The open WAL file.
+pub struct Wal {
+    path: PathBuf,
+    file: File,
+    /// With the `no-fsync` bug: encoded records not yet handed to the kernel.
+    lazy: Option<LazyBuffer>,
+}
+
+struct LazyBuffer {
+    bytes: Vec<u8>,
+    /// When the oldest buffered record was acknowledged.
+    oldest: Option<Instant>,
+}
+
+impl Wal {
+    /// Opens (or creates) `dir/wal`, replays it and cuts off a torn tail.
+    /// `lazy` switches on the `no-fsync` bug.
+    pub fn open(dir: &Path, lazy: bool) -> Result<(Wal, Recovered), ClusterError> {
+        let path = dir.join("wal");
+        let mut file = OpenOptions::new()
+            .read(true)
+            .append(true)
+            .create(true)
+            .open(&path)
+            .map_err(|e| ClusterError::io("open", &path, e))?;
+        let mut bytes = Vec::new();
+        file.read_to_end(&mut bytes)
+            .map_err(|e| ClusterError::io("read", &path, e))?;
+        let (records, good_len) = decode_all(&bytes);
+        let mut rec = Recovered {
+            dropped_bytes: (bytes.len() - good_len) as u64,
+            ..Recovered::default()
+        };
+        if good_len < bytes.len() {
+            // A crash mid-append leaves a partial record; drop it so new
+            // records are not written after garbage.
+            file.set_len(good_len as u64)
+                .and_then(|_| file.sync_all())
+                .map_err(|e| ClusterError::io("truncate torn tail of", &path, e))?;
+        }
+        for r in records {
+            match r {
+                Record::Entry(e) => rec.entries.push(e),
+                Record::HardState { term, voted_for } => {
+                    rec.term = term;
+                    rec.voted_for = voted_for;
+                }
+            }
+        }
+        let lazy = lazy.then(|| LazyBuffer {
+            bytes: Vec::new(),
+            oldest: None,
+        });
+        Ok((Wal { path, file, lazy }, rec))
+    }
+
+    /// Appends records durably (`sync_data` before returning), or — with the
+    /// `no-fsync` bug — only buffers them in memory.
+    pub fn append(&mut self, records: &[Record]) -> Result<(), ClusterError> {
+        let mut buf = Vec::new();
+        for r in records {
+            encode(r, &mut buf);
+        }
+        if let Some(lazy) = &mut self.lazy {
+            lazy.bytes.extend_from_slice(&buf);
+            lazy.oldest.get_or_insert_with(Instant::now);
+            return self.tick();
+        }
+        self.file
+            .write_all(&buf)
+            .and_then(|_| self.file.sync_data())
+            .map_err(|e| ClusterError::io("append to", &self.path, e))
+    }
+
+    /// With the `no-fsync` bug, hands buffered records to the kernel once they
+    /// are old enough (still without fsync).
+    pub fn tick(&mut self) -> Result<(), ClusterError> {
+        if let Some(lazy) = &mut self.lazy
+            && lazy
+                .oldest
+                .is_some_and(|t| t.elapsed() >= LAZY_WRITE_INTERVAL)
+        {
+            lazy.oldest = None;
+            self.file
+                .write_all(&lazy.bytes)
+                .map_err(|e| ClusterError::io("append to", &self.path, e))?;
+            lazy.bytes.clear();
+        }
+        Ok(())
+    }
+
+    /// Replaces the whole file with `records` (after compaction), atomically:
+    /// write a temporary file, fsync it, rename it over the WAL.
+    pub fn rewrite(&mut self, records: &[Record]) -> Result<(), ClusterError> {
+        let tmp = self.path.with_extension("tmp");
+        let mut buf = Vec::new();
+        for r in records {
+            encode(r, &mut buf);
+        }
+        let io = |what, e| ClusterError::io(what, &tmp, e);
+        let mut f = File::create(&tmp).map_err(|e| io("create", e))?;
+        f.write_all(&buf).map_err(|e| io("write", e))?;
+        f.sync_all().map_err(|e| io("sync", e))?;
+        std::fs::rename(&tmp, &self.path).map_err(|e| io("rename", e))?;
+        sync_dir(&self.path)?;
+        self.file = OpenOptions::new()
+            .append(true)
+            .open(&self.path)
+            .map_err(|e| ClusterError::io("reopen", &self.path, e))?;
+        if let Some(lazy) = &mut self.lazy {
+            lazy.bytes.clear();
+            lazy.oldest = None;
+        }
+        Ok(())
+    }
+}
+
+/// Fsyncs the directory holding `path`, so a rename survives a crash.
+pub fn sync_dir(path: &Path) -> Result<(), ClusterError> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(|e| ClusterError::io("sync directory", dir, e))
+}
+
+fn encode(record: &Record, out: &mut Vec<u8>) {
+    // Serializing our own plain data types cannot fail.
+    let payload = serde_json::to_vec(record).unwrap_or_default();
+    out.extend_from_slice(&(payload.len() as u32).to_le_bytes());
+    out.extend_from_slice(&crc32(&payload).to_le_bytes());
+    out.extend_from_slice(&payload);
+}
+
+/// Decodes records until the first incomplete or corrupt one; returns them
+/// and the length of the valid prefix.
+fn decode_all(bytes: &[u8]) -> (Vec<Record>, usize) {
+    let mut out = Vec::new();
+    let mut pos = 0;
+    while bytes.len() - pos >= 8 {
+        let len = u32::from_le_bytes([bytes[pos], bytes[pos + 1], bytes[pos + 2], bytes[pos + 3]])
+            as usize;
+        let crc = u32::from_le_bytes([
+            bytes[pos + 4],
+            bytes[pos + 5],
+            bytes[pos + 6],
+            bytes[pos + 7],
+        ]);
+        let start = pos + 8;
+        if bytes.len() - start < len {
+            break;
+        }
+        let payload = &bytes[start..start + len];
+        if crc32(payload) != crc {
+            break;
+        }
+        match serde_json::from_slice::<Record>(payload) {
+            Ok(r) => out.push(r),
+            Err(_) => break,
+        }
+        pos = start + len;
+    }
+    (out, pos)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kv::Command;
+    use serde_json::json;
+
+    fn entry(index: u64, term: u64) -> Record {
+        Record::Entry(Entry {
+            index,
+            term,
+            cmd: Command::Put {
+                key: format!("k{index}"),
+                value: json!(index),
+            },
+        })
+    }
+
+    #[test]
+    fn records_persist_across_reopen() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut wal, rec) = Wal::open(dir.path(), false).unwrap();
+        assert!(rec.entries.is_empty());
+        wal.append(&[
+            Record::HardState {
+                term: 3,
+                voted_for: Some("n2".parse().unwrap()),
+            },
+            entry(1, 3),
+            entry(2, 3),
+        ])
+        .unwrap();
+        drop(wal);
+        let (_, rec) = Wal::open(dir.path(), false).unwrap();
+        assert_eq!(rec.term, 3);
+        assert_eq!(rec.voted_for.as_ref().map(|n| n.as_str()), Some("n2"));
+        assert_eq!(rec.entries.len(), 2);
+        assert_eq!(rec.dropped_bytes, 0);
+    }
+
+    #[test]
+    fn torn_tail_is_dropped_and_file_stays_appendable() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut wal, _) = Wal::open(dir.path(), false).unwrap();
+        wal.append(&[entry(1, 1), entry(2, 1)]).unwrap();
+        drop(wal);
+        // Simulate a crash in the middle of writing a third record.
+        let path = dir.path().join("wal");
+        let mut bytes = std::fs::read(&path).unwrap();
+        let mut torn = Vec::new();
+        encode(&entry(3, 1), &mut torn);
+        bytes.extend_from_slice(&torn[..torn.len() / 2]);
+        std::fs::write(&path, &bytes).unwrap();
+
+        let (mut wal, rec) = Wal::open(dir.path(), false).unwrap();
+        assert_eq!(rec.entries.len(), 2);
+        assert!(rec.dropped_bytes > 0);
+        wal.append(&[entry(3, 2)]).unwrap();
+        drop(wal);
+        let (_, rec) = Wal::open(dir.path(), false).unwrap();
+        assert_eq!(rec.entries.len(), 3);
+        assert_eq!(rec.entries[2].term, 2);
+    }
+
+    #[test]
+    fn corrupt_record_stops_replay() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut wal, _) = Wal::open(dir.path(), false).unwrap();
+        wal.append(&[entry(1, 1), entry(2, 1)]).unwrap();
+        drop(wal);
+        let path = dir.path().join("wal");
+        let mut bytes = std::fs::read(&path).unwrap();
+        let last = bytes.len() - 2;
+        bytes[last] ^= 0xff;
+        std::fs::write(&path, &bytes).unwrap();
+        let (_, rec) = Wal::open(dir.path(), false).unwrap();
+        assert_eq!(rec.entries.len(), 1);
+    }
+
+    #[test]
+    fn rewrite_replaces_contents() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut wal, _) = Wal::open(dir.path(), false).unwrap();
+        wal.append(&[entry(1, 1), entry(2, 1), entry(3, 1)])
+            .unwrap();
+        wal.rewrite(&[entry(3, 1)]).unwrap();
+        wal.append(&[entry(4, 1)]).unwrap();
+        drop(wal);
+        let (_, rec) = Wal::open(dir.path(), false).unwrap();
+        let idx: Vec<u64> = rec.entries.iter().map(|e| e.index).collect();
+        assert_eq!(idx, vec![3, 4]);
+    }
+
+    #[test]
+    fn lazy_mode_loses_unwritten_records() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut wal, _) = Wal::open(dir.path(), true).unwrap();
+        wal.append(&[entry(1, 1)]).unwrap();
+        // Dropping without a tick past the interval models kill -9.
+        drop(wal);
+        let (_, rec) = Wal::open(dir.path(), false).unwrap();
+        assert!(rec.entries.is_empty());
+    }
+}

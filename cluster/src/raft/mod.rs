@@ -1,0 +1,16 @@
+//! The Raft implementation: one concept per module.
+
+pub mod election;
+pub mod entries;
+pub mod log;
+pub mod messages;
+pub mod persist;
+pub mod propose;
+pub mod read_index;
+pub mod replication;
+pub mod server;
+pub mod snapshot;
+pub mod state;
+
+pub use server::{Config, RaftNode};
+pub use state::Role;

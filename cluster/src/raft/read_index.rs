@@ -1,0 +1,60 @@
+//! Linearizable reads without writing to the log (ReadIndex): the leader
+//! notes its commit index, confirms it is still leader with a heartbeat round
+//! acknowledged by a majority, waits until that index is applied, then reads.
+
+use super::server::RaftNode;
+use super::state::Role;
+use crate::node_id::NodeId;
+use serde_json::Value;
+use std::sync::Arc;
+use tokio::time::Instant;
+
+/// Why a linearizable read could not be served here.
+#[derive(Debug)]
+pub enum ReadError {
+    /// This node is not the leader (the known leader, if any).
+    NotLeader(Option<NodeId>),
+    /// Leadership or the apply point could not be confirmed in time.
+    Timeout,
+}
+
+/// Reads `key` linearizably on the leader.
+pub async fn read(node: &Arc<RaftNode>, key: &str) -> Result<Option<Value>, ReadError> {
+    let deadline = Instant::now() + node.cfg.commit_timeout;
+    let (read_index, round, term) = {
+        let mut core = node.lock();
+        if core.role != Role::Leader {
+            return Err(ReadError::NotLeader(core.leader.clone()));
+        }
+        core.read_round += 1;
+        // Until the leader's no-op commits, its commit index may lag
+        // entries earlier leaders committed.
+        let index = core.commit_index.max(core.term_start_index);
+        (index, core.read_round, core.term)
+    };
+    if !node.cfg.peers.is_empty() {
+        let mut acks = node.acks.subscribe();
+        node.wake_replicators();
+        loop {
+            {
+                let core = node.lock();
+                if core.role != Role::Leader || core.term != term {
+                    return Err(ReadError::NotLeader(core.leader.clone()));
+                }
+                if core.read_confirmations(round) >= core.majority() {
+                    break;
+                }
+            }
+            match tokio::time::timeout_at(deadline, acks.changed()).await {
+                Ok(Ok(())) => {}
+                _ => return Err(ReadError::Timeout),
+            }
+        }
+    }
+    let mut applied = node.applied.subscribe();
+    match tokio::time::timeout_at(deadline, applied.wait_for(|a| *a >= read_index)).await {
+        Ok(Ok(_)) => {}
+        _ => return Err(ReadError::Timeout),
+    }
+    Ok(node.lock().kv.get(key).cloned())
+}

@@ -1,0 +1,139 @@
+//! Helpers shared by the integration tests: start a real cluster of
+//! `faultline-node` processes in a temporary directory and talk HTTP to it.
+#![allow(dead_code)]
+
+use faultline_cluster::launcher::free_base_port;
+use faultline_cluster::{Bug, Cluster, ClusterSpec, NodeId};
+use serde_json::{Value, json};
+use std::time::{Duration, Instant};
+
+/// Generous bound for anything that should happen "soon" on a loaded machine.
+pub const SOON: Duration = Duration::from_secs(20);
+
+/// A cluster plus its data directory (deleted at the end).
+pub struct TestCluster {
+    pub cluster: Cluster,
+    pub dir: tempfile::TempDir,
+    pub http: reqwest::Client,
+}
+
+/// Starts `n` nodes with the given bugs and extra node flags.
+pub fn start(n: usize, bugs: &[Bug], extra: &[&str]) -> TestCluster {
+    let dir = tempfile::tempdir().unwrap();
+    let mut spec = ClusterSpec::new(
+        env!("CARGO_BIN_EXE_faultline-node"),
+        Vec::new(),
+        n,
+        dir.path(),
+        free_base_port(n),
+    );
+    spec.bugs = bugs.to_vec();
+    spec.extra_args = extra.iter().map(|s| s.to_string()).collect();
+    let cluster = Cluster::start(spec).unwrap();
+    let http = reqwest::Client::builder()
+        .no_proxy()
+        .timeout(Duration::from_secs(5))
+        .build()
+        .unwrap();
+    TestCluster { cluster, dir, http }
+}
+
+impl TestCluster {
+    pub fn url(&self, id: &NodeId) -> String {
+        self.cluster.client_url(id).unwrap()
+    }
+
+    pub fn leader(&self) -> NodeId {
+        self.cluster.wait_for_leader(SOON).unwrap()
+    }
+
+    pub fn followers(&self, leader: &NodeId) -> Vec<NodeId> {
+        self.cluster
+            .node_ids()
+            .into_iter()
+            .filter(|n| n != leader)
+            .collect()
+    }
+
+    /// PUT; returns the status code (0 if the request failed outright).
+    pub async fn put(&self, id: &NodeId, key: &str, value: Value) -> u16 {
+        let r = self
+            .http
+            .put(format!("{}/kv/{key}", self.url(id)))
+            .json(&json!({ "value": value }))
+            .send()
+            .await;
+        r.map(|r| r.status().as_u16()).unwrap_or(0)
+    }
+
+    /// PUT through whichever node is leader, retrying while leadership
+    /// moves; panics unless the write is acknowledged.
+    pub async fn put_acked(&self, key: &str, value: Value) {
+        let deadline = Instant::now() + SOON;
+        while Instant::now() < deadline {
+            let leader = self.leader();
+            if self.put(&leader, key, value.clone()).await == 200 {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("write {key} not acknowledged within {SOON:?}");
+    }
+
+    /// GET /kv/{key}: status and body.
+    pub async fn get(&self, id: &NodeId, key: &str) -> (u16, Value) {
+        match self
+            .http
+            .get(format!("{}/kv/{key}", self.url(id)))
+            .send()
+            .await
+        {
+            Ok(r) => {
+                let code = r.status().as_u16();
+                (code, r.json().await.unwrap_or(Value::Null))
+            }
+            Err(_) => (0, Value::Null),
+        }
+    }
+
+    /// This node's applied value of `key`.
+    pub async fn local(&self, id: &NodeId, key: &str) -> Option<Value> {
+        let r = self
+            .http
+            .get(format!("{}/local/kv/{key}", self.url(id)))
+            .send()
+            .await
+            .ok()?;
+        if r.status().as_u16() != 200 {
+            return None;
+        }
+        r.json::<Value>().await.ok().map(|b| b["value"].clone())
+    }
+
+    /// Waits until `id` has applied `key = value`.
+    pub async fn wait_local(&self, id: &NodeId, key: &str, value: &Value) {
+        let deadline = Instant::now() + SOON;
+        while Instant::now() < deadline {
+            if self.local(id, key).await.as_ref() == Some(value) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("{id} did not apply {key}={value} within {SOON:?}");
+    }
+
+    /// Linearizable read through the leader, retrying while leadership moves.
+    pub async fn read_acked(&self, key: &str) -> Option<Value> {
+        let deadline = Instant::now() + SOON;
+        while Instant::now() < deadline {
+            let leader = self.leader();
+            let (code, body) = self.get(&leader, key).await;
+            match code {
+                200 => return Some(body["value"].clone()),
+                404 => return None,
+                _ => tokio::time::sleep(Duration::from_millis(50)).await,
+            }
+        }
+        panic!("read {key} not answered within {SOON:?}");
+    }
+}
