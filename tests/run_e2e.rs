@@ -343,3 +343,53 @@ fn a_config_file_repeats_a_run() {
     );
     assert_eq!(results_json(&dir)["config"]["concurrency"], 2);
 }
+
+/// `run` against the bundled cluster with short settings plus `extra`.
+fn bundled_run(results: &Path, extra: &[&str]) -> Command {
+    let mut c = faultline();
+    c.args(["run", "--recovery-time", "1", "--nemesis-interval", "2"])
+        .arg("--results-dir")
+        .arg(results)
+        .args(extra);
+    c
+}
+
+#[test]
+fn a_default_bundled_run_under_faults_is_valid() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = output(bundled_run(tmp.path(), &["--time-limit", "6"]));
+    assert_eq!(out.status.code(), Some(0));
+    let dir = run_dir(tmp.path(), "cas-register");
+    assert_eq!(results_json(&dir)["valid"], "valid");
+    let h = history(&dir);
+    assert!(
+        h.iter().any(|e| e["process"] == "nemesis"),
+        "no fault was recorded"
+    );
+    assert!(h.iter().filter(|e| e["type"] == "ok").count() > 50);
+    // Node logs live in the run directory.
+    assert!(dir.join("nodes/n1/log").exists());
+}
+
+#[test]
+fn stale_reads_in_the_bundled_cluster_are_caught() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = output(bundled_run(
+        tmp.path(),
+        &[
+            "--time-limit",
+            "6",
+            "--bug",
+            "stale-reads",
+            "--nemesis",
+            "partition",
+            "--name",
+            "stale-reads",
+        ],
+    ));
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        results_json(&run_dir(tmp.path(), "stale-reads"))["valid"],
+        "invalid"
+    );
+}

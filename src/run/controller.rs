@@ -140,10 +140,7 @@ pub async fn run_one(
 
     progress_stop.cancel();
     let _ = progress_task.await;
-    match Arc::try_unwrap(sut) {
-        Ok(sut) => sut.stop().await,
-        Err(_) => tracing::warn!("the SUT is still referenced; it stops when dropped"),
-    }
+    sut.stop().await;
 
     // Check what was recorded.
     counters.set_phase(Phase::Check);

@@ -1,5 +1,6 @@
 //! The run controller: configuration, phases, workers, recorder, results.
 
+mod bundled;
 pub mod check;
 pub mod config;
 mod controller;

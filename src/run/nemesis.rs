@@ -32,7 +32,21 @@ struct HistorySink {
 impl EventSink for HistorySink {
     fn record(&self, f: &str, value: serde_json::Value) {
         self.recorder.nemesis(f, &value);
-        self.counters.set_fault(f);
+        self.counters.set_fault(fault_label(f, &value));
+    }
+}
+
+/// What the progress line shows after nemesis event `f`: the active fault, or `none` after a heal.
+fn fault_label(f: &str, value: &serde_json::Value) -> String {
+    match f {
+        "start" | "resume" | "stop-partition" | "stop-latency" => "none".into(),
+        _ => match value.get("nodes").and_then(|n| n.as_array()) {
+            Some(nodes) => {
+                let names: Vec<&str> = nodes.iter().filter_map(|n| n.as_str()).collect();
+                format!("{f} {}", names.join(","))
+            }
+            None => f.to_string(),
+        },
     }
 }
 

@@ -1,5 +1,6 @@
 //! Setting up and tearing down the system under test.
 
+use super::bundled;
 use super::config::{RunConfig, SutKind};
 use anyhow::{Context, bail};
 use faultline_nemeses::{NodeControl, ProxyMesh};
@@ -17,6 +18,8 @@ pub struct Sut {
     pub control: Option<Arc<dyn NodeControl>>,
     /// The proxies on the peer links (bundled cluster only).
     pub mesh: Option<Arc<ProxyMesh>>,
+    /// The bundled cluster's processes, stopped at the end of the run.
+    pub cluster: Option<Arc<faultline_cluster::Cluster>>,
 }
 
 impl std::fmt::Debug for Sut {
@@ -32,7 +35,7 @@ impl std::fmt::Debug for Sut {
 
 impl Sut {
     /// Starts (bundled) or connects to (http) the SUT; node logs go under `nodes_dir`.
-    pub async fn start(config: &RunConfig, _nodes_dir: &Path) -> anyhow::Result<Sut> {
+    pub async fn start(config: &RunConfig, nodes_dir: &Path) -> anyhow::Result<Sut> {
         match config.sut {
             SutKind::Http => {
                 let (endpoints, mut weights) = parse_endpoints(&config.endpoints)?;
@@ -51,14 +54,46 @@ impl Sut {
                     weights,
                     control: None,
                     mesh: None,
+                    cluster: None,
                 })
             }
-            SutKind::Bundled => bail!("the bundled cluster is not available in this build"),
+            SutKind::Bundled => {
+                let kinds = super::nemesis::kinds(config)?;
+                let b = bundled::start(config, &kinds, nodes_dir).await?;
+                let endpoints: Vec<Endpoint> = b
+                    .cluster
+                    .node_ids()
+                    .iter()
+                    .zip(b.cluster.client_urls())
+                    .map(|(id, url)| Endpoint::new(id.to_string(), url))
+                    .collect();
+                let weights = if config.weights.len() == endpoints.len() {
+                    config.weights.clone()
+                } else {
+                    vec![1; endpoints.len()]
+                };
+                let control: Arc<dyn NodeControl> =
+                    Arc::new(bundled::BundledControl::new(b.cluster.clone()));
+                Ok(Sut {
+                    endpoints,
+                    weights,
+                    control: Some(control),
+                    mesh: b.mesh,
+                    cluster: Some(b.cluster),
+                })
+            }
         }
     }
 
-    /// Stops whatever the run started.
-    pub async fn stop(self) {}
+    /// Stops whatever the run started (the bundled cluster's nodes and proxies).
+    pub async fn stop(&self) {
+        if let Some(cluster) = self.cluster.clone() {
+            let _ = tokio::task::spawn_blocking(move || cluster.stop()).await;
+        }
+        if let Some(mesh) = &self.mesh {
+            mesh.shutdown();
+        }
+    }
 }
 
 /// Parses `URL` or `URL=weight` entries; nodes are named n1, n2, ...
