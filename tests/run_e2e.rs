@@ -393,3 +393,30 @@ fn stale_reads_in_the_bundled_cluster_are_caught() {
         "invalid"
     );
 }
+
+#[test]
+fn test_count_repeats_with_consecutive_seeds() {
+    let urls = start_store(1, false);
+    let tmp = tempfile::tempdir().unwrap();
+    let out = output(http_run(
+        tmp.path(),
+        &urls,
+        &[
+            "--name",
+            "rep",
+            "--time-limit",
+            "1",
+            "--test-count",
+            "2",
+            "--seed",
+            "5",
+        ],
+    ));
+    assert_eq!(out.status.code(), Some(0));
+    let mut seeds: Vec<u64> = std::fs::read_dir(tmp.path().join("rep"))
+        .unwrap()
+        .map(|e| results_json(&e.unwrap().path())["seed"].as_u64().unwrap())
+        .collect();
+    seeds.sort();
+    assert_eq!(seeds, vec![5, 6]);
+}

@@ -64,6 +64,9 @@ pub struct RunArgs {
     /// Operations per key before moving to a fresh key, 0 = unlimited [default: 120].
     #[arg(long)]
     pub per_key_limit: Option<u64>,
+    /// Prefix of every key name [default: none for bundled, unique per run for http].
+    #[arg(long)]
+    pub key_prefix: Option<String>,
     /// Faults: kill,pause,partition,latency,all,none [default: partition,kill].
     #[arg(long, value_delimiter = ',')]
     pub nemesis: Option<Vec<String>>,
@@ -128,6 +131,9 @@ impl RunArgs {
         );
         if self.seed.is_some() {
             c.seed = self.seed;
+        }
+        if self.key_prefix.is_some() {
+            c.key_prefix = self.key_prefix;
         }
         c.validate()?;
         Ok(c)

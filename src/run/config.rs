@@ -79,6 +79,10 @@ pub struct RunConfig {
     pub key_dist: KeyDist,
     /// Operations on one key before its slot moves on to a fresh key (0 = unlimited).
     pub per_key_limit: u64,
+    /// Prefix of every key name; when absent, runs against an HTTP SUT get a
+    /// unique one (a persistent store would otherwise carry values over from
+    /// earlier runs, and keys start absent in the model).
+    pub key_prefix: Option<String>,
     /// Fault kinds (kill, pause, partition, latency, all, none).
     pub nemesis: Vec<String>,
     /// Seconds between fault changes.
@@ -117,6 +121,7 @@ impl Default for RunConfig {
             keys: 6,
             key_dist: KeyDist::Uniform,
             per_key_limit: 120,
+            key_prefix: None,
             nemesis: vec!["partition".into(), "kill".into()],
             nemesis_interval: 5.0,
             balance: Balance::Random,
@@ -148,6 +153,21 @@ impl RunConfig {
             self.workload.as_str().to_string()
         } else {
             self.name.clone()
+        }
+    }
+
+    /// The key prefix this run uses.
+    pub fn effective_key_prefix(&self) -> String {
+        match (&self.key_prefix, self.sut) {
+            (Some(p), _) => p.clone(),
+            (None, SutKind::Bundled) => String::new(),
+            (None, SutKind::Http) => {
+                let nanos = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map(|d| d.as_nanos())
+                    .unwrap_or_default();
+                format!("r{:x}-", nanos % (1 << 48))
+            }
         }
     }
 

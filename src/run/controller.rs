@@ -46,6 +46,7 @@ pub async fn run_one(
     let name = config.test_name();
     let dir = RunDir::create(&config.results_dir, &name)?;
     dir.write("config.toml", &config.to_toml()?)?;
+    let key_prefix = config.effective_key_prefix();
     eprintln!("run {name} (seed {seed}) → {}", dir.path().display());
 
     let recorder = Arc::new(Recorder::create(&dir.file("history.jsonl"))?);
@@ -100,7 +101,8 @@ pub async fn run_one(
             config.keys,
             per_key_limit,
             config.concurrency,
-        );
+        )
+        .with_prefix(key_prefix.clone());
         let mut worker = Worker {
             process: w as u64,
             generator: WorkerGenerator::new(config.workload, keys, seed, w, config.concurrency),
@@ -187,6 +189,7 @@ pub async fn run_one(
         valid,
         interrupted: interrupt.is_cancelled(),
         seed,
+        key_prefix,
         nodes: node_list,
         stats: &run_stats,
         verdicts: &verdicts,

@@ -96,6 +96,8 @@ pub struct ResultsFile<'a> {
     pub interrupted: bool,
     /// Seed of the operation schedule.
     pub seed: u64,
+    /// Prefix of every key name in this run.
+    pub key_prefix: String,
     /// Endpoints the clients used: (node, URL).
     pub nodes: Vec<(String, String)>,
     /// Counts and latencies.

@@ -61,6 +61,8 @@ pub struct KeyPicker {
     per_worker_limit: Option<u64>,
     /// Operations issued per slot by this worker.
     used: Vec<u64>,
+    /// Prepended to every key name (keeps runs against a persistent store apart).
+    prefix: String,
 }
 
 impl KeyPicker {
@@ -92,7 +94,14 @@ impl KeyPicker {
             slots,
             per_worker_limit,
             used: vec![0; slots],
+            prefix: String::new(),
         }
+    }
+
+    /// The same picker with `prefix` before every key name, e.g. `r1a2b-k0`.
+    pub fn with_prefix(mut self, prefix: impl Into<String>) -> KeyPicker {
+        self.prefix = prefix.into();
+        self
     }
 
     /// Picks a slot from the distribution.
@@ -115,7 +124,11 @@ impl KeyPicker {
             None => 0,
         };
         self.used[slot] += 1;
-        key_name(slot + generation as usize * self.slots)
+        format!(
+            "{}{}",
+            self.prefix,
+            key_name(slot + generation as usize * self.slots)
+        )
     }
 
     /// Every key this worker has used so far (for final reads).
@@ -130,7 +143,11 @@ impl KeyPicker {
                 None => 1,
             };
             for g in 0..generations {
-                keys.push(key_name(slot + g as usize * self.slots));
+                keys.push(format!(
+                    "{}{}",
+                    self.prefix,
+                    key_name(slot + g as usize * self.slots)
+                ));
             }
         }
         keys
@@ -195,6 +212,14 @@ mod tests {
         let mut seen: Vec<String> = c.keys().cloned().collect();
         seen.sort();
         assert_eq!(used, seen);
+    }
+
+    #[test]
+    fn prefixes_apply_to_every_key() {
+        let mut p = KeyPicker::new(KeyDist::Uniform, 2, None, 1).with_prefix("r7-");
+        let mut rng = ChaCha8Rng::seed_from_u64(3);
+        assert!(p.next_key(&mut rng).starts_with("r7-k"));
+        assert!(p.keys_used().iter().all(|k| k.starts_with("r7-k")));
     }
 
     #[test]
