@@ -280,6 +280,7 @@ impl Cluster {
         let mut slots = self.slots();
         let slot = slots.get_mut(id).ok_or_else(|| unknown_node(id))?;
         if let Some(mut child) = slot.child.take() {
+            // A paused process dies of SIGKILL too; no SIGCONT needed.
             // kill() fails only if it already exited; wait() reaps either way.
             let _ = child.kill();
             child.wait().map_err(|e| ClusterError::Process {
@@ -288,6 +289,33 @@ impl Cluster {
             })?;
         }
         Ok(())
+    }
+
+    /// Freezes a node with SIGSTOP (it keeps its sockets but answers nothing).
+    pub fn pause(&self, id: &NodeId) -> Result<(), ClusterError> {
+        self.signal(id, nix::sys::signal::Signal::SIGSTOP)
+    }
+
+    /// Thaws a node paused with [`Cluster::pause`] (SIGCONT).
+    pub fn resume(&self, id: &NodeId) -> Result<(), ClusterError> {
+        self.signal(id, nix::sys::signal::Signal::SIGCONT)
+    }
+
+    fn signal(&self, id: &NodeId, sig: nix::sys::signal::Signal) -> Result<(), ClusterError> {
+        let pid = self.pid(id).ok_or_else(|| ClusterError::Process {
+            node: id.to_string(),
+            detail: "not running".into(),
+        })?;
+        let pid = i32::try_from(pid).map_err(|_| ClusterError::Process {
+            node: id.to_string(),
+            detail: format!("pid {pid} out of range"),
+        })?;
+        nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), sig).map_err(|e| {
+            ClusterError::Process {
+                node: id.to_string(),
+                detail: format!("{sig}: {e}"),
+            }
+        })
     }
 
     /// (Re)starts a node with its original flags and data; kills it first if

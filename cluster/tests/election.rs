@@ -68,3 +68,34 @@ async fn killing_the_leader_elects_a_new_one_and_keeps_acknowledged_writes() {
     // The cluster keeps accepting writes with one node down.
     tc.put_acked("after", serde_json::json!("x")).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_paused_leader_is_replaced_and_steps_down_after_resume() {
+    let tc = common::start(3, &[], &[]);
+    tc.put_acked("k", serde_json::json!(1)).await;
+    let old = tc.leader();
+    tc.cluster.pause(&old).unwrap();
+    // While frozen it still claims leadership in /status (it cannot answer
+    // at all), so look for a leader among the others.
+    let deadline = std::time::Instant::now() + common::SOON;
+    let new = loop {
+        let found = tc
+            .followers(&old)
+            .into_iter()
+            .find(|id| tc.cluster.status(id).is_some_and(|s| s["role"] == "leader"));
+        if let Some(id) = found {
+            break id;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no new leader while {old} paused"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(tc.put(&new, "k", serde_json::json!(2)).await, 200);
+    tc.cluster.resume(&old).unwrap();
+    // The old leader learns the new term and the new value.
+    tc.wait_local(&old, "k", &serde_json::json!(2)).await;
+    let s = tc.cluster.status(&old).unwrap();
+    assert_ne!(s["role"], "leader");
+}

@@ -49,6 +49,13 @@ pub fn build_nemesis_with(
     partitions: Option<Arc<dyn PartitionBackend>>,
     mesh: Option<Arc<ProxyMesh>>,
 ) -> Result<BuiltNemesis, NemesisError> {
+    if interval.is_zero() && !kinds.is_none() {
+        // A zero interval would inject and heal faults in a tight loop.
+        return Err(NemesisError::Parse {
+            input: "0".into(),
+            reason: "the nemesis interval must be positive".into(),
+        });
+    }
     let mut members: Vec<Arc<dyn Nemesis>> = Vec::new();
     for kind in kinds.iter() {
         let member: Arc<dyn Nemesis> = match kind {

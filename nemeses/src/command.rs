@@ -7,16 +7,36 @@ use std::time::Duration;
 use crate::error::NemesisError;
 
 /// Replaces each `{name}` in each argument by its value; other braces stay as
-/// they are (nft and jq syntax use braces). Values never get re-split or
-/// re-interpreted, so a node name cannot inject arguments.
+/// they are (nft and jq syntax use braces). One pass, so values are never
+/// re-expanded, re-split or re-interpreted: a node name cannot inject arguments.
 pub fn substitute(argv: &[String], values: &BTreeMap<&str, &str>) -> Vec<String> {
-    argv.iter()
-        .map(|arg| {
-            values.iter().fold(arg.clone(), |acc, (name, value)| {
-                acc.replace(&format!("{{{name}}}"), value)
-            })
-        })
-        .collect()
+    argv.iter().map(|arg| substitute_one(arg, values)).collect()
+}
+
+fn substitute_one(arg: &str, values: &BTreeMap<&str, &str>) -> String {
+    let mut out = String::with_capacity(arg.len());
+    let mut rest = arg;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let replaced = after.find('}').and_then(|close| {
+            values
+                .get(&after[..close])
+                .map(|value| (value, &after[close + 1..]))
+        });
+        match replaced {
+            Some((value, tail)) => {
+                out.push_str(value);
+                rest = tail;
+            }
+            None => {
+                out.push('{');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Runs `argv`, returning its stdout; non-zero exit or timeout is an error
@@ -83,6 +103,13 @@ mod tests {
                 "{ unknown }"
             ]
         );
+    }
+
+    #[test]
+    fn values_are_not_expanded_again() {
+        let argv = vec!["{host}:{node}{".to_string(), "{{node}}".to_string()];
+        let values = BTreeMap::from([("node", "n1"), ("host", "{node}")]);
+        assert_eq!(substitute(&argv, &values), vec!["{node}:n1{", "{n1}"]);
     }
 
     #[test]

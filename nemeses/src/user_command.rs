@@ -176,9 +176,14 @@ impl NodeControl for UserCommands {
     fn leader(&self) -> BoxFuture<'_, Option<String>> {
         Box::pin(async move {
             let argv = self.config.leader.as_ref()?;
-            let out = run_argv(argv, Duration::from_secs(self.config.timeout_secs))
-                .await
-                .ok()?;
+            let out = match run_argv(argv, Duration::from_secs(self.config.timeout_secs)).await {
+                Ok(out) => out,
+                Err(error) => {
+                    // No leader is a normal answer; the reason still belongs in the log.
+                    tracing::warn!(%error, "leader command failed");
+                    return None;
+                }
+            };
             let name = out.trim();
             self.config
                 .nodes

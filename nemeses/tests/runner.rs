@@ -191,3 +191,96 @@ async fn a_failing_fault_is_reported_after_the_final_heal() {
     assert_eq!(nemesis.0.fs(), ["healed"]);
     assert_eq!(sink.fs(), ["nemesis-error"]);
 }
+
+#[tokio::test]
+async fn builder_composes_what_was_asked_and_needs_a_mesh_for_network_faults() {
+    let control = Arc::new(NamesOnly(names(3)));
+    let interval = Duration::from_secs(10);
+    let none = build_nemesis(&"none".parse().unwrap(), interval, 1, control.clone(), None).unwrap();
+    assert!(none.nemesis.is_none());
+
+    assert!(
+        build_nemesis(
+            &"kill".parse().unwrap(),
+            Duration::ZERO,
+            1,
+            control.clone(),
+            None
+        )
+        .is_err()
+    );
+    let kill = build_nemesis(&"kill".parse().unwrap(), interval, 1, control.clone(), None).unwrap();
+    assert_eq!(kill.nemesis.unwrap().name(), "kill");
+    assert_eq!(
+        kill.schedule.windows().next().unwrap(),
+        faultline_nemeses::Window {
+            healthy: interval,
+            faulty: interval
+        }
+    );
+
+    let err = build_nemesis(
+        &"partition".parse().unwrap(),
+        interval,
+        1,
+        control.clone(),
+        None,
+    )
+    .err()
+    .unwrap();
+    assert!(err.to_string().contains("proxy mesh"), "{err}");
+
+    let servers = ProcessControl::start(3);
+    let mesh = Arc::new(ProxyMesh::start(&servers.targets()).unwrap());
+    let all = build_nemesis(&"all".parse().unwrap(), interval, 1, control, Some(mesh)).unwrap();
+    assert_eq!(all.nemesis.unwrap().name(), "kill,pause,partition,latency");
+}
+
+#[tokio::test]
+async fn halves_partition_blocks_cross_links_during_the_fault_only() {
+    let control = ProcessControl::start(3);
+    let mesh = Arc::new(ProxyMesh::start(&control.targets()).unwrap());
+    let nemesis: Arc<dyn Nemesis> = Arc::new(PartitionNemesis::new(
+        mesh.clone(),
+        Arc::new(NamesOnly(names(3))),
+        vec![TopologyKind::Halves],
+    ));
+    let sink = Arc::new(MemorySink::new());
+    let cancel = CancellationToken::new();
+    let schedule = Schedule {
+        timing: faultline_nemeses::Timing::Interval {
+            faulty: Duration::from_secs(60),
+            healthy: Duration::from_millis(10),
+        },
+        ..Schedule::interval(Duration::ZERO, 2)
+    };
+    let run = tokio::spawn(run_schedule(
+        nemesis,
+        schedule,
+        sink.clone(),
+        cancel.clone(),
+    ));
+    let start = tokio::time::Instant::now();
+    while sink.fs().is_empty() && start.elapsed() < BOUND {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(sink.fs(), ["start-partition"]);
+    let link = |a: &str, b: &str| mesh.link_addr(a, b).unwrap();
+    // [n1, n2] | [n3]
+    assert!(eventually_pings(link("n1", "n2"), BOUND).await);
+    assert!(eventually_pings(link("n2", "n1"), BOUND).await);
+    for (a, b) in [("n1", "n3"), ("n3", "n1"), ("n2", "n3"), ("n3", "n2")] {
+        assert!(
+            !common::ping(link(a, b), Duration::from_millis(300)).await,
+            "{a}->{b} open"
+        );
+    }
+    cancel.cancel();
+    tokio::time::timeout(BOUND, run)
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    assert_eq!(sink.fs(), ["start-partition", "stop-partition"]);
+    assert!(eventually_pings(link("n3", "n1"), BOUND).await);
+}

@@ -1,9 +1,112 @@
-//! `faultline bench cluster` (not implemented yet).
+//! `faultline bench cluster`: throughput and latency of the bundled Raft
+//! cluster (3 nodes), and of a local 3-member etcd where `etcd` is installed.
+
+mod driver;
+mod etcd;
 
 use crate::cmd::bench::BenchArgs;
 use crate::exit::Exit;
+use anyhow::Context;
+use driver::{Op, PhaseResult, Target};
+use faultline_cluster::launcher::free_base_port;
+use faultline_cluster::{Cluster, ClusterSpec};
+use std::path::PathBuf;
+use std::time::Duration;
+use tabled::{Table, Tabled};
+
+/// Concurrency levels measured.
+const CLIENTS: [usize; 3] = [10, 50, 100];
+
+/// One row of the printed table.
+#[derive(Tabled)]
+struct Row {
+    system: String,
+    op: &'static str,
+    clients: usize,
+    #[tabled(rename = "ops/s")]
+    rate: String,
+    #[tabled(rename = "p50 ms")]
+    p50: String,
+    #[tabled(rename = "p99 ms")]
+    p99: String,
+    errors: usize,
+}
+
+impl Row {
+    fn new(system: &str, clients: usize, r: &PhaseResult) -> Row {
+        Row {
+            system: system.to_string(),
+            op: r.op.name(),
+            clients,
+            rate: format!("{:.0}", r.rate()),
+            p50: format!("{:.2}", r.quantile_ms(0.50)),
+            p99: format!("{:.2}", r.quantile_ms(0.99)),
+            errors: r.errors,
+        }
+    }
+}
 
 /// Runs the benchmark and prints its numbers.
-pub fn run(_args: &BenchArgs) -> anyhow::Result<Exit> {
-    anyhow::bail!("`faultline bench cluster` is not implemented yet")
+pub fn run(args: &BenchArgs) -> anyhow::Result<Exit> {
+    let phase = if args.quick {
+        Duration::from_secs(1)
+    } else {
+        Duration::from_secs(3)
+    };
+    let scratch = scratch_dir()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("building the tokio runtime")?;
+    let mut rows = Vec::new();
+
+    let exe = std::env::current_exe().context("locating the faultline executable")?;
+    let spec = ClusterSpec::new(
+        exe,
+        vec!["node".into()],
+        3,
+        scratch.join("faultline"),
+        free_base_port(3),
+    );
+    let cluster = Cluster::start(spec).context("starting the bundled cluster")?;
+    let leader = cluster
+        .wait_for_leader(Duration::from_secs(15))
+        .context("waiting for a leader")?;
+    let url = cluster.client_url(&leader).context("leader URL")?;
+    eprintln!("bundled cluster: leader {leader} at {url}");
+    let target = Target::Faultline { url };
+    for clients in CLIENTS {
+        for op in [Op::Write, Op::Read] {
+            let r = runtime.block_on(driver::run_phase(&target, op, clients, phase))?;
+            rows.push(Row::new("faultline raft", clients, &r));
+        }
+    }
+    cluster.stop();
+
+    match etcd::find() {
+        Some(bin) => {
+            let members = etcd::EtcdCluster::start(&bin, &scratch.join("etcd"))?;
+            runtime.block_on(members.wait_ready())?;
+            let target = Target::Etcd {
+                urls: members.client_urls(),
+            };
+            for clients in CLIENTS {
+                for op in [Op::Write, Op::Read] {
+                    let r = runtime.block_on(driver::run_phase(&target, op, clients, phase))?;
+                    rows.push(Row::new("etcd", clients, &r));
+                }
+            }
+            members.stop();
+        }
+        None => eprintln!("etcd not on PATH: skipping (apt-get install -y etcd-server)"),
+    }
+    let _ = std::fs::remove_dir_all(&scratch);
+    println!("{}", Table::new(rows));
+    Ok(Exit::Valid)
+}
+
+fn scratch_dir() -> anyhow::Result<PathBuf> {
+    let dir = std::env::temp_dir().join(format!("faultline-bench-cluster-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    Ok(dir)
 }

@@ -2,7 +2,7 @@
 
 use crate::raft::messages::{AppendRequest, SnapshotRequest, VoteRequest};
 use crate::raft::{RaftNode, election, replication, snapshot};
-use axum::extract::State;
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
@@ -15,6 +15,8 @@ pub fn routes() -> Router<Arc<RaftNode>> {
         .route("/raft/vote", post(vote))
         .route("/raft/append", post(append))
         .route("/raft/snapshot", post(install_snapshot))
+        // Snapshots carry the whole state and batches can be large.
+        .layer(DefaultBodyLimit::disable())
 }
 
 async fn vote(State(node): State<Arc<RaftNode>>, Json(req): Json<VoteRequest>) -> Response {

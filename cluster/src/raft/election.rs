@@ -1,9 +1,10 @@
-//! Leader election: randomized timeouts, RequestVote with the log
-//! up-to-date check, and check-quorum so an isolated leader steps down.
+//! Leader election: randomized timeouts, a pre-vote round, RequestVote with
+//! the log up-to-date check, and check-quorum so an isolated leader steps
+//! down.
 
 use super::messages::{VoteRequest, VoteResponse};
 use super::server::RaftNode;
-use super::state::Role;
+use super::state::{Core, Role};
 use crate::bugs::Bug;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -49,29 +50,29 @@ fn tick(node: &Arc<RaftNode>) {
     if now < core.election_deadline {
         return;
     }
-    core.term += 1;
-    core.role = Role::Candidate;
-    core.voted_for = Some(core.id.clone());
-    core.leader = None;
     core.reset_election_deadline();
-    let seq = core.persist_hard_state();
-    let req = VoteRequest {
-        term: core.term,
+    let req = vote_request(&core, core.term + 1, true);
+    drop(core);
+    tokio::spawn(run_pre_vote(node.clone(), req));
+}
+
+fn vote_request(core: &Core, term: u64, pre_vote: bool) -> VoteRequest {
+    VoteRequest {
+        term,
         candidate: core.id.clone(),
         last_log_index: core.log.last_index(),
         last_log_term: core.log.last_term(),
-    };
-    tracing::info!(term = req.term, "starting election");
-    drop(core);
-    tokio::spawn(run_election(node.clone(), req, seq));
+        pre_vote,
+    }
 }
 
-async fn run_election(node: Arc<RaftNode>, req: VoteRequest, seq: u64) {
-    // Our own vote counts only once it is durable.
-    node.wait_flushed(seq).await;
+/// Asks every peer; returns whether a majority (self included) granted,
+/// unless a newer term turned up or the state moved on.
+async fn collect_votes(node: &Arc<RaftNode>, req: &VoteRequest) -> bool {
+    let majority = node.lock().majority();
     let mut votes = 1;
-    if try_win(&node, req.term, votes) {
-        return;
+    if votes >= majority {
+        return true;
     }
     let mut calls = JoinSet::new();
     for url in node.cfg.peers.values() {
@@ -93,49 +94,84 @@ async fn run_election(node: Arc<RaftNode>, req: VoteRequest, seq: u64) {
         let Ok(Some(resp)) = res else { continue };
         {
             let mut core = node.lock();
+            // A pre-vote runs one term ahead of the state.
+            let own_term = if req.pre_vote { req.term - 1 } else { req.term };
             if resp.term > core.term {
                 core.become_follower(resp.term, None);
-                return;
+                return false;
             }
-            if core.role != Role::Candidate || core.term != req.term {
-                return;
+            if core.term != own_term || core.role == Role::Leader {
+                return false;
             }
         }
         if resp.granted {
             votes += 1;
-            if try_win(&node, req.term, votes) {
-                return;
+            if votes >= majority {
+                return true;
             }
         }
     }
+    false
 }
 
-/// Becomes leader if `votes` is a majority and the election is still current.
-fn try_win(node: &Arc<RaftNode>, term: u64, votes: usize) -> bool {
+async fn run_pre_vote(node: Arc<RaftNode>, pre: VoteRequest) {
+    if !collect_votes(&node, &pre).await {
+        return;
+    }
+    let (req, seq) = {
+        let mut core = node.lock();
+        let heard_leader = core
+            .last_leader_contact
+            .is_some_and(|t| t.elapsed() < core.election_min());
+        if core.role == Role::Leader || core.term + 1 != pre.term || heard_leader {
+            return;
+        }
+        core.term += 1;
+        core.role = Role::Candidate;
+        core.voted_for = Some(core.id.clone());
+        core.leader = None;
+        core.reset_election_deadline();
+        let seq = core.persist_hard_state();
+        (vote_request(&core, core.term, false), seq)
+    };
+    tracing::info!(term = req.term, "starting election");
+    // Our own vote counts only once it is durable.
+    node.wait_flushed(seq).await;
+    if !collect_votes(&node, &req).await {
+        return;
+    }
     let mut core = node.lock();
-    if core.role != Role::Candidate || core.term != term || votes < core.majority() {
-        return false;
+    if core.role != Role::Candidate || core.term != req.term {
+        return;
     }
     core.become_leader();
     drop(core);
     node.flush_request.notify_one();
     node.wake_replicators();
-    true
 }
 
-/// Handles a RequestVote; the answer is sent only after the term and vote
-/// are durable.
+/// Handles a RequestVote (or pre-vote); a real vote is answered only after
+/// the term and vote are durable.
 pub async fn handle_vote(node: &Arc<RaftNode>, req: VoteRequest) -> VoteResponse {
     let now = Instant::now();
     let (resp, seq) = {
         let mut core = node.lock();
         // Leader stickiness: while a leader is alive, a node that merely
-        // lost contact (e.g. rejoining after a partition) cannot depose it.
-        let heard_recently = core
-            .last_leader_contact
-            .is_some_and(|t| now - t < core.election_min())
-            && core.leader.is_some()
-            && core.leader.as_ref() != Some(&req.candidate);
+        // lost contact cannot depose it.
+        let heard_recently = core.role == Role::Leader
+            || (core
+                .last_leader_contact
+                .is_some_and(|t| now - t < core.election_min())
+                && core.leader.is_some()
+                && core.leader.as_ref() != Some(&req.candidate));
+        let up_to_date = (req.last_log_term, req.last_log_index)
+            >= (core.log.last_term(), core.log.last_index());
+        if req.pre_vote {
+            return VoteResponse {
+                term: core.term,
+                granted: req.term > core.term && !heard_recently && up_to_date,
+            };
+        }
         if req.term < core.term || (req.term > core.term && heard_recently) {
             return VoteResponse {
                 term: core.term,
@@ -146,8 +182,6 @@ pub async fn handle_vote(node: &Arc<RaftNode>, req: VoteRequest) -> VoteResponse
             core.become_follower(req.term, None);
             core.leader = None;
         }
-        let up_to_date = (req.last_log_term, req.last_log_index)
-            >= (core.log.last_term(), core.log.last_index());
         let free = core.voted_for.is_none() || core.voted_for.as_ref() == Some(&req.candidate);
         let granted = free && up_to_date && core.role == Role::Follower;
         if granted {

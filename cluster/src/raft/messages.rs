@@ -17,6 +17,11 @@ pub struct VoteRequest {
     pub last_log_index: u64,
     /// Term of the candidate's last entry.
     pub last_log_term: u64,
+    /// A pre-vote: "would you vote for me in `term`?" — changes no state,
+    /// so a node cut off from the cluster cannot inflate terms and depose
+    /// a healthy leader when it returns.
+    #[serde(default)]
+    pub pre_vote: bool,
 }
 
 /// RequestVote result.

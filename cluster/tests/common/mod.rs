@@ -2,6 +2,8 @@
 //! `faultline-node` processes in a temporary directory and talk HTTP to it.
 #![allow(dead_code)]
 
+pub mod forwarder;
+
 use faultline_cluster::launcher::free_base_port;
 use faultline_cluster::{Bug, Cluster, ClusterSpec, NodeId};
 use serde_json::{Value, json};
@@ -20,6 +22,25 @@ pub struct TestCluster {
 /// Starts `n` nodes with the given bugs and extra node flags.
 pub fn start(n: usize, bugs: &[Bug], extra: &[&str]) -> TestCluster {
     let dir = tempfile::tempdir().unwrap();
+    start_spec(spec(n, bugs, extra, &dir), dir)
+}
+
+/// Starts `n` nodes whose peer traffic goes through a test-owned forwarder mesh.
+pub async fn start_with_mesh(n: usize, bugs: &[Bug]) -> (TestCluster, forwarder::Mesh) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut spec = spec(n, bugs, &[], &dir);
+    let targets = spec
+        .node_ids()
+        .into_iter()
+        .enumerate()
+        .map(|(i, id)| (id, spec.addr_of(i + 1)))
+        .collect();
+    let mesh = forwarder::Mesh::start(&targets).await;
+    spec.peer_urls = Some(mesh.peer_urls());
+    (start_spec(spec, dir), mesh)
+}
+
+fn spec(n: usize, bugs: &[Bug], extra: &[&str], dir: &tempfile::TempDir) -> ClusterSpec {
     let mut spec = ClusterSpec::new(
         env!("CARGO_BIN_EXE_faultline-node"),
         Vec::new(),
@@ -29,6 +50,10 @@ pub fn start(n: usize, bugs: &[Bug], extra: &[&str]) -> TestCluster {
     );
     spec.bugs = bugs.to_vec();
     spec.extra_args = extra.iter().map(|s| s.to_string()).collect();
+    spec
+}
+
+fn start_spec(spec: ClusterSpec, dir: tempfile::TempDir) -> TestCluster {
     let cluster = Cluster::start(spec).unwrap();
     let http = reqwest::Client::builder()
         .no_proxy()

@@ -44,6 +44,9 @@ pub(crate) struct LinkProxy {
     pub(crate) config: watch::Sender<LinkConfig>,
     pub(crate) bytes: AtomicU64,
     pub(crate) connections: AtomicU64,
+    /// Bumped on every cut, so a connection notices a cut even if the link
+    /// was healed again before its task looked at the settings.
+    pub(crate) cut_epoch: AtomicU64,
 }
 
 /// Upper bound for connecting to the real node; a dead node refuses at once anyway.
@@ -59,6 +62,7 @@ impl LinkProxy {
             config: watch::Sender::new(LinkConfig::default()),
             bytes: AtomicU64::new(0),
             connections: AtomicU64::new(0),
+            cut_epoch: AtomicU64::new(0),
         }
     }
 
@@ -109,6 +113,20 @@ async fn forward(link: Arc<LinkProxy>, inbound: TcpStream, shutdown: Cancellatio
     let (in_read, in_write) = inbound.into_split();
     let (out_read, out_write) = outbound.into_split();
     let mut config = link.config.subscribe();
+    let epoch = link.cut_epoch.load(Ordering::SeqCst);
+    let cut_link = link.clone();
+    let cut_seen = async move {
+        loop {
+            if config.borrow_and_update().cut || cut_link.cut_epoch.load(Ordering::SeqCst) != epoch
+            {
+                return;
+            }
+            if config.changed().await.is_err() {
+                // The mesh is gone; the shutdown token ends the connection.
+                std::future::pending::<()>().await;
+            }
+        }
+    };
     let both = async {
         tokio::try_join!(
             pump(link.clone(), in_read, out_write),
@@ -118,7 +136,7 @@ async fn forward(link: Arc<LinkProxy>, inbound: TcpStream, shutdown: Cancellatio
     // Dropping the sockets (by leaving this function) is what stops the bytes.
     tokio::select! {
         _ = both => {}
-        _ = config.wait_for(|c| c.cut) => {}
+        _ = cut_seen => {}
         _ = shutdown.cancelled() => {}
     }
 }
@@ -159,7 +177,8 @@ async fn pump(
             } else {
                 jitter.mul_f64(rand::rng().random_range(0.0..=1.0))
             };
-            // Never earlier than the previous chunk: jitter must not reorder bytes.
+            // The single FIFO writer already keeps bytes in order; the max only
+            // makes a chunk queued behind a slower one count as that late.
             let due = (Instant::now() + delay + extra).max(last_due);
             last_due = due;
             if tx.send((due, buf[..n].to_vec())).await.is_err() {
@@ -169,7 +188,11 @@ async fn pump(
     };
     let writer = async move {
         while let Some((due, chunk)) = rx.recv().await {
-            tokio::time::sleep_until(due).await;
+            // The timer has millisecond ticks: sleeping on an undelayed link
+            // would add ~1 ms per chunk.
+            if due > Instant::now() {
+                tokio::time::sleep_until(due).await;
+            }
             if link.config.borrow().cut {
                 return Err(broken("link cut"));
             }

@@ -113,6 +113,13 @@ impl ProxyMesh {
             .map_or(0, |p| p.bytes.load(Ordering::Relaxed))
     }
 
+    /// Connections forwarded on a link so far (not counting refused ones).
+    pub fn connections_forwarded(&self, from: &str, to: &str) -> u64 {
+        self.links
+            .get(&Link::new(from, to))
+            .map_or(0, |p| p.connections.load(Ordering::Relaxed))
+    }
+
     /// Links that are currently cut.
     pub fn cut_links(&self) -> BTreeSet<Link> {
         self.links
@@ -142,7 +149,13 @@ impl ProxyMesh {
             })
             .collect::<Result<Vec<_>, _>>()?;
         for proxy in proxies {
-            proxy.config.send_modify(|c| change(c));
+            proxy.config.send_modify(|c| {
+                change(c);
+                if c.cut {
+                    // Before receivers are notified, so they see the new epoch.
+                    proxy.cut_epoch.fetch_add(1, Ordering::SeqCst);
+                }
+            });
         }
         Ok(())
     }
