@@ -147,6 +147,14 @@ impl NodeControl for BundledControl {
         self.act("start", node, Cluster::restart)
     }
 
+    fn pause<'a>(&'a self, node: &'a str) -> BoxFuture<'a, Result<(), NemesisError>> {
+        self.act("pause", node, Cluster::pause)
+    }
+
+    fn resume<'a>(&'a self, node: &'a str) -> BoxFuture<'a, Result<(), NemesisError>> {
+        self.act("resume", node, Cluster::resume)
+    }
+
     fn pid(&self, node: &str) -> Option<u32> {
         let id: NodeId = node.parse().ok()?;
         self.cluster.pid(&id)
