@@ -4,6 +4,7 @@
 mod bench;
 mod cmd;
 mod exit;
+mod run;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;

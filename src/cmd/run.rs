@@ -1,12 +1,168 @@
-//! `faultline run` (not implemented yet).
+//! `faultline run`: start the SUT, drive a workload under faults, record and check.
 
 use crate::exit::Exit;
+use crate::run::config::{RunConfig, SutKind};
+use faultline_workloads::client::Balance;
+use faultline_workloads::generator::KeyDist;
+use faultline_workloads::workload::WorkloadKind;
+use std::path::PathBuf;
 
-/// Arguments of `faultline run`.
-#[derive(clap::Args, Debug)]
-pub struct RunArgs {}
+/// Arguments of `faultline run`; each overrides the same key of `--config`.
+#[derive(clap::Args, Debug, Default)]
+pub struct RunArgs {
+    /// TOML config file (keys as the long flags, e.g. `time-limit = 30`).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Test name (results go to RESULTS_DIR/NAME/TIMESTAMP); default: the workload.
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Results directory [default: results].
+    #[arg(long)]
+    pub results_dir: Option<PathBuf>,
+    /// System under test [default: bundled].
+    #[arg(long)]
+    pub sut: Option<SutKind>,
+    /// Endpoints of an HTTP SUT: URL,... (URL=weight for --balance weighted).
+    #[arg(long, value_delimiter = ',')]
+    pub endpoints: Option<Vec<String>>,
+    /// Per-endpoint weights for --balance weighted: W,...
+    #[arg(long, value_delimiter = ',')]
+    pub weights: Option<Vec<u32>>,
+    /// Bundled cluster mode [default: raft].
+    #[arg(long)]
+    pub mode: Option<String>,
+    /// Bundled cluster size [default: 3].
+    #[arg(long)]
+    pub nodes: Option<usize>,
+    /// Bugs to switch on in the bundled cluster: NAME,...
+    #[arg(long, value_delimiter = ',')]
+    pub bug: Option<Vec<String>>,
+    /// First port of the bundled cluster [default: free ports].
+    #[arg(long)]
+    pub base_port: Option<u16>,
+    /// Workload: register, cas-register, kv, append, set, counter [default: cas-register].
+    #[arg(long)]
+    pub workload: Option<WorkloadKind>,
+    /// Checkers: NAME,... [default: linearizable].
+    #[arg(long, value_delimiter = ',')]
+    pub checker: Option<Vec<String>>,
+    /// Concurrent client workers [default: 6].
+    #[arg(long)]
+    pub concurrency: Option<usize>,
+    /// Target ops/s over all workers, 0 = unlimited [default: 100].
+    #[arg(long)]
+    pub rate: Option<f64>,
+    /// Main phase length in seconds [default: 20].
+    #[arg(long)]
+    pub time_limit: Option<f64>,
+    /// Concurrently active keys [default: 6].
+    #[arg(long)]
+    pub keys: Option<usize>,
+    /// Key distribution: uniform or zipf [default: uniform].
+    #[arg(long)]
+    pub key_dist: Option<KeyDist>,
+    /// Operations per key before moving to a fresh key, 0 = unlimited [default: 120].
+    #[arg(long)]
+    pub per_key_limit: Option<u64>,
+    /// Prefix of every key name [default: none for bundled, unique per run for http].
+    #[arg(long)]
+    pub key_prefix: Option<String>,
+    /// Faults: kill,pause,partition,latency,all,none [default: partition,kill].
+    #[arg(long, value_delimiter = ',')]
+    pub nemesis: Option<Vec<String>>,
+    /// Seconds between fault changes [default: 5].
+    #[arg(long)]
+    pub nemesis_interval: Option<f64>,
+    /// Node selection: random, round-robin, weighted, leader [default: random].
+    #[arg(long)]
+    pub balance: Option<Balance>,
+    /// Seed of the operation schedule [default: random, recorded in config.toml].
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Number of runs (fresh SUT, seed+i); stops at the first invalid [default: 1].
+    #[arg(long)]
+    pub test_count: Option<u32>,
+    /// Seconds between the final heal and the final reads [default: 3].
+    #[arg(long)]
+    pub recovery_time: Option<f64>,
+    /// Per-request timeout in seconds [default: 1.5].
+    #[arg(long)]
+    pub request_timeout: Option<f64>,
+    /// Checker deadline in seconds [default: 60].
+    #[arg(long)]
+    pub check_timeout: Option<f64>,
+}
+
+impl RunArgs {
+    /// The config these flags describe: defaults, then `--config`, then the flags.
+    pub fn resolve(self) -> anyhow::Result<RunConfig> {
+        let mut c = match &self.config {
+            Some(path) => RunConfig::from_file(path)?,
+            None => RunConfig::default(),
+        };
+        macro_rules! set {
+            ($($field:ident),*) => { $( if let Some(v) = self.$field { c.$field = v; } )* };
+        }
+        set!(
+            name,
+            results_dir,
+            sut,
+            endpoints,
+            weights,
+            mode,
+            nodes,
+            bug,
+            base_port,
+            workload,
+            checker,
+            concurrency,
+            rate,
+            time_limit,
+            keys,
+            key_dist,
+            per_key_limit,
+            nemesis,
+            nemesis_interval,
+            balance,
+            test_count,
+            recovery_time,
+            request_timeout,
+            check_timeout
+        );
+        if self.seed.is_some() {
+            c.seed = self.seed;
+        }
+        if self.key_prefix.is_some() {
+            c.key_prefix = self.key_prefix;
+        }
+        c.validate()?;
+        Ok(c)
+    }
+}
 
 /// Runs the command.
-pub fn execute(_args: RunArgs) -> anyhow::Result<Exit> {
-    anyhow::bail!("`faultline run` is not implemented yet")
+pub fn execute(args: RunArgs) -> anyhow::Result<Exit> {
+    let config = args.resolve()?;
+    crate::run::run_tests(config)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_win_over_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("c.toml");
+        std::fs::write(&p, "concurrency = 3\nkeys = 9\nseed = 5\n").unwrap();
+        let args = RunArgs {
+            config: Some(p),
+            concurrency: Some(4),
+            ..RunArgs::default()
+        };
+        let c = args.resolve().unwrap();
+        assert_eq!(c.concurrency, 4);
+        assert_eq!(c.keys, 9);
+        assert_eq!(c.seed, Some(5));
+    }
 }

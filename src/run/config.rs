@@ -1,0 +1,263 @@
+//! The test configuration: defaults, a TOML file and flags (flags win).
+
+use anyhow::{Context, bail};
+use faultline_workloads::client::Balance;
+use faultline_workloads::generator::KeyDist;
+use faultline_workloads::workload::WorkloadKind;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Duration;
+
+/// Which system is under test.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SutKind {
+    /// The bundled reference cluster, started and stopped by the run.
+    #[default]
+    Bundled,
+    /// Any store speaking DESIGN.md's HTTP protocol at `endpoints`.
+    Http,
+}
+
+impl FromStr for SutKind {
+    type Err = anyhow::Error;
+    fn from_str(s: &str) -> anyhow::Result<Self> {
+        match s {
+            "bundled" => Ok(SutKind::Bundled),
+            "http" => Ok(SutKind::Http),
+            other => bail!("unknown SUT `{other}` (expected bundled or http)"),
+        }
+    }
+}
+
+impl fmt::Display for SutKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            SutKind::Bundled => "bundled",
+            SutKind::Http => "http",
+        })
+    }
+}
+
+/// Everything that defines a test run; written to `config.toml` so it can be repeated.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields, default)]
+pub struct RunConfig {
+    /// Test name: the directory under `results-dir`.
+    pub name: String,
+    /// Where results go.
+    pub results_dir: PathBuf,
+    /// System under test.
+    pub sut: SutKind,
+    /// Base URLs of an HTTP SUT; `URL=weight` sets a weight for `balance = "weighted"`.
+    pub endpoints: Vec<String>,
+    /// Per-endpoint weights for `balance = "weighted"` (overrides `URL=weight`).
+    pub weights: Vec<u32>,
+    /// Replication mode of the bundled cluster.
+    pub mode: String,
+    /// Number of nodes of the bundled cluster.
+    pub nodes: usize,
+    /// Bugs switched on in the bundled cluster.
+    pub bug: Vec<String>,
+    /// First port of the bundled cluster (0 = find free ports).
+    pub base_port: u16,
+    /// The workload.
+    pub workload: WorkloadKind,
+    /// Checkers to run (default: the workload's linearizability model).
+    pub checker: Vec<String>,
+    /// Number of concurrent client workers.
+    pub concurrency: usize,
+    /// Target operations per second over all workers (0 = unlimited).
+    pub rate: f64,
+    /// Length of the main phase, seconds.
+    pub time_limit: f64,
+    /// Number of concurrently active keys.
+    pub keys: usize,
+    /// How keys are chosen.
+    pub key_dist: KeyDist,
+    /// Operations on one key before its slot moves on to a fresh key (0 = unlimited).
+    pub per_key_limit: u64,
+    /// Prefix of every key name; when absent, runs against an HTTP SUT get a
+    /// unique one (a persistent store would otherwise carry values over from
+    /// earlier runs, and keys start absent in the model).
+    pub key_prefix: Option<String>,
+    /// Fault kinds (kill, pause, partition, latency, all, none).
+    pub nemesis: Vec<String>,
+    /// Seconds between fault changes.
+    pub nemesis_interval: f64,
+    /// Node selection strategy.
+    pub balance: Balance,
+    /// Seed of the operation schedule (random when absent; always recorded).
+    pub seed: Option<u64>,
+    /// Number of runs; each with a fresh cluster and seed + i. Stops at the first invalid.
+    pub test_count: u32,
+    /// Seconds after the final heal before the final reads.
+    pub recovery_time: f64,
+    /// Per-request timeout, seconds.
+    pub request_timeout: f64,
+    /// Checker deadline, seconds (after it the verdict is unknown).
+    pub check_timeout: f64,
+}
+
+impl Default for RunConfig {
+    fn default() -> Self {
+        RunConfig {
+            name: String::new(),
+            results_dir: PathBuf::from("results"),
+            sut: SutKind::Bundled,
+            endpoints: Vec::new(),
+            weights: Vec::new(),
+            mode: "raft".into(),
+            nodes: 3,
+            bug: Vec::new(),
+            base_port: 0,
+            workload: WorkloadKind::CasRegister,
+            checker: Vec::new(),
+            concurrency: 6,
+            rate: 100.0,
+            time_limit: 20.0,
+            keys: 6,
+            key_dist: KeyDist::Uniform,
+            per_key_limit: 120,
+            key_prefix: None,
+            nemesis: vec!["partition".into(), "kill".into()],
+            nemesis_interval: 5.0,
+            balance: Balance::Random,
+            seed: None,
+            test_count: 1,
+            recovery_time: 3.0,
+            request_timeout: 1.5,
+            check_timeout: 60.0,
+        }
+    }
+}
+
+impl RunConfig {
+    /// Reads a TOML config; unknown keys are errors naming the file and key.
+    pub fn from_file(path: &Path) -> anyhow::Result<RunConfig> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("reading config {}", path.display()))?;
+        toml::from_str(&text).map_err(|e| anyhow::anyhow!("config {}: {e}", path.display()))
+    }
+
+    /// The config as TOML, as written to `config.toml`.
+    pub fn to_toml(&self) -> anyhow::Result<String> {
+        toml::to_string_pretty(self).context("serialising the config")
+    }
+
+    /// The test name, defaulting to the workload's.
+    pub fn test_name(&self) -> String {
+        if self.name.is_empty() {
+            self.workload.as_str().to_string()
+        } else {
+            self.name.clone()
+        }
+    }
+
+    /// The key prefix this run uses.
+    pub fn effective_key_prefix(&self) -> String {
+        match (&self.key_prefix, self.sut) {
+            (Some(p), _) => p.clone(),
+            (None, SutKind::Bundled) => String::new(),
+            (None, SutKind::Http) => {
+                let nanos = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map(|d| d.as_nanos())
+                    .unwrap_or_default();
+                format!("r{:x}-", nanos % (1 << 48))
+            }
+        }
+    }
+
+    /// Main-phase length.
+    pub fn time_limit(&self) -> Duration {
+        secs(self.time_limit)
+    }
+
+    /// Recovery-phase length.
+    pub fn recovery_time(&self) -> Duration {
+        secs(self.recovery_time)
+    }
+
+    /// Per-request timeout.
+    pub fn request_timeout(&self) -> Duration {
+        secs(self.request_timeout).max(Duration::from_millis(10))
+    }
+
+    /// Checker deadline.
+    pub fn check_timeout(&self) -> Duration {
+        secs(self.check_timeout)
+    }
+
+    /// Rejects values no run can use.
+    pub fn validate(&self) -> anyhow::Result<()> {
+        if self.concurrency == 0 {
+            bail!("concurrency must be at least 1");
+        }
+        if self.keys == 0 {
+            bail!("keys must be at least 1");
+        }
+        if self.nodes == 0 {
+            bail!("nodes must be at least 1");
+        }
+        if self.sut == SutKind::Http && self.endpoints.is_empty() {
+            bail!("--sut http needs --endpoints URL,...");
+        }
+        super::nemesis::kinds(self)?;
+        for (name, v) in [
+            ("time-limit", self.time_limit),
+            ("recovery-time", self.recovery_time),
+            ("nemesis-interval", self.nemesis_interval),
+            ("request-timeout", self.request_timeout),
+            ("check-timeout", self.check_timeout),
+            ("rate", self.rate),
+        ] {
+            if !v.is_finite() || v < 0.0 {
+                bail!("{name} must be a non-negative number of seconds, got {v}");
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Seconds as a duration; negative or non-finite values become zero.
+fn secs(s: f64) -> Duration {
+    Duration::try_from_secs_f64(s).unwrap_or(Duration::ZERO)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_keys_name_the_file_and_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("t.toml");
+        std::fs::write(&p, "concurrency = 3\nbogus-key = 1\n").unwrap();
+        let err = format!("{:#}", RunConfig::from_file(&p).unwrap_err());
+        assert!(err.contains("t.toml"), "{err}");
+        assert!(err.contains("bogus-key"), "{err}");
+    }
+
+    #[test]
+    fn a_written_config_reads_back_identically() {
+        let c = RunConfig {
+            seed: Some(17),
+            workload: WorkloadKind::Append,
+            key_dist: KeyDist::Zipf,
+            bug: vec!["stale-reads".into()],
+            ..RunConfig::default()
+        };
+        let back: RunConfig = toml::from_str(&c.to_toml().unwrap()).unwrap();
+        assert_eq!(back, c);
+    }
+
+    #[test]
+    fn integers_are_accepted_for_seconds() {
+        let c: RunConfig = toml::from_str("time-limit = 5\nworkload = \"set\"").unwrap();
+        assert_eq!(c.time_limit(), Duration::from_secs(5));
+        assert_eq!(c.workload, WorkloadKind::Set);
+    }
+}

@@ -1,0 +1,250 @@
+//! One test run, phase by phase: setup → main (workers + nemesis) → heal →
+//! recovery → final reads → check → results.
+
+use super::check::run_checkers;
+use super::config::RunConfig;
+use super::nemesis;
+use super::progress::{self, Counters};
+use super::recorder::Recorder;
+use super::results::{Files, ResultsFile, RunDir};
+use super::stats;
+use super::summary;
+use super::sut::Sut;
+use super::worker::{Shared, Worker};
+use anyhow::Context;
+use faultline_checkers::{EventType, Validity};
+use faultline_workloads::Op;
+use faultline_workloads::client::{Balancer, HttpClient};
+use faultline_workloads::generator::{KeyPicker, Pacer, Phase, WorkerGenerator, worker_seed};
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+/// Attempts per key in the final reads (a read that fails or times out is retried).
+const FINAL_READ_ATTEMPTS: usize = 5;
+
+/// What one run produced.
+#[derive(Debug)]
+pub struct RunOutcome {
+    /// Combined verdict of the checkers.
+    pub valid: Validity,
+    /// Counts and latencies.
+    pub stats: stats::RunStats,
+}
+
+/// Runs one test and writes its results; returns the combined verdict.
+pub async fn run_one(
+    config: RunConfig,
+    interrupt: CancellationToken,
+) -> anyhow::Result<RunOutcome> {
+    let started = std::time::Instant::now();
+    let seed = config.seed.unwrap_or_default();
+    let name = config.test_name();
+    let dir = RunDir::create(&config.results_dir, &name)?;
+    dir.write("config.toml", &config.to_toml()?)?;
+    let key_prefix = config.effective_key_prefix();
+    eprintln!("run {name} (seed {seed}) → {}", dir.path().display());
+
+    let recorder = Arc::new(Recorder::create(&dir.file("history.jsonl"))?);
+    let counters = Arc::new(Counters::default());
+    let progress_stop = CancellationToken::new();
+    let progress_task = tokio::spawn(progress::show(counters.clone(), progress_stop.clone()));
+
+    let nodes_dir = dir.file("nodes");
+    let sut = Sut::start(&config, &nodes_dir).await?;
+    let node_list: Vec<(String, String)> = sut
+        .endpoints
+        .iter()
+        .map(|e| (e.name.clone(), e.url.clone()))
+        .collect();
+
+    let client = HttpClient::new(
+        sut.endpoints.clone(),
+        Balancer::new(config.balance, sut.weights.clone()),
+        config.workload.storage(),
+        config.request_timeout(),
+        config.concurrency,
+    )
+    .context("building the SUT client")?;
+    let shared = Arc::new(Shared {
+        client,
+        recorder: recorder.clone(),
+        counters: counters.clone(),
+        concurrency: config.concurrency,
+    });
+
+    // Main phase: workers and nemesis together.
+    counters.set_phase(Phase::Main);
+    let nemesis_stop = CancellationToken::new();
+    let sut = Arc::new(sut);
+    let nemesis_task = {
+        let (config, sut, recorder, counters, stop) = (
+            config.clone(),
+            sut.clone(),
+            recorder.clone(),
+            counters.clone(),
+            nemesis_stop.clone(),
+        );
+        tokio::spawn(async move { nemesis::run(&config, &sut, recorder, counters, stop).await })
+    };
+
+    let per_key_limit = (config.per_key_limit > 0).then_some(config.per_key_limit);
+    let deadline = Instant::now() + config.time_limit();
+    let mut handles = Vec::with_capacity(config.concurrency);
+    for w in 0..config.concurrency {
+        let keys = KeyPicker::new(
+            config.key_dist,
+            config.keys,
+            per_key_limit,
+            config.concurrency,
+        )
+        .with_prefix(key_prefix.clone());
+        let mut worker = Worker {
+            process: w as u64,
+            generator: WorkerGenerator::new(config.workload, keys, seed, w, config.concurrency),
+            rng: ChaCha8Rng::seed_from_u64(worker_seed(!seed, w)),
+            pacer: Pacer::new(config.rate, config.concurrency),
+        };
+        let (shared, stop) = (shared.clone(), interrupt.clone());
+        handles.push(tokio::spawn(async move {
+            worker.run(&shared, deadline, &stop).await;
+            worker
+        }));
+    }
+    let mut workers = Vec::with_capacity(handles.len());
+    for h in handles {
+        workers.push(h.await.context("a worker task panicked")?);
+    }
+
+    // Heal: the nemesis always heals before returning, also when interrupted.
+    counters.set_phase(Phase::Heal);
+    nemesis_stop.cancel();
+    let nemesis_result = nemesis_task.await.context("the nemesis task panicked")?;
+    if let Err(e) = &nemesis_result {
+        tracing::error!("nemesis: {e:#}");
+    }
+
+    if !interrupt.is_cancelled() {
+        counters.set_phase(Phase::Recovery);
+        tokio::select! {
+            _ = interrupt.cancelled() => {}
+            _ = tokio::time::sleep(config.recovery_time()) => {}
+        }
+    }
+    if !interrupt.is_cancelled() {
+        counters.set_phase(Phase::FinalReads);
+        final_reads(&shared, workers, &interrupt).await;
+    }
+
+    progress_stop.cancel();
+    let _ = progress_task.await;
+    sut.stop().await;
+
+    // Check what was recorded.
+    counters.set_phase(Phase::Check);
+    let (events, write_error) = recorder.snapshot();
+    if let Some(e) = write_error {
+        anyhow::bail!("the history could not be written: {e}");
+    }
+    let cancel = Arc::new(AtomicBool::new(false));
+    let check_config = config.clone();
+    let mut check_task = tokio::task::spawn_blocking({
+        let (events, cancel) = (events.clone(), cancel.clone());
+        move || run_checkers(&events, &check_config, cancel)
+    });
+    // The checker honours its own deadline; the flag is the backstop (and
+    // lets a second Ctrl-C cut the check short).
+    let verdicts = tokio::select! {
+        v = &mut check_task => v,
+        _ = tokio::time::sleep(config.check_timeout()) => {
+            cancel.store(true, Ordering::Relaxed);
+            check_task.await
+        }
+    }
+    .context("the checker panicked")?;
+    let valid = verdicts
+        .iter()
+        .fold(Validity::Valid, |acc, v| acc.and(v.valid));
+    let run_stats = stats::compute(&events);
+    let title = format!(
+        "{name}: {} on {} node(s), seed {seed}{}",
+        config.workload,
+        node_list.len(),
+        if interrupt.is_cancelled() {
+            " (interrupted)"
+        } else {
+            ""
+        }
+    );
+    let text = summary::render(&title, &run_stats, &verdicts, valid);
+    dir.write("summary.txt", &text)?;
+    let results = ResultsFile {
+        name: name.clone(),
+        started: dir.started.to_rfc3339(),
+        elapsed_s: started.elapsed().as_secs_f64(),
+        valid,
+        interrupted: interrupt.is_cancelled(),
+        seed,
+        key_prefix,
+        nodes: node_list,
+        stats: &run_stats,
+        verdicts: &verdicts,
+        files: Files {
+            history: "history.jsonl".into(),
+            config: "config.toml".into(),
+            summary: "summary.txt".into(),
+            nodes: nodes_dir.exists().then(|| "nodes".into()),
+        },
+        config: &config,
+    };
+    dir.write(
+        "results.json",
+        &serde_json::to_string_pretty(&results).context("serialising results.json")?,
+    )?;
+    if let Err(e) = dir.link_latest() {
+        tracing::warn!("{e:#}");
+    }
+    println!("{text}");
+    println!("results: {}", dir.path().display());
+    Ok(RunOutcome {
+        valid,
+        stats: run_stats,
+    })
+}
+
+/// Reads every key the workers touched, spread over the workers; a read that
+/// does not come back `ok` is retried (as a new process after an `info`).
+async fn final_reads(shared: &Arc<Shared>, workers: Vec<Worker>, stop: &CancellationToken) {
+    let keys: BTreeSet<String> = workers
+        .iter()
+        .flat_map(|w| w.generator.keys_used())
+        .collect();
+    let keys: Vec<String> = keys.into_iter().collect();
+    let n = workers.len().max(1);
+    let mut tasks = Vec::new();
+    for (i, worker) in workers.into_iter().enumerate() {
+        let mine: Vec<String> = keys.iter().skip(i).step_by(n).cloned().collect();
+        let (shared, stop) = (shared.clone(), stop.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut worker = worker;
+            for key in mine {
+                for _ in 0..FINAL_READ_ATTEMPTS {
+                    if stop.is_cancelled() {
+                        return;
+                    }
+                    let c = worker.invoke(&shared, &Op::read(key.clone())).await;
+                    if c.kind == EventType::Ok {
+                        break;
+                    }
+                }
+            }
+        }));
+    }
+    for t in tasks {
+        let _ = t.await;
+    }
+}

@@ -1,0 +1,63 @@
+//! The run controller: configuration, phases, workers, recorder, results.
+
+mod bundled;
+pub mod check;
+pub mod config;
+mod controller;
+mod nemesis;
+mod progress;
+pub mod recorder;
+pub mod results;
+pub mod stats;
+mod summary;
+pub mod sut;
+mod worker;
+
+use crate::exit::Exit;
+use anyhow::Context;
+use config::RunConfig;
+use faultline_checkers::Validity;
+use tokio_util::sync::CancellationToken;
+
+/// Runs `config.test_count` tests (seed, seed+1, ...), stopping at the first invalid one.
+pub fn run_tests(config: RunConfig) -> anyhow::Result<Exit> {
+    // Harness warnings (e.g. a nemesis that cannot run) go to stderr; RUST_LOG overrides.
+    let _ = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .try_init();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    runtime.block_on(async move {
+        let interrupt = CancellationToken::new();
+        let on_signal = interrupt.clone();
+        tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                eprintln!("interrupted: stopping workers, healing, checking what was recorded");
+                on_signal.cancel();
+            }
+        });
+        let base_seed = config.seed.unwrap_or_else(rand::random);
+        let mut overall = Validity::Valid;
+        for i in 0..config.test_count.max(1) {
+            let mut c = config.clone();
+            c.seed = Some(base_seed.wrapping_add(u64::from(i)));
+            let outcome = controller::run_one(c, interrupt.clone()).await?.valid;
+            overall = overall.and(outcome);
+            if outcome == Validity::Invalid || interrupt.is_cancelled() {
+                break;
+            }
+        }
+        Ok(Exit::from(overall))
+    })
+}
+
+/// Runs one test without Ctrl-C handling (benchmarks); returns its outcome.
+pub async fn run_once(config: RunConfig) -> anyhow::Result<controller::RunOutcome> {
+    controller::run_one(config, CancellationToken::new()).await
+}

@@ -1,0 +1,156 @@
+//! Per-operation counts and latency quantiles, computed from the history.
+
+use faultline_checkers::{Event, EventType, ProcessId};
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap};
+
+/// Counts and latencies of one operation function.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct OpStats {
+    /// Operation function, e.g. `read`.
+    pub f: String,
+    /// Completed `ok`.
+    pub ok: u64,
+    /// Completed `fail`.
+    pub fail: u64,
+    /// Completed `info`, or never completed.
+    pub info: u64,
+    /// Latency quantiles of completed operations, milliseconds.
+    pub p50_ms: f64,
+    /// 95th percentile, ms.
+    pub p95_ms: f64,
+    /// 99th percentile, ms.
+    pub p99_ms: f64,
+    /// Maximum, ms.
+    pub max_ms: f64,
+}
+
+/// Statistics of a whole run.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct RunStats {
+    /// One row per operation function, in name order, then a `total` row.
+    pub ops: Vec<OpStats>,
+    /// Client operations invoked.
+    pub invoked: u64,
+    /// Nemesis events.
+    pub nemesis_events: u64,
+    /// Client operations per second over the time the history spans.
+    pub ops_per_sec: f64,
+}
+
+/// Computes statistics from recorded events.
+pub fn compute(events: &[Event]) -> RunStats {
+    let mut open: HashMap<u64, (u64, &str)> = HashMap::new();
+    let mut lat: BTreeMap<String, (OpStats, Vec<u64>)> = BTreeMap::new();
+    let mut stats = RunStats::default();
+    let (mut first, mut last) = (u64::MAX, 0u64);
+    for e in events {
+        let p = match e.process {
+            ProcessId::Client(p) => p,
+            ProcessId::Nemesis => {
+                stats.nemesis_events += 1;
+                continue;
+            }
+        };
+        first = first.min(e.time);
+        last = last.max(e.time);
+        match e.kind {
+            EventType::Invoke => {
+                stats.invoked += 1;
+                open.insert(p, (e.time, e.f.as_str()));
+            }
+            kind => {
+                let Some((t0, _)) = open.remove(&p) else {
+                    continue;
+                };
+                let (s, l) = lat.entry(e.f.as_str().to_string()).or_default();
+                match kind {
+                    EventType::Ok => s.ok += 1,
+                    EventType::Fail => s.fail += 1,
+                    _ => s.info += 1,
+                }
+                l.push(e.time.saturating_sub(t0));
+            }
+        }
+    }
+    // Invocations that never completed (crash, Ctrl-C) count as info.
+    for (_, f) in open.values() {
+        lat.entry(f.to_string()).or_default().0.info += 1;
+    }
+    let mut total = OpStats {
+        f: "total".into(),
+        ..OpStats::default()
+    };
+    let mut all = Vec::new();
+    for (f, (mut s, mut l)) in lat {
+        s.f = f;
+        fill_quantiles(&mut s, &mut l);
+        total.ok += s.ok;
+        total.fail += s.fail;
+        total.info += s.info;
+        all.extend(l);
+        stats.ops.push(s);
+    }
+    fill_quantiles(&mut total, &mut all);
+    stats.ops.push(total);
+    if last > first {
+        stats.ops_per_sec = stats.invoked as f64 / ((last - first) as f64 / 1e9);
+    }
+    stats
+}
+
+fn fill_quantiles(s: &mut OpStats, lat: &mut [u64]) {
+    if lat.is_empty() {
+        return;
+    }
+    lat.sort_unstable();
+    let q = |p: f64| {
+        let i = ((lat.len() as f64 * p).ceil() as usize).clamp(1, lat.len()) - 1;
+        lat[i] as f64 / 1e6
+    };
+    s.p50_ms = q(0.50);
+    s.p95_ms = q(0.95);
+    s.p99_ms = q(0.99);
+    s.max_ms = lat[lat.len() - 1] as f64 / 1e6;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use faultline_checkers::OpFn;
+
+    fn ev(i: u64, t: u64, p: u64, kind: EventType, f: OpFn) -> Event {
+        Event {
+            index: i,
+            time: t,
+            process: ProcessId::Client(p),
+            kind,
+            f,
+            key: Some("k".into()),
+            value: serde_json::Value::Null,
+            node: None,
+            error: None,
+        }
+    }
+
+    #[test]
+    fn counts_and_latencies() {
+        use EventType::*;
+        let h = vec![
+            ev(0, 0, 0, Invoke, OpFn::Read),
+            ev(1, 0, 1, Invoke, OpFn::Write),
+            ev(2, 2_000_000, 0, Ok, OpFn::Read),
+            ev(3, 5_000_000, 1, Info, OpFn::Write),
+            ev(4, 6_000_000, 2, Invoke, OpFn::Write),
+        ];
+        let s = compute(&h);
+        let read = &s.ops[0];
+        assert_eq!((read.f.as_str(), read.ok), ("read", 1));
+        assert_eq!(read.max_ms, 2.0);
+        let write = &s.ops[1];
+        assert_eq!(write.info, 2, "one info plus one never completed");
+        let total = s.ops.last().unwrap();
+        assert_eq!((total.ok, total.fail, total.info), (1, 0, 2));
+        assert_eq!(s.invoked, 3);
+    }
+}

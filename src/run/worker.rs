@@ -1,0 +1,96 @@
+//! The Jepsen process model on tokio: each worker is a logical process that
+//! invokes one operation at a time. After an `info` completion the process
+//! is considered crashed (its operation may still take effect at any time),
+//! so the worker continues under a new process id: old id + concurrency.
+
+use super::progress::Counters;
+use super::recorder::{EventBody, Recorder};
+use faultline_checkers::{EventType, ProcessId};
+use faultline_workloads::client::HttpClient;
+use faultline_workloads::generator::{Pacer, WorkerGenerator};
+use faultline_workloads::{Completion, Op};
+use rand_chacha::ChaCha8Rng;
+use std::sync::Arc;
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+/// What every worker shares.
+#[derive(Debug)]
+pub struct Shared {
+    /// The SUT client (with its connection pool and balancer).
+    pub client: HttpClient,
+    /// Where events go.
+    pub recorder: Arc<Recorder>,
+    /// Progress counters.
+    pub counters: Arc<Counters>,
+    /// Number of workers (the process id stride).
+    pub concurrency: usize,
+}
+
+/// One worker: a logical process with its generator and its own RNG for node choice.
+#[derive(Debug)]
+pub struct Worker {
+    /// Current process id.
+    pub process: u64,
+    /// Its reproducible operation stream.
+    pub generator: WorkerGenerator,
+    /// Node choice (kept apart so that it never perturbs the operation stream).
+    pub rng: ChaCha8Rng,
+    /// Pacing to the target rate.
+    pub pacer: Pacer,
+}
+
+impl Worker {
+    /// Invokes one operation as this process: record invoke, send, record completion.
+    pub async fn invoke(&mut self, shared: &Shared, op: &Op) -> Completion {
+        let process = ProcessId::Client(self.process);
+        let key = op.key.as_deref();
+        shared.recorder.record(EventBody {
+            process,
+            kind: EventType::Invoke,
+            f: &op.f,
+            key,
+            value: &op.value,
+            node: None,
+            error: None,
+        });
+        let c = shared.client.invoke(op, &mut self.rng).await;
+        shared.recorder.record(EventBody {
+            process,
+            kind: c.kind,
+            f: &op.f,
+            key,
+            value: &c.value,
+            node: c.node.as_deref(),
+            error: c.error.as_deref(),
+        });
+        shared.counters.count(c.kind);
+        if c.kind == EventType::Info {
+            self.process += shared.concurrency as u64;
+        }
+        c
+    }
+
+    /// Runs generated operations until `deadline` or `stop`; an in-flight
+    /// request is allowed to finish (bounded by the request timeout) so that
+    /// every invoke gets its completion.
+    pub async fn run(&mut self, shared: &Shared, deadline: Instant, stop: &CancellationToken) {
+        loop {
+            if stop.is_cancelled() || Instant::now() >= deadline {
+                return;
+            }
+            let start_at = self.pacer.next_deadline(Instant::now());
+            if start_at >= deadline {
+                return;
+            }
+            if start_at > Instant::now() {
+                tokio::select! {
+                    _ = stop.cancelled() => return,
+                    _ = tokio::time::sleep_until(start_at) => {}
+                }
+            }
+            let op = self.generator.next_op();
+            self.invoke(shared, &op).await;
+        }
+    }
+}

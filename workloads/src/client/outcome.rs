@@ -1,0 +1,176 @@
+//! The mapping from HTTP responses and transport errors to completions.
+//!
+//! This is the one place that decides whether an operation definitely took
+//! effect (`ok`), definitely did not (`fail`), or might have (`info`). Getting
+//! it wrong in the `fail` direction makes the checker report false anomalies,
+//! so anything uncertain is `info`.
+
+use crate::op::Completion;
+use faultline_checkers::OpFn;
+use serde::Deserialize;
+use serde_json::Value;
+
+/// A completion plus the leader a `503 not_leader` pointed at, if any.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Classified {
+    /// What happened to the operation.
+    pub completion: Completion,
+    /// The leader URL from a `not_leader` answer.
+    pub leader_hint: Option<String>,
+}
+
+impl From<Completion> for Classified {
+    fn from(completion: Completion) -> Self {
+        Classified {
+            completion,
+            leader_hint: None,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct ValueBody {
+    #[serde(default)]
+    value: Value,
+}
+
+#[derive(Deserialize)]
+struct ErrorBody {
+    #[serde(default)]
+    error: Option<String>,
+    #[serde(default)]
+    leader: Option<String>,
+}
+
+/// Classifies a response with `status` and `body` to operation `f` with argument `arg`.
+///
+/// - 2xx: `ok`; a read's value comes from `{"value":v}` (an unreadable body is `info`).
+/// - 404 on a read: `ok` with `null` (absent).
+/// - 409: `fail` (precondition failed / aborted).
+/// - 408: `info` (the server gave up; the request may still apply).
+/// - other 4xx: `fail` (rejected before taking effect).
+/// - 503 `{"error":"not_leader"}`: `fail`, with the leader hint.
+/// - other 5xx, 1xx, 3xx: `info`.
+pub fn classify_response(f: &OpFn, arg: &Value, status: u16, body: &[u8]) -> Classified {
+    let is_read = *f == OpFn::Read;
+    match status {
+        200..=299 if is_read => match serde_json::from_slice::<ValueBody>(body) {
+            Ok(b) => Completion::ok(b.value).into(),
+            Err(e) => Completion::info(format!("unreadable read response: {e}")).into(),
+        },
+        200..=299 => Completion::ok(arg.clone()).into(),
+        404 if is_read => Completion::ok(Value::Null).into(),
+        409 => Completion::fail(error_text(status, body)).into(),
+        408 => Completion::info(error_text(status, body)).into(),
+        400..=499 => Completion::fail(error_text(status, body)).into(),
+        503 => match serde_json::from_slice::<ErrorBody>(body) {
+            Ok(ErrorBody {
+                error: Some(e),
+                leader,
+            }) if e == "not_leader" => Classified {
+                completion: Completion::fail("not_leader"),
+                leader_hint: leader.filter(|l| !l.is_empty()),
+            },
+            _ => Completion::info(error_text(status, body)).into(),
+        },
+        _ => Completion::info(error_text(status, body)).into(),
+    }
+}
+
+/// What a transport error means for the operation.
+///
+/// A connection that could not be established carried no request, so the
+/// operation definitely did not happen; anything later (timeout, reset,
+/// truncated body) leaves it unknown.
+pub fn classify_transport_error(connect_failed: bool, timed_out: bool, text: &str) -> Completion {
+    if connect_failed {
+        Completion::fail(format!("connect: {text}"))
+    } else if timed_out {
+        Completion::info("timeout")
+    } else {
+        Completion::info(format!("transport: {text}"))
+    }
+}
+
+/// `"<status>: <error field or body prefix>"` for the history's `error` field.
+fn error_text(status: u16, body: &[u8]) -> String {
+    let detail = match serde_json::from_slice::<ErrorBody>(body) {
+        Ok(ErrorBody { error: Some(e), .. }) => e,
+        _ => String::from_utf8_lossy(&body[..body.len().min(120)]).into_owned(),
+    };
+    if detail.is_empty() {
+        status.to_string()
+    } else {
+        format!("{status}: {detail}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use faultline_checkers::EventType::{self, Fail, Info, Ok};
+    use serde_json::json;
+
+    fn kind(f: OpFn, status: u16, body: &str) -> EventType {
+        classify_response(&f, &json!(3), status, body.as_bytes())
+            .completion
+            .kind
+    }
+
+    #[test]
+    fn reads() {
+        let c = classify_response(&OpFn::Read, &Value::Null, 200, br#"{"value":7}"#);
+        assert_eq!(c.completion, Completion::ok(json!(7)));
+        let c = classify_response(&OpFn::Read, &Value::Null, 404, br#"{"error":"not_found"}"#);
+        assert_eq!(c.completion, Completion::ok(Value::Null));
+        assert_eq!(kind(OpFn::Read, 200, "garbage"), Info);
+    }
+
+    #[test]
+    fn writes_echo_their_argument_on_ok() {
+        let c = classify_response(&OpFn::Write, &json!(5), 200, b"{}");
+        assert_eq!(c.completion, Completion::ok(json!(5)));
+        let c = classify_response(&OpFn::Cas, &json!([1, 2]), 200, b"");
+        assert_eq!(c.completion.value, json!([1, 2]));
+    }
+
+    #[test]
+    fn statuses_map_as_the_protocol_says() {
+        assert_eq!(
+            kind(OpFn::Cas, 409, r#"{"error":"precondition_failed"}"#),
+            Fail
+        );
+        assert_eq!(kind(OpFn::Write, 400, "bad"), Fail);
+        assert_eq!(kind(OpFn::Write, 404, ""), Fail);
+        assert_eq!(kind(OpFn::Write, 408, ""), Info);
+        assert_eq!(kind(OpFn::Read, 408, ""), Info);
+        assert_eq!(kind(OpFn::Write, 500, "boom"), Info);
+        assert_eq!(kind(OpFn::Write, 502, ""), Info);
+        assert_eq!(kind(OpFn::Write, 503, r#"{"error":"unavailable"}"#), Info);
+        assert_eq!(kind(OpFn::Write, 503, "not json"), Info);
+        assert_eq!(kind(OpFn::Write, 302, ""), Info);
+    }
+
+    #[test]
+    fn not_leader_is_a_definite_fail_with_a_hint() {
+        let c = classify_response(
+            &OpFn::Write,
+            &json!(1),
+            503,
+            br#"{"error":"not_leader","leader":"http://127.0.0.1:7002"}"#,
+        );
+        assert_eq!(c.completion.kind, Fail);
+        assert_eq!(c.leader_hint.as_deref(), Some("http://127.0.0.1:7002"));
+        let c = classify_response(&OpFn::Write, &json!(1), 503, br#"{"error":"not_leader"}"#);
+        assert_eq!(c.completion.kind, Fail);
+        assert_eq!(c.leader_hint, None);
+    }
+
+    #[test]
+    fn transport_errors() {
+        assert_eq!(classify_transport_error(true, false, "refused").kind, Fail);
+        assert_eq!(classify_transport_error(false, true, "").kind, Info);
+        assert_eq!(classify_transport_error(false, false, "reset").kind, Info);
+        assert_eq!(kind(OpFn::Write, 200, ""), Ok);
+    }
+}

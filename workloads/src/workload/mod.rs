@@ -1,0 +1,212 @@
+//! Workloads: what operations to issue and which checker judges them.
+
+mod append;
+mod cas_register;
+mod counter;
+mod kv;
+mod register;
+mod set;
+
+use crate::op::Op;
+use rand::Rng;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::fmt;
+use std::str::FromStr;
+
+/// The workloads `faultline run --workload` offers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum WorkloadKind {
+    /// Reads and blind writes of unique integers.
+    Register,
+    /// Reads, writes and compare-and-set over small integers (Knossos's classic).
+    #[default]
+    CasRegister,
+    /// Reads, writes and compare-and-set over many keys, checked as one key-value map.
+    Kv,
+    /// Appends of unique integers to per-key lists, and reads of whole lists.
+    Append,
+    /// Adds of unique integers to per-key sets, and reads of whole sets.
+    Set,
+    /// Increments of per-key counters, and reads of their totals.
+    Counter,
+}
+
+/// A workload name that is not one of ours.
+#[derive(Debug, thiserror::Error)]
+#[error("unknown workload `{0}` (expected register, cas-register, kv, append, set or counter)")]
+pub struct ParseWorkloadError(String);
+
+impl WorkloadKind {
+    /// Every workload, for help texts and tests.
+    pub const ALL: [WorkloadKind; 6] = [
+        WorkloadKind::Register,
+        WorkloadKind::CasRegister,
+        WorkloadKind::Kv,
+        WorkloadKind::Append,
+        WorkloadKind::Set,
+        WorkloadKind::Counter,
+    ];
+
+    /// The name used on the command line and in configs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WorkloadKind::Register => "register",
+            WorkloadKind::CasRegister => "cas-register",
+            WorkloadKind::Kv => "kv",
+            WorkloadKind::Append => "append",
+            WorkloadKind::Set => "set",
+            WorkloadKind::Counter => "counter",
+        }
+    }
+
+    /// The linearizability model that judges this workload's histories.
+    pub fn model(self) -> &'static str {
+        match self {
+            WorkloadKind::Register => "register",
+            WorkloadKind::CasRegister => "cas-register",
+            WorkloadKind::Kv => "kv",
+            WorkloadKind::Append => "append-list",
+            WorkloadKind::Set => "set",
+            WorkloadKind::Counter => "counter",
+        }
+    }
+
+    /// Generates the next operation on `key`.
+    pub fn next_op<R: Rng + ?Sized>(
+        self,
+        rng: &mut R,
+        key: String,
+        values: &mut UniqueValues,
+    ) -> Op {
+        match self {
+            WorkloadKind::Register => register::next_op(rng, key, values),
+            WorkloadKind::CasRegister => cas_register::next_op(rng, key),
+            WorkloadKind::Kv => kv::next_op(rng, key, values),
+            WorkloadKind::Append => append::next_op(rng, key, values),
+            WorkloadKind::Set => set::next_op(rng, key, values),
+            WorkloadKind::Counter => counter::next_op(rng, key),
+        }
+    }
+
+    /// How the SUT stores this workload's values, which decides the requests the client sends.
+    pub fn storage(self) -> Storage {
+        match self {
+            WorkloadKind::Register | WorkloadKind::CasRegister | WorkloadKind::Kv => {
+                Storage::Register
+            }
+            WorkloadKind::Append | WorkloadKind::Set => Storage::List,
+            WorkloadKind::Counter => Storage::Sum,
+        }
+    }
+}
+
+impl FromStr for WorkloadKind {
+    type Err = ParseWorkloadError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        WorkloadKind::ALL
+            .into_iter()
+            .find(|w| w.as_str() == s)
+            .ok_or_else(|| ParseWorkloadError(s.to_string()))
+    }
+}
+
+impl fmt::Display for WorkloadKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How a workload's state lives in a store that speaks DESIGN.md's protocol.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Storage {
+    /// One value per key; an absent key reads as `null`.
+    Register,
+    /// A list per key built with `append`; an absent key reads as `[]`.
+    List,
+    /// A list of increments per key; a read returns their sum (absent = 0).
+    Sum,
+}
+
+impl Storage {
+    /// Turns the value a store returned for a read into the value the model expects.
+    pub fn read_value(self, raw: Value) -> Value {
+        match (self, raw) {
+            (Storage::Register, v) => v,
+            (Storage::List, Value::Null) => Value::Array(Vec::new()),
+            (Storage::List, v) => v,
+            (Storage::Sum, Value::Null) => Value::from(0),
+            (Storage::Sum, Value::Array(items)) => {
+                Value::from(items.iter().filter_map(Value::as_i64).sum::<i64>())
+            }
+            (Storage::Sum, v) => v,
+        }
+    }
+}
+
+/// Integers unique across all workers: worker `w` of `c` yields `w+1, w+1+c, ...`.
+#[derive(Debug, Clone)]
+pub struct UniqueValues {
+    next: u64,
+    step: u64,
+}
+
+impl UniqueValues {
+    /// The sequence of worker `worker` (from 0) of `concurrency`.
+    pub fn new(worker: usize, concurrency: usize) -> UniqueValues {
+        UniqueValues {
+            next: worker as u64 + 1,
+            step: concurrency.max(1) as u64,
+        }
+    }
+
+    /// The next value; never repeats within the test.
+    pub fn next_value(&mut self) -> u64 {
+        let v = self.next;
+        self.next += self.step;
+        v
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+    use rand_chacha::ChaCha8Rng;
+    use std::collections::HashSet;
+
+    #[test]
+    fn unique_values_do_not_collide_across_workers() {
+        let mut seen = HashSet::new();
+        for w in 0..4 {
+            let mut u = UniqueValues::new(w, 4);
+            for _ in 0..100 {
+                assert!(seen.insert(u.next_value()));
+            }
+        }
+    }
+
+    #[test]
+    fn every_workload_generates_its_own_functions() {
+        use faultline_checkers::OpFn;
+        let mut rng = ChaCha8Rng::seed_from_u64(9);
+        for w in WorkloadKind::ALL {
+            let mut vals = UniqueValues::new(0, 1);
+            let fs: HashSet<OpFn> = (0..200)
+                .map(|_| w.next_op(&mut rng, "k0".into(), &mut vals).f)
+                .collect();
+            assert!(fs.contains(&OpFn::Read), "{w} never reads");
+            assert!(fs.len() >= 2, "{w} has only {fs:?}");
+            assert_eq!(w.as_str().parse::<WorkloadKind>().unwrap(), w);
+        }
+    }
+
+    #[test]
+    fn sums_and_lists_read_as_the_model_expects() {
+        assert_eq!(Storage::Sum.read_value(serde_json::json!([1, 2, 3])), 6);
+        assert_eq!(Storage::Sum.read_value(Value::Null), 0);
+        assert_eq!(Storage::List.read_value(Value::Null), serde_json::json!([]));
+        assert_eq!(Storage::Register.read_value(Value::Null), Value::Null);
+    }
+}
