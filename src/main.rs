@@ -37,7 +37,18 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    // Usage errors are bad input (exit 3); clap's own code 2 would read as "unknown".
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => {
+            let _ = err.print();
+            return if err.use_stderr() {
+                exit::Exit::Error.into()
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
     let result = match cli.command {
         Command::Run(args) => cmd::run::execute(*args),
         Command::Check(args) => cmd::check::execute(args),

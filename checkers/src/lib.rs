@@ -14,6 +14,7 @@ pub mod format;
 pub mod history;
 pub mod linearizability;
 pub mod model;
+pub mod render;
 pub mod synth;
 pub mod verdict;
 

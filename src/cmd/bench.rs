@@ -22,6 +22,16 @@ pub struct BenchArgs {
     /// Smaller sizes, for a quick look.
     #[arg(long)]
     pub quick: bool,
+    /// checker: the corpus folder with manifest.tsv and porcupine-timings.tsv.
+    #[arg(long, value_name = "DIR", default_value = "../shared/corpus")]
+    pub corpus: std::path::PathBuf,
+    /// checker: measure one case (JSON) in this process and print the result; used
+    /// by the benchmark itself so that each case's peak memory is its own.
+    #[arg(long, value_name = "CASE", hide = true)]
+    pub one: Option<String>,
+    /// checker: the check deadline (seconds) of the case given with --one.
+    #[arg(long, value_name = "SECS", hide = true, default_value_t = 60.0)]
+    pub one_timeout: f64,
 }
 
 /// Runs the chosen benchmark.

@@ -1,12 +1,173 @@
-//! `faultline check` (not implemented yet).
+//! `faultline check FILE`: reads a recorded history, checks it for
+//! linearizability and prints the verdict (text or JSON), optionally writing
+//! the HTML timeline of the counterexample and an EDN export.
 
 use crate::exit::Exit;
+use anyhow::Context;
+use faultline_checkers::render;
+use faultline_checkers::{
+    CheckOptions, Event, Format, HistoryError, ModelKind, check_linearizable, default_model_for,
+    parse_history, to_edn,
+};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+const MODELS_HELP: &str = "\
+Models (--model):
+  register       read / write of one value per key
+  cas-register   register plus compare-and-set: `cas [from, to]` (Knossos's cas-register)
+  kv             multi-key store of cas-registers, checked key by key
+  kv-append      Porcupine's kv: strings with get / put / append, initially \"\", per key
+  append-list    `append v`; a read returns the whole list
+  set            `add v`; a read returns the whole set
+  counter        `incr n`; a read returns the sum
+  fifo-queue     `enqueue v` / `dequeue` returning the head
+  mutex          `acquire` / `release`
+Without --model the model is chosen from the operations in the history:
+append → kv-append (EDN or string values) or append-list, add → set,
+incr → counter, enqueue/dequeue → fifo-queue, acquire/release → mutex;
+otherwise cas-register for EDN and Porcupine logs, kv (a cas-register per
+key) for faultline JSONL.
+
+Formats (--format):
+  auto            detect from the first line (default)
+  jsonl           faultline's history.jsonl, one JSON event per line
+  edn             Jepsen/Knossos EDN maps, one per line ({:process 0, :type :invoke, ...})
+  porcupine-etcd  Jepsen etcd logs as in Porcupine's test data (INFO  jepsen.util - 3 :invoke :read nil)
+
+Exit codes: 0 valid, 1 invalid, 2 unknown (timeout or Ctrl-C), 3 bad input or error.";
 
 /// Arguments of `faultline check`.
 #[derive(clap::Args, Debug)]
-pub struct CheckArgs {}
+#[command(after_long_help = MODELS_HELP, after_help = "Run with --help for the list of models and formats.")]
+pub struct CheckArgs {
+    /// The history file (history.jsonl, a Jepsen EDN history, a Porcupine etcd log).
+    pub file: PathBuf,
+    /// Format of the file: auto, jsonl, edn, porcupine-etcd.
+    #[arg(long, default_value = "auto", value_name = "FORMAT")]
+    pub format: Format,
+    /// Model to check against (see below); chosen from the operations when absent.
+    #[arg(long, value_name = "NAME")]
+    pub model: Option<ModelKind>,
+    /// Initial value of every key, as JSON (`0`, `"x"`, `[]`); plain words are taken as strings.
+    /// Like Knossos's `(cas-register 0)`; without it a key starts absent (nil).
+    #[arg(long, value_name = "VALUE")]
+    pub init: Option<String>,
+    /// Give up after this many seconds: undecided partitions are reported unknown (exit 2).
+    #[arg(long, value_name = "SECS")]
+    pub timeout: Option<f64>,
+    /// Print the report as JSON (the serde form of the report) instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// Also write a self-contained HTML timeline of the counterexample to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+    /// Also write the history as Jepsen EDN to FILE (for Knossos or Elle).
+    #[arg(long, value_name = "FILE")]
+    pub export_edn: Option<PathBuf>,
+}
 
 /// Runs the command.
-pub fn execute(_args: CheckArgs) -> anyhow::Result<Exit> {
-    anyhow::bail!("`faultline check` is not implemented yet")
+pub fn execute(args: CheckArgs) -> anyhow::Result<Exit> {
+    let (events, format) = load(&args.file, args.format)?;
+    if let Some(path) = &args.export_edn {
+        std::fs::write(path, to_edn(&events))
+            .with_context(|| format!("cannot write the EDN export to {}", path.display()))?;
+    }
+    let model = args
+        .model
+        .unwrap_or_else(|| default_model_for(format, &events));
+    let init = args.init.as_deref().map(parse_init);
+    let timeout = match args.timeout {
+        Some(s) if !(s.is_finite() && s > 0.0) => {
+            anyhow::bail!("--timeout must be a positive number of seconds, got {s}")
+        }
+        Some(s) => Some(Duration::from_secs_f64(s)),
+        None => None,
+    };
+    let cancel = Arc::new(AtomicBool::new(false));
+    install_ctrlc(&cancel)?;
+    let opts = CheckOptions {
+        timeout,
+        cancel: Some(Arc::clone(&cancel)),
+        init,
+    };
+
+    let spinner = spinner(events.len(), model);
+    let report = check_linearizable(&events, model, &opts);
+    if let Some(s) = spinner {
+        s.finish_and_clear();
+    }
+    let report = report.with_context(|| format!("checking {}", args.file.display()))?;
+
+    if args.json {
+        let json = serde_json::to_string_pretty(&report).context("serializing the report")?;
+        println!("{json}");
+    } else {
+        print!("{}", render::text::render(&report));
+    }
+    if let Some(path) = &args.html {
+        write_html(path, &report, &args.file)?;
+        eprintln!("wrote the HTML timeline to {}", path.display());
+    }
+    Ok(report.valid.into())
+}
+
+fn write_html(
+    path: &Path,
+    report: &faultline_checkers::linearizability::LinearizabilityReport,
+    source: &Path,
+) -> anyhow::Result<()> {
+    let html = render::html::render(report, &source.display().to_string());
+    std::fs::write(path, html).with_context(|| format!("cannot write {}", path.display()))
+}
+
+/// `--init 0` is the number 0, `--init '"a"'` and `--init a` the string "a".
+fn parse_init(s: &str) -> serde_json::Value {
+    serde_json::from_str(s).unwrap_or_else(|_| serde_json::Value::String(s.to_string()))
+}
+
+/// The first Ctrl-C asks the search to stop (unfinished partitions become
+/// unknown); a second one ends the process at once.
+fn install_ctrlc(cancel: &Arc<AtomicBool>) -> anyhow::Result<()> {
+    let flag = Arc::clone(cancel);
+    ctrlc::set_handler(move || {
+        if flag.swap(true, Ordering::SeqCst) {
+            std::process::exit(130);
+        }
+        eprintln!("\ninterrupted: stopping the check (Ctrl-C again to quit at once)");
+    })
+    .context("installing the Ctrl-C handler")
+}
+
+/// A spinner on stderr for checks that take a while; none when stderr is not a terminal.
+fn spinner(events: usize, model: ModelKind) -> Option<ProgressBar> {
+    if !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let pb = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+    if let Ok(style) = ProgressStyle::with_template("{spinner} {msg} {elapsed}") {
+        pb.set_style(style);
+    }
+    pb.set_message(format!("checking {events} events as {model}"));
+    pb.enable_steady_tick(Duration::from_millis(120));
+    Some(pb)
+}
+
+/// Reads and parses the file; with `auto`, the detected format is returned so
+/// that the default model can depend on it.
+fn load(path: &Path, format: Format) -> anyhow::Result<(Vec<Event>, Format)> {
+    let name = path.display().to_string();
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| HistoryError::new(&name, 0, format!("cannot read the file: {e}")))?;
+    let format = match format {
+        Format::Auto => Format::detect(&text).unwrap_or(Format::Auto),
+        f => f,
+    };
+    let events = parse_history(&text, &name, format)?;
+    Ok((events, format))
 }

@@ -1,0 +1,10 @@
+//! Renderers of linearizability reports: terminal text and a self-contained HTML timeline.
+//!
+//! The JSON form is the serde form of [`crate::linearizability::LinearizabilityReport`]
+//! and needs no renderer of its own.
+
+pub mod html;
+mod label;
+pub mod text;
+
+pub use label::{op_label, short_value};

@@ -1,0 +1,266 @@
+//! Terminal text for a linearizability report: a verdict line, then for each
+//! invalid partition the end of the longest linearizable prefix and the
+//! operations that cannot be placed after it, with the model state and why.
+
+use super::label::{op_label, truncate};
+use crate::linearizability::{Counterexample, LinearizabilityReport, OpView, PartitionResult};
+use crate::verdict::Validity;
+use std::collections::HashMap;
+use std::fmt::Write;
+
+/// Prefix steps shown before the failure; earlier ones are summarised in one line.
+const PREFIX_TAIL: usize = 8;
+/// Invalid partitions explained in full; further ones are only listed.
+const MAX_EXPLAINED: usize = 3;
+/// Unknown partitions listed by key before the rest are counted.
+const MAX_UNKNOWN_LISTED: usize = 10;
+/// Longest model state printed.
+const MAX_STATE_CHARS: usize = 48;
+
+/// Renders the report as plain text (no colour codes), ending with a newline.
+pub fn render(report: &LinearizabilityReport) -> String {
+    let mut out = String::new();
+    let total_ops: usize = report.partitions.iter().map(|p| p.ops).sum();
+    let count = |v: Validity| report.partitions.iter().filter(|p| p.valid == v).count();
+    let n = report.partitions.len();
+    let parts = if n == 1 { "partition" } else { "partitions" };
+    let headline = match report.valid {
+        Validity::Valid => format!("VALID: linearizable as {}", report.model),
+        Validity::Invalid => format!("INVALID: not linearizable as {}", report.model),
+        Validity::Unknown => format!(
+            "UNKNOWN: could not decide linearizability as {}",
+            report.model
+        ),
+    };
+    let _ = writeln!(
+        out,
+        "{headline} ({} valid, {} invalid, {} unknown of {n} {parts}; {total_ops} ops; {})",
+        count(Validity::Valid),
+        count(Validity::Invalid),
+        count(Validity::Unknown),
+        format_ms(report.elapsed_ms),
+    );
+
+    let invalid: Vec<&PartitionResult> = report
+        .partitions
+        .iter()
+        .filter(|p| p.valid == Validity::Invalid)
+        .collect();
+    for p in invalid.iter().take(MAX_EXPLAINED) {
+        out.push('\n');
+        render_invalid(&mut out, p);
+    }
+    if invalid.len() > MAX_EXPLAINED {
+        let rest: Vec<String> = invalid[MAX_EXPLAINED..]
+            .iter()
+            .map(|p| key_name(&p.key))
+            .collect();
+        let _ = writeln!(out, "\nalso invalid: {}", rest.join(", "));
+    }
+
+    let unknown: Vec<&PartitionResult> = report
+        .partitions
+        .iter()
+        .filter(|p| p.valid == Validity::Unknown)
+        .collect();
+    if !unknown.is_empty() {
+        out.push('\n');
+        for p in unknown.iter().take(MAX_UNKNOWN_LISTED) {
+            let reason = p.reason.as_deref().unwrap_or("not decided");
+            let _ = writeln!(
+                out,
+                "{}: unknown ({} ops): {reason}",
+                key_title(&p.key),
+                p.ops
+            );
+        }
+        if unknown.len() > MAX_UNKNOWN_LISTED {
+            let _ = writeln!(
+                out,
+                "... and {} more unknown partitions",
+                unknown.len() - MAX_UNKNOWN_LISTED
+            );
+        }
+    }
+    out
+}
+
+/// Explains one invalid partition in about ten lines.
+fn render_invalid(out: &mut String, p: &PartitionResult) {
+    let _ = writeln!(out, "{}: INVALID ({} ops)", key_title(&p.key), p.ops);
+    let Some(cx) = &p.counterexample else {
+        let _ = writeln!(out, "  (the checker gave no counterexample)");
+        return;
+    };
+    let ops: HashMap<usize, &OpView> = cx.operations.iter().map(|o| (o.id, o)).collect();
+    let describe = |id: usize| match ops.get(&id) {
+        Some(op) => (format!("p{} {}", op.process, op_label(op)), events(op)),
+        None => (format!("op {id}"), String::new()),
+    };
+
+    render_prefix(out, p, cx, &describe);
+
+    if cx.unplaceable.is_empty() {
+        let _ = writeln!(out, "  (no operation could be placed next)");
+        return;
+    }
+    let _ = writeln!(out, "  then none of these can go next:");
+    let rows: Vec<(String, String)> = cx.unplaceable.iter().map(|u| describe(u.op)).collect();
+    let width = rows
+        .iter()
+        .map(|(l, _)| l.chars().count())
+        .max()
+        .unwrap_or(0);
+    for (u, (label, ev)) in cx.unplaceable.iter().zip(&rows) {
+        let _ = writeln!(
+            out,
+            "    ✗ {label:<width$}  {ev}  state {}: {}",
+            truncate(&u.state, MAX_STATE_CHARS),
+            u.reason
+        );
+    }
+}
+
+/// The tail of the longest prefix, numbered from the start of the linearization.
+fn render_prefix(
+    out: &mut String,
+    p: &PartitionResult,
+    cx: &Counterexample,
+    describe: &dyn Fn(usize) -> (String, String),
+) {
+    let Some(prefix) = cx.longest_prefixes.first() else {
+        let _ = writeln!(out, "  no operation can be linearized first");
+        return;
+    };
+    let len = prefix.steps.len();
+    if len == 0 {
+        let _ = writeln!(out, "  no operation can be linearized first");
+        return;
+    }
+    let skip = len.saturating_sub(PREFIX_TAIL);
+    let _ = writeln!(
+        out,
+        "  longest linearizable prefix: {len} of {} ops{}",
+        p.ops,
+        if skip > 0 {
+            format!(" (last {PREFIX_TAIL} shown)")
+        } else {
+            String::new()
+        }
+    );
+    let rows: Vec<(usize, String, String, &str)> = prefix
+        .steps
+        .iter()
+        .enumerate()
+        .skip(skip)
+        .map(|(i, s)| {
+            let (label, ev) = describe(s.op);
+            (i + 1, label, ev, s.state_after.as_str())
+        })
+        .collect();
+    let width = rows.iter().map(|r| r.1.chars().count()).max().unwrap_or(0);
+    let num_width = len.to_string().len();
+    if skip > 0 {
+        let _ = writeln!(out, "    {:>num_width$}  ... {skip} earlier steps", "");
+    }
+    for (n, label, ev, state) in rows {
+        let _ = writeln!(
+            out,
+            "    {n:>num_width$}. {label:<width$}  {ev}  → {}",
+            truncate(state, MAX_STATE_CHARS)
+        );
+    }
+}
+
+/// Where the op is in the source history, so a reader can find its lines.
+fn events(op: &OpView) -> String {
+    match op.complete_index {
+        Some(c) => format!("[events {}–{c}]", op.invoke_index),
+        None => format!("[event {}, open]", op.invoke_index),
+    }
+}
+
+/// `key "k2"` or `history` for unkeyed histories.
+fn key_title(key: &Option<String>) -> String {
+    match key {
+        Some(k) => format!("key {k:?}"),
+        None => "history".to_string(),
+    }
+}
+
+/// The key as listed among others.
+fn key_name(key: &Option<String>) -> String {
+    match key {
+        Some(k) => format!("{k:?}"),
+        None => "(unkeyed)".to_string(),
+    }
+}
+
+/// Milliseconds, or seconds once they read better.
+pub(crate) fn format_ms(ms: f64) -> String {
+    if ms >= 1000.0 {
+        format!("{:.2} s", ms / 1000.0)
+    } else {
+        format!("{ms:.1} ms")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::render::html::tests::sample_report;
+
+    #[test]
+    fn invalid_report_names_key_failing_op_state_and_reason() {
+        let text = render(&sample_report());
+        assert!(
+            text.starts_with("INVALID: not linearizable as cas-register"),
+            "{text}"
+        );
+        assert!(text.contains("key \"k2\": INVALID"), "{text}");
+        assert!(text.contains("✗ p2 read → 3"), "{text}");
+        assert!(text.contains("read 3 but the register holds 0"), "{text}");
+        assert!(text.contains("state 0"), "{text}");
+        assert!(text.contains("1. p1 write 4"), "{text}");
+        assert!(text.contains("2. p3 cas [4,0]"), "{text}");
+        assert!(text.lines().count() <= 12, "too long:\n{text}");
+    }
+
+    #[test]
+    fn long_prefix_shows_only_its_tail() {
+        let mut r = sample_report();
+        let cx = r.partitions[0].counterexample.as_mut().unwrap();
+        let step = cx.longest_prefixes[0].steps[0].clone();
+        cx.longest_prefixes[0].steps = vec![step; 30];
+        let text = render(&r);
+        assert!(text.contains("30 of"), "{text}");
+        assert!(text.contains("... 22 earlier steps"), "{text}");
+        assert!(text.contains("30. p1 write 4"), "{text}");
+        assert!(!text.contains(" 1. p1"), "{text}");
+    }
+
+    #[test]
+    fn valid_and_unknown_reports_say_so() {
+        let mut r = sample_report();
+        r.valid = Validity::Unknown;
+        r.partitions[0].valid = Validity::Unknown;
+        r.partitions[0].counterexample = None;
+        r.partitions[0].reason = Some("deadline of 5 s reached".into());
+        let text = render(&r);
+        assert!(text.starts_with("UNKNOWN"), "{text}");
+        assert!(
+            text.contains("key \"k2\": unknown (4 ops): deadline of 5 s reached"),
+            "{text}"
+        );
+
+        r.valid = Validity::Valid;
+        r.partitions[0].valid = Validity::Valid;
+        r.partitions[0].reason = None;
+        let text = render(&r);
+        assert!(
+            text.starts_with("VALID: linearizable as cas-register (1 valid"),
+            "{text}"
+        );
+        assert_eq!(text.lines().count(), 1);
+    }
+}

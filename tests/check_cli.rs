@@ -1,0 +1,197 @@
+//! `faultline check` as a user runs it: the real binary on corpus files and on
+//! broken input, checking exit codes and what it prints or writes.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn corpus(file: &str) -> PathBuf {
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/corpus")
+        .join(file);
+    assert!(p.exists(), "corpus file {} is missing", p.display());
+    p
+}
+
+fn faultline(args: &[&std::ffi::OsStr]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_faultline"))
+        .arg("check")
+        .args(args)
+        .output()
+        .expect("run faultline")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+#[test]
+fn valid_corpus_file_exits_0() {
+    let out = faultline(&[corpus("porcupine/jepsen/etcd_005.log").as_os_str()]);
+    assert_eq!(out.status.code(), Some(0), "stderr: {}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).starts_with("VALID"),
+        "{}",
+        text(&out.stdout)
+    );
+}
+
+#[test]
+fn invalid_corpus_file_exits_1_with_a_counterexample() {
+    let out = faultline(&[corpus("porcupine/jepsen/etcd_000.log").as_os_str()]);
+    assert_eq!(out.status.code(), Some(1), "stderr: {}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.starts_with("INVALID: not linearizable as cas-register"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("longest linearizable prefix"), "{stdout}");
+    assert!(
+        stdout.contains("✗ p"),
+        "an unplaceable op is named: {stdout}"
+    );
+    assert!(stdout.contains("state "), "{stdout}");
+}
+
+#[test]
+fn invalid_kv_history_names_the_key() {
+    let out = faultline(&[
+        corpus("porcupine/kv/c01-bad.txt").as_os_str(),
+        "--model".as_ref(),
+        "kv-append".as_ref(),
+    ]);
+    assert_eq!(out.status.code(), Some(1), "stderr: {}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("key \""),
+        "{}",
+        text(&out.stdout)
+    );
+}
+
+#[test]
+fn json_output_parses_and_says_invalid() {
+    let out = faultline(&[
+        corpus("porcupine/jepsen/etcd_000.log").as_os_str(),
+        "--json".as_ref(),
+    ]);
+    assert_eq!(out.status.code(), Some(1), "stderr: {}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("stdout is JSON");
+    assert_eq!(v["valid"], "invalid");
+    assert_eq!(v["model"], "cas-register");
+    let cx = &v["partitions"][0]["counterexample"];
+    assert!(
+        !cx["unplaceable"]
+            .as_array()
+            .expect("unplaceable list")
+            .is_empty()
+    );
+}
+
+#[test]
+fn html_option_writes_a_self_contained_timeline() {
+    let dir = tempfile::tempdir().unwrap();
+    let html = dir.path().join("cx.html");
+    let out = faultline(&[
+        corpus("porcupine/jepsen/etcd_000.log").as_os_str(),
+        "--html".as_ref(),
+        html.as_os_str(),
+    ]);
+    assert_eq!(out.status.code(), Some(1), "stderr: {}", text(&out.stderr));
+    let page = std::fs::read_to_string(&html).expect("HTML written");
+    assert!(page.contains("class=\"op bad"), "the failing op is marked");
+    assert!(
+        page.contains("class=\"proc\">p0</text>"),
+        "a row per process"
+    );
+    assert!(
+        !page
+            .replace("http://www.w3.org/2000/svg", "")
+            .contains("http"),
+        "no external references"
+    );
+}
+
+#[test]
+fn export_edn_writes_a_history_that_checks_the_same() {
+    let dir = tempfile::tempdir().unwrap();
+    let edn = dir.path().join("h.edn");
+    let out = faultline(&[
+        corpus("porcupine/jepsen/etcd_000.log").as_os_str(),
+        "--export-edn".as_ref(),
+        edn.as_os_str(),
+    ]);
+    assert_eq!(out.status.code(), Some(1), "stderr: {}", text(&out.stderr));
+    let again = faultline(&[edn.as_os_str(), "--model".as_ref(), "cas-register".as_ref()]);
+    assert_eq!(
+        again.status.code(),
+        Some(1),
+        "stderr: {}",
+        text(&again.stderr)
+    );
+}
+
+#[test]
+fn malformed_jsonl_exits_3_naming_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bad.jsonl");
+    std::fs::write(
+        &path,
+        "{\"index\":0,\"time\":0,\"process\":0,\"type\":\"invoke\",\"f\":\"read\",\"value\":null}\n{\"index\":1, this is not json\n",
+    )
+    .unwrap();
+    let out = faultline(&[path.as_os_str()]);
+    assert_eq!(out.status.code(), Some(3));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains(&format!("{}:2:", path.display())),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn missing_file_exits_3() {
+    let out = faultline(&["/nonexistent/history.jsonl".as_ref()]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(
+        text(&out.stderr).contains("/nonexistent/history.jsonl"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn unknown_model_is_rejected_with_the_list() {
+    let out = faultline(&[
+        corpus("porcupine/jepsen/etcd_000.log").as_os_str(),
+        "--model".as_ref(),
+        "bogus".as_ref(),
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "bad input is exit 3, not 2 (unknown)"
+    );
+    assert!(
+        text(&out.stderr).contains("cas-register"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn help_documents_models_and_formats() {
+    let out = Command::new(env!("CARGO_BIN_EXE_faultline"))
+        .args(["check", "--help"])
+        .output()
+        .unwrap();
+    let help = text(&out.stdout);
+    for word in [
+        "kv-append",
+        "fifo-queue",
+        "porcupine-etcd",
+        "--timeout",
+        "--html",
+        "Exit codes",
+    ] {
+        assert!(help.contains(word), "help lacks {word}: {help}");
+    }
+}
