@@ -4,7 +4,9 @@
 mod bench;
 mod cmd;
 mod exit;
+mod report;
 mod run;
+mod serve;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;

@@ -1,12 +1,39 @@
-//! `faultline report` (not implemented yet).
+//! `faultline report DIR`: regenerates a run's plots, report.html and junit.xml.
 
 use crate::exit::Exit;
+use crate::report::run_data::LoadOptions;
+use std::path::PathBuf;
+use std::time::Duration;
 
 /// Arguments of `faultline report`.
 #[derive(clap::Args, Debug)]
-pub struct ReportArgs {}
+pub struct ReportArgs {
+    /// The run's results directory (the one holding history.jsonl), or `results/latest`.
+    pub dir: PathBuf,
+    /// Check the history again instead of using the verdicts in results.json.
+    #[arg(long)]
+    pub recheck: bool,
+    /// Deadline of a re-check, in seconds (undecided keys become unknown).
+    #[arg(long, default_value_t = 60.0)]
+    pub check_timeout: f64,
+}
 
-/// Runs the command.
-pub fn execute(_args: ReportArgs) -> anyhow::Result<Exit> {
-    anyhow::bail!("`faultline report` is not implemented yet")
+/// Runs the command; exits with the run's verdict (0 valid, 1 invalid, 2 unknown).
+pub fn execute(args: ReportArgs) -> anyhow::Result<Exit> {
+    if !(args.check_timeout.is_finite() && args.check_timeout > 0.0) {
+        anyhow::bail!("--check-timeout must be a positive number of seconds");
+    }
+    let opts = LoadOptions {
+        recheck: args.recheck,
+        check_timeout: Duration::from_secs_f64(args.check_timeout),
+    };
+    let written = crate::report::write_with(&args.dir, &opts)?;
+    for f in &written.files {
+        println!("wrote {}", f.display());
+    }
+    println!(
+        "verdict: {}",
+        crate::report::html::verdict_word(written.valid).to_lowercase()
+    );
+    Ok(Exit::from(written.valid))
 }

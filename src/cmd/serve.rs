@@ -1,12 +1,21 @@
-//! `faultline serve` (not implemented yet).
+//! `faultline serve`: a browsable index of past runs on 127.0.0.1.
 
 use crate::exit::Exit;
+use std::path::PathBuf;
 
 /// Arguments of `faultline serve`.
 #[derive(clap::Args, Debug)]
-pub struct ServeArgs {}
+pub struct ServeArgs {
+    /// The results directory to list (the run's `--results-dir`).
+    #[arg(long, default_value = "results")]
+    pub dir: PathBuf,
+    /// Port on 127.0.0.1 (0 picks a free one and prints it).
+    #[arg(long, default_value_t = 8080)]
+    pub port: u16,
+}
 
-/// Runs the command.
-pub fn execute(_args: ServeArgs) -> anyhow::Result<Exit> {
-    anyhow::bail!("`faultline serve` is not implemented yet")
+/// Runs the command until Ctrl-C.
+pub fn execute(args: ServeArgs) -> anyhow::Result<Exit> {
+    crate::serve::serve(args.dir, args.port)?;
+    Ok(Exit::Valid)
 }

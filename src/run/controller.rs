@@ -205,6 +205,9 @@ pub async fn run_one(
         "results.json",
         &serde_json::to_string_pretty(&results).context("serialising results.json")?,
     )?;
+    if let Err(e) = crate::report::write_all(dir.path()) {
+        tracing::warn!("writing the report: {e:#}");
+    }
     if let Err(e) = dir.link_latest() {
         tracing::warn!("{e:#}");
     }

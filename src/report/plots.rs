@@ -1,0 +1,367 @@
+//! `latency.svg` and `rate.svg`: every completed operation's latency over
+//! time, and throughput per operation type and outcome, with fault windows
+//! shaded. Colour always means outcome and marker shape always means operation
+//! type, in both plots, so one legend reading carries over.
+
+use super::fault_windows::{FaultKind, FaultWindow, kinds};
+use super::operations::{CompletedOp, Outcome, functions};
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use std::collections::BTreeMap;
+
+/// Width of the plotting area in pixels.
+const PLOT_W: u32 = 980;
+/// Width of the legend column right of the plot.
+const LEGEND_W: u32 = 200;
+/// Height of each plot.
+const PLOT_H: u32 = 460;
+/// Most points drawn in the latency plot; beyond it `ok` points are thinned
+/// (every k-th kept) so the SVG stays small enough for a browser, while every
+/// `fail` and `info` point is kept because those are the ones people look for.
+const MAX_POINTS: usize = 20_000;
+/// Most markers per line in the rate plot.
+const MAX_MARKERS: usize = 120;
+
+/// Failure while drawing a plot.
+#[derive(Debug, thiserror::Error)]
+#[error("drawing {plot}: {message}")]
+pub struct PlotError {
+    plot: &'static str,
+    message: String,
+}
+
+fn err(plot: &'static str) -> impl Fn(String) -> PlotError {
+    move |message| PlotError { plot, message }
+}
+
+/// Colour of an outcome.
+fn outcome_color(o: Outcome) -> RGBColor {
+    match o {
+        Outcome::Ok => RGBColor(0x1f, 0x77, 0xb4),
+        Outcome::Fail => RGBColor(0xd6, 0x27, 0x28),
+        Outcome::Info => RGBColor(0xff, 0x7f, 0x0e),
+    }
+}
+
+/// Colour of a fault window.
+pub fn fault_color(k: &FaultKind) -> RGBColor {
+    match k {
+        FaultKind::Partition => RGBColor(0x94, 0x67, 0xbd),
+        FaultKind::Kill => RGBColor(0x8c, 0x56, 0x4b),
+        FaultKind::Pause => RGBColor(0x7f, 0x7f, 0x7f),
+        FaultKind::Latency => RGBColor(0xbc, 0xbd, 0x22),
+        FaultKind::Other(_) => RGBColor(0x17, 0xbe, 0xcf),
+    }
+}
+
+/// Marker shape of an operation type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Shape {
+    Circle,
+    Triangle,
+    Cross,
+    Square,
+}
+
+impl Shape {
+    fn nth(i: usize) -> Shape {
+        [Shape::Circle, Shape::Triangle, Shape::Square, Shape::Cross][i % 4]
+    }
+}
+
+/// One legend line.
+enum LegendItem {
+    Heading(&'static str),
+    Marker(Shape, RGBColor, String),
+    Swatch(RGBColor, String),
+}
+
+/// Draws a marker at pixel position `c` on the legend area.
+fn legend_marker<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    shape: Shape,
+    c: (i32, i32),
+    color: RGBColor,
+) -> Result<(), String> {
+    let style = color.filled();
+    let r = match shape {
+        Shape::Circle => area.draw(&Circle::new(c, 5, style)),
+        Shape::Triangle => area.draw(&TriangleMarker::new(c, 6, style)),
+        Shape::Cross => area.draw(&Cross::new(c, 5, color.stroke_width(2))),
+        Shape::Square => area.draw(&Rectangle::new([(c.0 - 4, c.1 - 4), (c.0 + 4, c.1 + 4)], style)),
+    };
+    r.map_err(|e| e.to_string())
+}
+
+fn draw_legend<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    items: &[LegendItem],
+) -> Result<(), String> {
+    let font = ("sans-serif", 14).into_font();
+    let bold = ("sans-serif", 14).into_font().style(FontStyle::Bold);
+    let mut y = 40;
+    for item in items {
+        match item {
+            LegendItem::Heading(t) => {
+                y += 6;
+                area.draw(&Text::new(t.to_string(), (10, y - 7), bold.clone()))
+                    .map_err(|e| e.to_string())?;
+            }
+            LegendItem::Marker(shape, color, label) => {
+                legend_marker(area, *shape, (20, y), *color)?;
+                area.draw(&Text::new(label.clone(), (34, y - 7), font.clone()))
+                    .map_err(|e| e.to_string())?;
+            }
+            LegendItem::Swatch(color, label) => {
+                area.draw(&Rectangle::new(
+                    [(12, y - 7), (28, y + 7)],
+                    color.mix(0.35).filled(),
+                ))
+                .map_err(|e| e.to_string())?;
+                area.draw(&Text::new(label.clone(), (34, y - 7), font.clone()))
+                    .map_err(|e| e.to_string())?;
+            }
+        }
+        y += 22;
+    }
+    Ok(())
+}
+
+/// Legend lines shared by both plots.
+fn legend_items(fs: &[String], windows: &[FaultWindow], outcomes: &[Outcome]) -> Vec<LegendItem> {
+    let mut items = vec![LegendItem::Heading("outcome (colour)")];
+    for o in outcomes {
+        items.push(LegendItem::Marker(
+            Shape::Circle,
+            outcome_color(*o),
+            o.as_str().to_string(),
+        ));
+    }
+    items.push(LegendItem::Heading("operation (shape)"));
+    for (i, f) in fs.iter().enumerate() {
+        items.push(LegendItem::Marker(
+            Shape::nth(i),
+            RGBColor(0x44, 0x44, 0x44),
+            f.clone(),
+        ));
+    }
+    let ks = kinds(windows);
+    if !ks.is_empty() {
+        items.push(LegendItem::Heading("faults (shaded)"));
+        for k in ks {
+            items.push(LegendItem::Swatch(fault_color(&k), k.label().to_string()));
+        }
+    }
+    items
+}
+
+fn outcomes_present(ops: &[CompletedOp]) -> Vec<Outcome> {
+    Outcome::ALL
+        .into_iter()
+        .filter(|o| ops.iter().any(|op| op.outcome == *o))
+        .collect()
+}
+
+/// Renders `latency.svg`: one point per completed operation, log-scale latency.
+pub fn latency_svg(
+    ops: &[CompletedOp],
+    windows: &[FaultWindow],
+    end_s: f64,
+) -> Result<String, PlotError> {
+    let e = err("latency.svg");
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (PLOT_W + LEGEND_W, PLOT_H)).into_drawing_area();
+        root.fill(&WHITE).map_err(|x| e(x.to_string()))?;
+        let (plot, legend) = root.split_horizontally(PLOT_W);
+        let fs = functions(ops);
+        let ok_count = ops.iter().filter(|o| o.outcome == Outcome::Ok).count();
+        let other_count = ops.len() - ok_count;
+        let keep_every = if ops.len() > MAX_POINTS {
+            ok_count.div_ceil(MAX_POINTS.saturating_sub(other_count).max(1000)).max(1)
+        } else {
+            1
+        };
+        let x_max = end_s.max(1.0);
+        let (mut lo, mut hi) = (f64::MAX, 0f64);
+        for o in ops {
+            lo = lo.min(o.latency_ms);
+            hi = hi.max(o.latency_ms);
+        }
+        // Log axes cannot show 0; sub-10µs latencies sit on the floor.
+        let lo = if lo == f64::MAX { 0.1 } else { (lo * 0.8).max(0.01) };
+        let hi = (hi * 1.5).max(lo * 10.0);
+        let caption = if keep_every > 1 {
+            format!("Latency of completed operations (every {keep_every}th ok shown)")
+        } else {
+            "Latency of completed operations".to_string()
+        };
+        let mut chart = ChartBuilder::on(&plot)
+            .caption(caption, ("sans-serif", 20))
+            .margin(12)
+            .x_label_area_size(44)
+            .y_label_area_size(70)
+            .build_cartesian_2d(0f64..x_max, (lo..hi).log_scale())
+            .map_err(|x| e(x.to_string()))?;
+        chart
+            .configure_mesh()
+            .x_desc("time since start (s)")
+            .y_desc("latency (ms)")
+            .y_label_formatter(&|v| format_ms(*v))
+            .light_line_style(RGBColor(0xee, 0xee, 0xee))
+            .label_style(("sans-serif", 13))
+            .axis_desc_style(("sans-serif", 14))
+            .draw()
+            .map_err(|x| e(x.to_string()))?;
+        chart
+            .draw_series(windows.iter().map(|w| {
+                Rectangle::new(
+                    [(w.start_s, lo), (w.end_s.max(w.start_s + x_max * 0.002), hi)],
+                    fault_color(&w.kind).mix(0.18).filled(),
+                )
+            }))
+            .map_err(|x| e(x.to_string()))?;
+        // Draw ok first so the rarer fail/info points stay on top.
+        for outcome in Outcome::ALL {
+            for (i, f) in fs.iter().enumerate() {
+                let mut n = 0usize;
+                let pts: Vec<(f64, f64)> = ops
+                    .iter()
+                    .filter(|o| o.outcome == outcome && &o.f == f)
+                    .filter(|_| {
+                        n += 1;
+                        outcome != Outcome::Ok || (n - 1) % keep_every == 0
+                    })
+                    .map(|o| (o.start_s, o.latency_ms.max(lo)))
+                    .collect();
+                let color = outcome_color(outcome);
+                let alpha = if outcome == Outcome::Ok { 0.55 } else { 0.9 };
+                let style = color.mix(alpha).filled();
+                let r = match Shape::nth(i) {
+                    Shape::Circle => chart
+                        .draw_series(pts.iter().map(|&c| Circle::new(c, 3, style)))
+                        .map(|_| ()),
+                    Shape::Triangle => chart
+                        .draw_series(pts.iter().map(|&c| TriangleMarker::new(c, 4, style)))
+                        .map(|_| ()),
+                    Shape::Cross => chart
+                        .draw_series(
+                            pts.iter()
+                                .map(|&c| Cross::new(c, 3, color.mix(alpha).stroke_width(1))),
+                        )
+                        .map(|_| ()),
+                    Shape::Square => chart
+                        .draw_series(pts.iter().map(|&c| {
+                            EmptyElement::at(c) + Rectangle::new([(-3, -3), (3, 3)], style)
+                        }))
+                        .map(|_| ()),
+                };
+                r.map_err(|x| e(x.to_string()))?;
+            }
+        }
+        draw_legend(&legend, &legend_items(&fs, windows, &outcomes_present(ops))).map_err(&e)?;
+        root.present().map_err(|x| e(x.to_string()))?;
+    }
+    Ok(svg)
+}
+
+/// Renders `rate.svg`: completions per second in 1 s buckets, one line per
+/// operation type and outcome.
+pub fn rate_svg(
+    ops: &[CompletedOp],
+    windows: &[FaultWindow],
+    end_s: f64,
+) -> Result<String, PlotError> {
+    let e = err("rate.svg");
+    let buckets = (end_s.ceil() as usize).max(1);
+    let fs = functions(ops);
+    let mut series: BTreeMap<(usize, Outcome), Vec<u32>> = BTreeMap::new();
+    for o in ops {
+        let fi = fs.iter().position(|f| *f == o.f).unwrap_or(0);
+        let b = (((o.start_s + o.latency_ms / 1e3).floor()) as usize).min(buckets - 1);
+        series.entry((fi, o.outcome)).or_insert_with(|| vec![0; buckets])[b] += 1;
+    }
+    let y_max = series
+        .values()
+        .flat_map(|v| v.iter().copied())
+        .max()
+        .unwrap_or(0)
+        .max(1) as f64
+        * 1.1;
+    let x_max = end_s.max(1.0);
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (PLOT_W + LEGEND_W, PLOT_H)).into_drawing_area();
+        root.fill(&WHITE).map_err(|x| e(x.to_string()))?;
+        let (plot, legend) = root.split_horizontally(PLOT_W);
+        let mut chart = ChartBuilder::on(&plot)
+            .caption("Throughput (completions per 1 s bucket)", ("sans-serif", 20))
+            .margin(12)
+            .x_label_area_size(44)
+            .y_label_area_size(70)
+            .build_cartesian_2d(0f64..x_max, 0f64..y_max)
+            .map_err(|x| e(x.to_string()))?;
+        chart
+            .configure_mesh()
+            .x_desc("time since start (s)")
+            .y_desc("ops/s")
+            .light_line_style(RGBColor(0xee, 0xee, 0xee))
+            .label_style(("sans-serif", 13))
+            .axis_desc_style(("sans-serif", 14))
+            .draw()
+            .map_err(|x| e(x.to_string()))?;
+        chart
+            .draw_series(windows.iter().map(|w| {
+                Rectangle::new(
+                    [(w.start_s, 0.0), (w.end_s.max(w.start_s + x_max * 0.002), y_max)],
+                    fault_color(&w.kind).mix(0.18).filled(),
+                )
+            }))
+            .map_err(|x| e(x.to_string()))?;
+        let mark_every = buckets.div_ceil(MAX_MARKERS).max(1);
+        for ((fi, outcome), counts) in &series {
+            let color = outcome_color(*outcome);
+            // Each count is drawn at its bucket's middle.
+            let pts: Vec<(f64, f64)> = counts
+                .iter()
+                .enumerate()
+                .map(|(b, c)| (b as f64 + 0.5, f64::from(*c)))
+                .collect();
+            let width = if *outcome == Outcome::Ok { 2 } else { 1 };
+            chart
+                .draw_series(LineSeries::new(pts.iter().copied(), color.stroke_width(width)))
+                .map_err(|x| e(x.to_string()))?;
+            let marked = pts.iter().step_by(mark_every).copied();
+            let style = color.filled();
+            let r = match Shape::nth(*fi) {
+                Shape::Circle => chart.draw_series(marked.map(|c| Circle::new(c, 3, style))).map(|_| ()),
+                Shape::Triangle => chart
+                    .draw_series(marked.map(|c| TriangleMarker::new(c, 4, style)))
+                    .map(|_| ()),
+                Shape::Cross => chart
+                    .draw_series(marked.map(|c| Cross::new(c, 3, color.stroke_width(1))))
+                    .map(|_| ()),
+                Shape::Square => chart
+                    .draw_series(
+                        marked.map(|c| EmptyElement::at(c) + Rectangle::new([(-3, -3), (3, 3)], style)),
+                    )
+                    .map(|_| ()),
+            };
+            r.map_err(|x| e(x.to_string()))?;
+        }
+        draw_legend(&legend, &legend_items(&fs, windows, &outcomes_present(ops))).map_err(&e)?;
+        root.present().map_err(|x| e(x.to_string()))?;
+    }
+    Ok(svg)
+}
+
+/// Milliseconds for an axis label: no trailing zeros, no more digits than needed.
+fn format_ms(v: f64) -> String {
+    if v >= 1.0 {
+        format!("{v:.0}")
+    } else if v >= 0.1 {
+        format!("{v:.1}")
+    } else {
+        format!("{v:.2}")
+    }
+}

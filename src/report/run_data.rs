@@ -1,0 +1,208 @@
+//! Everything the report draws from one run directory: the history (always),
+//! `results.json` and `config.toml` (when present), the checker verdicts, and
+//! the node logs.
+
+use anyhow::Context;
+use faultline_checkers::{
+    CheckOptions, Event, Format, Validity, Verdict, check_linearizable, default_model_for,
+};
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// The parts of `results.json` the report uses; every field is optional so
+/// that results from older or partial runs still load.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct ResultsSummary {
+    /// Test name.
+    pub name: String,
+    /// Start time, RFC 3339.
+    pub started: String,
+    /// Seconds the whole run took.
+    pub elapsed_s: Option<f64>,
+    /// Combined verdict.
+    pub valid: Option<Validity>,
+    /// True when Ctrl-C cut the run short.
+    pub interrupted: bool,
+    /// Seed of the operation schedule.
+    pub seed: Option<u64>,
+    /// Endpoints the clients used: (node, URL).
+    pub nodes: Vec<(String, String)>,
+    /// One verdict per checker.
+    pub verdicts: Vec<Verdict>,
+}
+
+/// Where the verdicts shown came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VerdictSource {
+    /// Read from the run's `results.json`.
+    ResultsFile,
+    /// Computed now by checking the history (no results.json, or `--recheck`).
+    Rechecked,
+}
+
+/// A loaded run directory.
+#[derive(Debug, Clone)]
+pub struct RunData {
+    /// The run directory.
+    pub dir: PathBuf,
+    /// The history's events.
+    pub events: Vec<Event>,
+    /// Lines of the history that could not be parsed and were skipped (a torn last line).
+    pub skipped_lines: usize,
+    /// `results.json`, when present and readable.
+    pub results: Option<ResultsSummary>,
+    /// `config.toml` as written by the run.
+    pub config_toml: Option<String>,
+    /// Checker verdicts.
+    pub verdicts: Vec<Verdict>,
+    /// Where `verdicts` came from.
+    pub verdict_source: VerdictSource,
+    /// Node logs, relative to `dir`, as (node, path).
+    pub node_logs: Vec<(String, String)>,
+}
+
+impl RunData {
+    /// Display name: the test name from results.json, else the parent directory's name.
+    pub fn name(&self) -> String {
+        if let Some(r) = &self.results
+            && !r.name.is_empty()
+        {
+            return r.name.clone();
+        }
+        self.dir
+            .parent()
+            .and_then(Path::file_name)
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "run".into())
+    }
+
+    /// Combined verdict of all checkers.
+    pub fn validity(&self) -> Validity {
+        if self.verdicts.is_empty() {
+            return Validity::Unknown;
+        }
+        self.verdicts
+            .iter()
+            .fold(Validity::Valid, |acc, v| acc.and(v.valid))
+    }
+}
+
+/// How to load a run.
+#[derive(Debug, Clone)]
+pub struct LoadOptions {
+    /// Check the history again even when results.json has verdicts.
+    pub recheck: bool,
+    /// Deadline of such a check.
+    pub check_timeout: Duration,
+}
+
+impl Default for LoadOptions {
+    fn default() -> Self {
+        LoadOptions {
+            recheck: false,
+            check_timeout: Duration::from_secs(60),
+        }
+    }
+}
+
+/// Parses `history.jsonl`. A line that does not parse is an error, except a
+/// torn final line (the harness was killed mid-write), which is skipped.
+pub fn read_events(path: &Path) -> anyhow::Result<(Vec<Event>, usize)> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("reading {}", path.display()))?;
+    let lines: Vec<(usize, &str)> = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .collect();
+    let mut events = Vec::with_capacity(lines.len());
+    let mut skipped = 0;
+    for (pos, (n, line)) in lines.iter().enumerate() {
+        match serde_json::from_str::<Event>(line) {
+            Ok(e) => events.push(e),
+            Err(_) if pos + 1 == lines.len() && !text.ends_with('\n') => skipped += 1,
+            Err(e) => anyhow::bail!("{}:{}: not a history event: {e}", path.display(), n + 1),
+        }
+    }
+    Ok((events, skipped))
+}
+
+/// Loads a run directory; fails clearly when it has no `history.jsonl`.
+pub fn load(dir: &Path, opts: &LoadOptions) -> anyhow::Result<RunData> {
+    let history = dir.join("history.jsonl");
+    if !history.is_file() {
+        anyhow::bail!(
+            "{} has no history.jsonl: not a faultline results directory \
+             (expected RESULTS_DIR/NAME/TIMESTAMP/)",
+            dir.display()
+        );
+    }
+    let (events, skipped_lines) = read_events(&history)?;
+    let results = match std::fs::read_to_string(dir.join("results.json")) {
+        Ok(text) => Some(
+            serde_json::from_str::<ResultsSummary>(&text)
+                .with_context(|| format!("parsing {}", dir.join("results.json").display()))?,
+        ),
+        Err(_) => None,
+    };
+    let config_toml = std::fs::read_to_string(dir.join("config.toml")).ok();
+    let from_file = results.as_ref().map(|r| r.verdicts.clone()).unwrap_or_default();
+    let (verdicts, verdict_source) = if from_file.is_empty() || opts.recheck {
+        (recheck(&events, opts.check_timeout), VerdictSource::Rechecked)
+    } else {
+        (from_file, VerdictSource::ResultsFile)
+    };
+    Ok(RunData {
+        dir: dir.to_path_buf(),
+        events,
+        skipped_lines,
+        results,
+        config_toml,
+        verdicts,
+        verdict_source,
+        node_logs: node_logs(dir),
+    })
+}
+
+/// Checks the history for linearizability with the model its operations suggest.
+fn recheck(events: &[Event], timeout: Duration) -> Vec<Verdict> {
+    let model = default_model_for(Format::Jsonl, events);
+    let opts = CheckOptions {
+        timeout: Some(timeout),
+        ..CheckOptions::default()
+    };
+    let verdict = match check_linearizable(events, model, &opts) {
+        Ok(report) => report.to_verdict(),
+        Err(e) => Verdict {
+            checker: "linearizable".into(),
+            valid: Validity::Unknown,
+            summary: format!("the history could not be checked: {e}"),
+            details: serde_json::Value::Null,
+        },
+    };
+    vec![verdict]
+}
+
+/// `nodes/<id>/log` (and other `*.log` files there), sorted by node.
+fn node_logs(dir: &Path) -> Vec<(String, String)> {
+    let mut logs = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir.join("nodes")) else {
+        return logs;
+    };
+    for entry in entries.flatten() {
+        let node = entry.file_name().to_string_lossy().into_owned();
+        let Ok(files) = std::fs::read_dir(entry.path()) else {
+            continue;
+        };
+        for f in files.flatten() {
+            let fname = f.file_name().to_string_lossy().into_owned();
+            if f.path().is_file() && (fname == "log" || fname.ends_with(".log")) {
+                logs.push((node.clone(), format!("nodes/{node}/{fname}")));
+            }
+        }
+    }
+    logs.sort();
+    logs
+}
