@@ -235,7 +235,11 @@ mod tests {
     #[test]
     fn pairs_faults_with_heals_and_closes_open_ones_at_the_end() {
         let h = vec![
-            nem(1000, "start-partition", json!({"halves": [["n1","n2"],["n3"]]})),
+            nem(
+                1000,
+                "start-partition",
+                json!({"halves": [["n1","n2"],["n3"]]}),
+            ),
             nem(2000, "kill", json!({"nodes": ["n1", "n2"]})),
             nem(2500, "start", json!({"nodes": ["n1"]})),
             nem(3000, "stop-partition", json!({})),
@@ -249,11 +253,18 @@ mod tests {
         assert_eq!((w[0].start_s, w[0].end_s, w[0].healed), (1.0, 3.0, true));
         assert_eq!(w[0].detail, "n1 n2 | n3");
         assert_eq!(w[1].kind, FaultKind::Kill);
-        assert_eq!((w[1].start_s, w[1].end_s), (2.0, 3.5), "closes when both nodes are back");
+        assert_eq!(
+            (w[1].start_s, w[1].end_s),
+            (2.0, 3.5),
+            "closes when both nodes are back"
+        );
         assert_eq!(w[1].detail, "n1, n2");
         assert_eq!(w[2].kind, FaultKind::Pause);
         assert_eq!((w[2].end_s, w[2].healed), (9.0, false));
         assert_eq!(nemesis_events(&h).len(), 7);
-        assert_eq!(kinds(&w), vec![FaultKind::Partition, FaultKind::Kill, FaultKind::Pause]);
+        assert_eq!(
+            kinds(&w),
+            vec![FaultKind::Partition, FaultKind::Kill, FaultKind::Pause]
+        );
     }
 }

@@ -162,15 +162,27 @@ fn files(out: &mut String, run: &RunData, cxs: &[CounterexamplePage]) {
             );
         }
     };
-    link("history.jsonl", "every operation and fault, one JSON event per line");
-    link("results.json", "verdicts, statistics and configuration as JSON");
-    link("config.toml", "what ran, including the seed; feed it to --config to repeat");
+    link(
+        "history.jsonl",
+        "every operation and fault, one JSON event per line",
+    );
+    link(
+        "results.json",
+        "verdicts, statistics and configuration as JSON",
+    );
+    link(
+        "config.toml",
+        "what ran, including the seed; feed it to --config to repeat",
+    );
     link("summary.txt", "the terminal summary");
     link("junit.xml", "verdicts for CI");
     link("latency.svg", "latency plot");
     link("rate.svg", "throughput plot");
     for cx in cxs {
-        link(&cx.file, &format!("counterexample timeline of {}", cx.checker));
+        link(
+            &cx.file,
+            &format!("counterexample timeline of {}", cx.checker),
+        );
     }
     for (node, path) in &run.node_logs {
         link(path, &format!("log of node {node}"));
@@ -208,7 +220,11 @@ fn stats_table(out: &mut String, stats: &RunStats) {
          <th>max ms</th></tr></thead><tbody>\n",
     );
     for s in &stats.ops {
-        let cls = if s.f == "total" { " class=\"total\"" } else { "" };
+        let cls = if s.f == "total" {
+            " class=\"total\""
+        } else {
+            ""
+        };
         let _ = writeln!(
             out,
             "<tr{cls}><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.1}</td><td>{:.1}</td>\

@@ -36,7 +36,10 @@ mod tests {
 
     #[test]
     fn escapes_markup_and_encodes_paths() {
-        assert_eq!(esc("<a href=\"x\">&'"), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
+        assert_eq!(
+            esc("<a href=\"x\">&'"),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
+        );
         assert_eq!(href("nodes/n 1/log"), "nodes/n%201/log");
     }
 }

@@ -102,6 +102,12 @@ pub fn write_with(run_dir: &Path, opts: &LoadOptions) -> anyhow::Result<Written>
 /// A checker name as a file-name part: letters, digits, `-` and `_` only.
 fn file_safe(s: &str) -> String {
     s.chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect()
 }

@@ -119,7 +119,10 @@ mod tests {
         ];
         let ops = completed_ops(&h);
         assert_eq!(ops.len(), 2);
-        assert_eq!((ops[0].f.as_str(), ops[0].outcome), ("write", Outcome::Fail));
+        assert_eq!(
+            (ops[0].f.as_str(), ops[0].outcome),
+            ("write", Outcome::Fail)
+        );
         assert!((ops[0].latency_ms - 2.0).abs() < 1e-9);
         assert_eq!((ops[1].f.as_str(), ops[1].outcome), ("read", Outcome::Ok));
         assert!((ops[1].latency_ms - 5.0).abs() < 1e-9);

@@ -88,7 +88,10 @@ fn legend_marker<DB: DrawingBackend>(
         Shape::Circle => area.draw(&Circle::new(c, 5, style)),
         Shape::Triangle => area.draw(&TriangleMarker::new(c, 6, style)),
         Shape::Cross => area.draw(&Cross::new(c, 5, color.stroke_width(2))),
-        Shape::Square => area.draw(&Rectangle::new([(c.0 - 4, c.1 - 4), (c.0 + 4, c.1 + 4)], style)),
+        Shape::Square => area.draw(&Rectangle::new(
+            [(c.0 - 4, c.1 - 4), (c.0 + 4, c.1 + 4)],
+            style,
+        )),
     };
     r.map_err(|e| e.to_string())
 }
@@ -171,14 +174,17 @@ pub fn latency_svg(
     let e = err("latency.svg");
     let mut svg = String::new();
     {
-        let root = SVGBackend::with_string(&mut svg, (PLOT_W + LEGEND_W, PLOT_H)).into_drawing_area();
+        let root =
+            SVGBackend::with_string(&mut svg, (PLOT_W + LEGEND_W, PLOT_H)).into_drawing_area();
         root.fill(&WHITE).map_err(|x| e(x.to_string()))?;
         let (plot, legend) = root.split_horizontally(PLOT_W);
         let fs = functions(ops);
         let ok_count = ops.iter().filter(|o| o.outcome == Outcome::Ok).count();
         let other_count = ops.len() - ok_count;
         let keep_every = if ops.len() > MAX_POINTS {
-            ok_count.div_ceil(MAX_POINTS.saturating_sub(other_count).max(1000)).max(1)
+            ok_count
+                .div_ceil(MAX_POINTS.saturating_sub(other_count).max(1000))
+                .max(1)
         } else {
             1
         };
@@ -189,7 +195,11 @@ pub fn latency_svg(
             hi = hi.max(o.latency_ms);
         }
         // Log axes cannot show 0; sub-10µs latencies sit on the floor.
-        let lo = if lo == f64::MAX { 0.1 } else { (lo * 0.8).max(0.01) };
+        let lo = if lo == f64::MAX {
+            0.1
+        } else {
+            (lo * 0.8).max(0.01)
+        };
         let hi = (hi * 1.5).max(lo * 10.0);
         let caption = if keep_every > 1 {
             format!("Latency of completed operations (every {keep_every}th ok shown)")
@@ -216,7 +226,10 @@ pub fn latency_svg(
         chart
             .draw_series(windows.iter().map(|w| {
                 Rectangle::new(
-                    [(w.start_s, lo), (w.end_s.max(w.start_s + x_max * 0.002), hi)],
+                    [
+                        (w.start_s, lo),
+                        (w.end_s.max(w.start_s + x_max * 0.002), hi),
+                    ],
                     fault_color(&w.kind).mix(0.18).filled(),
                 )
             }))
@@ -230,7 +243,7 @@ pub fn latency_svg(
                     .filter(|o| o.outcome == outcome && &o.f == f)
                     .filter(|_| {
                         n += 1;
-                        outcome != Outcome::Ok || (n - 1) % keep_every == 0
+                        outcome != Outcome::Ok || (n - 1).is_multiple_of(keep_every)
                     })
                     .map(|o| (o.start_s, o.latency_ms.max(lo)))
                     .collect();
@@ -279,7 +292,9 @@ pub fn rate_svg(
     for o in ops {
         let fi = fs.iter().position(|f| *f == o.f).unwrap_or(0);
         let b = (((o.start_s + o.latency_ms / 1e3).floor()) as usize).min(buckets - 1);
-        series.entry((fi, o.outcome)).or_insert_with(|| vec![0; buckets])[b] += 1;
+        series
+            .entry((fi, o.outcome))
+            .or_insert_with(|| vec![0; buckets])[b] += 1;
     }
     let y_max = series
         .values()
@@ -291,11 +306,15 @@ pub fn rate_svg(
     let x_max = end_s.max(1.0);
     let mut svg = String::new();
     {
-        let root = SVGBackend::with_string(&mut svg, (PLOT_W + LEGEND_W, PLOT_H)).into_drawing_area();
+        let root =
+            SVGBackend::with_string(&mut svg, (PLOT_W + LEGEND_W, PLOT_H)).into_drawing_area();
         root.fill(&WHITE).map_err(|x| e(x.to_string()))?;
         let (plot, legend) = root.split_horizontally(PLOT_W);
         let mut chart = ChartBuilder::on(&plot)
-            .caption("Throughput (completions per 1 s bucket)", ("sans-serif", 20))
+            .caption(
+                "Throughput (completions per 1 s bucket)",
+                ("sans-serif", 20),
+            )
             .margin(12)
             .x_label_area_size(44)
             .y_label_area_size(70)
@@ -313,7 +332,10 @@ pub fn rate_svg(
         chart
             .draw_series(windows.iter().map(|w| {
                 Rectangle::new(
-                    [(w.start_s, 0.0), (w.end_s.max(w.start_s + x_max * 0.002), y_max)],
+                    [
+                        (w.start_s, 0.0),
+                        (w.end_s.max(w.start_s + x_max * 0.002), y_max),
+                    ],
                     fault_color(&w.kind).mix(0.18).filled(),
                 )
             }))
@@ -329,24 +351,30 @@ pub fn rate_svg(
                 .collect();
             let width = if *outcome == Outcome::Ok { 2 } else { 1 };
             chart
-                .draw_series(LineSeries::new(pts.iter().copied(), color.stroke_width(width)))
+                .draw_series(LineSeries::new(
+                    pts.iter().copied(),
+                    color.stroke_width(width),
+                ))
                 .map_err(|x| e(x.to_string()))?;
             let marked = pts.iter().step_by(mark_every).copied();
             let style = color.filled();
-            let r = match Shape::nth(*fi) {
-                Shape::Circle => chart.draw_series(marked.map(|c| Circle::new(c, 3, style))).map(|_| ()),
-                Shape::Triangle => chart
-                    .draw_series(marked.map(|c| TriangleMarker::new(c, 4, style)))
-                    .map(|_| ()),
-                Shape::Cross => chart
-                    .draw_series(marked.map(|c| Cross::new(c, 3, color.stroke_width(1))))
-                    .map(|_| ()),
-                Shape::Square => chart
-                    .draw_series(
-                        marked.map(|c| EmptyElement::at(c) + Rectangle::new([(-3, -3), (3, 3)], style)),
-                    )
-                    .map(|_| ()),
-            };
+            let r =
+                match Shape::nth(*fi) {
+                    Shape::Circle => chart
+                        .draw_series(marked.map(|c| Circle::new(c, 3, style)))
+                        .map(|_| ()),
+                    Shape::Triangle => chart
+                        .draw_series(marked.map(|c| TriangleMarker::new(c, 4, style)))
+                        .map(|_| ()),
+                    Shape::Cross => chart
+                        .draw_series(marked.map(|c| Cross::new(c, 3, color.stroke_width(1))))
+                        .map(|_| ()),
+                    Shape::Square => chart
+                        .draw_series(marked.map(|c| {
+                            EmptyElement::at(c) + Rectangle::new([(-3, -3), (3, 3)], style)
+                        }))
+                        .map(|_| ()),
+                };
             r.map_err(|x| e(x.to_string()))?;
         }
         draw_legend(&legend, &legend_items(&fs, windows, &outcomes_present(ops))).map_err(&e)?;

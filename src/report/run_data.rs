@@ -110,8 +110,8 @@ impl Default for LoadOptions {
 /// Parses `history.jsonl`. A line that does not parse is an error, except a
 /// torn final line (the harness was killed mid-write), which is skipped.
 pub fn read_events(path: &Path) -> anyhow::Result<(Vec<Event>, usize)> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("reading {}", path.display()))?;
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
     let lines: Vec<(usize, &str)> = text
         .lines()
         .enumerate()
@@ -148,9 +148,15 @@ pub fn load(dir: &Path, opts: &LoadOptions) -> anyhow::Result<RunData> {
         Err(_) => None,
     };
     let config_toml = std::fs::read_to_string(dir.join("config.toml")).ok();
-    let from_file = results.as_ref().map(|r| r.verdicts.clone()).unwrap_or_default();
+    let from_file = results
+        .as_ref()
+        .map(|r| r.verdicts.clone())
+        .unwrap_or_default();
     let (verdicts, verdict_source) = if from_file.is_empty() || opts.recheck {
-        (recheck(&events, opts.check_timeout), VerdictSource::Rechecked)
+        (
+            recheck(&events, opts.check_timeout),
+            VerdictSource::Rechecked,
+        )
     } else {
         (from_file, VerdictSource::ResultsFile)
     };

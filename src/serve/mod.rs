@@ -43,7 +43,10 @@ pub fn serve(root: PathBuf, port: u16) -> anyhow::Result<()> {
             .await
             .with_context(|| format!("binding {addr}"))?;
         let local = listener.local_addr().context("reading the bound address")?;
-        println!("serving {} on http://{local}/ (Ctrl-C stops)", root.display());
+        println!(
+            "serving {} on http://{local}/ (Ctrl-C stops)",
+            root.display()
+        );
         let app = router(root);
         axum::serve(listener, app)
             .with_graceful_shutdown(async {
@@ -90,7 +93,11 @@ async fn serve_path(s: &Served, rel: &str) -> Response {
     let path = match resolve(&s.root, rel) {
         Ok(p) => p,
         Err(Refused::Traversal) => {
-            return (StatusCode::FORBIDDEN, "path outside the results directory\n").into_response();
+            return (
+                StatusCode::FORBIDDEN,
+                "path outside the results directory\n",
+            )
+                .into_response();
         }
         Err(Refused::NotFound) => return (StatusCode::NOT_FOUND, "not found\n").into_response(),
     };
@@ -114,11 +121,7 @@ async fn serve_path(s: &Served, rel: &str) -> Response {
         return Html(pages::listing(rel, &entries)).into_response();
     }
     match tokio::fs::read(&path).await {
-        Ok(bytes) => (
-            [(header::CONTENT_TYPE, files::content_type(&path))],
-            bytes,
-        )
-            .into_response(),
+        Ok(bytes) => ([(header::CONTENT_TYPE, files::content_type(&path))], bytes).into_response(),
         Err(_) => (StatusCode::NOT_FOUND, "not found\n").into_response(),
     }
 }

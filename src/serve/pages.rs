@@ -82,7 +82,9 @@ pub fn index(root_label: &str, runs: &[RunEntry], filter: Filter) -> String {
     out.push_str("</nav>\n");
     let shown: Vec<&RunEntry> = runs.iter().filter(|r| filter.keeps(r)).collect();
     if shown.is_empty() {
-        out.push_str("<p class=\"empty\">No runs here. Start one with <code>faultline run</code>.</p>");
+        out.push_str(
+            "<p class=\"empty\">No runs here. Start one with <code>faultline run</code>.</p>",
+        );
     } else {
         out.push_str(
             "<table><thead><tr><th>started (UTC)</th><th>test</th><th>verdict</th>\

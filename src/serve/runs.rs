@@ -119,13 +119,22 @@ fn entry(root: &Path, dir: &Path) -> Option<RunEntry> {
                 .iter()
                 .filter(|e| e.process == ProcessId::Nemesis)
                 .count() as u64;
-            (parent_name.clone().unwrap_or_default(), None, None, ops, faults)
+            (
+                parent_name.clone().unwrap_or_default(),
+                None,
+                None,
+                ops,
+                faults,
+            )
         }
     };
     let started = started
         .or_else(|| dir_time(dir_name.as_deref()?))
         .or_else(|| {
-            let m = std::fs::metadata(dir.join("history.jsonl")).ok()?.modified().ok()?;
+            let m = std::fs::metadata(dir.join("history.jsonl"))
+                .ok()?
+                .modified()
+                .ok()?;
             Some(DateTime::<Utc>::from(m))
         });
     Some(RunEntry {
