@@ -116,8 +116,9 @@ fn header(out: &mut String, run: &RunData, name: &str, valid: Validity, stats: &
     if run.verdict_source == VerdictSource::Rechecked {
         out.push_str(
             "<p class=\"note\">Verdicts were computed by <code>faultline report</code> from \
-             history.jsonl (linearizability with the model its operations suggest), not taken \
-             from the run's results.json.</p>\n",
+             history.jsonl (with the checkers of config.toml, or linearizability with the model \
+             the operations suggest when there is none), not taken from the run's \
+             results.json.</p>\n",
         );
     }
     if run.skipped_lines > 0 {

@@ -100,8 +100,8 @@ fn draw_legend<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     items: &[LegendItem],
 ) -> Result<(), String> {
-    let font = ("sans-serif", 14).into_font();
-    let bold = ("sans-serif", 14).into_font().style(FontStyle::Bold);
+    let font = ("sans-serif", 17).into_font();
+    let bold = ("sans-serif", 17).into_font().style(FontStyle::Bold);
     let mut y = 40;
     for item in items {
         match item {
@@ -125,7 +125,7 @@ fn draw_legend<DB: DrawingBackend>(
                     .map_err(|e| e.to_string())?;
             }
         }
-        y += 22;
+        y += 24;
     }
     Ok(())
 }
@@ -207,9 +207,9 @@ pub fn latency_svg(
             "Latency of completed operations".to_string()
         };
         let mut chart = ChartBuilder::on(&plot)
-            .caption(caption, ("sans-serif", 20))
+            .caption(caption, ("sans-serif", 24))
             .margin(12)
-            .x_label_area_size(44)
+            .x_label_area_size(50)
             .y_label_area_size(70)
             .build_cartesian_2d(0f64..x_max, (lo..hi).log_scale())
             .map_err(|x| e(x.to_string()))?;
@@ -219,8 +219,8 @@ pub fn latency_svg(
             .y_desc("latency (ms)")
             .y_label_formatter(&|v| format_ms(*v))
             .light_line_style(RGBColor(0xee, 0xee, 0xee))
-            .label_style(("sans-serif", 13))
-            .axis_desc_style(("sans-serif", 14))
+            .label_style(("sans-serif", 16))
+            .axis_desc_style(("sans-serif", 17))
             .draw()
             .map_err(|x| e(x.to_string()))?;
         chart
@@ -313,10 +313,10 @@ pub fn rate_svg(
         let mut chart = ChartBuilder::on(&plot)
             .caption(
                 "Throughput (completions per 1 s bucket)",
-                ("sans-serif", 20),
+                ("sans-serif", 24),
             )
             .margin(12)
-            .x_label_area_size(44)
+            .x_label_area_size(50)
             .y_label_area_size(70)
             .build_cartesian_2d(0f64..x_max, 0f64..y_max)
             .map_err(|x| e(x.to_string()))?;
@@ -325,8 +325,8 @@ pub fn rate_svg(
             .x_desc("time since start (s)")
             .y_desc("ops/s")
             .light_line_style(RGBColor(0xee, 0xee, 0xee))
-            .label_style(("sans-serif", 13))
-            .axis_desc_style(("sans-serif", 14))
+            .label_style(("sans-serif", 16))
+            .axis_desc_style(("sans-serif", 17))
             .draw()
             .map_err(|x| e(x.to_string()))?;
         chart
