@@ -135,6 +135,9 @@ pub fn read_events(path: &Path) -> anyhow::Result<(Vec<Event>, usize)> {
 
 /// Loads a run directory; fails clearly when it has no `history.jsonl`.
 pub fn load(dir: &Path, opts: &LoadOptions) -> anyhow::Result<RunData> {
+    // Resolves `results/latest`, so the run is named after its real directory.
+    let real = dir.canonicalize().ok();
+    let dir = real.as_deref().unwrap_or(dir);
     let history = dir.join("history.jsonl");
     if !history.is_file() {
         anyhow::bail!(
