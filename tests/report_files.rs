@@ -236,3 +236,50 @@ fn report_without_a_history_is_a_clear_error() {
         "nothing written"
     );
 }
+
+#[test]
+fn report_shows_unknown_verdicts_and_skips_a_torn_last_line() {
+    let r = runs();
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("run");
+    copy_recorded(&r.valid, &dir);
+    // A checker that could not decide, as results.json records it.
+    let path = dir.join("results.json");
+    let mut results: Value = serde_json::from_str(&read(&path)).unwrap();
+    results["valid"] = "unknown".into();
+    results["verdicts"]
+        .as_array_mut()
+        .unwrap()
+        .push(serde_json::json!({
+            "checker": "bank", "valid": "unknown",
+            "summary": "timed out after 60 s", "details": null
+        }));
+    std::fs::write(&path, results.to_string()).unwrap();
+    // The harness died mid-write: the last line has no end.
+    let mut history = read(&dir.join("history.jsonl"));
+    history.push_str("{\"index\":99999,\"time\":");
+    std::fs::write(dir.join("history.jsonl"), history).unwrap();
+
+    let out = output({
+        let mut c = faultline();
+        c.arg("report").arg(&dir);
+        c
+    });
+    assert_eq!(out.status.code(), Some(2), "unknown exits 2");
+    let html = read(&dir.join("report.html"));
+    assert!(html.contains("<div class=\"big\">UNKNOWN</div>"));
+    assert!(html.contains("timed out after 60 s"));
+    assert!(html.contains("was torn"), "torn line not mentioned");
+    let xml = read(&dir.join("junit.xml"));
+    let doc = roxmltree::Document::parse(&xml).unwrap();
+    let bank = doc
+        .descendants()
+        .find(|n| n.has_tag_name("testcase") && n.attribute("name") == Some("bank"))
+        .expect("bank test case");
+    let error = bank.children().find(|n| n.has_tag_name("error"));
+    assert_eq!(
+        error.and_then(|e| e.attribute("type")),
+        Some("unknown"),
+        "an undecided check is an error in CI, not a pass or a skip"
+    );
+}
