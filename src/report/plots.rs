@@ -46,6 +46,11 @@ fn keep_every(ops: &[CompletedOp]) -> usize {
     (ops.len() - info).div_ceil(budget).max(1)
 }
 
+/// The power of ten at or below `v` (v > 0).
+fn decade_floor(v: f64) -> f64 {
+    10f64.powf(v.log10().floor())
+}
+
 /// Seconds on a time axis: decimals only where the axis is short.
 fn time_label(x_max: f64) -> impl Fn(&f64) -> String {
     move |v| {
@@ -221,11 +226,13 @@ pub fn latency_svg(
             lo = lo.min(o.latency_ms);
             hi = hi.max(o.latency_ms);
         }
-        // Log axes cannot show 0; sub-10µs latencies sit on the floor.
+        // The floor is a whole decade (a hair below, so rounding cannot drop
+        // its label) so the axis is labelled below the fastest points. Log
+        // axes cannot show 0; sub-10µs latencies sit on the floor.
         let lo = if lo == f64::MAX {
             0.1
         } else {
-            (lo * 0.8).max(0.01)
+            decade_floor(lo.max(0.01)) * 0.999
         };
         let hi = (hi * 1.5).max(lo * 10.0);
         let caption = if keep_every > 1 {
@@ -446,6 +453,8 @@ mod tests {
         assert_eq!(bucket_width(600.0), 5);
         assert_eq!(bucket_width(3600.0), 15);
         assert_eq!(bucket_width(1e7), 3600);
+        assert!((decade_floor(0.23) - 0.1).abs() < 1e-12);
+        assert!((decade_floor(3.0) - 1.0).abs() < 1e-12);
         let mut ops = vec![op(Outcome::Ok); 30_000];
         ops.extend(vec![op(Outcome::Fail); 10_000]);
         ops.extend(vec![op(Outcome::Info); 100]);
