@@ -18,7 +18,7 @@ pub struct EtcdSpec {
     pub bin: PathBuf,
     /// Number of members.
     pub nodes: usize,
-    /// Log directory: member `nI` writes `nI/log` under it.
+    /// Log directory: member `nI` writes `nI/log` and `nI/pid` under it.
     pub dir: PathBuf,
     /// Data directory: member `nI` keeps its data in `nI` under it.
     pub data_dir: PathBuf,
@@ -134,8 +134,12 @@ impl EtcdCluster {
             .stderr(log2)
             .spawn()
             .with_context(|| format!("starting {} for member {name}", self.spec.bin.display()))?;
+        let pid = child.id();
         self.lock()[i] = Some(child);
-        Ok(())
+        // For user commands (kill -STOP $(cat DIR/n1/pid)) against `cluster up`.
+        let pid_path = dir.join("pid");
+        std::fs::write(&pid_path, format!("{pid}\n"))
+            .with_context(|| format!("writing {}", pid_path.display()))
     }
 
     fn index(&self, name: &str) -> anyhow::Result<usize> {

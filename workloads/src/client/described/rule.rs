@@ -91,13 +91,15 @@ impl Rule {
         }
         match &self.body {
             None => true,
-            Some((pointer, check)) => {
-                let found = json.and_then(|j| j.pointer(pointer));
+            // A body that is not JSON matches no pointer condition, not even
+            // `exists = false`: garbage must not read as an absent key.
+            Some((pointer, check)) => json.is_some_and(|j| {
+                let found = j.pointer(pointer);
                 match check {
                     BodyCheck::Exists(want) => found.is_some() == *want,
                     BodyCheck::Equals(v) => found == Some(v),
                 }
-            }
+            }),
         }
     }
 }
@@ -142,6 +144,14 @@ mod tests {
         assert_eq!(decide(&rules, 200, br#"{"succeeded":true}"#).0, Outcome::Ok);
         assert_eq!(decide(&rules, 200, br#"{}"#).0, Outcome::Fail);
         assert_eq!(decide(&rules, 200, b"not json").0, Outcome::Fail);
+        let absent = vec![Rule {
+            status: vec![],
+            body: Some(("/kvs".into(), BodyCheck::Exists(false))),
+            body_contains: None,
+            result: Outcome::Absent,
+        }];
+        assert_eq!(decide(&absent, 200, b"{}").0, Outcome::Absent);
+        assert_eq!(decide(&absent, 200, b"garbage").0, Outcome::Unknown);
         assert_eq!(decide(&rules, 421, b"x not_leader y").0, Outcome::Fail);
         assert_eq!(decide(&rules, 421, b"other").0, Outcome::Unknown);
         assert_eq!(decide(&rules, 500, b"").0, Outcome::Unknown);
