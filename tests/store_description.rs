@@ -176,7 +176,7 @@ fn top_level_fields_are_checked() {
         &with_line("endpoints =", "endpoint = []"),
         "endpoint",
         3,
-        "no such key here (allowed: name, endpoints",
+        "one of the keys name, endpoints",
     );
     assert_error(
         &with_line("X-Token", "X-Token = 5"),
@@ -287,7 +287,7 @@ fn operation_fields_are_checked() {
         &with_line("body = '{\"value\": {value}}'", "value = \"/x\""),
         "write.value",
         20,
-        "no such key here",
+        "this key is unknown",
     );
 }
 
@@ -373,7 +373,7 @@ fn outcome_rules_are_checked() {
         &with_line("status = 200", "colour = 1"),
         "read.outcome[0].colour",
         14,
-        "no such key here (allowed: status, pointer",
+        "one of the keys status, pointer",
     );
     // Without a rule for ok nothing could ever succeed.
     let e = field_error(&VALID.replacen("result = \"ok\"", "result = \"fail\"", 1));
@@ -419,6 +419,6 @@ fn commands_are_checked() {
         &with_line("timeout-secs", "partition = [\"x\"]"),
         "commands.partition",
         38,
-        "no such key here (allowed: kill, start, pause, resume, timeout-secs)",
+        "one of the keys kill, start, pause, resume, timeout-secs here (this key is unknown)",
     );
 }

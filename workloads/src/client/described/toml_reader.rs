@@ -115,12 +115,8 @@ impl<'d, 'i> Table<'d, 'i> {
                     &join(&self.path, name),
                     Some(&k.span()),
                     format!(
-                        "no such key here (allowed: {})",
-                        if allowed.is_empty() {
-                            "none".to_string()
-                        } else {
-                            allowed.join(", ")
-                        }
+                        "one of the keys {} here (this key is unknown)",
+                        allowed.join(", ")
                     ),
                 ));
             }
