@@ -205,6 +205,11 @@ fn read_is_required_and_something_must_write() {
     let read_only = VALID.split("[write]").next().unwrap();
     let e = field_error(read_only);
     assert!(e.expected.contains("a `write` or an `append` table"), "{e}");
+    assert!(
+        e.to_string()
+            .contains("my-store.toml:1: top level: expected"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -421,4 +426,17 @@ fn commands_are_checked() {
         38,
         "one of the keys kill, start, pause, resume, timeout-secs here (this key is unknown)",
     );
+}
+
+#[test]
+fn the_annotated_example_in_the_docs_parses() {
+    let docs =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/sut.md")).unwrap();
+    let start = docs.find("```toml\n").expect("a toml block in docs/sut.md") + "```toml\n".len();
+    let len = docs[start..].find("```").unwrap();
+    let d = StoreDescription::parse(Path::new("docs/sut.md"), &docs[start..start + len]).unwrap();
+    assert_eq!(d.name, "etcd v3 JSON gateway");
+    assert!(d.missing_for(WorkloadKind::CasRegister).is_empty());
+    let c = d.commands.unwrap();
+    assert!(c.kill.is_some() && c.start.is_some() && c.pause.is_some() && c.resume.is_some());
 }

@@ -46,6 +46,10 @@ impl fmt::Display for FieldError {
         if let Some(line) = self.line {
             write!(f, ":{line}")?;
         }
-        write!(f, ": key `{}`: expected {}", self.key, self.expected)
+        if self.key.is_empty() {
+            write!(f, ": top level: expected {}", self.expected)
+        } else {
+            write!(f, ": key `{}`: expected {}", self.key, self.expected)
+        }
     }
 }
