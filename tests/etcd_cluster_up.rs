@@ -98,28 +98,20 @@ fn a_described_run_against_cluster_up_pauses_members_through_commands() {
         assert!(data.join(n).join("log").exists(), "{n} has no log");
     }
 
-    // The shipped etcd description plus pause/resume commands on the pid files.
+    // The shipped etcd description with its commented pause/resume commands
+    // (kill -STOP/-CONT on the pid files) switched on.
     let shipped: PathBuf = Path::new(env!("CARGO_MANIFEST_DIR")).join("stores/etcd.toml");
-    let pid = |signal: &str| {
-        format!(
-            "[\"sh\", \"-c\", \"kill -{signal} $(cat '{}/{{node}}/pid')\"]",
-            data.display()
-        )
-    };
+    let text = std::fs::read_to_string(shipped)
+        .unwrap()
+        .replace("# [commands]", "[commands]")
+        .replace("# pause = ", "pause = ")
+        .replace("# resume = ", "resume = ");
     let store = tmp.path().join("etcd-with-commands.toml");
-    std::fs::write(
-        &store,
-        format!(
-            "{}\n[commands]\npause = {}\nresume = {}\n",
-            std::fs::read_to_string(shipped).unwrap(),
-            pid("STOP"),
-            pid("CONT")
-        ),
-    )
-    .unwrap();
+    std::fs::write(&store, text).unwrap();
 
     let results = tmp.path().join("results");
     let out = Command::new(env!("CARGO_BIN_EXE_faultline"))
+        .env("FAULTLINE_ETCD_DIR", &data)
         .args(["run", "--sut", "described", "--name", "described-etcd"])
         .arg("--store")
         .arg(&store)

@@ -72,6 +72,11 @@ fn run_up(args: UpArgs) -> anyhow::Result<Exit> {
     std::fs::create_dir_all(&data_dir)
         .with_context(|| format!("creating {}", data_dir.display()))?;
     if args.sut == ClusterSut::Etcd {
+        if !args.bugs.is_empty() || args.mode != Mode::Raft || args.snapshot_threshold.is_some() {
+            anyhow::bail!(
+                "--bug, --mode and --snapshot-threshold apply to the bundled cluster, not to etcd"
+            );
+        }
         return crate::etcd::up::run(args.nodes, &data_dir, args.base_port);
     }
     let exe = std::env::current_exe().context("locating the faultline executable")?;

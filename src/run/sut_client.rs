@@ -53,6 +53,12 @@ pub fn build(config: &RunConfig, sut: &Sut) -> anyhow::Result<SutClient> {
 /// Rejects combinations of SUT, client, workload and faults that cannot run.
 pub fn validate(config: &RunConfig) -> anyhow::Result<()> {
     let description = described_sut::load(config)?;
+    if !config.bug.is_empty() && matches!(config.sut, SutKind::Etcd | SutKind::Described) {
+        bail!(
+            "--bug switches on bugs of the bundled cluster; it does not apply to --sut {}",
+            config.sut
+        );
+    }
     if config.read_mode != ReadMode::Linearizable
         && (config.sut != SutKind::Etcd || description.is_some())
     {
