@@ -4,6 +4,8 @@ mod bundled;
 pub mod check;
 pub mod config;
 mod controller;
+mod described_sut;
+mod etcd_sut;
 mod nemesis;
 mod progress;
 pub mod recorder;
@@ -11,6 +13,7 @@ pub mod results;
 pub mod stats;
 mod summary;
 pub mod sut;
+mod sut_client;
 mod worker;
 
 use crate::exit::Exit;
