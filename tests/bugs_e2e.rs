@@ -236,6 +236,77 @@ fn ctrl_c_mid_fault_heals_records_it_and_leaves_no_node_behind() {
     assert!(leftovers.is_empty(), "node processes left: {leftovers:?}");
 }
 
+#[test]
+fn latency_faults_slow_operations_down_while_they_last() {
+    let _serial = serial();
+    let tmp = tempfile::tempdir().unwrap();
+    let out = output({
+        let mut c = Command::new(env!("CARGO_BIN_EXE_faultline"));
+        c.args(["run", "--name", "slow", "--nemesis", "latency"])
+            .args(["--nemesis-interval", "1", "--time-limit", "6"])
+            .args(["--recovery-time", "0.5", "--seed", "3"])
+            .arg("--results-dir")
+            .arg(tmp.path())
+            .stdin(Stdio::null());
+        c
+    });
+    assert_eq!(out.status.code(), Some(0), "delays alone break nothing");
+    let h = history(&single_run_dir(tmp.path(), "slow"));
+    assert_faults_alternate_and_end_healed(&h);
+    // Latency windows: [start-latency, stop-latency] times.
+    let mut windows = Vec::new();
+    let mut opened = None;
+    for e in h.iter().filter(|e| e["process"] == "nemesis") {
+        let t = e["time"].as_u64().unwrap();
+        match e["f"].as_str().unwrap() {
+            "start-latency" => opened = Some(t),
+            "stop-latency" => windows.extend(opened.take().map(|s| (s, t))),
+            _ => {}
+        }
+    }
+    assert!(!windows.is_empty(), "no latency fault recorded");
+    // Latency of each `ok` operation, by whether it ran wholly inside a window.
+    let mut invoked = std::collections::HashMap::new();
+    let (mut inside, mut outside) = (Vec::new(), Vec::new());
+    for e in h.iter().filter(|e| e["process"].is_u64()) {
+        let t = e["time"].as_u64().unwrap();
+        let p = e["process"].as_u64().unwrap();
+        if e["type"] == "invoke" {
+            invoked.insert(p, t);
+            continue;
+        }
+        let Some(start) = invoked.remove(&p) else {
+            continue;
+        };
+        if e["type"] != "ok" {
+            continue;
+        }
+        let latency = t - start;
+        if windows.iter().any(|&(a, b)| a <= start && t <= b) {
+            inside.push(latency);
+        } else if !windows.iter().any(|&(a, b)| start <= b && a <= t) {
+            outside.push(latency);
+        }
+    }
+    let median = |v: &mut Vec<u64>| {
+        v.sort();
+        v[v.len() / 2]
+    };
+    assert!(
+        inside.len() >= 5 && outside.len() >= 5,
+        "{inside:?} {outside:?}"
+    );
+    let (slow, fast) = (median(&mut inside), median(&mut outside));
+    eprintln!("median latency: {slow} ns under delay, {fast} ns without");
+    // The default delay is 100 ms per peer link; a commit needs a round trip.
+    assert!(
+        slow >= fast + 50_000_000,
+        "median latency {} ms under delay vs {} ms without",
+        slow / 1_000_000,
+        fast / 1_000_000
+    );
+}
+
 /// The heal event that undoes fault `f`.
 fn heal_of(f: &str) -> Option<&'static str> {
     match f {
