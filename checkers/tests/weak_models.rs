@@ -211,6 +211,18 @@ fn read_your_writes_alone() {
 }
 
 #[test]
+fn a_read_side_violation_is_not_blamed_on_the_write_side() {
+    // Reading the initial value after two own writes breaks read-your-writes;
+    // the writes' order itself is never contradicted.
+    let h = H::default()
+        .write(0, "x", 1)
+        .write(0, "x", 2)
+        .read(0, "x", None)
+        .done();
+    only_violates(&h, Guarantee::ReadYourWrites);
+}
+
+#[test]
 fn monotonic_reads_alone() {
     let h = H::default()
         .write(1, "x", 1)

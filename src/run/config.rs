@@ -206,6 +206,7 @@ impl RunConfig {
             bail!("--sut http needs --endpoints URL,...");
         }
         super::nemesis::kinds(self)?;
+        super::check::checker_kinds(self)?;
         for (name, v) in [
             ("time-limit", self.time_limit),
             ("recovery-time", self.recovery_time),

@@ -87,17 +87,14 @@ fn witness(v: &Verdict) -> Option<String> {
             let op = cx.operations.iter().find(|o| o.id == u.op);
             let what = op
                 .map(|o| {
-                    format!(
-                        "process {} {} {}{}",
-                        o.process,
-                        o.f,
-                        o.value,
-                        if o.result.is_null() {
-                            String::new()
-                        } else {
-                            format!(" -> {}", o.result)
-                        }
-                    )
+                    let mut s = format!("process {} {}", o.process, o.f);
+                    if !o.value.is_null() {
+                        s.push_str(&format!(" {}", o.value));
+                    }
+                    if !o.result.is_null() {
+                        s.push_str(&format!(" -> {}", o.result));
+                    }
+                    s
                 })
                 .unwrap_or_default();
             Some(format!(

@@ -36,6 +36,9 @@ pub fn find(edges: &[Edge], g: Guarantee) -> Option<CycleFound> {
             }
         }
     }
+    if g.is_write_side() {
+        drop_cyclic(&mut graph);
+    }
     // A relation the context already implies adds nothing to blame on this guarantee.
     let mut candidates: Vec<(u32, u32, usize)> = Vec::new();
     for (i, e) in edges.iter().enumerate() {
@@ -76,6 +79,26 @@ pub fn find(edges: &[Edge], g: Guarantee) -> Option<CycleFound> {
         cycle,
         violating: on_cycle.len(),
     })
+}
+
+/// Removes the relations that already lie on a cycle of their own: a
+/// violation of the context guarantees, reported there, is not blamed again
+/// on every write-side relation that touches it.
+fn drop_cyclic(graph: &mut DiGraphMap<u32, usize>) {
+    let mut component: FxHashMap<u32, usize> = FxHashMap::default();
+    for (c, members) in tarjan_scc(&*graph).into_iter().enumerate() {
+        for n in members {
+            component.insert(n, c);
+        }
+    }
+    let cyclic: Vec<(u32, u32)> = graph
+        .all_edges()
+        .filter(|(a, b, _)| component.get(a) == component.get(b))
+        .map(|(a, b, _)| (a, b))
+        .collect();
+    for (a, b) in cyclic {
+        graph.remove_edge(a, b);
+    }
 }
 
 fn node<'a>(ids: &mut FxHashMap<&'a Val, u32>, v: &'a Val) -> u32 {

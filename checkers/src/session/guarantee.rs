@@ -47,11 +47,20 @@ impl Guarantee {
         }
     }
 
+    /// Monotonic writes and writes-follow-reads: judged through reads.
+    pub fn is_write_side(self) -> bool {
+        matches!(
+            self,
+            Guarantee::MonotonicWrites | Guarantee::WritesFollowReads
+        )
+    }
+
     /// Relations taken as given while judging this guarantee.
     ///
     /// Write-side guarantees are only visible through reads, so they are
-    /// judged assuming the read-side ones; a cycle that the read-side
-    /// relations close on their own is blamed on those, not on these.
+    /// judged assuming the read-side ones; read-side relations that already
+    /// lie on a cycle of their own are left out first, so that a read-side
+    /// violation is blamed there and not again on the write side.
     pub fn context(self) -> &'static [EdgeKind] {
         match self {
             Guarantee::ReadYourWrites | Guarantee::MonotonicReads => {
