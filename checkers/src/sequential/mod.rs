@@ -11,6 +11,7 @@
 //! or never. Reads are assumed never to change a model's state (true of
 //! every built-in model).
 
+mod blocks;
 mod report;
 mod search;
 
@@ -43,11 +44,16 @@ pub fn check_sequential(
     };
     let reg_init = || init.map_or(Val::Nil, Val::from_json);
     match model {
-        ModelKind::Register => check_sequential_with(events, &Register::new(reg_init()), opts),
-        ModelKind::CasRegister => {
-            check_sequential_with(events, &CasRegister::new(reg_init()), opts)
+        ModelKind::Register => {
+            check_impl(events, &Register::new(reg_init()), opts, Some(reg_init()))
         }
-        ModelKind::Kv => check_sequential_with(events, &CasRegister::kv(reg_init()), opts),
+        ModelKind::CasRegister => check_impl(
+            events,
+            &CasRegister::new(reg_init()),
+            opts,
+            Some(reg_init()),
+        ),
+        ModelKind::Kv => check_impl(events, &CasRegister::kv(reg_init()), opts, Some(reg_init())),
         ModelKind::KvAppend => {
             let s = match init {
                 None => String::new(),
@@ -75,6 +81,17 @@ pub fn check_sequential_with<M: Model>(
     events: &[Event],
     model: &M,
     opts: &CheckOptions,
+) -> Result<SequentialReport, CheckError> {
+    check_impl(events, model, opts, None)
+}
+
+/// `registers`: the initial value, when the model is a register, enabling the
+/// polynomial check for keys with unique values.
+fn check_impl<M: Model>(
+    events: &[Event],
+    model: &M,
+    opts: &CheckOptions,
+    registers: Option<Val>,
 ) -> Result<SequentialReport, CheckError> {
     let start = Instant::now();
     let deadline = opts.timeout.map(|t| start + t);
@@ -111,7 +128,7 @@ pub fn check_sequential_with<M: Model>(
                     witness: None,
                 });
             }
-            check_partition(model, key, &ops, &stop)
+            check_partition(model, key, &ops, registers.as_ref(), &stop)
         })
         .collect::<Result<Vec<_>, _>>()?;
     let valid = partitions
@@ -129,8 +146,23 @@ fn check_partition<M: Model>(
     model: &M,
     key: Option<String>,
     ops: &[Operation],
+    registers: Option<&Val>,
     stop: &(dyn Fn() -> bool + Sync),
 ) -> Result<SequentialPartition, CheckError> {
+    if let Some(init) = registers {
+        let decided = |valid, witness| SequentialPartition {
+            key: key.clone(),
+            valid,
+            ops: ops.len(),
+            reason: None,
+            witness,
+        };
+        match blocks::check(&key, ops, init) {
+            blocks::BlockOutcome::Valid => return Ok(decided(Validity::Valid, None)),
+            blocks::BlockOutcome::Invalid(w) => return Ok(decided(Validity::Invalid, Some(w))),
+            blocks::BlockOutcome::NotApplicable => {}
+        }
+    }
     let inputs = ops
         .iter()
         .map(|o| model.prepare(o))
@@ -172,7 +204,10 @@ fn check_partition<M: Model>(
         SeqOutcome::Valid => {}
         SeqOutcome::Stopped => {
             part.valid = Validity::Unknown;
-            part.reason = Some("stopped (deadline or cancelled)".to_string());
+            part.reason = Some(
+                "search stopped (deadline, cancelled or step budget; values that repeat make it large)"
+                    .to_string(),
+            );
         }
         SeqOutcome::Invalid(deepest) => {
             part.valid = Validity::Invalid;

@@ -13,6 +13,9 @@ use rustc_hash::FxHashSet;
 
 /// How often (in steps) to poll the stop flag.
 const POLL_EVERY: u64 = 1024;
+/// Steps before the search gives up (unknown): without unique values the
+/// space of per-process interleavings can be astronomically large.
+const MAX_STEPS: u64 = 2_000_000;
 /// Operations of the deepest order kept for the counterexample.
 const ORDER_TAIL: usize = 20;
 
@@ -128,7 +131,7 @@ impl<M: Model> Chains<'_, M> {
         let mut steps: u64 = 0;
         while let Some(top) = stack.last_mut() {
             steps += 1;
-            if steps.is_multiple_of(POLL_EVERY) && stop() {
+            if steps.is_multiple_of(POLL_EVERY) && (steps >= MAX_STEPS || stop()) {
                 return SeqOutcome::Stopped;
             }
             let Some(&c) = top.candidates.get(top.next) else {
