@@ -551,3 +551,41 @@ fn the_unique_value_check_agrees_with_the_general_search() {
     // The generator must produce both answers for the comparison to mean anything.
     assert!(invalid > 20 && invalid < 280, "{invalid} invalid of 300");
 }
+
+#[test]
+fn a_final_value_nobody_wrote_or_an_absent_one_is_invalid() {
+    let h = H::default()
+        .write(0, "x", 1)
+        .nemesis("stop-partition")
+        .read_at(1, "x", Some(9), "n1")
+        .read_at(2, "x", Some(9), "n2")
+        .done();
+    let r = eventual(&h);
+    assert_eq!(r.valid, Validity::Invalid);
+    assert!(r.keys[0].unexplained_final.is_some());
+
+    let h = H::default()
+        .write(0, "x", 1)
+        .nemesis("stop-partition")
+        .read_at(1, "x", None, "n1")
+        .done();
+    let r = eventual(&h);
+    assert_eq!(r.valid, Validity::Invalid);
+    assert_eq!(r.keys[0].lost_writes.len(), 1);
+    assert_eq!(r.keys[0].lost_writes[0].survivor, None);
+}
+
+#[test]
+fn a_crashed_write_that_was_read_took_effect() {
+    // p0's write of 1 crashed, but p1 read 1 and then nil: going backwards.
+    let h = H::default()
+        .invoke(0, "write", "x", json!(1))
+        .info(0, "write", "x", Value::Null)
+        .read(1, "x", Some(1))
+        .read(1, "x", None)
+        .done();
+    only_violates(&h, Guarantee::MonotonicReads);
+    assert_eq!(sequential(&h), Validity::Invalid);
+    // Nothing acknowledged, so nothing is lost; the final read is all there is.
+    assert_eq!(eventual(&h).valid, Validity::Valid);
+}
