@@ -589,3 +589,44 @@ fn a_crashed_write_that_was_read_took_effect() {
     // Nothing acknowledged, so nothing is lost; the final read is all there is.
     assert_eq!(eventual(&h).valid, Validity::Valid);
 }
+
+#[test]
+fn other_models_use_the_general_search_and_other_checkers_say_why_not() {
+    let list = |reads: &[Value]| {
+        let mut h = H::default();
+        h.invoke(0, "append", "x", json!(1))
+            .ok(0, "append", "x", json!(1));
+        h.invoke(1, "append", "x", json!(2))
+            .ok(1, "append", "x", json!(2));
+        for r in reads {
+            h.invoke(2, "read", "x", Value::Null)
+                .ok(2, "read", "x", r.clone());
+        }
+        h.done()
+    };
+    let seq = |h: &[Event]| {
+        check_sequential(h, ModelKind::AppendList, &CheckOptions::default())
+            .unwrap()
+            .valid
+    };
+    // [2, 1] is not linearizable (1 was appended first, in real time) but is sequential.
+    let h = list(&[json!([2, 1])]);
+    assert_eq!(
+        check_linearizable(&h, ModelKind::AppendList, &CheckOptions::default())
+            .unwrap()
+            .valid,
+        Validity::Invalid
+    );
+    assert_eq!(seq(&h), Validity::Valid);
+    assert_eq!(seq(&list(&[json!([1, 2]), json!([1])])), Validity::Invalid);
+
+    let verdicts = run_checkers(
+        &h,
+        &[CheckerKind::Session, CheckerKind::Eventual],
+        &CardOptions::new(ModelKind::AppendList),
+    );
+    for v in verdicts {
+        assert_eq!(v.valid, Validity::Unknown, "{v:?}");
+        assert!(v.summary.contains("read, write and cas"), "{}", v.summary);
+    }
+}
