@@ -11,7 +11,7 @@ mod progress;
 pub mod recorder;
 pub mod results;
 pub mod stats;
-mod summary;
+pub mod summary;
 pub mod sut;
 mod sut_client;
 mod worker;
