@@ -3,6 +3,7 @@
 use crate::exit::Exit;
 use anyhow::Context;
 use faultline_cluster::{Bug, Cluster, ClusterSpec, Mode};
+use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -114,6 +115,7 @@ fn run_up(args: UpArgs) -> anyhow::Result<Exit> {
         std::thread::sleep(Duration::from_millis(100));
     }
     cluster.stop();
-    println!("stopped");
+    // The reader of stdout (a pipe, a test) may be gone by now; a lost line must not turn a clean stop into a panic.
+    let _ = writeln!(std::io::stdout(), "stopped");
     Ok(Exit::Valid)
 }

@@ -3,6 +3,7 @@
 use super::local::LocalEtcd;
 use crate::exit::Exit;
 use anyhow::Context;
+use std::io::Write;
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -39,7 +40,8 @@ pub fn run(nodes: usize, dir: &Path, base_port: u16) -> anyhow::Result<Exit> {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         etcd.stop();
-        println!("stopped");
+        // The reader of stdout (a pipe, a test) may be gone by now; a lost line must not turn a clean stop into a panic.
+        let _ = writeln!(std::io::stdout(), "stopped");
         Ok(Exit::Valid)
     })
 }
