@@ -147,6 +147,17 @@ impl RunConfig {
         toml::to_string_pretty(self).context("serialising the config")
     }
 
+    /// The config as one run ran it, for its `config.toml`: the name filled
+    /// in and a single test, so `--config` repeats exactly that run (each run
+    /// of a `--test-count` series has its own seed).
+    pub fn as_ran(&self) -> RunConfig {
+        RunConfig {
+            name: self.test_name(),
+            test_count: 1,
+            ..self.clone()
+        }
+    }
+
     /// The test name, defaulting to the workload's.
     pub fn test_name(&self) -> String {
         if self.name.is_empty() {

@@ -3,6 +3,7 @@
 
 use super::check::run_checkers;
 use super::config::RunConfig;
+use super::config::SutKind;
 use super::nemesis;
 use super::progress::{self, Counters};
 use super::recorder::Recorder;
@@ -10,9 +11,10 @@ use super::results::{Files, ResultsFile, RunDir};
 use super::stats;
 use super::summary;
 use super::sut::Sut;
+use super::timeline::Timeline;
 use super::worker::{Shared, Worker};
 use anyhow::Context;
-use faultline_checkers::{EventType, Validity};
+use faultline_checkers::{EventType, Validity, Verdict};
 use faultline_workloads::Op;
 use faultline_workloads::client::{Balancer, HttpClient};
 use faultline_workloads::generator::{KeyPicker, Pacer, Phase, WorkerGenerator, worker_seed};
@@ -45,16 +47,19 @@ pub async fn run_one(
     let seed = config.seed.unwrap_or_default();
     let name = config.test_name();
     let dir = RunDir::create(&config.results_dir, &name)?;
-    dir.write("config.toml", &config.to_toml()?)?;
+    dir.write("config.toml", &config.as_ran().to_toml()?)?;
     let key_prefix = config.effective_key_prefix();
     eprintln!("run {name} (seed {seed}) → {}", dir.path().display());
 
     let recorder = Arc::new(Recorder::create(&dir.file("history.jsonl"))?);
+    let mut timeline = Timeline::default();
+    timeline.enter(Phase::Setup, recorder.now_ns());
     let counters = Arc::new(Counters::default());
     let progress_stop = CancellationToken::new();
     let progress_task = tokio::spawn(progress::show(counters.clone(), progress_stop.clone()));
 
     let nodes_dir = dir.file("nodes");
+    eprintln!("setup: {}", describe_sut(&config));
     let sut = Sut::start(&config, &nodes_dir).await?;
     let node_list: Vec<(String, String)> = sut
         .endpoints
@@ -79,6 +84,7 @@ pub async fn run_one(
 
     // Main phase: workers and nemesis together.
     counters.set_phase(Phase::Main);
+    timeline.enter(Phase::Main, recorder.now_ns());
     let nemesis_stop = CancellationToken::new();
     let sut = Arc::new(sut);
     let nemesis_task = {
@@ -122,6 +128,7 @@ pub async fn run_one(
 
     // Heal: the nemesis always heals before returning, also when interrupted.
     counters.set_phase(Phase::Heal);
+    timeline.enter(Phase::Heal, recorder.now_ns());
     nemesis_stop.cancel();
     let nemesis_result = nemesis_task.await.context("the nemesis task panicked")?;
     if let Err(e) = &nemesis_result {
@@ -130,6 +137,7 @@ pub async fn run_one(
 
     if !interrupt.is_cancelled() {
         counters.set_phase(Phase::Recovery);
+        timeline.enter(Phase::Recovery, recorder.now_ns());
         tokio::select! {
             _ = interrupt.cancelled() => {}
             _ = tokio::time::sleep(config.recovery_time()) => {}
@@ -137,6 +145,7 @@ pub async fn run_one(
     }
     if !interrupt.is_cancelled() {
         counters.set_phase(Phase::FinalReads);
+        timeline.enter(Phase::FinalReads, recorder.now_ns());
         final_reads(&shared, workers, &interrupt).await;
     }
 
@@ -146,7 +155,13 @@ pub async fn run_one(
 
     // Check what was recorded.
     counters.set_phase(Phase::Check);
-    let (events, write_error) = recorder.snapshot();
+    timeline.enter(Phase::Check, recorder.now_ns());
+    let (events, write_error) = {
+        let recorder = recorder.clone();
+        tokio::task::spawn_blocking(move || recorder.snapshot())
+            .await
+            .context("the history writer panicked")?
+    };
     if let Some(e) = write_error {
         anyhow::bail!("the history could not be written: {e}");
     }
@@ -166,21 +181,31 @@ pub async fn run_one(
         }
     }
     .context("the checker panicked")?;
+    let run_stats = stats::compute(&events);
+    let mut verdicts = verdicts;
+    if let Some(v) = nothing_tested(&run_stats, interrupt.is_cancelled()) {
+        verdicts.push(v);
+    }
     let valid = verdicts
         .iter()
         .fold(Validity::Valid, |acc, v| acc.and(v.valid));
-    let run_stats = stats::compute(&events);
     let title = format!(
-        "{name}: {} on {} node(s), seed {seed}{}",
-        config.workload,
-        node_list.len(),
+        "{}{} · {} · seed {seed}{}",
+        if config.name.is_empty() {
+            String::new()
+        } else {
+            format!("{name}: ")
+        },
+        describe_sut(&config),
+        describe_faults(&config),
         if interrupt.is_cancelled() {
-            " (interrupted)"
+            " · interrupted"
         } else {
             ""
         }
     );
     let text = summary::render(&title, &run_stats, &verdicts, valid);
+    let phases = timeline.finish(recorder.now_ns());
     dir.write("summary.txt", &text)?;
     let results = ResultsFile {
         name: name.clone(),
@@ -192,6 +217,7 @@ pub async fn run_one(
         key_prefix,
         nodes: node_list,
         stats: &run_stats,
+        phases: &phases,
         verdicts: &verdicts,
         files: Files {
             history: "history.jsonl".into(),
@@ -212,7 +238,10 @@ pub async fn run_one(
         tracing::warn!("{e:#}");
     }
     println!("{text}");
-    println!("results: {}", dir.path().display());
+    println!(
+        "results: {} (report.html, history.jsonl, results.json)",
+        dir.path().display()
+    );
     Ok(RunOutcome {
         valid,
         stats: run_stats,
@@ -250,4 +279,71 @@ async fn final_reads(shared: &Arc<Shared>, workers: Vec<Worker>, stop: &Cancella
     for t in tasks {
         let _ = t.await;
     }
+}
+
+/// What the run tests, e.g. `cas-register on the bundled raft cluster (3 nodes)`.
+fn describe_sut(config: &RunConfig) -> String {
+    let sut = match config.sut {
+        SutKind::Bundled => {
+            let bugs = if config.bug.is_empty() {
+                String::new()
+            } else {
+                format!(", bug {}", config.bug.join(","))
+            };
+            format!(
+                "the bundled {} cluster ({} nodes{bugs})",
+                config.mode, config.nodes
+            )
+        }
+        SutKind::Http => format!("{} HTTP endpoint(s)", config.endpoints.len()),
+    };
+    format!(
+        "{} on {sut}, {} workers at {}",
+        config.workload,
+        config.concurrency,
+        if config.rate > 0.0 {
+            format!("{} ops/s", config.rate)
+        } else {
+            "full speed".to_string()
+        }
+    )
+}
+
+/// The faults, e.g. `faults partition,kill every 5 s`.
+fn describe_faults(config: &RunConfig) -> String {
+    let kinds: Vec<&str> = config
+        .nemesis
+        .iter()
+        .map(String::as_str)
+        .filter(|k| *k != "none")
+        .collect();
+    if kinds.is_empty() {
+        "no faults".to_string()
+    } else {
+        format!(
+            "faults {} every {} s",
+            kinds.join(","),
+            config.nemesis_interval
+        )
+    }
+}
+
+/// An `unknown` verdict when no operation succeeded: then no checker had
+/// anything to judge, and a CI gate must not read that as a pass (typically
+/// the endpoints are wrong or the SUT never became available).
+fn nothing_tested(stats: &stats::RunStats, interrupted: bool) -> Option<Verdict> {
+    let ok = stats.ops.last().map_or(0, |total| total.ok);
+    (ok == 0).then(|| Verdict {
+        checker: "workload".into(),
+        valid: Validity::Unknown,
+        summary: if interrupted && stats.invoked == 0 {
+            "interrupted before any operation ran".into()
+        } else {
+            format!(
+                "none of {} operation(s) completed ok, so nothing was tested: is the SUT reachable?",
+                stats.invoked
+            )
+        },
+        details: serde_json::Value::Null,
+    })
 }

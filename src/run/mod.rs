@@ -11,6 +11,7 @@ pub mod results;
 pub mod stats;
 mod summary;
 pub mod sut;
+mod timeline;
 mod worker;
 
 use crate::exit::Exit;

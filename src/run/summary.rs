@@ -57,11 +57,17 @@ pub fn render(title: &str, stats: &RunStats, verdicts: &[Verdict], valid: Validi
     out.push('\n');
     out.push_str(&Table::new(ops).with(Style::sharp()).to_string());
     out.push_str(&format!(
-        "\n{} ops invoked, {:.0} ops/s, {} nemesis events\n",
+        "\n{} operations invoked, {:.0} ops/s, {} nemesis events. \
+         ok: took effect; fail: definitely did not (e.g. CAS mismatch, not leader); \
+         info: unknown (timeout, lost connection)\n",
         stats.invoked, stats.ops_per_sec, stats.nemesis_events
     ));
     out.push_str(&Table::new(verdict_rows).with(Style::sharp()).to_string());
-    out.push_str(&format!("\nverdict: {}\n", validity_word(valid)));
+    out.push_str(&format!(
+        "\nverdict: {} (exit code {})\n",
+        validity_word(valid),
+        crate::exit::Exit::from(valid).code()
+    ));
     out
 }
 
