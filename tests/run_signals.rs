@@ -136,3 +136,55 @@ fn a_killed_harness_leaves_a_history_faultline_check_reads() {
         "faultline check gives a verdict"
     );
 }
+
+/// Pids of processes whose command line mentions `needle`.
+fn processes_mentioning(needle: &str) -> Vec<u32> {
+    let mut pids = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let cmdline = std::fs::read(entry.path().join("cmdline")).unwrap_or_default();
+        if String::from_utf8_lossy(&cmdline).contains(needle) {
+            pids.push(pid);
+        }
+    }
+    pids
+}
+
+#[test]
+fn a_killed_harness_takes_its_cluster_nodes_down() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut child = bundled_run(
+        tmp.path(),
+        &[
+            "--name",
+            "orphans",
+            "--time-limit",
+            "120",
+            "--nemesis",
+            "none",
+        ],
+    )
+    .stdout(Stdio::null())
+    .stderr(Stdio::null())
+    .spawn()
+    .unwrap();
+    let path = wait_for_history(tmp.path(), "orphans", |t| t.len() > 5_000);
+    // The nodes' data directories are under the results directory.
+    let needle = format!("{}/orphans/", tmp.path().display());
+    let nodes = processes_mentioning(&needle);
+    assert_eq!(nodes.len(), 3, "three nodes run: {nodes:?}");
+    signal(&child, Signal::SIGKILL);
+    wait_exit(&mut child);
+    let begun = Instant::now();
+    while !processes_mentioning(&needle).is_empty() {
+        assert!(
+            begun.elapsed() < Duration::from_secs(20),
+            "nodes outlived the harness"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // The history up to the crash is still there and readable.
+    assert!(history(path.parent().unwrap()).len() > 10);
+}
