@@ -19,7 +19,7 @@ pub struct RunArgs {
     /// Results directory [default: results].
     #[arg(long)]
     pub results_dir: Option<PathBuf>,
-    /// System under test [default: bundled].
+    /// System under test: bundled (the reference cluster) or http [default: bundled].
     #[arg(long)]
     pub sut: Option<SutKind>,
     /// Endpoints of an HTTP SUT: URL,... (URL=weight for --balance weighted).
@@ -34,7 +34,7 @@ pub struct RunArgs {
     /// Bundled cluster size [default: 3].
     #[arg(long)]
     pub nodes: Option<usize>,
-    /// Bugs to switch on in the bundled cluster: NAME,...
+    /// Bugs to switch on in the bundled cluster: NAME,... (e.g. stale-reads, early-ack).
     #[arg(long, value_delimiter = ',')]
     pub bug: Option<Vec<String>>,
     /// First port of the bundled cluster [default: free ports].
@@ -43,7 +43,7 @@ pub struct RunArgs {
     /// Workload: register, cas-register, kv, append, set, counter [default: cas-register].
     #[arg(long)]
     pub workload: Option<WorkloadKind>,
-    /// Checkers: NAME,... [default: linearizable].
+    /// Checkers: NAME,... or none [default: the workload's, linearizable].
     #[arg(long, value_delimiter = ',')]
     pub checker: Option<Vec<String>>,
     /// Concurrent client workers [default: 6].

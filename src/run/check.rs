@@ -11,7 +11,12 @@ use std::sync::atomic::AtomicBool;
 /// always reports something.
 pub fn run_checkers(events: &[Event], config: &RunConfig, cancel: Arc<AtomicBool>) -> Vec<Verdict> {
     let names: Vec<String> = if config.checker.is_empty() {
-        vec!["linearizable".to_string()]
+        config
+            .workload
+            .checkers()
+            .iter()
+            .map(|c| c.to_string())
+            .collect()
     } else {
         config.checker.clone()
     };
