@@ -42,6 +42,7 @@ pub struct RunOutcome {
 pub async fn run_one(
     config: RunConfig,
     interrupt: CancellationToken,
+    hurry: CancellationToken,
 ) -> anyhow::Result<RunOutcome> {
     let started = std::time::Instant::now();
     let seed = config.seed.unwrap_or_default();
@@ -171,11 +172,15 @@ pub async fn run_one(
         let (events, cancel) = (events.clone(), cancel.clone());
         move || run_checkers(&events, &check_config, cancel)
     });
-    // The checker honours its own deadline; the flag is the backstop (and
-    // lets a second Ctrl-C cut the check short).
+    // The checker honours its own deadline; the flag is the backstop, and
+    // lets a second Ctrl-C cut the check short.
     let verdicts = tokio::select! {
         v = &mut check_task => v,
         _ = tokio::time::sleep(config.check_timeout()) => {
+            cancel.store(true, Ordering::Relaxed);
+            check_task.await
+        }
+        _ = hurry.cancelled() => {
             cancel.store(true, Ordering::Relaxed);
             check_task.await
         }
