@@ -79,6 +79,14 @@ fn a_stale_http_store_is_caught() {
     );
     let r = results_json(&run_dir(tmp.path(), "stale"));
     assert_eq!(r["valid"], "invalid");
+    // Beyond the verdict table, the terminal explains the anomaly per key.
+    let text = String::from_utf8_lossy(&out.stdout);
+    let verdict_at = text.find("verdict: INVALID").unwrap();
+    let table_end = text.rfind('┘').unwrap();
+    assert!(
+        text[table_end..verdict_at].contains("INVALID"),
+        "no counterexample between the table and the verdict: {text}"
+    );
 }
 
 #[test]
@@ -395,4 +403,38 @@ fn a_store_that_never_answers_is_unknown_not_valid() {
         String::from_utf8_lossy(&out.stdout).contains("nothing was tested"),
         "the summary says why"
     );
+}
+
+#[test]
+fn cluster_flags_reach_the_bundled_cluster() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = output(bundled_run(
+        tmp.path(),
+        &[
+            "--name",
+            "five",
+            "--nodes",
+            "5",
+            "--mode",
+            "raft",
+            "--nemesis",
+            "none",
+            "--time-limit",
+            "2",
+            "--balance",
+            "round-robin",
+        ],
+    ));
+    assert_eq!(out.status.code(), Some(0));
+    let dir = run_dir(tmp.path(), "five");
+    let r = results_json(&dir);
+    assert_eq!(r["nodes"].as_array().unwrap().len(), 5, "{}", r["nodes"]);
+    for n in 1..=5 {
+        assert!(dir.join(format!("nodes/n{n}/log")).exists());
+    }
+    // Round-robin over five nodes: every node served.
+    let h = history(&dir);
+    let served: std::collections::BTreeSet<&str> =
+        h.iter().filter_map(|e| e["node"].as_str()).collect();
+    assert_eq!(served.len(), 5, "{served:?}");
 }

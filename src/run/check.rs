@@ -1,15 +1,26 @@
 //! Checking the recorded history with the workload's checkers.
 
 use super::config::RunConfig;
+use faultline_checkers::render::text;
 use faultline_checkers::{CheckOptions, Event, ModelKind, Validity, Verdict, check_linearizable};
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
-/// Runs every configured checker over `events`; returns one verdict each.
+/// What the checkers said: one verdict each, and a readable explanation
+/// (the counterexample) for each that did not find the history valid.
+#[derive(Debug, Default)]
+pub struct Checked {
+    /// One verdict per checker.
+    pub verdicts: Vec<Verdict>,
+    /// Terminal text explaining invalid or unknown verdicts.
+    pub explanations: Vec<String>,
+}
+
+/// Runs every configured checker over `events`.
 ///
 /// Checker failures become `unknown` verdicts with the reason, so a run
 /// always reports something.
-pub fn run_checkers(events: &[Event], config: &RunConfig, cancel: Arc<AtomicBool>) -> Vec<Verdict> {
+pub fn run_checkers(events: &[Event], config: &RunConfig, cancel: Arc<AtomicBool>) -> Checked {
     let names: Vec<String> = if config.checker.is_empty() {
         config
             .workload
@@ -20,28 +31,40 @@ pub fn run_checkers(events: &[Event], config: &RunConfig, cancel: Arc<AtomicBool
     } else {
         config.checker.clone()
     };
-    names
-        .iter()
-        .filter(|n| n.as_str() != "none")
-        .map(|name| match name.as_str() {
+    let mut checked = Checked::default();
+    for name in names.iter().filter(|n| n.as_str() != "none") {
+        let (verdict, explanation) = match name.as_str() {
             "linearizable" | "linearizability" => linearizable(events, config, cancel.clone()),
-            other => Verdict {
-                checker: other.to_string(),
-                valid: Validity::Unknown,
-                summary: format!("checker `{other}` is not available"),
-                details: serde_json::Value::Null,
-            },
-        })
-        .collect()
+            other => (
+                Verdict {
+                    checker: other.to_string(),
+                    valid: Validity::Unknown,
+                    summary: format!("checker `{other}` is not available"),
+                    details: serde_json::Value::Null,
+                },
+                None,
+            ),
+        };
+        checked.verdicts.push(verdict);
+        checked.explanations.extend(explanation);
+    }
+    checked
 }
 
 /// The WGL linearizability check with the workload's model, per key, under the check deadline.
-fn linearizable(events: &[Event], config: &RunConfig, cancel: Arc<AtomicBool>) -> Verdict {
-    let unknown = |summary: String| Verdict {
-        checker: "linearizable".into(),
-        valid: Validity::Unknown,
-        summary,
-        details: serde_json::Value::Null,
+fn linearizable(
+    events: &[Event],
+    config: &RunConfig,
+    cancel: Arc<AtomicBool>,
+) -> (Verdict, Option<String>) {
+    let unknown = |summary: String| {
+        let v = Verdict {
+            checker: "linearizable".into(),
+            valid: Validity::Unknown,
+            summary,
+            details: serde_json::Value::Null,
+        };
+        (v, None)
     };
     let model = match config.workload.model().parse::<ModelKind>() {
         Ok(m) => m,
@@ -53,7 +76,10 @@ fn linearizable(events: &[Event], config: &RunConfig, cancel: Arc<AtomicBool>) -
         init: None,
     };
     match check_linearizable(events, model, &opts) {
-        Ok(report) => report.to_verdict(),
+        Ok(report) => {
+            let text = (report.valid != Validity::Valid).then(|| text::render(&report));
+            (report.to_verdict(), text)
+        }
         Err(e) => unknown(format!("the history could not be checked: {e}")),
     }
 }

@@ -1,7 +1,7 @@
 //! One test run, phase by phase: setup → main (workers + nemesis) → heal →
 //! recovery → final reads → check → results.
 
-use super::check::run_checkers;
+use super::check::{Checked, run_checkers};
 use super::config::RunConfig;
 use super::config::SutKind;
 use super::nemesis;
@@ -187,7 +187,10 @@ pub async fn run_one(
     }
     .context("the checker panicked")?;
     let run_stats = stats::compute(&events);
-    let mut verdicts = verdicts;
+    let Checked {
+        mut verdicts,
+        explanations,
+    } = verdicts;
     if let Some(v) = nothing_tested(&run_stats, interrupt.is_cancelled()) {
         verdicts.push(v);
     }
@@ -209,7 +212,7 @@ pub async fn run_one(
             ""
         }
     );
-    let text = summary::render(&title, &run_stats, &verdicts, valid);
+    let text = summary::render(&title, &run_stats, &verdicts, &explanations, valid);
     let phases = timeline.finish(recorder.now_ns());
     dir.write("summary.txt", &text)?;
     let results = ResultsFile {

@@ -29,7 +29,13 @@ struct VerdictRow {
 }
 
 /// Renders the summary text (also written to `summary.txt`).
-pub fn render(title: &str, stats: &RunStats, verdicts: &[Verdict], valid: Validity) -> String {
+pub fn render(
+    title: &str,
+    stats: &RunStats,
+    verdicts: &[Verdict],
+    explanations: &[String],
+    valid: Validity,
+) -> String {
     let ops: Vec<OpRow> = stats
         .ops
         .iter()
@@ -63,8 +69,13 @@ pub fn render(title: &str, stats: &RunStats, verdicts: &[Verdict], valid: Validi
         stats.invoked, stats.ops_per_sec, stats.nemesis_events
     ));
     out.push_str(&Table::new(verdict_rows).with(Style::sharp()).to_string());
+    out.push('\n');
+    for e in explanations {
+        out.push('\n');
+        out.push_str(e);
+    }
     out.push_str(&format!(
-        "\nverdict: {} (exit code {})\n",
+        "verdict: {} (exit code {})\n",
         validity_word(valid),
         crate::exit::Exit::from(valid).code()
     ));
