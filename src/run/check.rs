@@ -33,20 +33,20 @@ pub fn run_checkers(events: &[Event], config: &RunConfig, cancel: Arc<AtomicBool
     };
     let mut checked = Checked::default();
     for name in names.iter().filter(|n| n.as_str() != "none") {
-        let (verdict, explanation) = match name.as_str() {
-            "linearizable" | "linearizability" => linearizable(events, config, cancel.clone()),
-            other => (
-                Verdict {
-                    checker: other.to_string(),
-                    valid: Validity::Unknown,
-                    summary: format!("checker `{other}` is not available"),
-                    details: serde_json::Value::Null,
-                },
-                None,
-            ),
+        let verdict = match name.as_str() {
+            "linearizable" | "linearizability" => {
+                let (verdict, explanation) = linearizable(events, config, cancel.clone());
+                checked.explanations.extend(explanation);
+                verdict
+            }
+            other => Verdict {
+                checker: other.to_string(),
+                valid: Validity::Unknown,
+                summary: format!("checker `{other}` is not available"),
+                details: serde_json::Value::Null,
+            },
         };
         checked.verdicts.push(verdict);
-        checked.explanations.extend(explanation);
     }
     checked
 }
