@@ -106,26 +106,83 @@ fn nodes_of(value: &Value) -> Option<BTreeSet<String>> {
     )
 }
 
-/// A human description of a fault event's value.
+/// Node names in a JSON list, space-separated.
+fn node_list(v: &Value) -> String {
+    match v.as_array() {
+        Some(ns) => ns
+            .iter()
+            .map(|n| n.as_str().map_or_else(|| n.to_string(), str::to_string))
+            .collect::<Vec<_>>()
+            .join(" "),
+        None => v.to_string(),
+    }
+}
+
+/// Groups of nodes that can talk to each other, as `a b | c`.
+fn groups(v: &Value) -> Option<String> {
+    let gs = v.as_array()?;
+    Some(gs.iter().map(node_list).collect::<Vec<_>>().join(" | "))
+}
+
+/// A human description of a fault event's value: which nodes, which
+/// partition shape, how much latency. Values of unknown shape are shown as
+/// compact JSON, so nothing the nemesis recorded is hidden.
 fn describe(kind: &FaultKind, value: &Value) -> String {
     if let Some(nodes) = nodes_of(value) {
-        return nodes.into_iter().collect::<Vec<_>>().join(", ");
+        let list = nodes.into_iter().collect::<Vec<_>>().join(", ");
+        return match value.get("target").and_then(Value::as_str) {
+            Some(t) if !t.is_empty() => format!("{list} ({t})"),
+            _ => list,
+        };
     }
-    if *kind == FaultKind::Partition
-        && let Some(halves) = value.get("halves").and_then(Value::as_array)
-    {
-        let parts: Vec<String> = halves
-            .iter()
-            .map(|h| match h.as_array() {
-                Some(ns) => ns
-                    .iter()
-                    .map(|n| n.as_str().map_or_else(|| n.to_string(), str::to_string))
-                    .collect::<Vec<_>>()
-                    .join(" "),
-                None => h.to_string(),
-            })
-            .collect();
-        return parts.join(" | ");
+    match kind {
+        FaultKind::Partition => {
+            let mut rest: Vec<String> = Vec::new();
+            if let Some(g) = value
+                .get("groups")
+                .or_else(|| value.get("halves"))
+                .and_then(groups)
+            {
+                rest.push(g);
+            } else if let Some(ring) = value.get("ring") {
+                rest.push(format!("ring {}", node_list(ring)));
+            }
+            if let Some(b) = value.get("bridge").and_then(Value::as_str) {
+                rest.push(format!("bridge {b}"));
+            }
+            if let Some(l) = value.get("leader").and_then(Value::as_str) {
+                rest.push(format!("leader {l}"));
+            }
+            let rest = rest.join(", ");
+            match value.get("kind").and_then(Value::as_str) {
+                Some(shape) if rest.is_empty() => return shape.to_string(),
+                Some(shape) => return format!("{shape}: {rest}"),
+                None if !rest.is_empty() => return rest,
+                None => {}
+            }
+        }
+        FaultKind::Latency => {
+            if let Some(d) = value.get("delay_ms").and_then(Value::as_u64) {
+                let jitter = value.get("jitter_ms").and_then(Value::as_u64).unwrap_or(0);
+                let loss = value.get("loss").and_then(Value::as_f64).unwrap_or(0.0);
+                let links = value
+                    .get("links")
+                    .and_then(Value::as_array)
+                    .map_or(0, Vec::len);
+                let mut s = format!("{d} ms");
+                if jitter > 0 {
+                    s.push_str(&format!(" ± {jitter} ms"));
+                }
+                if loss > 0.0 {
+                    s.push_str(&format!(", {:.0}% loss", loss * 100.0));
+                }
+                if links > 0 {
+                    s.push_str(&format!(" on {links} links"));
+                }
+                return s;
+            }
+        }
+        _ => {}
     }
     match value {
         Value::Null => String::new(),
@@ -246,9 +303,28 @@ mod tests {
             nem(3500, "start", json!({"nodes": ["n2"]})),
             nem(4000, "pause", json!({"nodes": ["n3"]})),
             nem(4200, "nemesis-error", json!({"error": "x"})),
+            nem(
+                5000,
+                "start-partition",
+                json!({"backend": "proxy-mesh", "groups": [["n2"], ["n1", "n3"]],
+                       "kind": "isolate-leader", "leader": "n2"}),
+            ),
+            nem(5500, "stop-partition", json!({"backend": "proxy-mesh"})),
+            nem(
+                6000,
+                "start-latency",
+                json!({"delay_ms": 100, "jitter_ms": 50, "loss": 0.0,
+                       "links": [["n1", "n2"], ["n2", "n1"]]}),
+            ),
+            nem(7000, "stop-latency", json!({})),
+            nem(7500, "kill", json!({"nodes": ["n1"], "target": "leader"})),
+            nem(8000, "start", json!({"nodes": ["n1"]})),
         ];
         let w = fault_windows(&h, 9.0);
-        assert_eq!(w.len(), 3);
+        assert_eq!(w.len(), 6);
+        assert_eq!(w[3].detail, "isolate-leader: n2 | n1 n3, leader n2");
+        assert_eq!(w[4].detail, "100 ms ± 50 ms on 2 links");
+        assert_eq!(w[5].detail, "n1 (leader)");
         assert_eq!(w[0].kind, FaultKind::Partition);
         assert_eq!((w[0].start_s, w[0].end_s, w[0].healed), (1.0, 3.0, true));
         assert_eq!(w[0].detail, "n1 n2 | n3");
@@ -261,10 +337,15 @@ mod tests {
         assert_eq!(w[1].detail, "n1, n2");
         assert_eq!(w[2].kind, FaultKind::Pause);
         assert_eq!((w[2].end_s, w[2].healed), (9.0, false));
-        assert_eq!(nemesis_events(&h).len(), 7);
+        assert_eq!(nemesis_events(&h).len(), 13);
         assert_eq!(
             kinds(&w),
-            vec![FaultKind::Partition, FaultKind::Kill, FaultKind::Pause]
+            vec![
+                FaultKind::Partition,
+                FaultKind::Kill,
+                FaultKind::Pause,
+                FaultKind::Latency
+            ]
         );
     }
 }

@@ -92,11 +92,17 @@ fn header(out: &mut String, run: &RunData, name: &str, valid: Validity, stats: &
         name = esc(name),
     );
     let mut item = |k: &str, v: String| {
-        let _ = write!(out, "<dt>{}</dt><dd>{}</dd>", esc(k), esc(&v));
+        // One wrapper per pair, so a line break never parts a name from its value.
+        let _ = write!(
+            out,
+            "<div class=\"kv\"><dt>{}</dt><dd>{}</dd></div>",
+            esc(k),
+            esc(&v)
+        );
     };
     if let Some(r) = &run.results {
         if !r.started.is_empty() {
-            item("started", r.started.clone());
+            item("started", readable_time(&r.started));
         }
         if let Some(s) = r.seed {
             item("seed", s.to_string());
@@ -116,8 +122,9 @@ fn header(out: &mut String, run: &RunData, name: &str, valid: Validity, stats: &
     if run.verdict_source == VerdictSource::Rechecked {
         out.push_str(
             "<p class=\"note\">Verdicts were computed by <code>faultline report</code> from \
-             history.jsonl (linearizability with the model its operations suggest), not taken \
-             from the run's results.json.</p>\n",
+             history.jsonl (with the checkers of config.toml, or linearizability with the model \
+             the operations suggest when there is none), not taken from the run's \
+             results.json.</p>\n",
         );
     }
     if run.skipped_lines > 0 {
@@ -128,6 +135,17 @@ fn header(out: &mut String, run: &RunData, name: &str, valid: Validity, stats: &
             run.skipped_lines
         );
     }
+}
+
+/// An RFC 3339 time as `YYYY-MM-DD HH:MM:SS UTC`; other text is shown as is.
+fn readable_time(rfc3339: &str) -> String {
+    chrono::DateTime::parse_from_rfc3339(rfc3339)
+        .map(|t| {
+            t.with_timezone(&chrono::Utc)
+                .format("%Y-%m-%d %H:%M:%S UTC")
+                .to_string()
+        })
+        .unwrap_or_else(|_| rfc3339.to_string())
 }
 
 fn verdicts(out: &mut String, run: &RunData) {
@@ -371,7 +389,8 @@ header.valid{background:#1e7d3a}header.invalid{background:#b3261e}header.unknown
 header .big{font-size:44px;font-weight:800;letter-spacing:1px;padding:6px 18px;border:3px solid #fff;border-radius:10px}
 header h1{margin:0 0 6px;font-size:24px}
 header dl{display:flex;flex-wrap:wrap;gap:4px 18px;margin:0}
-header dt{opacity:.8}header dt:after{content:":"}header dd{margin:0 0 0 -12px;font-weight:600}
+header .kv{display:flex;gap:5px;min-width:0}
+header dt{opacity:.8;white-space:nowrap}header dt:after{content:":"}header dd{margin:0;font-weight:600;overflow-wrap:anywhere}
 main{max-width:1440px;margin:0 auto;padding:8px 28px 28px}
 section{background:#fff;border:1px solid #dde1e6;border-radius:8px;padding:14px 20px;margin:18px 0}
 h2{margin:0 0 10px;font-size:19px}

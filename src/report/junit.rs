@@ -72,3 +72,44 @@ fn truncate(mut s: String, max: usize) -> String {
     }
     s
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn verdict(checker: &str, valid: Validity) -> Verdict {
+        Verdict {
+            checker: checker.into(),
+            valid,
+            summary: format!("{checker} summary"),
+            details: serde_json::Value::Null,
+        }
+    }
+
+    #[test]
+    fn invalid_fails_unknown_errors_valid_passes() {
+        let xml = render(
+            "t",
+            &[
+                verdict("linearizable", Validity::Invalid),
+                verdict("bank", Validity::Unknown),
+                verdict("set", Validity::Valid),
+            ],
+            Some(Duration::from_secs(3)),
+        )
+        .unwrap();
+        assert!(xml.contains("tests=\"3\""), "{xml}");
+        assert!(xml.contains("failures=\"1\"") && xml.contains("errors=\"1\""));
+        assert!(xml.contains("<failure message=\"linearizable summary\" type=\"invalid\""));
+        assert!(xml.contains("<error message=\"bank summary\" type=\"unknown\""));
+        assert!(xml.contains("<testcase name=\"set\" classname=\"faultline.t\"/>"));
+    }
+
+    #[test]
+    fn no_verdict_is_an_error_and_long_text_is_cut_on_a_char_boundary() {
+        let xml = render("t", &[], None).unwrap();
+        assert!(xml.contains("type=\"no-verdict\""), "{xml}");
+        let cut = truncate("é".repeat(10), 5);
+        assert!(cut.starts_with("éé") && cut.contains("truncated"), "{cut}");
+    }
+}

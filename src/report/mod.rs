@@ -71,6 +71,16 @@ pub fn write_with(run_dir: &Path, opts: &LoadOptions) -> anyhow::Result<Written>
         write(&cx.file, &cx.html)?;
     }
 
+    // Before report.html, whose file list links only files that exist.
+    let elapsed = run
+        .results
+        .as_ref()
+        .and_then(|r| r.elapsed_s)
+        .filter(|s| s.is_finite() && *s >= 0.0)
+        .map(Duration::from_secs_f64);
+    let xml = junit::render(&run.name(), &run.verdicts, elapsed).context("rendering junit.xml")?;
+    write("junit.xml", &xml)?;
+
     let stats = crate::run::stats::compute(&run.events);
     let page = html::render(
         &run,
@@ -85,14 +95,6 @@ pub fn write_with(run_dir: &Path, opts: &LoadOptions) -> anyhow::Result<Written>
     );
     write("report.html", &page)?;
 
-    let elapsed = run
-        .results
-        .as_ref()
-        .and_then(|r| r.elapsed_s)
-        .filter(|s| s.is_finite() && *s >= 0.0)
-        .map(Duration::from_secs_f64);
-    let xml = junit::render(&run.name(), &run.verdicts, elapsed).context("rendering junit.xml")?;
-    write("junit.xml", &xml)?;
     Ok(Written {
         valid: run.validity(),
         files,

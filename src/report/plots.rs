@@ -15,12 +15,52 @@ const PLOT_W: u32 = 980;
 const LEGEND_W: u32 = 200;
 /// Height of each plot.
 const PLOT_H: u32 = 460;
-/// Most points drawn in the latency plot; beyond it `ok` points are thinned
-/// (every k-th kept) so the SVG stays small enough for a browser, while every
-/// `fail` and `info` point is kept because those are the ones people look for.
+/// Most points drawn in the latency plot; beyond it `ok` and `fail` points are
+/// thinned alike (every k-th kept) so the SVG stays small enough for a
+/// browser, while every `info` point is kept: those are the rare ones people
+/// look for (a failed CAS is routine, a timeout is not).
 const MAX_POINTS: usize = 20_000;
 /// Most markers per line in the rate plot.
 const MAX_MARKERS: usize = 120;
+/// Most buckets in the rate plot; longer runs get wider buckets, so an
+/// hour-long run still shows a trend and not a solid band of noise.
+const MAX_BUCKETS: f64 = 240.0;
+/// Bucket widths the rate plot chooses from, seconds.
+const BUCKET_WIDTHS: [u32; 12] = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 1800, 3600];
+
+/// Width of the rate plot's buckets for a run of `end_s` seconds.
+fn bucket_width(end_s: f64) -> u32 {
+    BUCKET_WIDTHS
+        .into_iter()
+        .find(|w| end_s / f64::from(*w) <= MAX_BUCKETS)
+        .unwrap_or(3600)
+}
+
+/// Every how many `ok`/`fail` points the latency plot keeps one.
+fn keep_every(ops: &[CompletedOp]) -> usize {
+    if ops.len() <= MAX_POINTS {
+        return 1;
+    }
+    let info = ops.iter().filter(|o| o.outcome == Outcome::Info).count();
+    let budget = MAX_POINTS.saturating_sub(info).max(MAX_POINTS / 4);
+    (ops.len() - info).div_ceil(budget).max(1)
+}
+
+/// The power of ten at or below `v` (v > 0).
+fn decade_floor(v: f64) -> f64 {
+    10f64.powf(v.log10().floor())
+}
+
+/// Seconds on a time axis: decimals only where the axis is short.
+fn time_label(x_max: f64) -> impl Fn(&f64) -> String {
+    move |v| {
+        if x_max >= 20.0 {
+            format!("{v:.0}")
+        } else {
+            format!("{v:.1}")
+        }
+    }
+}
 
 /// Failure while drawing a plot.
 #[derive(Debug, thiserror::Error)]
@@ -100,8 +140,8 @@ fn draw_legend<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     items: &[LegendItem],
 ) -> Result<(), String> {
-    let font = ("sans-serif", 14).into_font();
-    let bold = ("sans-serif", 14).into_font().style(FontStyle::Bold);
+    let font = ("sans-serif", 17).into_font();
+    let bold = ("sans-serif", 17).into_font().style(FontStyle::Bold);
     let mut y = 40;
     for item in items {
         match item {
@@ -125,7 +165,7 @@ fn draw_legend<DB: DrawingBackend>(
                     .map_err(|e| e.to_string())?;
             }
         }
-        y += 22;
+        y += 24;
     }
     Ok(())
 }
@@ -179,48 +219,43 @@ pub fn latency_svg(
         root.fill(&WHITE).map_err(|x| e(x.to_string()))?;
         let (plot, legend) = root.split_horizontally(PLOT_W);
         let fs = functions(ops);
-        let ok_count = ops.iter().filter(|o| o.outcome == Outcome::Ok).count();
-        let other_count = ops.len() - ok_count;
-        let keep_every = if ops.len() > MAX_POINTS {
-            ok_count
-                .div_ceil(MAX_POINTS.saturating_sub(other_count).max(1000))
-                .max(1)
-        } else {
-            1
-        };
+        let keep_every = keep_every(ops);
         let x_max = end_s.max(1.0);
         let (mut lo, mut hi) = (f64::MAX, 0f64);
         for o in ops {
             lo = lo.min(o.latency_ms);
             hi = hi.max(o.latency_ms);
         }
-        // Log axes cannot show 0; sub-10µs latencies sit on the floor.
+        // The floor is a whole decade (a hair below, so rounding cannot drop
+        // its label) so the axis is labelled below the fastest points. Log
+        // axes cannot show 0; sub-10µs latencies sit on the floor.
         let lo = if lo == f64::MAX {
             0.1
         } else {
-            (lo * 0.8).max(0.01)
+            decade_floor(lo.max(0.01)) * 0.999
         };
         let hi = (hi * 1.5).max(lo * 10.0);
         let caption = if keep_every > 1 {
-            format!("Latency of completed operations (every {keep_every}th ok shown)")
+            format!("Latency of completed operations (1 in {keep_every} ok/fail shown, every info)")
         } else {
             "Latency of completed operations".to_string()
         };
         let mut chart = ChartBuilder::on(&plot)
-            .caption(caption, ("sans-serif", 20))
+            .caption(caption, ("sans-serif", 24))
             .margin(12)
-            .x_label_area_size(44)
+            .x_label_area_size(50)
             .y_label_area_size(70)
             .build_cartesian_2d(0f64..x_max, (lo..hi).log_scale())
             .map_err(|x| e(x.to_string()))?;
         chart
             .configure_mesh()
             .x_desc("time since start (s)")
+            .x_label_formatter(&time_label(x_max))
             .y_desc("latency (ms)")
             .y_label_formatter(&|v| format_ms(*v))
             .light_line_style(RGBColor(0xee, 0xee, 0xee))
-            .label_style(("sans-serif", 13))
-            .axis_desc_style(("sans-serif", 14))
+            .label_style(("sans-serif", 16))
+            .axis_desc_style(("sans-serif", 17))
             .draw()
             .map_err(|x| e(x.to_string()))?;
         chart
@@ -243,7 +278,7 @@ pub fn latency_svg(
                     .filter(|o| o.outcome == outcome && &o.f == f)
                     .filter(|_| {
                         n += 1;
-                        outcome != Outcome::Ok || (n - 1).is_multiple_of(keep_every)
+                        outcome == Outcome::Info || (n - 1).is_multiple_of(keep_every)
                     })
                     .map(|o| (o.start_s, o.latency_ms.max(lo)))
                     .collect();
@@ -278,20 +313,22 @@ pub fn latency_svg(
     Ok(svg)
 }
 
-/// Renders `rate.svg`: completions per second in 1 s buckets, one line per
-/// operation type and outcome.
+/// Renders `rate.svg`: completions per second in buckets of 1 s (wider for
+/// long runs), one line per operation type and outcome.
 pub fn rate_svg(
     ops: &[CompletedOp],
     windows: &[FaultWindow],
     end_s: f64,
 ) -> Result<String, PlotError> {
     let e = err("rate.svg");
-    let buckets = (end_s.ceil() as usize).max(1);
+    let width = bucket_width(end_s);
+    let bw = f64::from(width);
+    let buckets = ((end_s / bw).ceil() as usize).max(1);
     let fs = functions(ops);
     let mut series: BTreeMap<(usize, Outcome), Vec<u32>> = BTreeMap::new();
     for o in ops {
         let fi = fs.iter().position(|f| *f == o.f).unwrap_or(0);
-        let b = (((o.start_s + o.latency_ms / 1e3).floor()) as usize).min(buckets - 1);
+        let b = (((o.start_s + o.latency_ms / 1e3) / bw).floor() as usize).min(buckets - 1);
         series
             .entry((fi, o.outcome))
             .or_insert_with(|| vec![0; buckets])[b] += 1;
@@ -302,6 +339,7 @@ pub fn rate_svg(
         .max()
         .unwrap_or(0)
         .max(1) as f64
+        / bw
         * 1.1;
     let x_max = end_s.max(1.0);
     let mut svg = String::new();
@@ -312,21 +350,22 @@ pub fn rate_svg(
         let (plot, legend) = root.split_horizontally(PLOT_W);
         let mut chart = ChartBuilder::on(&plot)
             .caption(
-                "Throughput (completions per 1 s bucket)",
-                ("sans-serif", 20),
+                format!("Throughput (completions per second, {width} s buckets)"),
+                ("sans-serif", 24),
             )
             .margin(12)
-            .x_label_area_size(44)
+            .x_label_area_size(50)
             .y_label_area_size(70)
             .build_cartesian_2d(0f64..x_max, 0f64..y_max)
             .map_err(|x| e(x.to_string()))?;
         chart
             .configure_mesh()
             .x_desc("time since start (s)")
+            .x_label_formatter(&time_label(x_max))
             .y_desc("ops/s")
             .light_line_style(RGBColor(0xee, 0xee, 0xee))
-            .label_style(("sans-serif", 13))
-            .axis_desc_style(("sans-serif", 14))
+            .label_style(("sans-serif", 16))
+            .axis_desc_style(("sans-serif", 17))
             .draw()
             .map_err(|x| e(x.to_string()))?;
         chart
@@ -347,7 +386,7 @@ pub fn rate_svg(
             let pts: Vec<(f64, f64)> = counts
                 .iter()
                 .enumerate()
-                .map(|(b, c)| (b as f64 + 0.5, f64::from(*c)))
+                .map(|(b, c)| ((b as f64 + 0.5) * bw, f64::from(*c) / bw))
                 .collect();
             let width = if *outcome == Outcome::Ok { 2 } else { 1 };
             chart
@@ -391,5 +430,44 @@ fn format_ms(v: f64) -> String {
         format!("{v:.1}")
     } else {
         format!("{v:.2}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn op(outcome: Outcome) -> CompletedOp {
+        CompletedOp {
+            f: "read".into(),
+            outcome,
+            start_s: 0.0,
+            latency_ms: 1.0,
+        }
+    }
+
+    #[test]
+    fn long_runs_get_wider_buckets_and_thinned_points() {
+        assert_eq!(bucket_width(8.0), 1);
+        assert_eq!(bucket_width(240.0), 1);
+        assert_eq!(bucket_width(600.0), 5);
+        assert_eq!(bucket_width(3600.0), 15);
+        assert_eq!(bucket_width(1e7), 3600);
+        assert!((decade_floor(0.23) - 0.1).abs() < 1e-12);
+        assert!((decade_floor(3.0) - 1.0).abs() < 1e-12);
+        let mut ops = vec![op(Outcome::Ok); 30_000];
+        ops.extend(vec![op(Outcome::Fail); 10_000]);
+        ops.extend(vec![op(Outcome::Info); 100]);
+        let k = keep_every(&ops);
+        let kept = 40_000usize.div_ceil(k) + 100;
+        assert!(kept <= MAX_POINTS + 1, "{k}: {kept} points");
+        assert_eq!(keep_every(&ops[..MAX_POINTS]), 1);
+    }
+
+    #[test]
+    fn plots_of_an_empty_history_still_render() {
+        let latency = latency_svg(&[], &[], 0.0).unwrap();
+        let rate = rate_svg(&[], &[], 0.0).unwrap();
+        assert!(latency.contains("<svg") && rate.contains("<svg"));
     }
 }

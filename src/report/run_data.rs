@@ -2,12 +2,16 @@
 //! `results.json` and `config.toml` (when present), the checker verdicts, and
 //! the node logs.
 
+use crate::run::check::run_checkers;
+use crate::run::config::RunConfig;
 use anyhow::Context;
 use faultline_checkers::{
     CheckOptions, Event, Format, Validity, Verdict, check_linearizable, default_model_for,
 };
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 /// The parts of `results.json` the report uses; every field is optional so
@@ -131,6 +135,9 @@ pub fn read_events(path: &Path) -> anyhow::Result<(Vec<Event>, usize)> {
 
 /// Loads a run directory; fails clearly when it has no `history.jsonl`.
 pub fn load(dir: &Path, opts: &LoadOptions) -> anyhow::Result<RunData> {
+    // Resolves `results/latest`, so the run is named after its real directory.
+    let real = dir.canonicalize().ok();
+    let dir = real.as_deref().unwrap_or(dir);
     let history = dir.join("history.jsonl");
     if !history.is_file() {
         anyhow::bail!(
@@ -154,7 +161,7 @@ pub fn load(dir: &Path, opts: &LoadOptions) -> anyhow::Result<RunData> {
         .unwrap_or_default();
     let (verdicts, verdict_source) = if from_file.is_empty() || opts.recheck {
         (
-            recheck(&events, opts.check_timeout),
+            recheck(&events, &dir.join("config.toml"), opts.check_timeout),
             VerdictSource::Rechecked,
         )
     } else {
@@ -172,8 +179,15 @@ pub fn load(dir: &Path, opts: &LoadOptions) -> anyhow::Result<RunData> {
     })
 }
 
-/// Checks the history for linearizability with the model its operations suggest.
-fn recheck(events: &[Event], timeout: Duration) -> Vec<Verdict> {
+/// Checks the history again: with the run's own checkers and workload model
+/// when its config.toml loads, else for linearizability with the model the
+/// history's operations suggest (a history from elsewhere, or a config from
+/// an older faultline).
+fn recheck(events: &[Event], config_path: &Path, timeout: Duration) -> Vec<Verdict> {
+    if let Ok(mut config) = RunConfig::from_file(config_path) {
+        config.check_timeout = timeout.as_secs_f64();
+        return run_checkers(events, &config, Arc::new(AtomicBool::new(false)));
+    }
     let model = default_model_for(Format::Jsonl, events);
     let opts = CheckOptions {
         timeout: Some(timeout),

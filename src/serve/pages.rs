@@ -88,7 +88,7 @@ pub fn index(root_label: &str, runs: &[RunEntry], filter: Filter) -> String {
     } else {
         out.push_str(
             "<table><thead><tr><th>started (UTC)</th><th>test</th><th>verdict</th>\
-             <th class=\"n\">ops</th><th class=\"n\">faults</th><th>open</th></tr></thead><tbody>\n",
+             <th class=\"n\">ops</th><th class=\"n\" title=\"faults and heals recorded by the nemesis\">nemesis events</th><th>open</th></tr></thead><tbody>\n",
         );
         for r in shown {
             let when = r
