@@ -16,11 +16,16 @@ pub struct Checked {
     pub explanations: Vec<String>,
 }
 
-/// Runs every configured checker over `events`.
+/// Runs every configured checker over `events`; returns one verdict each.
+pub fn run_checkers(events: &[Event], config: &RunConfig, cancel: Arc<AtomicBool>) -> Vec<Verdict> {
+    check_all(events, config, cancel).verdicts
+}
+
+/// Runs every configured checker over `events`, with explanations.
 ///
 /// Checker failures become `unknown` verdicts with the reason, so a run
 /// always reports something.
-pub fn run_checkers(events: &[Event], config: &RunConfig, cancel: Arc<AtomicBool>) -> Checked {
+pub fn check_all(events: &[Event], config: &RunConfig, cancel: Arc<AtomicBool>) -> Checked {
     let names: Vec<String> = if config.checker.is_empty() {
         config
             .workload

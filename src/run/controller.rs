@@ -1,7 +1,7 @@
 //! One test run, phase by phase: setup → main (workers + nemesis) → heal →
 //! recovery → final reads → check → results.
 
-use super::check::{Checked, run_checkers};
+use super::check::{Checked, check_all};
 use super::config::RunConfig;
 use super::config::SutKind;
 use super::nemesis;
@@ -170,7 +170,7 @@ pub async fn run_one(
     let check_config = config.clone();
     let mut check_task = tokio::task::spawn_blocking({
         let (events, cancel) = (events.clone(), cancel.clone());
-        move || run_checkers(&events, &check_config, cancel)
+        move || check_all(&events, &check_config, cancel)
     });
     // The checker honours its own deadline; the flag is the backstop, and
     // lets a second Ctrl-C cut the check short.
