@@ -19,7 +19,7 @@ pub struct RunArgs {
     /// Results directory [default: results].
     #[arg(long)]
     pub results_dir: Option<PathBuf>,
-    /// System under test: bundled (the reference cluster) or http [default: bundled].
+    /// System under test [default: bundled].
     #[arg(long)]
     pub sut: Option<SutKind>,
     /// Endpoints of an HTTP SUT: URL,... (URL=weight for --balance weighted).

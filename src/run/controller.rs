@@ -291,19 +291,19 @@ async fn final_reads(shared: &Arc<Shared>, workers: Vec<Worker>, stop: &Cancella
 
 /// What the run tests, e.g. `cas-register on the bundled raft cluster (3 nodes)`.
 fn describe_sut(config: &RunConfig) -> String {
-    let sut = match config.sut {
-        SutKind::Bundled => {
-            let bugs = if config.bug.is_empty() {
-                String::new()
-            } else {
-                format!(", bug {}", config.bug.join(","))
-            };
-            format!(
-                "the bundled {} cluster ({} nodes{bugs})",
-                config.mode, config.nodes
-            )
-        }
-        SutKind::Http => format!("{} HTTP endpoint(s)", config.endpoints.len()),
+    // Not a match over the kinds: other SUT kinds are described by name.
+    let sut = if config.sut == SutKind::Bundled {
+        let bugs = if config.bug.is_empty() {
+            String::new()
+        } else {
+            format!(", bug {}", config.bug.join(","))
+        };
+        format!(
+            "the bundled {} cluster ({} nodes{bugs})",
+            config.mode, config.nodes
+        )
+    } else {
+        format!("{} SUT, {} endpoint(s)", config.sut, config.endpoints.len())
     };
     format!(
         "{} on {sut}, {} workers at {}",
