@@ -43,7 +43,7 @@ pub struct RunArgs {
     /// Workload: register, cas-register, kv, append, set, counter [default: cas-register].
     #[arg(long)]
     pub workload: Option<WorkloadKind>,
-    /// Checkers: NAME,... or none [default: the workload's, linearizable].
+    /// Checkers: NAME,... [default: linearizable].
     #[arg(long, value_delimiter = ',')]
     pub checker: Option<Vec<String>>,
     /// Concurrent client workers [default: 6].

@@ -1,9 +1,10 @@
 //! One test run, phase by phase: setup → main (workers + nemesis) → heal →
 //! recovery → final reads → check → results.
 
-use super::check::{Checked, check_all};
+use super::check::run_checkers;
 use super::config::RunConfig;
 use super::config::SutKind;
+use super::explain;
 use super::nemesis;
 use super::progress::{self, Counters};
 use super::recorder::Recorder;
@@ -170,7 +171,7 @@ pub async fn run_one(
     let check_config = config.clone();
     let mut check_task = tokio::task::spawn_blocking({
         let (events, cancel) = (events.clone(), cancel.clone());
-        move || check_all(&events, &check_config, cancel)
+        move || run_checkers(&events, &check_config, cancel)
     });
     // The checker honours its own deadline; the flag is the backstop, and
     // lets a second Ctrl-C cut the check short.
@@ -187,10 +188,8 @@ pub async fn run_one(
     }
     .context("the checker panicked")?;
     let run_stats = stats::compute(&events);
-    let Checked {
-        mut verdicts,
-        explanations,
-    } = verdicts;
+    let mut verdicts = verdicts;
+    let explanations = explain::explanations(&verdicts);
     if let Some(v) = nothing_tested(&run_stats, interrupt.is_cancelled()) {
         verdicts.push(v);
     }

@@ -4,6 +4,7 @@ mod bundled;
 pub mod check;
 pub mod config;
 mod controller;
+mod explain;
 mod nemesis;
 mod progress;
 pub mod recorder;

@@ -73,12 +73,6 @@ impl WorkloadKind {
         }
     }
 
-    /// The checkers that judge this workload's histories when `--checker`
-    /// is not given: linearizability under [`WorkloadKind::model`].
-    pub fn checkers(self) -> &'static [&'static str] {
-        &["linearizable"]
-    }
-
     /// Generates the next operation on `key`.
     pub fn next_op<R: Rng + ?Sized>(
         self,
