@@ -204,7 +204,7 @@ pub async fn run_one(
             format!("{name}: ")
         },
         describe_sut(&config),
-        describe_faults(&config),
+        describe_faults(&config, sut.control.is_some()),
         if interrupt.is_cancelled() {
             " · interrupted"
         } else {
@@ -316,8 +316,9 @@ fn describe_sut(config: &RunConfig) -> String {
     )
 }
 
-/// The faults, e.g. `faults partition,kill every 5 s`.
-fn describe_faults(config: &RunConfig) -> String {
+/// The faults, e.g. `faults partition,kill every 5 s`; without node control
+/// the nemesis cannot act, and the title must not claim faults that never ran.
+fn describe_faults(config: &RunConfig, has_control: bool) -> String {
     let kinds: Vec<&str> = config
         .nemesis
         .iter()
@@ -326,6 +327,8 @@ fn describe_faults(config: &RunConfig) -> String {
         .collect();
     if kinds.is_empty() {
         "no faults".to_string()
+    } else if !has_control {
+        format!("no faults ({} needs node control)", kinds.join(","))
     } else {
         format!(
             "faults {} every {} s",
