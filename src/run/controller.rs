@@ -187,7 +187,11 @@ pub async fn run_one(
         }
     }
     .context("the checker panicked")?;
-    let run_stats = stats::compute(&events);
+    let phases = timeline.finish(recorder.now_ns());
+    let mut run_stats = stats::compute(&events);
+    if let Some(main) = phases.iter().find(|p| p.phase == Phase::Main) {
+        run_stats.main_ops_per_sec = stats::invoke_rate(&events, main.start_ns, main.end_ns);
+    }
     let mut verdicts = verdicts;
     let explanations = explain::explanations(&verdicts);
     if let Some(v) = nothing_tested(&run_stats, interrupt.is_cancelled()) {
@@ -212,7 +216,7 @@ pub async fn run_one(
         }
     );
     let text = summary::render(&title, &run_stats, &verdicts, &explanations, valid);
-    let phases = timeline.finish(recorder.now_ns());
+
     dir.write("summary.txt", &text)?;
     let results = ResultsFile {
         name: name.clone(),

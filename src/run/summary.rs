@@ -63,10 +63,10 @@ pub fn render(
     out.push('\n');
     out.push_str(&Table::new(ops).with(Style::sharp()).to_string());
     out.push_str(&format!(
-        "\n{} operations invoked, {:.0} ops/s, {} nemesis events\n\
+        "\n{} operations invoked, {:.0} ops/s in the main phase, {} nemesis events\n\
          ok = took effect · fail = definitely did not (e.g. CAS mismatch, not leader) · \
          info = unknown (timeout, connection lost)\n",
-        stats.invoked, stats.ops_per_sec, stats.nemesis_events
+        stats.invoked, stats.main_ops_per_sec, stats.nemesis_events
     ));
     out.push_str(&Table::new(verdict_rows).with(Style::sharp()).to_string());
     out.push('\n');
