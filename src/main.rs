@@ -3,6 +3,7 @@
 
 mod bench;
 mod cmd;
+mod etcd;
 mod exit;
 mod report;
 mod run;

@@ -89,6 +89,9 @@ pub enum NemesisError {
     /// There are too few nodes for the fault (e.g. a partition of one node).
     #[error("{0}")]
     TooFewNodes(String),
+    /// A heal did not finish in time; what it had not undone may still be in effect.
+    #[error("heal did not finish within {0:?}; faults may remain in effect")]
+    HealTimeout(Duration),
     /// No tokio runtime was entered where one is needed.
     #[error("the proxy mesh must be started inside a tokio runtime")]
     NoRuntime,

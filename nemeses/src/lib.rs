@@ -37,7 +37,7 @@ pub use netns::{NetnsLab, NetnsNode, NetnsPartition, check_netns_available};
 pub use partition::{PartitionBackend, PartitionNemesis};
 pub use process_nemesis::{ProcessFault, ProcessNemesis};
 pub use proxy::{LinkConfig, ProxyMesh};
-pub use runner::{RunSummary, heal_all, run_schedule};
+pub use runner::{HEAL_TIMEOUT, RunSummary, heal_all, run_schedule};
 pub use schedule::{Schedule, Timing, Window};
 pub use signals::PidSignals;
 pub use sink::{EventSink, MemorySink};

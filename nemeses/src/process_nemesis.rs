@@ -41,12 +41,12 @@ pub struct ProcessNemesis {
 }
 
 impl ProcessNemesis {
-    /// Kill -9 with restart on heal; `selections` empty means all rules.
+    /// Kill -9 with restart on heal; `selections` empty means [`TargetSelection::KILL_DEFAULT`].
     pub fn kill(control: Arc<dyn NodeControl>, selections: Vec<TargetSelection>) -> Self {
         Self::new(ProcessFault::Kill, control, selections)
     }
 
-    /// SIGSTOP with SIGCONT on heal; `selections` empty means all rules.
+    /// SIGSTOP with SIGCONT on heal; `selections` empty means [`TargetSelection::PAUSE_DEFAULT`].
     pub fn pause(control: Arc<dyn NodeControl>, selections: Vec<TargetSelection>) -> Self {
         Self::new(ProcessFault::Pause, control, selections)
     }
@@ -58,7 +58,10 @@ impl ProcessNemesis {
         selections: Vec<TargetSelection>,
     ) -> Self {
         let selections = if selections.is_empty() {
-            TargetSelection::ALL.to_vec()
+            match fault {
+                ProcessFault::Kill => TargetSelection::KILL_DEFAULT.to_vec(),
+                ProcessFault::Pause => TargetSelection::PAUSE_DEFAULT.to_vec(),
+            }
         } else {
             selections
         };

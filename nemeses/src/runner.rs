@@ -11,6 +11,11 @@ use crate::nemesis::Nemesis;
 use crate::schedule::Schedule;
 use crate::sink::EventSink;
 
+/// Longest any heal may take. Each step (restart, command, signal) has its
+/// own bound; this one keeps a run from hanging on a heal that never returns,
+/// e.g. many nodes each waiting out their restart timeout.
+pub const HEAL_TIMEOUT: Duration = Duration::from_secs(120);
+
 /// What a schedule run did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct RunSummary {
@@ -35,14 +40,16 @@ pub async fn run_schedule(
     if let Err(e) = &outcome {
         sink.record("nemesis-error", json!({"error": e.to_string()}));
     }
-    let healed = nemesis.heal(&*sink).await;
+    let healed = bounded_heal(&*nemesis, &*sink).await;
     if let Err(e) = &healed {
         sink.record(
             "nemesis-error",
             json!({"error": e.to_string(), "during": "final-heal"}),
         );
     }
-    let torn_down = nemesis.teardown(&*sink).await;
+    let torn_down = tokio::time::timeout(HEAL_TIMEOUT, nemesis.teardown(&*sink))
+        .await
+        .unwrap_or(Err(NemesisError::HealTimeout(HEAL_TIMEOUT)));
     outcome?;
     healed?;
     torn_down?;
@@ -79,9 +86,16 @@ async fn drive(
         if !sleep_unless_cancelled(window.faulty, cancel).await {
             return Ok(());
         }
-        nemesis.heal(sink).await?;
+        bounded_heal(nemesis, sink).await?;
     }
     Ok(())
+}
+
+/// Heals, giving up after [`HEAL_TIMEOUT`].
+async fn bounded_heal(nemesis: &dyn Nemesis, sink: &dyn EventSink) -> Result<(), NemesisError> {
+    tokio::time::timeout(HEAL_TIMEOUT, nemesis.heal(sink))
+        .await
+        .unwrap_or(Err(NemesisError::HealTimeout(HEAL_TIMEOUT)))
 }
 
 /// Sleeps; false if cancelled first.

@@ -17,11 +17,26 @@ pub enum TargetSelection {
     Leader,
     /// A random minority: floor((n-1)/2) nodes, at least one.
     Minority,
+    /// Every node at once: a crash of the whole cluster, what durable storage is for.
+    All,
 }
 
 impl TargetSelection {
     /// Every selection rule.
-    pub const ALL: [TargetSelection; 3] = [
+    pub const ALL: [TargetSelection; 4] = [
+        TargetSelection::One,
+        TargetSelection::Leader,
+        TargetSelection::Minority,
+        TargetSelection::All,
+    ];
+
+    /// The rules a kill draws from by default: all of them, since only a
+    /// crash of every node shows whether acknowledged writes were durable.
+    pub const KILL_DEFAULT: [TargetSelection; 4] = TargetSelection::ALL;
+
+    /// The rules a pause draws from by default: freezing every node only
+    /// stops the clock for everyone, so it is left out.
+    pub const PAUSE_DEFAULT: [TargetSelection; 3] = [
         TargetSelection::One,
         TargetSelection::Leader,
         TargetSelection::Minority,
@@ -33,6 +48,7 @@ impl TargetSelection {
             TargetSelection::One => "one",
             TargetSelection::Leader => "leader",
             TargetSelection::Minority => "minority",
+            TargetSelection::All => "all",
         }
     }
 }
@@ -52,7 +68,7 @@ impl FromStr for TargetSelection {
             .find(|t| t.as_str() == s.trim())
             .ok_or_else(|| NemesisError::Parse {
                 input: s.to_string(),
-                reason: "expected one, leader or minority".into(),
+                reason: "expected one, leader, minority or all".into(),
             })
     }
 }
@@ -84,6 +100,7 @@ pub fn select_targets(
             chosen.dedup();
             chosen
         }
+        TargetSelection::All => nodes.to_vec(),
     }
 }
 
@@ -110,6 +127,19 @@ mod tests {
         assert_eq!(
             select_targets(TargetSelection::Minority, &nodes(1), None, &mut rng).len(),
             1
+        );
+    }
+
+    #[test]
+    fn all_takes_every_node_and_parses() {
+        let mut rng = ChaCha8Rng::seed_from_u64(5);
+        assert_eq!(
+            select_targets(TargetSelection::All, &nodes(3), Some("n2"), &mut rng),
+            nodes(3)
+        );
+        assert_eq!(
+            "all".parse::<TargetSelection>().ok(),
+            Some(TargetSelection::All)
         );
     }
 

@@ -2,7 +2,6 @@
 //! cluster (3 nodes), and of a local 3-member etcd where `etcd` is installed.
 
 mod driver;
-mod etcd;
 
 use crate::cmd::bench::BenchArgs;
 use crate::exit::Exit;
@@ -83,12 +82,13 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<Exit> {
     }
     cluster.stop();
 
-    match etcd::find() {
-        Some(bin) => {
-            let members = etcd::EtcdCluster::start(&bin, &scratch.join("etcd"))?;
-            runtime.block_on(members.wait_ready())?;
+    match crate::etcd::binary::find() {
+        Some(_) => {
+            let dir = scratch.join("etcd");
+            let members =
+                runtime.block_on(crate::etcd::LocalEtcd::start(3, &dir, Some(&dir), 0, false))?;
             let target = Target::Etcd {
-                urls: members.client_urls(),
+                urls: members.cluster.client_urls(),
             };
             for clients in CLIENTS {
                 for op in [Op::Write, Op::Read] {

@@ -43,6 +43,18 @@ struct UpArgs {
     /// Applied entries between snapshots.
     #[arg(long)]
     snapshot_threshold: Option<u64>,
+    /// Which system: the bundled cluster, or etcd members from the etcd binary on the PATH.
+    #[arg(long, value_enum, default_value_t = ClusterSut::Bundled)]
+    sut: ClusterSut,
+}
+
+/// Systems `cluster up` can start.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum ClusterSut {
+    /// faultline's own reference cluster.
+    Bundled,
+    /// etcd (client ports from --base-port, peer ports after them, peer traffic through the proxy mesh).
+    Etcd,
 }
 
 /// Runs the command.
@@ -59,6 +71,14 @@ fn run_up(args: UpArgs) -> anyhow::Result<Exit> {
     });
     std::fs::create_dir_all(&data_dir)
         .with_context(|| format!("creating {}", data_dir.display()))?;
+    if args.sut == ClusterSut::Etcd {
+        if !args.bugs.is_empty() || args.mode != Mode::Raft || args.snapshot_threshold.is_some() {
+            anyhow::bail!(
+                "--bug, --mode and --snapshot-threshold apply to the bundled cluster, not to etcd"
+            );
+        }
+        return crate::etcd::up::run(args.nodes, &data_dir, args.base_port);
+    }
     let exe = std::env::current_exe().context("locating the faultline executable")?;
     let mut spec = ClusterSpec::new(
         exe,

@@ -2,7 +2,7 @@
 
 use crate::exit::Exit;
 use crate::run::config::{RunConfig, SutKind};
-use faultline_workloads::client::Balance;
+use faultline_workloads::client::{Balance, ReadMode};
 use faultline_workloads::generator::KeyDist;
 use faultline_workloads::workload::WorkloadKind;
 use std::path::PathBuf;
@@ -19,12 +19,18 @@ pub struct RunArgs {
     /// Results directory [default: results].
     #[arg(long)]
     pub results_dir: Option<PathBuf>,
-    /// System under test [default: bundled].
+    /// System under test: bundled, http, etcd, described [default: bundled].
     #[arg(long)]
     pub sut: Option<SutKind>,
     /// Endpoints of an HTTP SUT: URL,... (URL=weight for --balance weighted).
     #[arg(long, value_delimiter = ',')]
     pub endpoints: Option<Vec<String>>,
+    /// Store-description file (TOML) for --sut described, or to drive bundled/etcd through it.
+    #[arg(long)]
+    pub store: Option<PathBuf>,
+    /// etcd reads: linearizable or serializable [default: linearizable].
+    #[arg(long)]
+    pub read_mode: Option<ReadMode>,
     /// Per-endpoint weights for --balance weighted: W,...
     #[arg(long, value_delimiter = ',')]
     pub weights: Option<Vec<u32>>,
@@ -109,6 +115,7 @@ impl RunArgs {
             sut,
             endpoints,
             weights,
+            read_mode,
             mode,
             nodes,
             bug,
@@ -131,6 +138,9 @@ impl RunArgs {
         );
         if self.seed.is_some() {
             c.seed = self.seed;
+        }
+        if self.store.is_some() {
+            c.store = self.store;
         }
         if self.key_prefix.is_some() {
             c.key_prefix = self.key_prefix;

@@ -1,7 +1,7 @@
 //! The test configuration: defaults, a TOML file and flags (flags win).
 
 use anyhow::{Context, bail};
-use faultline_workloads::client::Balance;
+use faultline_workloads::client::{Balance, ReadMode};
 use faultline_workloads::generator::KeyDist;
 use faultline_workloads::workload::WorkloadKind;
 use serde::{Deserialize, Serialize};
@@ -19,6 +19,10 @@ pub enum SutKind {
     Bundled,
     /// Any store speaking DESIGN.md's HTTP protocol at `endpoints`.
     Http,
+    /// etcd: a local cluster started by the run, or the members at `endpoints`.
+    Etcd,
+    /// Any HTTP store described by the TOML file `store`.
+    Described,
 }
 
 impl FromStr for SutKind {
@@ -27,7 +31,9 @@ impl FromStr for SutKind {
         match s {
             "bundled" => Ok(SutKind::Bundled),
             "http" => Ok(SutKind::Http),
-            other => bail!("unknown SUT `{other}` (expected bundled or http)"),
+            "etcd" => Ok(SutKind::Etcd),
+            "described" => Ok(SutKind::Described),
+            other => bail!("unknown SUT `{other}` (expected bundled, http, etcd or described)"),
         }
     }
 }
@@ -37,6 +43,8 @@ impl fmt::Display for SutKind {
         f.write_str(match self {
             SutKind::Bundled => "bundled",
             SutKind::Http => "http",
+            SutKind::Etcd => "etcd",
+            SutKind::Described => "described",
         })
     }
 }
@@ -55,6 +63,11 @@ pub struct RunConfig {
     pub endpoints: Vec<String>,
     /// Per-endpoint weights for `balance = "weighted"` (overrides `URL=weight`).
     pub weights: Vec<u32>,
+    /// Store-description file: the client for `described` (and, when given,
+    /// for `bundled`/`etcd` instead of their native clients).
+    pub store: Option<PathBuf>,
+    /// How etcd serves reads (`--sut etcd`).
+    pub read_mode: ReadMode,
     /// Replication mode of the bundled cluster.
     pub mode: String,
     /// Number of nodes of the bundled cluster.
@@ -109,6 +122,8 @@ impl Default for RunConfig {
             sut: SutKind::Bundled,
             endpoints: Vec::new(),
             weights: Vec::new(),
+            store: None,
+            read_mode: ReadMode::Linearizable,
             mode: "raft".into(),
             nodes: 3,
             bug: Vec::new(),
@@ -172,7 +187,7 @@ impl RunConfig {
         match (&self.key_prefix, self.sut) {
             (Some(p), _) => p.clone(),
             (None, SutKind::Bundled) => String::new(),
-            (None, SutKind::Http) => {
+            (None, SutKind::Http | SutKind::Etcd | SutKind::Described) => {
                 let nanos = std::time::SystemTime::now()
                     .duration_since(std::time::UNIX_EPOCH)
                     .map(|d| d.as_nanos())
@@ -217,6 +232,7 @@ impl RunConfig {
             bail!("--sut http needs --endpoints URL,...");
         }
         super::nemesis::kinds(self)?;
+        super::sut::validate(self)?;
         for (name, v) in [
             ("time-limit", self.time_limit),
             ("recovery-time", self.recovery_time),

@@ -17,7 +17,6 @@ use super::worker::{Shared, Worker};
 use anyhow::Context;
 use faultline_checkers::{EventType, Validity, Verdict};
 use faultline_workloads::Op;
-use faultline_workloads::client::{Balancer, HttpClient};
 use faultline_workloads::generator::{KeyPicker, Pacer, Phase, WorkerGenerator, worker_seed};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -69,14 +68,7 @@ pub async fn run_one(
         .map(|e| (e.name.clone(), e.url.clone()))
         .collect();
 
-    let client = HttpClient::new(
-        sut.endpoints.clone(),
-        Balancer::new(config.balance, sut.weights.clone()),
-        config.workload.storage(),
-        config.request_timeout(),
-        config.concurrency,
-    )
-    .context("building the SUT client")?;
+    let client = sut.client(&config)?;
     let shared = Arc::new(Shared {
         client,
         recorder: recorder.clone(),

@@ -4,6 +4,8 @@ mod bundled;
 pub mod check;
 pub mod config;
 mod controller;
+mod described_sut;
+mod etcd_sut;
 mod explain;
 mod nemesis;
 mod progress;
@@ -12,6 +14,7 @@ pub mod results;
 pub mod stats;
 mod summary;
 pub mod sut;
+mod sut_client;
 mod timeline;
 mod worker;
 

@@ -4,7 +4,7 @@ use super::bundled;
 use super::config::{RunConfig, SutKind};
 use anyhow::{Context, bail};
 use faultline_nemeses::{NodeControl, ProxyMesh};
-use faultline_workloads::client::Endpoint;
+use faultline_workloads::client::{Endpoint, SutClient};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -20,6 +20,8 @@ pub struct Sut {
     pub mesh: Option<Arc<ProxyMesh>>,
     /// The bundled cluster's processes, stopped at the end of the run.
     pub cluster: Option<Arc<faultline_cluster::Cluster>>,
+    /// A local etcd cluster started by the run, stopped at its end.
+    pub etcd: Option<Arc<crate::etcd::LocalEtcd>>,
 }
 
 impl std::fmt::Debug for Sut {
@@ -55,8 +57,11 @@ impl Sut {
                     control: None,
                     mesh: None,
                     cluster: None,
+                    etcd: None,
                 })
             }
+            SutKind::Etcd => super::etcd_sut::start(config, nodes_dir).await,
+            SutKind::Described => super::described_sut::start(config),
             SutKind::Bundled => {
                 let kinds = super::nemesis::kinds(config)?;
                 let b = bundled::start(config, &kinds, nodes_dir).await?;
@@ -80,6 +85,7 @@ impl Sut {
                     control: Some(control),
                     mesh: b.mesh,
                     cluster: Some(b.cluster),
+                    etcd: None,
                 })
             }
         }
@@ -90,10 +96,24 @@ impl Sut {
         if let Some(cluster) = self.cluster.clone() {
             let _ = tokio::task::spawn_blocking(move || cluster.stop()).await;
         }
+        if let Some(etcd) = self.etcd.clone() {
+            let _ = tokio::task::spawn_blocking(move || etcd.stop()).await;
+        }
         if let Some(mesh) = &self.mesh {
             mesh.shutdown();
         }
     }
+
+    /// The client the workers share: the store description's when one is
+    /// given, else the SUT's native one.
+    pub fn client(&self, config: &RunConfig) -> anyhow::Result<SutClient> {
+        super::sut_client::build(config, self)
+    }
+}
+
+/// Rejects SUT settings no run can use (called from `RunConfig::validate`).
+pub fn validate(config: &RunConfig) -> anyhow::Result<()> {
+    super::sut_client::validate(config)
 }
 
 /// Parses `URL` or `URL=weight` entries; nodes are named n1, n2, ...

@@ -6,7 +6,7 @@
 use super::progress::Counters;
 use super::recorder::{EventBody, Recorder};
 use faultline_checkers::{EventType, ProcessId};
-use faultline_workloads::client::HttpClient;
+use faultline_workloads::client::SutClient;
 use faultline_workloads::generator::{Pacer, WorkerGenerator};
 use faultline_workloads::{Completion, Op};
 use rand_chacha::ChaCha8Rng;
@@ -18,7 +18,7 @@ use tokio_util::sync::CancellationToken;
 #[derive(Debug)]
 pub struct Shared {
     /// The SUT client (with its connection pool and balancer).
-    pub client: HttpClient,
+    pub client: SutClient,
     /// Where events go.
     pub recorder: Arc<Recorder>,
     /// Progress counters.

@@ -143,12 +143,12 @@ async fn request(
             let url = &urls[client % urls.len()];
             match op {
                 Op::Write => http.post(format!("{url}/v3/kv/put")).json(&json!({
-                    "key": super::etcd::base64(key.as_bytes()),
-                    "value": super::etcd::base64(value.to_string().as_bytes()),
+                    "key": faultline_workloads::client::base64::encode(key.as_bytes()),
+                    "value": faultline_workloads::client::base64::encode(value.to_string().as_bytes()),
                 })),
                 Op::Read => http
                     .post(format!("{url}/v3/kv/range"))
-                    .json(&json!({ "key": super::etcd::base64(key.as_bytes()) })),
+                    .json(&json!({ "key": faultline_workloads::client::base64::encode(key.as_bytes()) })),
             }
         }
     };

@@ -1,10 +1,18 @@
-//! Clients of systems under test: the HTTP protocol of DESIGN.md, node
-//! selection, and the mapping of responses to `ok` / `fail` / `info`.
+//! Clients of systems under test: the HTTP protocol of DESIGN.md, etcd's v3
+//! JSON gateway, stores described in a TOML file, node selection, and the
+//! mapping of responses to `ok` / `fail` / `info`.
 
 mod balance;
+pub mod base64;
+pub mod described;
+mod etcd;
 mod http;
 mod outcome;
+mod sut_client;
 
 pub use balance::{Balance, Balancer, ParseBalanceError};
+pub use described::{DescribedClient, DescriptionError, StoreDescription};
+pub use etcd::{EtcdClient, ParseReadModeError, ReadMode, classify as classify_etcd};
 pub use http::{ClientError, Endpoint, HttpClient};
 pub use outcome::{Classified, classify_response, classify_transport_error};
+pub use sut_client::SutClient;

@@ -1,0 +1,148 @@
+//! Which client a run uses, and the SUT settings checked before anything starts.
+
+use super::config::{RunConfig, SutKind};
+use super::described_sut;
+use super::sut::Sut;
+use anyhow::{Context, bail};
+use faultline_nemeses::NemesisKind;
+use faultline_workloads::client::{
+    Balancer, DescribedClient, EtcdClient, HttpClient, ReadMode, SutClient,
+};
+use faultline_workloads::workload::WorkloadKind;
+use std::sync::Arc;
+
+/// The description's client when `--store` is given, else the SUT's native one.
+pub fn build(config: &RunConfig, sut: &Sut) -> anyhow::Result<SutClient> {
+    let balancer = Balancer::new(config.balance, sut.weights.clone());
+    let endpoints = sut.endpoints.clone();
+    let timeout = config.request_timeout();
+    if let Some(d) = described_sut::load(config)? {
+        let c = DescribedClient::new(
+            Arc::new(d),
+            endpoints,
+            balancer,
+            config.workload.storage(),
+            timeout,
+            config.concurrency,
+        )
+        .context("building the described-store client")?;
+        return Ok(c.into());
+    }
+    Ok(match config.sut {
+        SutKind::Etcd => EtcdClient::new(
+            endpoints,
+            balancer,
+            config.read_mode,
+            timeout,
+            config.concurrency,
+        )
+        .context("building the etcd client")?
+        .into(),
+        _ => HttpClient::new(
+            endpoints,
+            balancer,
+            config.workload.storage(),
+            timeout,
+            config.concurrency,
+        )
+        .context("building the SUT client")?
+        .into(),
+    })
+}
+
+/// Rejects combinations of SUT, client, workload and faults that cannot run.
+pub fn validate(config: &RunConfig) -> anyhow::Result<()> {
+    let description = described_sut::load(config)?;
+    if !config.bug.is_empty() && matches!(config.sut, SutKind::Etcd | SutKind::Described) {
+        bail!(
+            "--bug switches on bugs of the bundled cluster; it does not apply to --sut {}",
+            config.sut
+        );
+    }
+    if config.read_mode != ReadMode::Linearizable
+        && (config.sut != SutKind::Etcd || description.is_some())
+    {
+        bail!(
+            "--read-mode applies to the native etcd client (--sut etcd without --store); \
+             a store description sets its own read request"
+        );
+    }
+    if let Some(d) = &description {
+        let missing = d.missing_for(config.workload);
+        if !missing.is_empty() {
+            bail!(
+                "store description {}: the {} workload needs the operation(s) {} \
+                 (add a [{}] table)",
+                config
+                    .store
+                    .as_deref()
+                    .unwrap_or(std::path::Path::new("?"))
+                    .display(),
+                config.workload,
+                missing.join(", "),
+                missing[0]
+            );
+        }
+    }
+    match config.sut {
+        SutKind::Etcd
+            if description.is_none()
+                && !matches!(
+                    config.workload,
+                    WorkloadKind::Register | WorkloadKind::CasRegister | WorkloadKind::Kv
+                ) =>
+        {
+            bail!(
+                "the etcd client supports the register, cas-register and kv workloads, not {}",
+                config.workload
+            );
+        }
+        SutKind::Described => {
+            let Some(d) = &description else {
+                bail!("--sut described needs --store FILE (a store description)");
+            };
+            if described_sut::endpoint_list(config, d).is_empty() {
+                bail!(
+                    "--sut described needs endpoints: --endpoints URL,... or `endpoints = [...]` in {}",
+                    config
+                        .store
+                        .as_deref()
+                        .unwrap_or(std::path::Path::new("?"))
+                        .display()
+                );
+            }
+            let kinds = super::nemesis::kinds(config)?;
+            for kind in kinds.iter() {
+                let needs: Option<(&str, bool)> = match kind {
+                    NemesisKind::Partition | NemesisKind::Latency => Some(("", false)),
+                    NemesisKind::Kill => Some((
+                        "kill and start",
+                        d.commands
+                            .as_ref()
+                            .is_some_and(|c| c.kill.is_some() && c.start.is_some()),
+                    )),
+                    NemesisKind::Pause => Some((
+                        "pause and resume",
+                        d.commands
+                            .as_ref()
+                            .is_some_and(|c| c.pause.is_some() && c.resume.is_some()),
+                    )),
+                };
+                match needs {
+                    Some(("", _)) => bail!(
+                        "--sut described cannot inject {kind} faults: they act on peer links \
+                         through the proxy mesh, which only the bundled and etcd SUTs route \
+                         through; use --nemesis kill,pause (with [commands]) or none"
+                    ),
+                    Some((commands, false)) => bail!(
+                        "--nemesis {kind} against a described store needs the {commands} \
+                         commands in its [commands] table (or use --nemesis none)"
+                    ),
+                    _ => {}
+                }
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}

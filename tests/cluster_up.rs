@@ -1,0 +1,140 @@
+//! `faultline cluster up`: real node processes on 127.0.0.1, driven over
+//! HTTP, stopped by Ctrl-C with nothing left running.
+
+use nix::sys::signal::{Signal, kill};
+use nix::unistd::Pid;
+use serde_json::Value;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+/// Kills the command (and so its nodes) if an assertion fails first.
+struct Guard(Child);
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        let _ = kill(Pid::from_raw(self.0.id() as i32), Signal::SIGINT);
+        let begun = Instant::now();
+        while begun.elapsed() < Duration::from_secs(10) {
+            if let Ok(Some(_)) = self.0.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// One HTTP/1.1 request over a fresh connection; returns status and JSON body.
+fn http(url: &str, method: &str, path: &str, body: Option<&str>) -> (u16, Value) {
+    let addr = url.trim_start_matches("http://");
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let body = body.unwrap_or("");
+    write!(
+        s,
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut text = String::new();
+    s.read_to_string(&mut text).unwrap();
+    let status: u16 = text.split(' ').nth(1).unwrap().parse().unwrap();
+    let payload = text.split("\r\n\r\n").nth(1).unwrap_or("");
+    (status, serde_json::from_str(payload).unwrap_or(Value::Null))
+}
+
+#[test]
+fn cluster_up_serves_replicates_shows_status_and_stops_on_ctrl_c() {
+    let tmp = tempfile::tempdir().unwrap();
+    let base = faultline_cluster::launcher::free_base_port(3);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_faultline"))
+        .args(["cluster", "up", "--nodes", "3", "--base-port"])
+        .arg(base.to_string())
+        .arg("--data-dir")
+        .arg(tmp.path())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut guard = Guard(child);
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            let Ok(line) = line else { return };
+            if tx.send(line).is_err() {
+                return;
+            }
+        }
+    });
+
+    // Lines up to "running": node URLs and the leader.
+    let mut urls = Vec::new();
+    let mut leader = None;
+    let begun = Instant::now();
+    loop {
+        let left = Duration::from_secs(40).saturating_sub(begun.elapsed());
+        let line = rx
+            .recv_timeout(left)
+            .expect("cluster up printed no `running`");
+        if line.starts_with("running") {
+            break;
+        }
+        if let Some(l) = line.strip_prefix("leader: ") {
+            leader = Some(l.to_string());
+        } else if let Some((id, rest)) = line.split_once(": http://") {
+            let url = format!("http://{}", rest.split_whitespace().next().unwrap());
+            assert!(line.contains("(log: "), "{line}");
+            urls.push((id.to_string(), url));
+        }
+    }
+    assert_eq!(urls.len(), 3, "{urls:?}");
+    assert_eq!(urls[0].1, format!("http://127.0.0.1:{}", base + 1));
+    let leader = leader.expect("no leader printed");
+
+    // A write through any node is readable through every other.
+    let (code, _) = http(&urls[0].1, "PUT", "/kv/x", Some(r#"{"value":41}"#));
+    assert_eq!(code, 200);
+    for (_, url) in &urls {
+        let (code, body) = http(url, "GET", "/kv/x", None);
+        assert_eq!((code, &body["value"]), (200, &Value::from(41)), "{url}");
+    }
+
+    // /status names the node, its role, term, commit index and the leader.
+    let (_, status) = http(&urls[1].1, "GET", "/status", None);
+    assert_eq!(status["id"], urls[1].0.as_str());
+    assert!(status["term"].as_u64().unwrap() >= 1, "{status}");
+    assert!(status["commit_index"].as_u64().unwrap() >= 2, "{status}");
+    assert!(status["role"].is_string(), "{status}");
+    assert_eq!(status["leader"], leader.as_str(), "{status}");
+
+    // Ctrl-C stops every node; each kept its log under the data dir.
+    let child = &mut guard.0;
+    kill(Pid::from_raw(child.id() as i32), Signal::SIGINT).unwrap();
+    let begun = Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(
+            begun.elapsed() < Duration::from_secs(20),
+            "no exit on SIGINT"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success(), "{status:?}");
+    for (id, url) in &urls {
+        assert!(tmp.path().join(id).join("log").exists(), "{id} has no log");
+        let addr = url.trim_start_matches("http://");
+        assert!(
+            TcpStream::connect(addr).is_err(),
+            "{id} still accepts connections"
+        );
+    }
+}

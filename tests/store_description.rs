@@ -1,0 +1,442 @@
+//! The store-description parser: the shipped descriptions parse, and every
+//! field is validated with an error naming the file, the line, the key and
+//! what was expected.
+
+use faultline_workloads::client::StoreDescription;
+use faultline_workloads::client::described::{
+    BodyCheck, DescriptionError, FieldError, Method, Outcome, StatusMatch, ValueEncoding,
+};
+use faultline_workloads::workload::WorkloadKind;
+use std::path::{Path, PathBuf};
+
+fn shipped(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("stores")
+        .join(name)
+}
+
+const VALID: &str = r#"
+name = "test store"
+endpoints = ["http://127.0.0.1:1", "http://127.0.0.1:2"]
+
+[headers]
+X-Token = "abc"
+
+[read]
+method = "GET"
+url = "{endpoint}/kv/{key}"
+value = "/value"
+
+[[read.outcome]]
+status = 200
+result = "ok"
+
+[write]
+method = "PUT"
+url = "{endpoint}/kv/{key}"
+body = '{"value": {value}}'
+
+[[write.outcome]]
+status = [200, 201]
+result = "ok"
+
+[cas]
+method = "POST"
+url = "{endpoint}/kv/{key}/cas"
+body = '{"from": {from}, "to": {to}}'
+
+[[cas.outcome]]
+status = "2xx"
+result = "ok"
+
+[commands]
+kill = ["kill", "-9", "{node}"]
+start = ["true"]
+timeout-secs = 5
+"#;
+
+fn parse(text: &str) -> Result<StoreDescription, DescriptionError> {
+    StoreDescription::parse(Path::new("my-store.toml"), text)
+}
+
+/// Parses `text` expecting a field error; returns it.
+fn field_error(text: &str) -> FieldError {
+    match parse(text) {
+        Err(DescriptionError::Field(e)) => e,
+        other => panic!("expected a field error, got {other:?}"),
+    }
+}
+
+/// `VALID` with the line starting `old` replaced by `new`.
+fn with_line(old: &str, new: &str) -> String {
+    let mut found = false;
+    let out: Vec<String> = VALID
+        .lines()
+        .map(|l| {
+            if !found && l.starts_with(old) {
+                found = true;
+                new.to_string()
+            } else {
+                l.to_string()
+            }
+        })
+        .collect();
+    assert!(found, "no line starting with {old:?}");
+    out.join("\n")
+}
+
+/// Asserts the error names the file, the key, the line and says `expected`.
+fn assert_error(text: &str, key: &str, line: usize, expected: &str) {
+    let e = field_error(text);
+    let shown = e.to_string();
+    assert_eq!(e.key, key, "{shown}");
+    assert_eq!(e.line, Some(line), "{shown}");
+    assert!(e.expected.contains(expected), "{shown}");
+    assert!(
+        shown.starts_with("store description my-store.toml:"),
+        "{shown}"
+    );
+    assert!(shown.contains(&format!("`{key}`")), "{shown}");
+}
+
+#[test]
+fn the_shipped_descriptions_parse() {
+    let bundled = StoreDescription::from_file(&shipped("bundled.toml")).unwrap();
+    assert!(bundled.missing_for(WorkloadKind::CasRegister).is_empty());
+    assert!(bundled.missing_for(WorkloadKind::Append).is_empty());
+    assert_eq!(bundled.read.method, Method::Get);
+    let etcd = StoreDescription::from_file(&shipped("etcd.toml")).unwrap();
+    assert!(etcd.missing_for(WorkloadKind::CasRegister).is_empty());
+    assert_eq!(etcd.missing_for(WorkloadKind::Set), vec!["append"]);
+    assert_eq!(etcd.read.value_encoding, ValueEncoding::Base64Json);
+    assert_eq!(etcd.endpoints.len(), 3);
+    let absent = &etcd.read.outcome[0];
+    assert_eq!(absent.result, Outcome::Absent);
+    assert_eq!(
+        absent.body,
+        Some(("/kvs".to_string(), BodyCheck::Exists(false)))
+    );
+}
+
+#[test]
+fn a_full_description_reads_into_its_parts() {
+    let d = parse(VALID).unwrap();
+    assert_eq!(d.name, "test store");
+    assert_eq!(d.headers, vec![("X-Token".to_string(), "abc".to_string())]);
+    assert_eq!(
+        d.write.as_ref().unwrap().outcome[0].status,
+        vec![StatusMatch::Code(200), StatusMatch::Code(201)]
+    );
+    assert_eq!(
+        d.cas.as_ref().unwrap().outcome[0].status,
+        vec![StatusMatch::Class(2)]
+    );
+    let c = d.commands.unwrap();
+    assert_eq!(c.kill.unwrap(), vec!["kill", "-9", "{node}"]);
+    assert_eq!(c.timeout_secs, 5);
+    assert!(c.pause.is_none());
+}
+
+#[test]
+fn syntax_errors_name_the_file_and_position() {
+    let e = parse("[read\nmethod = 1").unwrap_err();
+    let shown = e.to_string();
+    assert!(matches!(e, DescriptionError::Syntax { .. }), "{shown}");
+    assert!(shown.contains("my-store.toml"), "{shown}");
+    assert!(shown.contains("line 1"), "{shown}");
+}
+
+#[test]
+fn a_missing_file_names_the_file() {
+    let e = StoreDescription::from_file(Path::new("/nonexistent/store.toml")).unwrap_err();
+    assert!(e.to_string().contains("/nonexistent/store.toml"), "{e}");
+}
+
+#[test]
+fn top_level_fields_are_checked() {
+    assert_error(
+        &with_line("name =", "name = 3"),
+        "name",
+        2,
+        "a string, found an integer",
+    );
+    assert_error(
+        &with_line("endpoints =", "endpoints = [\"127.0.0.1:1\"]"),
+        "endpoints",
+        3,
+        "http:// URLs, found `127.0.0.1:1`",
+    );
+    assert_error(
+        &with_line("endpoints =", "endpoints = \"http://x\""),
+        "endpoints",
+        3,
+        "an array",
+    );
+    assert_error(
+        &with_line("endpoints =", "endpoint = []"),
+        "endpoint",
+        3,
+        "one of the keys name, endpoints",
+    );
+    assert_error(
+        &with_line("X-Token", "X-Token = 5"),
+        "headers.X-Token",
+        6,
+        "a string header value",
+    );
+    assert_error(
+        &with_line("X-Token", "\"bad header\" = \"x\""),
+        "headers.bad header",
+        6,
+        "a header name",
+    );
+}
+
+#[test]
+fn read_is_required_and_something_must_write() {
+    let no_read = VALID.replace("[read]", "[reed]");
+    let e = field_error(&no_read);
+    assert_eq!(e.key, "reed", "{e}");
+    let text: String = VALID.split("[read]").next().unwrap().to_string()
+        + "[write]\nmethod = \"PUT\"\nurl = \"{endpoint}/kv/{key}\"\n[[write.outcome]]\nresult = \"ok\"\n";
+    let e = field_error(&text);
+    assert_eq!(e.key, "read", "{e}");
+    assert!(e.expected.contains("the key is missing"), "{e}");
+    let read_only = VALID.split("[write]").next().unwrap();
+    let e = field_error(read_only);
+    assert!(e.expected.contains("a `write` or an `append` table"), "{e}");
+    assert!(
+        e.to_string()
+            .contains("my-store.toml:1: top level: expected"),
+        "{e}"
+    );
+}
+
+#[test]
+fn operation_fields_are_checked() {
+    assert_error(
+        &with_line("method = \"GET\"", "method = \"FETCH\""),
+        "read.method",
+        9,
+        "one of GET, PUT, POST, PATCH, DELETE, found `FETCH`",
+    );
+    assert_error(
+        &with_line("method = \"GET\"", "method = 1"),
+        "read.method",
+        9,
+        "found an integer",
+    );
+    assert_error(
+        &with_line("url = \"{endpoint}/kv/{key}\"", "url = \"/kv/{key}\""),
+        "read.url",
+        10,
+        "starting with {endpoint} or http://",
+    );
+    assert_error(
+        &with_line(
+            "url = \"{endpoint}/kv/{key}\"",
+            "url = \"{endpoint}/kv/{kee}\"",
+        ),
+        "read.url",
+        10,
+        "found {kee}",
+    );
+    // A read has no value to send.
+    assert_error(
+        &with_line(
+            "url = \"{endpoint}/kv/{key}\"",
+            "url = \"{endpoint}/kv/{key}/{value}\"",
+        ),
+        "read.url",
+        10,
+        "found {value}",
+    );
+    assert_error(
+        &with_line(
+            "body = '{\"value\": {value}}'",
+            "body = '{\"value\": {from}}'",
+        ),
+        "write.body",
+        20,
+        "found {from}",
+    );
+    assert_error(
+        &with_line("body = '{\"value\": {value}}'", "body = ['x']"),
+        "write.body",
+        20,
+        "a body template string, found an array",
+    );
+    assert_error(
+        &with_line("value = \"/value\"", "value = \"value\""),
+        "read.value",
+        11,
+        "a JSON pointer",
+    );
+    assert_error(
+        &with_line("value = \"/value\"", "value-encoding = \"hex\""),
+        "read.value",
+        8,
+        "the key is missing",
+    );
+    assert_error(
+        &with_line(
+            "value = \"/value\"",
+            "value = \"/v\"\nvalue-encoding = \"hex\"",
+        ),
+        "read.value-encoding",
+        12,
+        "one of json, json-text, base64-json, found `hex`",
+    );
+    // Only reads have a value pointer.
+    assert_error(
+        &with_line("body = '{\"value\": {value}}'", "value = \"/x\""),
+        "write.value",
+        20,
+        "this key is unknown",
+    );
+}
+
+#[test]
+fn outcome_rules_are_checked() {
+    assert_error(
+        &with_line("status = 200", "status = 700"),
+        "read.outcome[0].status",
+        14,
+        "a status code (100-599) or a class such as \"4xx\", found 700",
+    );
+    assert_error(
+        &with_line("status = 200", "status = \"2xy\""),
+        "read.outcome[0].status",
+        14,
+        "found `2xy`",
+    );
+    assert_error(
+        &with_line("status = [200, 201]", "status = [200, true]"),
+        "write.outcome[0].status[1]",
+        23,
+        "found a boolean",
+    );
+    assert_error(
+        &with_line("status = [200, 201]", "status = []"),
+        "write.outcome[0].status",
+        23,
+        "found an empty array",
+    );
+    assert_error(
+        &with_line("result = \"ok\"", "result = \"maybe\""),
+        "read.outcome[0].result",
+        15,
+        "one of ok, fail, unknown, absent, found `maybe`",
+    );
+    // `absent` only makes sense for reads.
+    let text = VALID.replacen(
+        "status = [200, 201]\nresult = \"ok\"",
+        "status = [200, 201]\nresult = \"ok\"\n[[write.outcome]]\nresult = \"absent\"",
+        1,
+    );
+    let e = field_error(&text);
+    assert_eq!(e.key, "write.outcome[1].result", "{e}");
+    assert!(
+        e.expected
+            .contains("one of ok, fail, unknown, found `absent`"),
+        "{e}"
+    );
+    assert_error(
+        &with_line("status = 200", "pointer = \"x\""),
+        "read.outcome[0].pointer",
+        14,
+        "a JSON pointer",
+    );
+    assert_error(
+        &with_line("status = 200", "equals = 1"),
+        "read.outcome[0].equals",
+        14,
+        "a `pointer` in the same rule",
+    );
+    assert_error(
+        &with_line("status = 200", "pointer = \"/a\"\nexists = \"yes\""),
+        "read.outcome[0].exists",
+        15,
+        "true or false, found a string",
+    );
+    assert_error(
+        &with_line(
+            "status = 200",
+            "pointer = \"/a\"\nexists = true\nequals = 1",
+        ),
+        "read.outcome[0].equals",
+        16,
+        "either `exists` or `equals`",
+    );
+    assert_error(
+        &with_line("status = 200", "body-contains = 1"),
+        "read.outcome[0].body-contains",
+        14,
+        "a string, found an integer",
+    );
+    assert_error(
+        &with_line("status = 200", "colour = 1"),
+        "read.outcome[0].colour",
+        14,
+        "one of the keys status, pointer",
+    );
+    // Without a rule for ok nothing could ever succeed.
+    let e = field_error(&VALID.replacen("result = \"ok\"", "result = \"fail\"", 1));
+    assert_eq!(e.key, "read.outcome", "{e}");
+    assert!(
+        e.expected
+            .contains("at least one rule with result = \"ok\""),
+        "{e}"
+    );
+    let e =
+        field_error(&VALID.replacen("[[read.outcome]]\nstatus = 200\nresult = \"ok\"\n", "", 1));
+    assert_eq!(e.key, "read.outcome", "{e}");
+    assert!(e.expected.contains("the key is missing"), "{e}");
+}
+
+#[test]
+fn commands_are_checked() {
+    assert_error(
+        &with_line("kill =", "kill = \"kill -9\""),
+        "commands.kill",
+        36,
+        "an argv array",
+    );
+    assert_error(
+        &with_line("kill =", "kill = []"),
+        "commands.kill",
+        36,
+        "found an empty array",
+    );
+    assert_error(
+        &with_line("kill =", "kill = [\"{node}\"]"),
+        "commands.kill",
+        36,
+        "a program name",
+    );
+    assert_error(
+        &with_line("timeout-secs", "timeout-secs = 0"),
+        "commands.timeout-secs",
+        38,
+        "a positive integer",
+    );
+    assert_error(
+        &with_line("timeout-secs", "partition = [\"x\"]"),
+        "commands.partition",
+        38,
+        "one of the keys kill, start, pause, resume, timeout-secs here (this key is unknown)",
+    );
+}
+
+#[test]
+fn the_annotated_example_in_the_docs_parses() {
+    let docs =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/sut.md")).unwrap();
+    let start = docs.find("```toml\n").expect("a toml block in docs/sut.md") + "```toml\n".len();
+    let len = docs[start..].find("```").unwrap();
+    let d = StoreDescription::parse(Path::new("docs/sut.md"), &docs[start..start + len]).unwrap();
+    assert_eq!(d.name, "etcd v3 JSON gateway");
+    assert!(d.missing_for(WorkloadKind::CasRegister).is_empty());
+    let c = d.commands.unwrap();
+    assert!(c.kill.is_some() && c.start.is_some() && c.pause.is_some() && c.resume.is_some());
+}

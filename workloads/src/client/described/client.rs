@@ -1,0 +1,180 @@
+//! The client that sends requests as a store description says.
+
+use super::rule::{Outcome, decide};
+use super::spec::{Operation, StoreDescription, ValueEncoding};
+use super::template::Fill;
+use crate::client::balance::Balancer;
+use crate::client::base64;
+use crate::client::http::{ClientError, Endpoint, error_chain};
+use crate::client::outcome::classify_transport_error;
+use crate::op::{Completion, Op};
+use crate::workload::Storage;
+use faultline_checkers::OpFn;
+use rand::Rng;
+use serde_json::Value;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Sends operations to any HTTP store as its description says; shared by all workers.
+#[derive(Debug)]
+pub struct DescribedClient {
+    http: reqwest::Client,
+    description: Arc<StoreDescription>,
+    endpoints: Vec<Endpoint>,
+    balancer: Balancer,
+    storage: Storage,
+}
+
+impl DescribedClient {
+    /// A client for `description` over `endpoints`, with a per-request `timeout`.
+    pub fn new(
+        description: Arc<StoreDescription>,
+        endpoints: Vec<Endpoint>,
+        balancer: Balancer,
+        storage: Storage,
+        timeout: Duration,
+        pool_per_host: usize,
+    ) -> Result<DescribedClient, ClientError> {
+        if endpoints.is_empty() {
+            return Err(ClientError::NoEndpoints);
+        }
+        let http = reqwest::Client::builder()
+            .no_proxy()
+            .timeout(timeout)
+            .connect_timeout(timeout)
+            .pool_max_idle_per_host(pool_per_host)
+            .tcp_nodelay(true)
+            .build()?;
+        Ok(DescribedClient {
+            http,
+            description,
+            endpoints,
+            balancer,
+            storage,
+        })
+    }
+
+    /// The nodes this client talks to.
+    pub fn endpoints(&self) -> &[Endpoint] {
+        &self.endpoints
+    }
+
+    /// Invokes `op` on a node chosen by the balancer.
+    pub async fn invoke<R: Rng + ?Sized>(&self, op: &Op, rng: &mut R) -> Completion {
+        let idx = self.balancer.pick(rng);
+        self.invoke_at(idx, op).await
+    }
+
+    /// Invokes `op` on node `idx`.
+    pub async fn invoke_at(&self, idx: usize, op: &Op) -> Completion {
+        let ep = &self.endpoints[idx % self.endpoints.len()];
+        let d = &self.description;
+        let spec = match op.f {
+            OpFn::Read => Some(&d.read),
+            OpFn::Write => d.write.as_ref(),
+            OpFn::Cas => d.cas.as_ref(),
+            // Sets and counters are stored as append-only lists (see `Storage`).
+            OpFn::Append | OpFn::Add | OpFn::Incr => d.append.as_ref(),
+            _ => None,
+        };
+        let Some(spec) = spec else {
+            return Completion::fail(format!(
+                "the store description has no operation for `{}`",
+                op.f
+            ))
+            .at(&ep.name);
+        };
+        let (from, to) = match (&op.f, op.value.as_array().map(Vec::as_slice)) {
+            (OpFn::Cas, Some([from, to])) => (from.clone(), to.clone()),
+            (OpFn::Cas, _) => return Completion::fail("cas needs [from, to]").at(&ep.name),
+            _ => (Value::Null, Value::Null),
+        };
+        let fill = Fill {
+            endpoint: &ep.url,
+            node: &ep.name,
+            key: op.key.as_deref().unwrap_or(""),
+            value: &op.value,
+            from: &from,
+            to: &to,
+        };
+        let mut req = self
+            .http
+            .request(spec.method.as_reqwest(), spec.url.render(&fill));
+        if let Some(body) = &spec.body {
+            req = req
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .body(body.render(&fill));
+        }
+        for (name, value) in &d.headers {
+            req = req.header(name.as_str(), value.as_str());
+        }
+        let resp = match req.send().await {
+            Ok(r) => r,
+            Err(e) => return transport(&op.f, &e).at(&ep.name),
+        };
+        let status = resp.status().as_u16();
+        let body = match resp.bytes().await {
+            Ok(b) => b,
+            Err(e) => return transport(&op.f, &e).at(&ep.name),
+        };
+        let mut c = classify(spec, &op.f, &op.value, status, &body);
+        if op.f == OpFn::Read && c.kind == faultline_checkers::EventType::Ok {
+            c.value = self.storage.read_value(c.value);
+        }
+        c.at(&ep.name)
+    }
+}
+
+fn transport(f: &OpFn, e: &reqwest::Error) -> Completion {
+    let text = error_chain(e);
+    if *f == OpFn::Read {
+        // A read has no effect, so an unanswered read definitely changed nothing.
+        Completion::fail(text)
+    } else {
+        classify_transport_error(e.is_connect(), e.is_timeout(), &text)
+    }
+}
+
+/// Maps a response to a completion by the operation's rules (exposed for tests
+/// that compare a description with a native client).
+pub fn classify(spec: &Operation, f: &OpFn, arg: &Value, status: u16, body: &[u8]) -> Completion {
+    let (outcome, json) = decide(&spec.outcome, status, body);
+    let detail = || {
+        let text = String::from_utf8_lossy(&body[..body.len().min(120)]);
+        if text.is_empty() {
+            status.to_string()
+        } else {
+            format!("{status}: {text}")
+        }
+    };
+    match outcome {
+        Outcome::Fail => Completion::fail(detail()),
+        Outcome::Unknown => Completion::info(detail()),
+        Outcome::Absent => Completion::ok(Value::Null),
+        Outcome::Ok if *f != OpFn::Read => Completion::ok(arg.clone()),
+        Outcome::Ok => {
+            let pointer = spec.value.as_deref().unwrap_or("");
+            let found = json.as_ref().and_then(|j| j.pointer(pointer));
+            match found.map(|v| decode(v, spec.value_encoding)) {
+                Some(Ok(v)) => Completion::ok(v),
+                Some(Err(e)) => Completion::fail(format!("value at {pointer}: {e}")),
+                None => Completion::fail(format!("no value at {pointer} in {}", detail())),
+            }
+        }
+    }
+}
+
+fn decode(v: &Value, encoding: ValueEncoding) -> Result<Value, String> {
+    match encoding {
+        ValueEncoding::Json => Ok(v.clone()),
+        ValueEncoding::JsonText => {
+            let s = v.as_str().ok_or("expected a string holding JSON text")?;
+            serde_json::from_str(s).map_err(|e| format!("not JSON text: {e}"))
+        }
+        ValueEncoding::Base64Json => {
+            let s = v.as_str().ok_or("expected a base64 string")?;
+            let bytes = base64::decode(s).map_err(|e| e.to_string())?;
+            serde_json::from_slice(&bytes).map_err(|e| format!("not JSON text: {e}"))
+        }
+    }
+}

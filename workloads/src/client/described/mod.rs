@@ -1,0 +1,17 @@
+//! Any HTTP store, described in a TOML file: per operation the request
+//! (method, URL and body templates), where the value is in the response, and
+//! which responses mean ok, fail or unknown; optionally per-node process
+//! commands for nemeses. See `docs/sut.md` for the format.
+
+mod client;
+mod error;
+mod rule;
+mod spec;
+mod template;
+mod toml_reader;
+
+pub use client::{DescribedClient, classify};
+pub use error::{DescriptionError, FieldError};
+pub use rule::{BodyCheck, Outcome, Rule, StatusMatch};
+pub use spec::{Method, Operation, ProcessCommands, StoreDescription, ValueEncoding};
+pub use template::{Arguments, Fill, Placeholder, Template};

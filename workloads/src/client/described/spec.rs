@@ -1,0 +1,453 @@
+//! The store-description file: what it contains, and how it is read and checked.
+
+use super::error::DescriptionError;
+use super::rule::{BodyCheck, Outcome, Rule, StatusMatch};
+use super::template::{Arguments, Template};
+use super::toml_reader::{Doc, Field, Table};
+use crate::workload::WorkloadKind;
+use std::path::Path;
+
+/// HTTP methods a description may use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    /// GET
+    Get,
+    /// PUT
+    Put,
+    /// POST
+    Post,
+    /// PATCH
+    Patch,
+    /// DELETE
+    Delete,
+}
+
+impl Method {
+    fn parse(s: &str) -> Option<Method> {
+        match s {
+            "GET" => Some(Method::Get),
+            "PUT" => Some(Method::Put),
+            "POST" => Some(Method::Post),
+            "PATCH" => Some(Method::Patch),
+            "DELETE" => Some(Method::Delete),
+            _ => None,
+        }
+    }
+
+    /// The method for reqwest.
+    pub fn as_reqwest(self) -> reqwest::Method {
+        match self {
+            Method::Get => reqwest::Method::GET,
+            Method::Put => reqwest::Method::PUT,
+            Method::Post => reqwest::Method::POST,
+            Method::Patch => reqwest::Method::PATCH,
+            Method::Delete => reqwest::Method::DELETE,
+        }
+    }
+}
+
+/// How a read's value is held in the response at `value`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ValueEncoding {
+    /// The JSON value itself.
+    #[default]
+    Json,
+    /// A string holding JSON text (what `{value}` sends).
+    JsonText,
+    /// A string holding base64 of JSON text (what `{value_b64}` sends).
+    Base64Json,
+}
+
+impl ValueEncoding {
+    fn parse(s: &str) -> Option<ValueEncoding> {
+        match s {
+            "json" => Some(ValueEncoding::Json),
+            "json-text" => Some(ValueEncoding::JsonText),
+            "base64-json" => Some(ValueEncoding::Base64Json),
+            _ => None,
+        }
+    }
+}
+
+/// One operation of the store: the request to send and how to read the answer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Operation {
+    /// HTTP method.
+    pub method: Method,
+    /// URL template (starts with `{endpoint}` or `http://`).
+    pub url: Template,
+    /// Body template; sent as `application/json` unless headers say otherwise.
+    pub body: Option<Template>,
+    /// Reads: JSON pointer to the value in an ok response.
+    pub value: Option<String>,
+    /// Reads: how the value is encoded.
+    pub value_encoding: ValueEncoding,
+    /// Outcome rules, first match wins.
+    pub outcome: Vec<Rule>,
+}
+
+/// Per-node process commands (argv lists; `{node}` and `{host}` are substituted).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ProcessCommands {
+    /// Kills the node hard.
+    pub kill: Option<Vec<String>>,
+    /// Starts a killed node again.
+    pub start: Option<Vec<String>>,
+    /// Freezes the node.
+    pub pause: Option<Vec<String>>,
+    /// Thaws a paused node.
+    pub resume: Option<Vec<String>>,
+    /// Limit for each command, seconds.
+    pub timeout_secs: u64,
+}
+
+/// A parsed, checked store description.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoreDescription {
+    /// Human-readable name of the store.
+    pub name: String,
+    /// Node base URLs (nodes are named n1, n2, ...); `--endpoints` overrides them.
+    pub endpoints: Vec<String>,
+    /// Headers sent with every request.
+    pub headers: Vec<(String, String)>,
+    /// Read a key.
+    pub read: Operation,
+    /// Overwrite a key.
+    pub write: Option<Operation>,
+    /// Compare-and-set a key.
+    pub cas: Option<Operation>,
+    /// Append to a key's list (append, set and counter workloads).
+    pub append: Option<Operation>,
+    /// Process commands for kill/pause nemeses against nodes the harness did not start.
+    pub commands: Option<ProcessCommands>,
+}
+
+const TOP_KEYS: [&str; 8] = [
+    "name",
+    "endpoints",
+    "headers",
+    "read",
+    "write",
+    "cas",
+    "append",
+    "commands",
+];
+const OP_KEYS: [&str; 6] = [
+    "method",
+    "url",
+    "body",
+    "value",
+    "value-encoding",
+    "outcome",
+];
+const RULE_KEYS: [&str; 6] = [
+    "status",
+    "pointer",
+    "exists",
+    "equals",
+    "body-contains",
+    "result",
+];
+const COMMAND_KEYS: [&str; 5] = ["kill", "start", "pause", "resume", "timeout-secs"];
+
+impl StoreDescription {
+    /// Reads and checks the description in `path`.
+    pub fn from_file(path: &Path) -> Result<StoreDescription, DescriptionError> {
+        let text = std::fs::read_to_string(path).map_err(|e| DescriptionError::Read {
+            file: path.to_path_buf(),
+            message: e.to_string(),
+        })?;
+        StoreDescription::parse(path, &text)
+    }
+
+    /// Checks the description `text`; errors name `path`.
+    pub fn parse(path: &Path, text: &str) -> Result<StoreDescription, DescriptionError> {
+        let doc = Doc::new(path, text);
+        let root = doc.parse()?;
+        let top = Table::root(&doc, &root, &TOP_KEYS)?;
+        let name = match top.get("name") {
+            Some(f) => f.str("a string")?.to_string(),
+            None => String::new(),
+        };
+        let endpoints = match top.get("endpoints") {
+            Some(f) => {
+                let list = f.string_list("an array of http:// URLs")?;
+                for (i, url) in list.iter().enumerate() {
+                    if !url.starts_with("http://") {
+                        return Err(f.error(format!(
+                            "an array of http:// URLs, found `{url}` at index {i}"
+                        )));
+                    }
+                }
+                list
+            }
+            None => Vec::new(),
+        };
+        let headers = match top.get("headers") {
+            Some(f) => headers(&f)?,
+            None => Vec::new(),
+        };
+        let read = operation(
+            &top.required("read", "a table describing the read request")?,
+            Arguments::None,
+            true,
+        )?;
+        let write = top
+            .get("write")
+            .map(|f| operation(&f, Arguments::Value, false))
+            .transpose()?;
+        let cas = top
+            .get("cas")
+            .map(|f| operation(&f, Arguments::FromTo, false))
+            .transpose()?;
+        let append = top
+            .get("append")
+            .map(|f| operation(&f, Arguments::Value, false))
+            .transpose()?;
+        if write.is_none() && append.is_none() {
+            return Err(top.error(
+                "a `write` or an `append` table (a store nothing can be written to cannot be tested)",
+            ));
+        }
+        let commands = top.get("commands").map(|f| commands(&f)).transpose()?;
+        Ok(StoreDescription {
+            name,
+            endpoints,
+            headers,
+            read,
+            write,
+            cas,
+            append,
+            commands,
+        })
+    }
+
+    /// The operations `workload` needs that this description lacks.
+    pub fn missing_for(&self, workload: WorkloadKind) -> Vec<&'static str> {
+        let needs: &[&'static str] = match workload {
+            WorkloadKind::Register => &["write"],
+            WorkloadKind::CasRegister | WorkloadKind::Kv => &["write", "cas"],
+            WorkloadKind::Append | WorkloadKind::Set | WorkloadKind::Counter => &["append"],
+        };
+        needs
+            .iter()
+            .copied()
+            .filter(|n| match *n {
+                "write" => self.write.is_none(),
+                "cas" => self.cas.is_none(),
+                _ => self.append.is_none(),
+            })
+            .collect()
+    }
+}
+
+fn headers(f: &Field<'_, '_>) -> Result<Vec<(String, String)>, DescriptionError> {
+    let mut out = Vec::new();
+    let entries = f.table_entries()?;
+    for (name, value) in entries {
+        let v = value.str("a string header value")?;
+        if name.is_empty()
+            || !name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        {
+            return Err(value.error("a header name of letters, digits and dashes"));
+        }
+        out.push((name, v.to_string()));
+    }
+    Ok(out)
+}
+
+fn operation(
+    f: &Field<'_, '_>,
+    args: Arguments,
+    is_read: bool,
+) -> Result<Operation, DescriptionError> {
+    let allowed: &[&str] = if is_read {
+        &OP_KEYS
+    } else {
+        &["method", "url", "body", "outcome"]
+    };
+    let t = f.table(allowed)?;
+    let method_field = t.required("method", "one of GET, PUT, POST, PATCH, DELETE")?;
+    let m = method_field.str("one of GET, PUT, POST, PATCH, DELETE")?;
+    let method = Method::parse(m).ok_or_else(|| {
+        method_field.error(format!("one of GET, PUT, POST, PATCH, DELETE, found `{m}`"))
+    })?;
+    let url_field = t.required("url", "a URL template such as \"{endpoint}/kv/{key}\"")?;
+    let url_text = url_field.str("a URL template string")?;
+    let url = Template::parse(url_text, args).map_err(|e| url_field.error(e))?;
+    if !url_text.starts_with("{endpoint}") && !url_text.starts_with("http://") {
+        return Err(url_field.error(format!(
+            "a URL template starting with {{endpoint}} or http://, found `{url_text}`"
+        )));
+    }
+    let body = match t.get("body") {
+        Some(b) => {
+            let text = b.str("a body template string")?;
+            Some(Template::parse(text, args).map_err(|e| b.error(e))?)
+        }
+        None => None,
+    };
+    let value = if is_read {
+        let v = t.required(
+            "value",
+            "a JSON pointer to the value in the response, e.g. \"/value\"",
+        )?;
+        let p = v.str("a JSON pointer string")?;
+        if !p.is_empty() && !p.starts_with('/') {
+            return Err(v.error(format!(
+                "a JSON pointer (empty or starting with /), found `{p}`"
+            )));
+        }
+        Some(p.to_string())
+    } else {
+        None
+    };
+    let value_encoding = match t.get("value-encoding") {
+        Some(e) => {
+            let s = e.str("one of json, json-text, base64-json")?;
+            ValueEncoding::parse(s).ok_or_else(|| {
+                e.error(format!("one of json, json-text, base64-json, found `{s}`"))
+            })?
+        }
+        None => ValueEncoding::Json,
+    };
+    let rules_field = t.required(
+        "outcome",
+        "an array of [[...outcome]] rules saying which responses are ok, fail or unknown",
+    )?;
+    let items = rules_field.array("an array of tables ([[...outcome]] rules)")?;
+    if items.is_empty() {
+        return Err(rules_field.error("at least one rule"));
+    }
+    let outcome = items
+        .iter()
+        .map(|item| rule(item, is_read))
+        .collect::<Result<Vec<Rule>, _>>()?;
+    if !outcome.iter().any(|r| r.result == Outcome::Ok) {
+        return Err(rules_field.error("at least one rule with result = \"ok\""));
+    }
+    Ok(Operation {
+        method,
+        url,
+        body,
+        value,
+        value_encoding,
+        outcome,
+    })
+}
+
+fn rule(f: &Field<'_, '_>, is_read: bool) -> Result<Rule, DescriptionError> {
+    let t = f.table(&RULE_KEYS)?;
+    let results = if is_read {
+        "one of ok, fail, unknown, absent"
+    } else {
+        "one of ok, fail, unknown"
+    };
+    let result_field = t.required("result", results)?;
+    let r = result_field.str(results)?;
+    let result = Outcome::parse(r)
+        .filter(|o| is_read || *o != Outcome::Absent)
+        .ok_or_else(|| result_field.error(format!("{results}, found `{r}`")))?;
+    let status = match t.get("status") {
+        None => Vec::new(),
+        Some(s) => {
+            let items = if s.is_array() {
+                s.array("")?
+            } else {
+                vec![s.clone()]
+            };
+            if items.is_empty() {
+                return Err(s.error("a status code, a class such as \"5xx\", or an array of them; found an empty array"));
+            }
+            items
+                .iter()
+                .map(|item| {
+                    const WHAT: &str = "a status code (100-599) or a class such as \"4xx\"";
+                    if let Some(code) = item.as_integer() {
+                        if (100..=599).contains(&code) {
+                            return Ok(StatusMatch::Code(code as u16));
+                        }
+                        return Err(item.error(format!("{WHAT}, found {code}")));
+                    }
+                    let s = item.str(WHAT)?;
+                    StatusMatch::parse_class(s)
+                        .ok_or_else(|| item.error(format!("{WHAT}, found `{s}`")))
+                })
+                .collect::<Result<Vec<_>, _>>()?
+        }
+    };
+    let pointer = match t.get("pointer") {
+        Some(p) => {
+            let s = p.str("a JSON pointer string")?;
+            if !s.is_empty() && !s.starts_with('/') {
+                return Err(p.error(format!(
+                    "a JSON pointer (empty or starting with /), found `{s}`"
+                )));
+            }
+            Some(s.to_string())
+        }
+        None => None,
+    };
+    let exists = t.get("exists");
+    let equals = t.get("equals");
+    let check = match (&exists, &equals) {
+        (Some(_), Some(e)) => {
+            return Err(e.error("either `exists` or `equals` in one rule, not both"));
+        }
+        (Some(e), None) => Some((e, BodyCheck::Exists(e.bool("true or false")?))),
+        (None, Some(e)) => Some((e, BodyCheck::Equals(e.to_json()))),
+        (None, None) => None,
+    };
+    let body = match (pointer, check) {
+        (Some(p), Some((_, c))) => Some((p, c)),
+        (Some(p), None) => Some((p, BodyCheck::Exists(true))),
+        (None, Some((field, _))) => {
+            return Err(field.error("a `pointer` in the same rule to say where to look"));
+        }
+        (None, None) => None,
+    };
+    let body_contains = t
+        .get("body-contains")
+        .map(|b| b.str("a string").map(str::to_string))
+        .transpose()?;
+    Ok(Rule {
+        status,
+        body,
+        body_contains,
+        result,
+    })
+}
+
+fn commands(f: &Field<'_, '_>) -> Result<ProcessCommands, DescriptionError> {
+    let t = f.table(&COMMAND_KEYS)?;
+    let argv = |name: &str| -> Result<Option<Vec<String>>, DescriptionError> {
+        match t.get(name) {
+            None => Ok(None),
+            Some(c) => {
+                let list = c.string_list("an argv array such as [\"kill\", \"-9\", \"...\"]")?;
+                if list[0].trim().is_empty() || list[0].contains('{') {
+                    return Err(c.error(
+                        "a program name (not empty, not a placeholder) as the first element",
+                    ));
+                }
+                Ok(Some(list))
+            }
+        }
+    };
+    let timeout_secs = match t.get("timeout-secs") {
+        Some(s) => match s.as_integer() {
+            Some(n) if n > 0 => n as u64,
+            _ => return Err(s.error("a positive integer number of seconds")),
+        },
+        None => 30,
+    };
+    Ok(ProcessCommands {
+        kill: argv("kill")?,
+        start: argv("start")?,
+        pause: argv("pause")?,
+        resume: argv("resume")?,
+        timeout_secs,
+    })
+}

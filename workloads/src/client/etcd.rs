@@ -1,0 +1,361 @@
+//! A client of etcd's v3 JSON gateway: read = range, write = put, cas = txn
+//! comparing the value. Keys and values travel base64-encoded; values are
+//! stored as their JSON text so that reads give back the written JSON value.
+
+use super::balance::Balancer;
+use super::base64;
+use super::http::{ClientError, Endpoint, error_chain};
+use crate::op::{Completion, Op};
+use faultline_checkers::OpFn;
+use rand::Rng;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use std::fmt;
+use std::str::FromStr;
+use std::time::Duration;
+
+/// How etcd serves reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ReadMode {
+    /// Through the Raft read index: a read sees every write completed before it.
+    #[default]
+    Linearizable,
+    /// From the member's local state, which may lag (stale on a partitioned member).
+    Serializable,
+}
+
+/// A read mode name that is not one of ours.
+#[derive(Debug, thiserror::Error)]
+#[error("unknown read mode `{0}` (expected linearizable or serializable)")]
+pub struct ParseReadModeError(String);
+
+impl FromStr for ReadMode {
+    type Err = ParseReadModeError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "linearizable" => Ok(ReadMode::Linearizable),
+            "serializable" => Ok(ReadMode::Serializable),
+            other => Err(ParseReadModeError(other.to_string())),
+        }
+    }
+}
+
+impl fmt::Display for ReadMode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ReadMode::Linearizable => "linearizable",
+            ReadMode::Serializable => "serializable",
+        })
+    }
+}
+
+/// gRPC status codes (carried in the gateway's error bodies) that reject a
+/// request before it is proposed: invalid argument, not found, permission
+/// denied, failed precondition, unimplemented, unauthenticated.
+const DEFINITE_CODES: [i64; 6] = [3, 5, 7, 9, 12, 16];
+
+/// Sends operations to etcd members; shared by all workers.
+#[derive(Debug)]
+pub struct EtcdClient {
+    http: reqwest::Client,
+    endpoints: Vec<Endpoint>,
+    balancer: Balancer,
+    read_mode: ReadMode,
+}
+
+impl EtcdClient {
+    /// A client over the members' client URLs, with a per-request `timeout`.
+    pub fn new(
+        endpoints: Vec<Endpoint>,
+        balancer: Balancer,
+        read_mode: ReadMode,
+        timeout: Duration,
+        pool_per_host: usize,
+    ) -> Result<EtcdClient, ClientError> {
+        if endpoints.is_empty() {
+            return Err(ClientError::NoEndpoints);
+        }
+        let http = reqwest::Client::builder()
+            .no_proxy()
+            .timeout(timeout)
+            .connect_timeout(timeout)
+            .pool_max_idle_per_host(pool_per_host)
+            .tcp_nodelay(true)
+            .build()?;
+        Ok(EtcdClient {
+            http,
+            endpoints,
+            balancer,
+            read_mode,
+        })
+    }
+
+    /// The members this client talks to.
+    pub fn endpoints(&self) -> &[Endpoint] {
+        &self.endpoints
+    }
+
+    /// The read mode in use.
+    pub fn read_mode(&self) -> ReadMode {
+        self.read_mode
+    }
+
+    /// Invokes `op` on a member chosen by the balancer.
+    pub async fn invoke<R: Rng + ?Sized>(&self, op: &Op, rng: &mut R) -> Completion {
+        let idx = self.balancer.pick(rng);
+        self.invoke_at(idx, op).await
+    }
+
+    /// Invokes `op` on member `idx`.
+    pub async fn invoke_at(&self, idx: usize, op: &Op) -> Completion {
+        let ep = &self.endpoints[idx % self.endpoints.len()];
+        let key = base64::encode(op.key.as_deref().unwrap_or("").as_bytes());
+        let (path, body) = match request_body(&op.f, &key, &op.value, self.read_mode) {
+            Ok(r) => r,
+            Err(why) => return Completion::fail(why).at(&ep.name),
+        };
+        let sent = self
+            .http
+            .post(format!("{}/v3/kv/{path}", ep.url))
+            .json(&body)
+            .send()
+            .await;
+        let resp = match sent {
+            Ok(r) => r,
+            Err(e) => return transport_error(&op.f, &e).at(&ep.name),
+        };
+        let status = resp.status().as_u16();
+        match resp.bytes().await {
+            Ok(body) => classify(&op.f, &op.value, status, &body).at(&ep.name),
+            Err(e) => transport_error(&op.f, &e).at(&ep.name),
+        }
+    }
+}
+
+/// The gateway path and JSON body for an operation, or why it has none.
+fn request_body(
+    f: &OpFn,
+    key: &str,
+    value: &Value,
+    read_mode: ReadMode,
+) -> Result<(&'static str, Value), String> {
+    match f {
+        OpFn::Read => {
+            let mut body = json!({ "key": key });
+            if read_mode == ReadMode::Serializable {
+                body["serializable"] = Value::Bool(true);
+            }
+            Ok(("range", body))
+        }
+        OpFn::Write => Ok(("put", json!({ "key": key, "value": encode_value(value) }))),
+        OpFn::Cas => {
+            let (from, to) = match value.as_array().map(Vec::as_slice) {
+                Some([from, to]) => (from, to),
+                _ => return Err("cas needs [from, to]".into()),
+            };
+            // `target` must be explicit: etcd's default compare target is VERSION.
+            Ok((
+                "txn",
+                json!({
+                    "compare": [{ "key": key, "result": "EQUAL", "target": "VALUE",
+                                  "value": encode_value(from) }],
+                    "success": [{ "request_put": { "key": key, "value": encode_value(to) } }],
+                    "failure": [],
+                }),
+            ))
+        }
+        other => Err(format!(
+            "`{other}` is not supported by the etcd client (use register, cas-register or kv)"
+        )),
+    }
+}
+
+/// A value as etcd stores it: its JSON text, base64-encoded.
+fn encode_value(v: &Value) -> String {
+    base64::encode(v.to_string().as_bytes())
+}
+
+/// A stored value back as JSON; text that is not JSON (written by someone
+/// else) comes back as a string.
+fn decode_value(b64: &str) -> Result<Value, String> {
+    let bytes = base64::decode(b64).map_err(|e| e.to_string())?;
+    let text = String::from_utf8_lossy(&bytes);
+    Ok(serde_json::from_str(&text).unwrap_or_else(|_| Value::String(text.into_owned())))
+}
+
+#[derive(Deserialize)]
+struct RangeBody {
+    #[serde(default)]
+    kvs: Vec<KeyValue>,
+}
+
+#[derive(Deserialize)]
+struct KeyValue {
+    // The gateway omits empty fields, so an empty value has no `value`.
+    #[serde(default)]
+    value: String,
+}
+
+#[derive(Deserialize)]
+struct TxnBody {
+    // Omitted (not `false`) when the compare failed.
+    #[serde(default)]
+    succeeded: bool,
+}
+
+#[derive(Deserialize)]
+struct ErrorBody {
+    #[serde(default)]
+    code: Option<i64>,
+    #[serde(default)]
+    message: Option<String>,
+    #[serde(default)]
+    error: Option<String>,
+}
+
+/// Maps an etcd gateway response to a completion.
+///
+/// - 200: `ok`; a range without `kvs` reads `null` (absent); a txn without
+///   `succeeded` is a definite `fail` (its compare failed).
+/// - errors: reads always `fail` (they have no effect); writes `fail` only
+///   for gRPC codes that reject before proposing (invalid argument, ...),
+///   otherwise `info` — etcd's "request timed out" and "context deadline
+///   exceeded" leave a proposal that may still commit.
+pub fn classify(f: &OpFn, arg: &Value, status: u16, body: &[u8]) -> Completion {
+    let is_read = *f == OpFn::Read;
+    if status == 200 {
+        return match f {
+            OpFn::Read => match serde_json::from_slice::<RangeBody>(body) {
+                Ok(r) => match r.kvs.first() {
+                    None => Completion::ok(Value::Null),
+                    Some(kv) => match decode_value(&kv.value) {
+                        Ok(v) => Completion::ok(v),
+                        Err(e) => Completion::fail(format!("unreadable value: {e}")),
+                    },
+                },
+                Err(e) => Completion::fail(format!("unreadable range response: {e}")),
+            },
+            OpFn::Cas => match serde_json::from_slice::<TxnBody>(body) {
+                Ok(t) if t.succeeded => Completion::ok(arg.clone()),
+                Ok(_) => Completion::fail("compare failed"),
+                // The txn reached etcd and we cannot tell whether it applied.
+                Err(e) => Completion::info(format!("unreadable txn response: {e}")),
+            },
+            _ => Completion::ok(arg.clone()),
+        };
+    }
+    let parsed = serde_json::from_slice::<ErrorBody>(body).ok();
+    let text = error_text(status, parsed.as_ref(), body);
+    if is_read {
+        return Completion::fail(text);
+    }
+    let definite = match parsed.as_ref().and_then(|e| e.code) {
+        Some(code) => DEFINITE_CODES.contains(&code),
+        None => (400..500).contains(&status) && status != 408,
+    };
+    if definite {
+        Completion::fail(text)
+    } else {
+        Completion::info(text)
+    }
+}
+
+fn error_text(status: u16, parsed: Option<&ErrorBody>, body: &[u8]) -> String {
+    let detail = parsed
+        .and_then(|e| e.message.clone().or_else(|| e.error.clone()))
+        .unwrap_or_else(|| String::from_utf8_lossy(&body[..body.len().min(120)]).into_owned());
+    match parsed.and_then(|e| e.code) {
+        Some(code) => format!("{status}/{code}: {detail}"),
+        None => format!("{status}: {detail}"),
+    }
+}
+
+/// A transport error: reads `fail`; writes `fail` only if nothing was sent.
+fn transport_error(f: &OpFn, e: &reqwest::Error) -> Completion {
+    let text = error_chain(e);
+    if *f == OpFn::Read {
+        Completion::fail(text)
+    } else {
+        super::outcome::classify_transport_error(e.is_connect(), e.is_timeout(), &text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use faultline_checkers::EventType::{Fail, Info, Ok};
+
+    #[test]
+    fn requests_carry_base64_and_the_read_mode() {
+        let (path, body) =
+            request_body(&OpFn::Read, "azE=", &Value::Null, ReadMode::Serializable).unwrap();
+        assert_eq!(path, "range");
+        assert_eq!(body, json!({"key": "azE=", "serializable": true}));
+        let (_, body) =
+            request_body(&OpFn::Read, "azE=", &Value::Null, ReadMode::Linearizable).unwrap();
+        assert_eq!(body, json!({"key": "azE="}));
+        let (path, body) =
+            request_body(&OpFn::Cas, "azE=", &json!([1, 2]), ReadMode::default()).unwrap();
+        assert_eq!(path, "txn");
+        assert_eq!(body["compare"][0]["target"], "VALUE");
+        assert_eq!(body["compare"][0]["value"], base64::encode(b"1"));
+        assert_eq!(
+            body["success"][0]["request_put"]["value"],
+            base64::encode(b"2")
+        );
+        assert!(request_body(&OpFn::Append, "k", &json!(1), ReadMode::default()).is_err());
+        assert!(request_body(&OpFn::Cas, "k", &json!(1), ReadMode::default()).is_err());
+    }
+
+    #[test]
+    fn ranges_decode_values_and_absence() {
+        let body = format!(
+            r#"{{"header":{{}},"kvs":[{{"key":"azE=","value":"{}"}}],"count":"1"}}"#,
+            base64::encode(b"7")
+        );
+        let c = classify(&OpFn::Read, &Value::Null, 200, body.as_bytes());
+        assert_eq!(c, Completion::ok(json!(7)));
+        let c = classify(
+            &OpFn::Read,
+            &Value::Null,
+            200,
+            br#"{"header":{"revision":"3"}}"#,
+        );
+        assert_eq!(c, Completion::ok(Value::Null));
+    }
+
+    #[test]
+    fn txn_without_succeeded_is_a_failed_compare() {
+        let c = classify(&OpFn::Cas, &json!([1, 2]), 200, br#"{"header":{}}"#);
+        assert_eq!(c.kind, Fail);
+        let c = classify(
+            &OpFn::Cas,
+            &json!([1, 2]),
+            200,
+            br#"{"header":{},"succeeded":true}"#,
+        );
+        assert_eq!(c, Completion::ok(json!([1, 2])));
+    }
+
+    #[test]
+    fn errors_are_unknown_for_writes_and_failures_for_reads() {
+        let timed_out = br#"{"error":"etcdserver: request timed out","message":"etcdserver: request timed out","code":14}"#;
+        assert_eq!(classify(&OpFn::Write, &json!(1), 503, timed_out).kind, Info);
+        assert_eq!(
+            classify(&OpFn::Cas, &json!([1, 2]), 503, timed_out).kind,
+            Info
+        );
+        assert_eq!(
+            classify(&OpFn::Read, &Value::Null, 503, timed_out).kind,
+            Fail
+        );
+        let deadline = br#"{"error":"context deadline exceeded","code":2}"#;
+        assert_eq!(classify(&OpFn::Write, &json!(1), 500, deadline).kind, Info);
+        let bad = br#"{"error":"bad","message":"bad","code":3}"#;
+        assert_eq!(classify(&OpFn::Write, &json!(1), 400, bad).kind, Fail);
+        assert_eq!(classify(&OpFn::Write, &json!(1), 404, b"nope").kind, Fail);
+        assert_eq!(classify(&OpFn::Write, &json!(1), 502, b"").kind, Info);
+        assert_eq!(classify(&OpFn::Write, &json!(1), 200, b"{}").kind, Ok);
+    }
+}

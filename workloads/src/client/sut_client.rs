@@ -1,0 +1,57 @@
+//! One client type for every kind of system under test, so the workers do not
+//! care which protocol they speak.
+
+use super::described::DescribedClient;
+use super::etcd::EtcdClient;
+use super::http::{Endpoint, HttpClient};
+use crate::op::{Completion, Op};
+use rand::Rng;
+
+/// The client a run uses: DESIGN.md's HTTP protocol, etcd, or a described store.
+#[derive(Debug)]
+pub enum SutClient {
+    /// DESIGN.md's protocol (the bundled cluster, `--sut http`).
+    Http(HttpClient),
+    /// etcd's v3 JSON gateway.
+    Etcd(EtcdClient),
+    /// Any HTTP store, driven by a store-description file.
+    Described(DescribedClient),
+}
+
+impl SutClient {
+    /// Invokes `op` on a node chosen by the client's balancer.
+    pub async fn invoke<R: Rng + ?Sized>(&self, op: &Op, rng: &mut R) -> Completion {
+        match self {
+            SutClient::Http(c) => c.invoke(op, rng).await,
+            SutClient::Etcd(c) => c.invoke(op, rng).await,
+            SutClient::Described(c) => c.invoke(op, rng).await,
+        }
+    }
+
+    /// The nodes the client talks to.
+    pub fn endpoints(&self) -> &[Endpoint] {
+        match self {
+            SutClient::Http(c) => c.endpoints(),
+            SutClient::Etcd(c) => c.endpoints(),
+            SutClient::Described(c) => c.endpoints(),
+        }
+    }
+}
+
+impl From<HttpClient> for SutClient {
+    fn from(c: HttpClient) -> Self {
+        SutClient::Http(c)
+    }
+}
+
+impl From<EtcdClient> for SutClient {
+    fn from(c: EtcdClient) -> Self {
+        SutClient::Etcd(c)
+    }
+}
+
+impl From<DescribedClient> for SutClient {
+    fn from(c: DescribedClient) -> Self {
+        SutClient::Described(c)
+    }
+}
