@@ -60,7 +60,7 @@ pub async fn run_one(
     let progress_task = tokio::spawn(progress::show(counters.clone(), progress_stop.clone()));
 
     let nodes_dir = dir.file("nodes");
-    eprintln!("setup: {}", describe_sut(&config));
+    eprintln!("setup: {}", describe_sut(&config, None));
     let sut = Sut::start(&config, &nodes_dir).await?;
     let node_list: Vec<(String, String)> = sut
         .endpoints
@@ -199,7 +199,7 @@ pub async fn run_one(
         } else {
             format!("{name}: ")
         },
-        describe_sut(&config),
+        describe_sut(&config, Some(node_list.len())),
         describe_faults(&config, sut.control.is_some()),
         if interrupt.is_cancelled() {
             " · interrupted"
@@ -285,7 +285,8 @@ async fn final_reads(shared: &Arc<Shared>, workers: Vec<Worker>, stop: &Cancella
 }
 
 /// What the run tests, e.g. `cas-register on the bundled raft cluster (3 nodes)`.
-fn describe_sut(config: &RunConfig) -> String {
+/// `endpoints` is how many the started SUT has, once known.
+fn describe_sut(config: &RunConfig, endpoints: Option<usize>) -> String {
     // Not a match over the kinds: other SUT kinds are described by name.
     let sut = if config.sut == SutKind::Bundled {
         let bugs = if config.bug.is_empty() {
@@ -298,7 +299,10 @@ fn describe_sut(config: &RunConfig) -> String {
             config.mode, config.nodes
         )
     } else {
-        format!("{} SUT, {} endpoint(s)", config.sut, config.endpoints.len())
+        match endpoints {
+            Some(n) => format!("{} SUT ({n} endpoints)", config.sut),
+            None => format!("{} SUT", config.sut),
+        }
     };
     format!(
         "{} on {sut}, {} workers at {}",
