@@ -65,6 +65,8 @@ fn ctrl_c_during_a_partition_heals_checks_and_writes_results() {
             "120",
             "--nemesis",
             "partition",
+            "--nemesis-schedule",
+            "random",
         ],
     );
     let mut child = cmd

@@ -3,7 +3,7 @@
 
 use super::check::run_checkers;
 use super::config::RunConfig;
-use super::config::SutKind;
+use super::config::{NemesisSchedule, SutKind};
 use super::explain;
 use super::nemesis;
 use super::progress::{self, Counters};
@@ -330,11 +330,12 @@ fn describe_faults(config: &RunConfig, has_control: bool) -> String {
     } else if !has_control {
         format!("no faults ({} needs node control)", kinds.join(","))
     } else {
-        format!(
-            "faults {} every {} s",
-            kinds.join(","),
-            config.nemesis_interval
-        )
+        let i = config.nemesis_interval;
+        let timing = match config.nemesis_schedule {
+            NemesisSchedule::Interval => format!("every {i} s"),
+            NemesisSchedule::Random => format!("at random {}-{} s intervals", i / 2.0, i * 1.5),
+        };
+        format!("faults {} {timing}", kinds.join(","))
     }
 }
 

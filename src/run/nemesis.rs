@@ -2,14 +2,16 @@
 //! nemesis over the SUT's node control and proxy mesh, runs its schedule,
 //! records every fault and heal in the history, and always heals at the end.
 
+use super::config::NemesisSchedule;
 use super::config::RunConfig;
 use super::progress::Counters;
 use super::recorder::Recorder;
 use super::sut::Sut;
 use anyhow::Context;
-use faultline_nemeses::{EventSink, NemesisKinds, build_nemesis, run_schedule};
+use faultline_nemeses::{EventSink, NemesisKinds, Schedule, build_nemesis, run_schedule};
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
 /// The configured fault kinds (`none` and an empty list mean no faults).
@@ -126,7 +128,7 @@ pub async fn run(
         stop.cancelled().await;
         return Ok(());
     };
-    let interval = std::time::Duration::from_secs_f64(config.nemesis_interval.max(0.1));
+    let interval = Duration::from_secs_f64(config.nemesis_interval.max(0.1));
     let built = build_nemesis(
         &kinds,
         interval,
@@ -144,17 +146,58 @@ pub async fn run(
         counters,
         active: Mutex::new(BTreeMap::new()),
     });
-    let summary = run_schedule(nemesis, built.schedule, sink, stop)
+    let schedule = schedule_for(config.nemesis_schedule, interval, built.schedule);
+    let summary = run_schedule(nemesis, schedule, sink, stop)
         .await
         .context("running the nemesis")?;
     tracing::info!("nemesis injected {} fault(s)", summary.faults);
     Ok(())
 }
 
+/// The schedule `kind` asks for, seeded like the builder's `interval` one.
+fn schedule_for(
+    kind: NemesisSchedule,
+    interval: Duration,
+    interval_schedule: Schedule,
+) -> Schedule {
+    match kind {
+        NemesisSchedule::Interval => interval_schedule,
+        NemesisSchedule::Random => Schedule {
+            max_faults: interval_schedule.max_faults,
+            ..Schedule::random(interval / 2, interval * 3 / 2, interval_schedule.seed)
+        },
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use faultline_nemeses::Timing;
     use serde_json::json;
+
+    #[test]
+    fn random_schedules_vary_around_the_interval() {
+        let base = Schedule::interval(Duration::from_secs(4), 9);
+        assert_eq!(
+            schedule_for(
+                NemesisSchedule::Interval,
+                Duration::from_secs(4),
+                base.clone()
+            ),
+            base
+        );
+        let random = schedule_for(NemesisSchedule::Random, Duration::from_secs(4), base);
+        assert_eq!(random.seed, 9);
+        assert_eq!(
+            random.timing,
+            Timing::Random {
+                faulty: (Duration::from_secs(2), Duration::from_secs(6)),
+                healthy: (Duration::from_secs(2), Duration::from_secs(6)),
+            }
+        );
+        let windows: Vec<_> = random.windows().take(20).collect();
+        assert!(windows.iter().any(|w| w.faulty != windows[0].faulty));
+    }
 
     #[test]
     fn fault_labels_say_where_the_fault_is() {
