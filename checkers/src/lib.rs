@@ -10,14 +10,22 @@
 //! println!("{}", report.summary());
 //! ```
 
+pub mod card;
+pub mod eventual;
 pub mod format;
 pub mod history;
 pub mod linearizability;
 pub mod model;
+pub mod register_view;
 pub mod render;
+pub mod sequential;
+pub mod session;
+pub mod staleness;
 pub mod synth;
 pub mod verdict;
 
+pub use card::{CardOptions, CardRow, CheckerKind, ReportCard, UnknownChecker, run_checkers};
+pub use eventual::{EventualOptions, EventualReport, check_eventual};
 pub use format::{
     Format, UnknownFormat, parse_history, parse_history_located, read_history, to_edn,
 };
@@ -29,6 +37,9 @@ pub use linearizability::{
     CheckError, CheckOptions, LinearizabilityReport, check_linearizable, check_with_model,
 };
 pub use model::{Model, ModelError, ModelKind, UnknownModel, Val};
+pub use sequential::{SequentialReport, check_sequential, check_sequential_with};
+pub use session::{Guarantee, SessionReport, check_session};
+pub use staleness::{StalenessOptions, StalenessReport, check_staleness};
 pub use verdict::{Validity, Verdict};
 
 /// The model to check a history with when the user names none: decided by

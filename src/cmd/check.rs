@@ -1,14 +1,18 @@
 //! `faultline check FILE`: reads a recorded history, checks it for
 //! linearizability and prints the verdict (text or JSON), optionally writing
-//! the HTML timeline of the counterexample and an EDN export.
+//! the HTML timeline of the counterexample and an EDN export. With
+//! `--checker NAME,...` it runs those checkers and prints a report card.
 
 use crate::exit::Exit;
 use anyhow::Context;
+use faultline_checkers::card::{CardOptions, CheckerKind, run_checkers};
+use faultline_checkers::linearizability::LinearizabilityReport;
 use faultline_checkers::render;
 use faultline_checkers::{
     CheckOptions, Event, Format, HistoryError, ModelKind, check_linearizable, default_model_for,
     parse_history, to_edn,
 };
+use faultline_checkers::{EventualOptions, ReportCard, StalenessOptions, Validity};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -69,6 +73,31 @@ pub struct CheckArgs {
     /// Also write the history as Jepsen EDN to FILE (for Knossos or Elle).
     #[arg(long, value_name = "FILE")]
     pub export_edn: Option<PathBuf>,
+    /// Print a report card of these checkers: linearizable, sequential,
+    /// session, eventual, staleness, or all (comma-separated).
+    #[arg(long, value_delimiter = ',', value_name = "NAME,...")]
+    pub checker: Option<Vec<CheckerKindArg>>,
+    /// eventual: reads count as final only this many seconds after the last
+    /// heal and the last write [default: 0].
+    #[arg(long, value_name = "SECS")]
+    pub quiet_period: Option<f64>,
+    /// staleness: invalid if a read is more than N versions behind.
+    #[arg(long, value_name = "N")]
+    pub max_stale_versions: Option<u64>,
+    /// staleness: invalid if a read lags more than MS milliseconds.
+    #[arg(long, value_name = "MS")]
+    pub max_stale_ms: Option<f64>,
+}
+
+/// A `--checker` name: one checker or `all`.
+#[derive(Debug, Clone)]
+pub struct CheckerKindArg(Vec<CheckerKind>);
+
+impl std::str::FromStr for CheckerKindArg {
+    type Err = faultline_checkers::UnknownChecker;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        CheckerKind::parse_list(&[s]).map(CheckerKindArg)
+    }
 }
 
 /// Runs the command.
@@ -96,6 +125,15 @@ pub fn execute(args: CheckArgs) -> anyhow::Result<Exit> {
         cancel: Some(Arc::clone(&cancel)),
         init,
     };
+    if let Some(list) = &args.checker {
+        let mut kinds: Vec<CheckerKind> = Vec::new();
+        for k in list.iter().flat_map(|a| a.0.iter()) {
+            if !kinds.contains(k) {
+                kinds.push(*k);
+            }
+        }
+        return card(&args, &events, model, opts, &kinds);
+    }
 
     let spinner = spinner(events.len(), model);
     let report = check_linearizable(&events, model, &opts);
@@ -117,11 +155,67 @@ pub fn execute(args: CheckArgs) -> anyhow::Result<Exit> {
     Ok(report.valid.into())
 }
 
-fn write_html(
-    path: &Path,
-    report: &faultline_checkers::linearizability::LinearizabilityReport,
-    source: &Path,
-) -> anyhow::Result<()> {
+/// `--checker`: runs the named checkers and prints the report card.
+fn card(
+    args: &CheckArgs,
+    events: &[Event],
+    model: ModelKind,
+    check: CheckOptions,
+    kinds: &[CheckerKind],
+) -> anyhow::Result<Exit> {
+    let quiet = match args.quiet_period {
+        Some(s) if !(s.is_finite() && s >= 0.0) => {
+            anyhow::bail!("--quiet-period must be a non-negative number of seconds, got {s}")
+        }
+        Some(s) => Duration::from_secs_f64(s),
+        None => Duration::ZERO,
+    };
+    let mut opts = CardOptions::new(model);
+    opts.check = check;
+    opts.eventual = EventualOptions {
+        quiet_period: quiet,
+    };
+    opts.staleness = StalenessOptions {
+        max_versions: args.max_stale_versions,
+        max_lag_ms: args.max_stale_ms,
+    };
+    let spinner = spinner(events.len(), model);
+    let verdicts = run_checkers(events, kinds, &opts);
+    if let Some(s) = spinner {
+        s.finish_and_clear();
+    }
+    let valid = verdicts
+        .iter()
+        .fold(Validity::Valid, |acc, v| acc.and(v.valid));
+    if args.json {
+        let out = serde_json::json!({
+            "valid": valid,
+            "verdicts": verdicts,
+            "card": ReportCard::from_verdicts(&verdicts),
+        });
+        let json = serde_json::to_string_pretty(&out).context("serializing the verdicts")?;
+        println!("{json}");
+    } else {
+        println!("{}", crate::run::summary::render_card(&verdicts));
+        println!("verdict: {}", crate::run::summary::validity_word(valid));
+    }
+    if let Some(path) = &args.html {
+        let lin = verdicts
+            .iter()
+            .find(|v| v.checker == CheckerKind::Linearizable.as_str())
+            .and_then(|v| serde_json::from_value::<LinearizabilityReport>(v.details.clone()).ok());
+        match lin {
+            Some(report) => {
+                write_html(path, &report, &args.file)?;
+                eprintln!("wrote the HTML timeline to {}", path.display());
+            }
+            None => eprintln!("--html needs the linearizable checker; no timeline written"),
+        }
+    }
+    Ok(valid.into())
+}
+
+fn write_html(path: &Path, report: &LinearizabilityReport, source: &Path) -> anyhow::Result<()> {
     let html = render::html::render(report, &source.display().to_string());
     std::fs::write(path, html).with_context(|| format!("cannot write {}", path.display()))
 }

@@ -269,6 +269,7 @@ impl RunConfig {
         }
         super::nemesis::kinds(self)?;
         super::sut::validate(self)?;
+        super::check::checker_kinds(self)?;
         for (name, v) in [
             ("time-limit", self.time_limit),
             ("recovery-time", self.recovery_time),

@@ -12,7 +12,7 @@ mod progress;
 pub mod recorder;
 pub mod results;
 pub mod stats;
-mod summary;
+pub mod summary;
 pub mod sut;
 mod sut_client;
 mod timeline;

@@ -1,7 +1,7 @@
 //! The terminal summary: a table per operation type and the verdicts.
 
 use super::stats::RunStats;
-use faultline_checkers::{Validity, Verdict};
+use faultline_checkers::{ReportCard, Validity, Verdict};
 use tabled::settings::Style;
 use tabled::{Table, Tabled};
 
@@ -22,10 +22,37 @@ struct OpRow {
 }
 
 #[derive(Tabled)]
-struct VerdictRow {
-    checker: String,
+struct CardRowView {
+    model: String,
     verdict: String,
-    summary: String,
+    #[tabled(rename = "smallest witness / summary")]
+    note: String,
+}
+
+/// Longest note shown in the terminal; results.json keeps the whole text.
+const NOTE_WIDTH: usize = 240;
+
+/// The report card: one row per consistency model (one per session
+/// guarantee) with its verdict and the smallest witness of a violation.
+pub fn render_card(verdicts: &[Verdict]) -> String {
+    let rows: Vec<CardRowView> = ReportCard::from_verdicts(verdicts)
+        .rows
+        .into_iter()
+        .map(|r| CardRowView {
+            model: r.model,
+            verdict: validity_word(r.valid).into(),
+            note: shorten(&r.note, NOTE_WIDTH),
+        })
+        .collect();
+    Table::new(rows).with(Style::sharp()).to_string()
+}
+
+fn shorten(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        return s.to_string();
+    }
+    let cut: String = s.chars().take(max.saturating_sub(1)).collect();
+    format!("{cut}…")
 }
 
 /// Renders the summary text (also written to `summary.txt`).
@@ -50,14 +77,6 @@ pub fn render(
             max: format!("{:.1}", s.max_ms),
         })
         .collect();
-    let verdict_rows: Vec<VerdictRow> = verdicts
-        .iter()
-        .map(|v| VerdictRow {
-            checker: v.checker.clone(),
-            verdict: validity_word(v.valid).into(),
-            summary: v.summary.clone(),
-        })
-        .collect();
     let mut out = String::new();
     out.push_str(title);
     out.push('\n');
@@ -68,7 +87,7 @@ pub fn render(
          info = unknown (timeout, connection lost)\n",
         stats.invoked, stats.main_ops_per_sec, stats.nemesis_events
     ));
-    out.push_str(&Table::new(verdict_rows).with(Style::sharp()).to_string());
+    out.push_str(&render_card(verdicts));
     out.push('\n');
     for e in explanations {
         out.push('\n');

@@ -14,6 +14,7 @@ mod value;
 
 pub use append_list::AppendList;
 pub use cas_register::CasRegister;
+pub(crate) use cas_register::cas_args;
 pub use counter::Counter;
 pub use fifo_queue::FifoQueue;
 pub use kind::{ModelKind, UnknownModel};

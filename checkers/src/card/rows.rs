@@ -1,0 +1,122 @@
+//! The report card: one row per consistency model with its answer and the
+//! smallest witness of a violation, built from the checkers' verdicts (so it
+//! can be rebuilt from `results.json`).
+
+use crate::eventual::EventualReport;
+use crate::linearizability::LinearizabilityReport;
+use crate::sequential::SequentialReport;
+use crate::session::SessionReport;
+use crate::staleness::StalenessReport;
+use crate::verdict::{Validity, Verdict};
+use serde::{Deserialize, Serialize};
+
+/// One row: a model and how the history fares against it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CardRow {
+    /// The model, e.g. `linearizable` or `session: monotonic-reads`.
+    pub model: String,
+    /// The answer.
+    pub valid: Validity,
+    /// The smallest witness of a violation, or the checker's summary otherwise.
+    pub note: String,
+}
+
+/// Rows for a list of verdicts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReportCard {
+    /// In the verdicts' order; a session verdict becomes one row per guarantee.
+    pub rows: Vec<CardRow>,
+}
+
+impl ReportCard {
+    /// Builds the card; details a checker did not produce fall back to its summary.
+    pub fn from_verdicts(verdicts: &[Verdict]) -> ReportCard {
+        let mut rows = Vec::new();
+        for v in verdicts {
+            if v.checker == "session"
+                && let Ok(r) = serde_json::from_value::<SessionReport>(v.details.clone())
+            {
+                for g in &r.guarantees {
+                    rows.push(CardRow {
+                        model: format!("session: {}", g.guarantee),
+                        valid: g.valid,
+                        note: g
+                            .witness
+                            .as_ref()
+                            .map(|w| w.text.clone())
+                            .unwrap_or_else(|| session_note(&r, g.valid)),
+                    });
+                }
+                continue;
+            }
+            let witness = (v.valid == Validity::Invalid).then(|| witness(v)).flatten();
+            rows.push(CardRow {
+                model: v.checker.clone(),
+                valid: v.valid,
+                note: witness.unwrap_or_else(|| v.summary.clone()),
+            });
+        }
+        ReportCard { rows }
+    }
+}
+
+fn session_note(r: &SessionReport, valid: Validity) -> String {
+    match valid {
+        Validity::Unknown => r
+            .keys_skipped
+            .first()
+            .map(|s| s.reason.clone())
+            .unwrap_or_else(|| "no key to check".to_string()),
+        _ => format!("{} key(s) checked", r.keys_checked),
+    }
+}
+
+/// The smallest witness in a verdict's details, per checker.
+fn witness(v: &Verdict) -> Option<String> {
+    let d = v.details.clone();
+    match v.checker.as_str() {
+        "linearizable" => {
+            let r: LinearizabilityReport = serde_json::from_value(d).ok()?;
+            let p = r
+                .partitions
+                .iter()
+                .filter(|p| p.counterexample.is_some())
+                .min_by_key(|p| p.ops)?;
+            let cx = p.counterexample.as_ref()?;
+            let u = cx.unplaceable.first()?;
+            let op = cx.operations.iter().find(|o| o.id == u.op);
+            let what = op
+                .map(|o| {
+                    let mut s = format!("process {} {}", o.process, o.f);
+                    if !o.value.is_null() {
+                        s.push_str(&format!(" {}", o.value));
+                    }
+                    if !o.result.is_null() {
+                        s.push_str(&format!(" -> {}", o.result));
+                    }
+                    s
+                })
+                .unwrap_or_default();
+            Some(format!(
+                "key {}: op {} ({what}) cannot be placed in state {}: {}",
+                p.key.clone().unwrap_or_else(|| "(unkeyed)".into()),
+                u.op,
+                u.state,
+                u.reason
+            ))
+        }
+        "sequential" => {
+            let r: SequentialReport = serde_json::from_value(d).ok()?;
+            r.smallest_witness().map(|w| w.text.clone())
+        }
+        "eventual" => {
+            let r: EventualReport = serde_json::from_value(d).ok()?;
+            r.witness()
+        }
+        "staleness" => {
+            let r: StalenessReport = serde_json::from_value(d).ok()?;
+            r.stalest.map(|s| s.text)
+        }
+        _ => None,
+    }
+}

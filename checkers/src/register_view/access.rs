@@ -1,0 +1,181 @@
+//! Building the per-key view from paired operations.
+
+use crate::history::{Event, HistoryError, OpFn, OpStatus, Operation, ProcessId, pair_operations};
+use crate::model::Val;
+use rustc_hash::FxHashMap;
+use std::collections::BTreeMap;
+
+/// Why a history cannot be viewed as registers.
+#[derive(Debug, thiserror::Error)]
+pub enum ViewError {
+    /// The events do not pair up.
+    #[error(transparent)]
+    History(#[from] HistoryError),
+    /// An operation other than read, write or cas.
+    #[error("operation {op} is `{f}`; this checker understands read, write and cas histories only")]
+    NotRegister {
+        /// Operation id.
+        op: usize,
+        /// Its function.
+        f: String,
+    },
+    /// A cas whose value is not `[from, to]`.
+    #[error("operation {op}: expected a cas value [from, to], found {value}")]
+    BadCas {
+        /// Operation id.
+        op: usize,
+        /// The value found.
+        value: String,
+    },
+}
+
+/// One operation on one key, reduced to what it saw and what it wrote.
+#[derive(Debug, Clone)]
+pub struct Access {
+    /// Operation id (dense, in invocation order over the whole history).
+    pub id: usize,
+    /// Issuing process: the session.
+    pub process: ProcessId,
+    /// `read`, `write` or `cas`.
+    pub f: OpFn,
+    /// Value the operation certainly observed: an ok read's result, an ok cas's `from`.
+    pub observed: Option<Val>,
+    /// Value the operation installed, or may have installed if it crashed.
+    pub written: Option<Val>,
+    /// For a cas that may have run: the value it expected (installed over).
+    pub cas_from: Option<Val>,
+    /// Completed `ok` (acknowledged).
+    pub acked: bool,
+    /// Invocation time (ns since the start of the test).
+    pub invoke_time: u64,
+    /// Completion time, if the operation completed.
+    pub complete_time: Option<u64>,
+    /// Position of the invoke event in the history.
+    pub invoke_pos: usize,
+    /// The node that served it, where the history says.
+    pub node: Option<String>,
+}
+
+/// Every access to one key, in invocation order.
+#[derive(Debug, Clone)]
+pub struct KeyView {
+    /// The key (`None` for an unkeyed history).
+    pub key: Option<String>,
+    /// Accesses in invocation order.
+    pub accesses: Vec<Access>,
+    /// Index into `accesses` of the operation that wrote each value.
+    pub writer: FxHashMap<Val, usize>,
+    /// Values written more than once: the key is then not checkable.
+    pub duplicates: Vec<Val>,
+}
+
+impl KeyView {
+    /// True when every written value is unique, so reads identify their write.
+    pub fn unique(&self) -> bool {
+        self.duplicates.is_empty()
+    }
+
+    /// Display form of the key.
+    pub fn name(&self) -> String {
+        self.key.clone().unwrap_or_else(|| "(unkeyed)".to_string())
+    }
+}
+
+/// A history as registers, key by key.
+#[derive(Debug, Clone)]
+pub struct RegisterView {
+    /// One view per key, in key order.
+    pub keys: Vec<KeyView>,
+    /// The nemesis events' times, in history order (faults and heals).
+    pub nemesis_times: Vec<u64>,
+}
+
+impl RegisterView {
+    /// Pairs the events and splits them by key.
+    pub fn build(events: &[Event]) -> Result<RegisterView, ViewError> {
+        let ops = pair_operations(events, None, "<history>")?;
+        let mut keys: BTreeMap<Option<String>, Vec<Access>> = BTreeMap::new();
+        for op in &ops {
+            let access = to_access(op, events)?;
+            keys.entry(op.key.clone()).or_default().push(access);
+        }
+        let keys = keys
+            .into_iter()
+            .map(|(key, accesses)| {
+                let mut writer = FxHashMap::default();
+                let mut duplicates = Vec::new();
+                for (i, a) in accesses.iter().enumerate() {
+                    if let Some(v) = &a.written
+                        && writer.insert(v.clone(), i).is_some()
+                        && !duplicates.contains(v)
+                    {
+                        duplicates.push(v.clone());
+                    }
+                }
+                KeyView {
+                    key,
+                    accesses,
+                    writer,
+                    duplicates,
+                }
+            })
+            .collect();
+        let nemesis_times = events
+            .iter()
+            .filter(|e| e.process == ProcessId::Nemesis)
+            .map(|e| e.time)
+            .collect();
+        Ok(RegisterView {
+            keys,
+            nemesis_times,
+        })
+    }
+}
+
+fn to_access(op: &Operation, events: &[Event]) -> Result<Access, ViewError> {
+    let ok = op.status == OpStatus::Ok;
+    let mut cas_from = None;
+    let (observed, written) = match op.f {
+        OpFn::Read => (ok.then(|| Val::from_json(&op.output)), None),
+        OpFn::Write => (None, Some(Val::from_json(&op.value))),
+        OpFn::Cas => {
+            let (from, to) =
+                crate::model::cas_args(&op.value).ok_or_else(|| ViewError::BadCas {
+                    op: op.id,
+                    value: op.value.to_string(),
+                })?;
+            if op.status != OpStatus::CasMismatch {
+                cas_from = Some(from.clone());
+            }
+            match op.status {
+                OpStatus::Ok => (Some(from), Some(to)),
+                OpStatus::Crashed => (None, Some(to)),
+                // The comparison failed: nothing installed, and "not `from`" names no write.
+                OpStatus::CasMismatch => (None, None),
+            }
+        }
+        _ => {
+            return Err(ViewError::NotRegister {
+                op: op.id,
+                f: op.f.to_string(),
+            });
+        }
+    };
+    let node = op
+        .complete_pos
+        .and_then(|p| events.get(p))
+        .and_then(|e| e.node.clone());
+    Ok(Access {
+        id: op.id,
+        process: op.process,
+        f: op.f.clone(),
+        observed,
+        written,
+        cas_from,
+        acked: ok,
+        invoke_time: op.invoke_time,
+        complete_time: op.complete_time,
+        invoke_pos: op.invoke_pos,
+        node,
+    })
+}

@@ -1,0 +1,218 @@
+//! Sequential consistency: is there one total order of the operations that
+//! keeps each process's own order and that the model accepts? Like
+//! linearizability without the real-time constraint between processes.
+//!
+//! Checked per key, as the linearizability checker does. Unlike
+//! linearizability, sequential consistency is not compositional, so this is
+//! per-object sequential consistency: each key on its own has such an order,
+//! not necessarily one order for all keys at once. `fail` operations and
+//! `info` reads are removed; other `info` operations (the last of their
+//! process) may be placed anywhere after the process's earlier operations,
+//! or never. Reads are assumed never to change a model's state (true of
+//! every built-in model).
+
+mod blocks;
+mod report;
+mod search;
+
+pub use report::{SequentialPartition, SequentialReport, StuckOp};
+
+use crate::history::{Event, OpFn, OpStatus, Operation, ProcessId, pair_operations};
+use crate::linearizability::{CheckError, CheckOptions, check_with_model};
+use crate::model::{
+    AppendList, CasRegister, Counter, FifoQueue, KvAppend, Model, ModelKind, Mutex, Register,
+    SetModel, Val,
+};
+use crate::verdict::Validity;
+use rayon::prelude::*;
+use search::{Chains, SeqOutcome};
+use std::collections::BTreeMap;
+use std::sync::atomic::Ordering;
+use std::time::Instant;
+
+/// Checks a history for sequential consistency against a built-in model.
+pub fn check_sequential(
+    events: &[Event],
+    model: ModelKind,
+    opts: &CheckOptions,
+) -> Result<SequentialReport, CheckError> {
+    let init = opts.init.as_ref();
+    let bad_init = |message: &str| CheckError::InvalidInit {
+        model: model.to_string(),
+        value: init.map(|v| v.to_string()).unwrap_or_default(),
+        message: message.to_string(),
+    };
+    let reg_init = || init.map_or(Val::Nil, Val::from_json);
+    match model {
+        ModelKind::Register => {
+            check_impl(events, &Register::new(reg_init()), opts, Some(reg_init()))
+        }
+        ModelKind::CasRegister => check_impl(
+            events,
+            &CasRegister::new(reg_init()),
+            opts,
+            Some(reg_init()),
+        ),
+        ModelKind::Kv => check_impl(events, &CasRegister::kv(reg_init()), opts, Some(reg_init())),
+        ModelKind::KvAppend => {
+            let s = match init {
+                None => String::new(),
+                Some(serde_json::Value::String(s)) => s.clone(),
+                Some(_) => return Err(bad_init("expected a string")),
+            };
+            check_sequential_with(events, &KvAppend::new(&s), opts)
+        }
+        ModelKind::Counter => {
+            let n = match init {
+                None => 0,
+                Some(v) => v.as_i64().ok_or_else(|| bad_init("expected an integer"))?,
+            };
+            check_sequential_with(events, &Counter::new(n), opts)
+        }
+        ModelKind::AppendList => check_sequential_with(events, &AppendList, opts),
+        ModelKind::Set => check_sequential_with(events, &SetModel, opts),
+        ModelKind::FifoQueue => check_sequential_with(events, &FifoQueue, opts),
+        ModelKind::Mutex => check_sequential_with(events, &Mutex, opts),
+    }
+}
+
+/// Checks a history for (per-key) sequential consistency against any model.
+pub fn check_sequential_with<M: Model>(
+    events: &[Event],
+    model: &M,
+    opts: &CheckOptions,
+) -> Result<SequentialReport, CheckError> {
+    check_impl(events, model, opts, None)
+}
+
+/// `registers`: the initial value, when the model is a register, enabling the
+/// polynomial check for keys with unique values.
+fn check_impl<M: Model>(
+    events: &[Event],
+    model: &M,
+    opts: &CheckOptions,
+    registers: Option<Val>,
+) -> Result<SequentialReport, CheckError> {
+    let start = Instant::now();
+    let deadline = opts.timeout.map(|t| start + t);
+    let stop = || {
+        opts.cancel
+            .as_ref()
+            .is_some_and(|c| c.load(Ordering::Relaxed))
+            || deadline.is_some_and(|d| Instant::now() >= d)
+    };
+    // Linearizability implies sequential consistency, and the real-time order
+    // keeps its search small: only keys that are not linearizable need the
+    // (much larger) search over per-process orders.
+    let linearizable: BTreeMap<Option<String>, Validity> = check_with_model(events, model, opts)?
+        .partitions
+        .into_iter()
+        .map(|p| (p.key, p.valid))
+        .collect();
+    let ops = pair_operations(events, None, "<history>")?;
+    let mut parts: BTreeMap<Option<String>, Vec<Operation>> = BTreeMap::new();
+    for op in ops {
+        parts.entry(op.key.clone()).or_default().push(op);
+    }
+    let parts: Vec<(Option<String>, Vec<Operation>)> = parts.into_iter().collect();
+    let partitions = parts
+        .into_par_iter()
+        .with_max_len(1)
+        .map(|(key, ops)| {
+            if linearizable.get(&key) == Some(&Validity::Valid) {
+                return Ok(SequentialPartition {
+                    key,
+                    valid: Validity::Valid,
+                    ops: ops.len(),
+                    reason: None,
+                    witness: None,
+                });
+            }
+            check_partition(model, key, &ops, registers.as_ref(), &stop)
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let valid = partitions
+        .iter()
+        .fold(Validity::Valid, |acc, p| acc.and(p.valid));
+    Ok(SequentialReport {
+        model: model.name().to_string(),
+        valid,
+        partitions,
+        elapsed_ms: start.elapsed().as_secs_f64() * 1000.0,
+    })
+}
+
+fn check_partition<M: Model>(
+    model: &M,
+    key: Option<String>,
+    ops: &[Operation],
+    registers: Option<&Val>,
+    stop: &(dyn Fn() -> bool + Sync),
+) -> Result<SequentialPartition, CheckError> {
+    if let Some(init) = registers {
+        let decided = |valid, witness| SequentialPartition {
+            key: key.clone(),
+            valid,
+            ops: ops.len(),
+            reason: None,
+            witness,
+        };
+        match blocks::check(&key, ops, init) {
+            blocks::BlockOutcome::Valid => return Ok(decided(Validity::Valid, None)),
+            blocks::BlockOutcome::Invalid(w) => return Ok(decided(Validity::Invalid, Some(w))),
+            blocks::BlockOutcome::NotApplicable => {}
+        }
+    }
+    let inputs = ops
+        .iter()
+        .map(|o| model.prepare(o))
+        .collect::<Result<Vec<_>, _>>()?;
+    let crashed: Vec<bool> = ops.iter().map(Operation::is_crashed).collect();
+    if let Some((i, reason)) = model.impossible(&inputs, &crashed) {
+        return Ok(SequentialPartition {
+            key: key.clone(),
+            valid: Validity::Invalid,
+            ops: ops.len(),
+            reason: None,
+            witness: Some(report::impossible(&key, ops, &ops[i], reason)),
+        });
+    }
+    let mut by_process: BTreeMap<ProcessId, Vec<u32>> = BTreeMap::new();
+    for (i, o) in ops.iter().enumerate() {
+        by_process.entry(o.process).or_default().push(i as u32);
+    }
+    let chains = Chains {
+        model,
+        crashed,
+        // Models read without changing state; a failed cas changed nothing.
+        observer: ops
+            .iter()
+            .map(|o| o.f == OpFn::Read || o.status == OpStatus::CasMismatch)
+            .collect(),
+        chains: by_process.into_values().collect(),
+        invoke_pos: ops.iter().map(|o| o.invoke_pos).collect(),
+        inputs,
+    };
+    let mut part = SequentialPartition {
+        key: key.clone(),
+        valid: Validity::Valid,
+        ops: ops.len(),
+        reason: None,
+        witness: None,
+    };
+    match chains.run(stop) {
+        SeqOutcome::Valid => {}
+        SeqOutcome::Stopped => {
+            part.valid = Validity::Unknown;
+            part.reason = Some(
+                "search stopped (deadline, cancelled or step budget; values that repeat make it large)"
+                    .to_string(),
+            );
+        }
+        SeqOutcome::Invalid(deepest) => {
+            part.valid = Validity::Invalid;
+            part.witness = Some(report::witness(&chains, &key, ops, &deepest));
+        }
+    }
+    Ok(part)
+}
