@@ -84,7 +84,7 @@ pub fn render(
     out.push_str(&format!(
         "\n{} operations invoked, {:.0} ops/s in the main phase, {} nemesis events\n\
          ok = took effect · fail = definitely did not (e.g. CAS mismatch, not leader) · \
-         info = unknown (timeout, connection lost)\n",
+         info = unknown (timeout, lost connection, or a 5xx such as 504)\n",
         stats.invoked, stats.main_ops_per_sec, stats.nemesis_events
     ));
     out.push_str(&render_card(verdicts));
