@@ -26,13 +26,20 @@ impl From<Validity> for Exit {
     }
 }
 
-impl From<Exit> for ExitCode {
-    fn from(e: Exit) -> Self {
-        ExitCode::from(match e {
+impl Exit {
+    /// The process exit code.
+    pub fn code(self) -> u8 {
+        match self {
             Exit::Valid => 0,
             Exit::Invalid => 1,
             Exit::Unknown => 2,
             Exit::Error => 3,
-        })
+        }
+    }
+}
+
+impl From<Exit> for ExitCode {
+    fn from(e: Exit) -> Self {
+        ExitCode::from(e.code())
     }
 }

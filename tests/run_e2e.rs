@@ -4,170 +4,20 @@
 //! runtime): a correct one, and one whose nodes answer reads from a copy that
 //! lags the primary, which is deliberately not linearizable.
 
-use axum::Json;
-use axum::Router;
-use axum::extract::{Path as UrlPath, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use serde_json::{Value, json};
-use std::collections::HashMap;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
-use std::sync::{Arc, Mutex};
+mod run_support;
+
+use run_support::{
+    StoreOptions, bundled_run, client_events, faultline, history, http_run, output, results_json,
+    run_dir, run_dirs, start_store,
+};
+use serde_json::Value;
+use std::path::Path;
+use std::process::Stdio;
 use std::time::{Duration, Instant};
-
-type Map = HashMap<String, Value>;
-
-/// One node of a test store: the shared primary, and the copy this node reads from.
-#[derive(Clone)]
-struct Node {
-    primary: Arc<Mutex<Map>>,
-    /// `None`: reads go to the primary (linearizable). `Some`: a lagging copy.
-    replica: Option<Arc<Mutex<Map>>>,
-}
-
-fn lock(m: &Mutex<Map>) -> std::sync::MutexGuard<'_, Map> {
-    m.lock().unwrap()
-}
-
-async fn read(State(n): State<Node>, UrlPath(k): UrlPath<String>) -> Response {
-    let src = n.replica.as_ref().unwrap_or(&n.primary);
-    match lock(src).get(&k) {
-        Some(v) => Json(json!({ "value": v })).into_response(),
-        None => (StatusCode::NOT_FOUND, Json(json!({"error": "not_found"}))).into_response(),
-    }
-}
-
-async fn write(
-    State(n): State<Node>,
-    UrlPath(k): UrlPath<String>,
-    Json(b): Json<Value>,
-) -> Response {
-    lock(&n.primary).insert(k, b["value"].clone());
-    Json(json!({})).into_response()
-}
-
-async fn cas(State(n): State<Node>, UrlPath(k): UrlPath<String>, Json(b): Json<Value>) -> Response {
-    let mut m = lock(&n.primary);
-    if m.get(&k).unwrap_or(&Value::Null) == &b["from"] {
-        m.insert(k, b["to"].clone());
-        Json(json!({})).into_response()
-    } else {
-        (
-            StatusCode::CONFLICT,
-            Json(json!({"error": "precondition_failed"})),
-        )
-            .into_response()
-    }
-}
-
-/// Starts a store with `nodes` endpoints; `stale` makes reads lag by ~300 ms.
-/// Returns the endpoint URLs; the server lives as long as the test process.
-fn start_store(nodes: usize, stale: bool) -> Vec<String> {
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .unwrap();
-        rt.block_on(async move {
-            let primary: Arc<Mutex<Map>> = Arc::default();
-            let mut urls = Vec::new();
-            for i in 0..nodes {
-                let replica = stale.then(|| Arc::new(Mutex::new(Map::new())));
-                if let Some(r) = replica.clone() {
-                    let p = primary.clone();
-                    // Each replica copies the primary at its own pace.
-                    let lag = Duration::from_millis(300 + 70 * i as u64);
-                    tokio::spawn(async move {
-                        loop {
-                            tokio::time::sleep(lag).await;
-                            let snap = lock(&p).clone();
-                            *lock(&r) = snap;
-                        }
-                    });
-                }
-                let node = Node {
-                    primary: primary.clone(),
-                    replica,
-                };
-                let app = Router::new()
-                    .route("/kv/{key}", get(read).put(write))
-                    .route("/kv/{key}/cas", post(cas))
-                    .with_state(node);
-                let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-                urls.push(format!("http://{}", l.local_addr().unwrap()));
-                tokio::spawn(async move { axum::serve(l, app).await });
-            }
-            tx.send(urls).unwrap();
-            std::future::pending::<()>().await;
-        });
-    });
-    rx.recv_timeout(Duration::from_secs(10)).unwrap()
-}
-
-fn faultline() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_faultline"))
-}
-
-/// `run --sut http` with common short settings plus `extra`.
-fn http_run(results: &Path, endpoints: &[String], extra: &[&str]) -> Command {
-    let mut c = faultline();
-    c.args([
-        "run",
-        "--sut",
-        "http",
-        "--nemesis",
-        "none",
-        "--recovery-time",
-        "0.2",
-    ])
-    .arg("--results-dir")
-    .arg(results)
-    .arg("--endpoints")
-    .arg(endpoints.join(","))
-    .args(extra);
-    c
-}
-
-fn output(mut c: Command) -> Output {
-    let out = c.output().unwrap();
-    eprintln!(
-        "stdout:\n{}\nstderr:\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
-
-/// The single run directory under `results/<name>/`.
-fn run_dir(results: &Path, name: &str) -> PathBuf {
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(results.join(name))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    assert_eq!(dirs.len(), 1, "{dirs:?}");
-    dirs.pop().unwrap()
-}
-
-fn results_json(dir: &Path) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(dir.join("results.json")).unwrap()).unwrap()
-}
-
-/// Parses every line of the history; returns the events.
-fn history(dir: &Path) -> Vec<Value> {
-    std::fs::read_to_string(dir.join("history.jsonl"))
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
-}
 
 #[test]
 fn a_linearizable_http_store_is_valid() {
-    let urls = start_store(3, false);
+    let urls = start_store(StoreOptions::good(3));
     let tmp = tempfile::tempdir().unwrap();
     let out = output(http_run(
         tmp.path(),
@@ -199,7 +49,10 @@ fn a_linearizable_http_store_is_valid() {
 
 #[test]
 fn a_stale_http_store_is_caught() {
-    let urls = start_store(3, true);
+    let urls = start_store(StoreOptions {
+        stale: true,
+        ..StoreOptions::good(3)
+    });
     let tmp = tempfile::tempdir().unwrap();
     let out = output(http_run(
         tmp.path(),
@@ -226,13 +79,21 @@ fn a_stale_http_store_is_caught() {
     );
     let r = results_json(&run_dir(tmp.path(), "stale"));
     assert_eq!(r["valid"], "invalid");
+    // Beyond the verdict table, the terminal explains the anomaly per key.
+    let text = String::from_utf8_lossy(&out.stdout);
+    let verdict_at = text.find("verdict: INVALID").unwrap();
+    let table_end = text.rfind('┘').unwrap();
+    assert!(
+        text[table_end..verdict_at].contains("INVALID"),
+        "no counterexample between the table and the verdict: {text}"
+    );
 }
 
 #[test]
 fn ctrl_c_mid_run_still_checks_what_was_recorded() {
     use nix::sys::signal::{Signal, kill};
     use nix::unistd::Pid;
-    let urls = start_store(1, false);
+    let urls = start_store(StoreOptions::good(1));
     let tmp = tempfile::tempdir().unwrap();
     let mut cmd = http_run(
         tmp.path(),
@@ -312,7 +173,7 @@ fn unknown_config_keys_are_errors_naming_file_and_key() {
 
 #[test]
 fn a_config_file_repeats_a_run() {
-    let urls = start_store(1, false);
+    let urls = start_store(StoreOptions::good(1));
     let tmp = tempfile::tempdir().unwrap();
     let cfg = tmp.path().join("t.toml");
     std::fs::write(
@@ -324,7 +185,6 @@ fn a_config_file_repeats_a_run() {
         ),
     )
     .unwrap();
-    // The test store has no append; the run still completes (every append fails).
     let out = output({
         let mut c = faultline();
         c.arg("run")
@@ -334,7 +194,7 @@ fn a_config_file_repeats_a_run() {
             .arg(tmp.path());
         c
     });
-    assert!(out.status.code().is_some());
+    assert_eq!(out.status.code(), Some(0));
     let dir = run_dir(tmp.path(), "fromfile");
     let config = std::fs::read_to_string(dir.join("config.toml")).unwrap();
     assert!(
@@ -342,16 +202,6 @@ fn a_config_file_repeats_a_run() {
         "{config}"
     );
     assert_eq!(results_json(&dir)["config"]["concurrency"], 2);
-}
-
-/// `run` against the bundled cluster with short settings plus `extra`.
-fn bundled_run(results: &Path, extra: &[&str]) -> Command {
-    let mut c = faultline();
-    c.args(["run", "--recovery-time", "1", "--nemesis-interval", "2"])
-        .arg("--results-dir")
-        .arg(results)
-        .args(extra);
-    c
 }
 
 #[test]
@@ -369,6 +219,84 @@ fn a_default_bundled_run_under_faults_is_valid() {
     assert!(h.iter().filter(|e| e["type"] == "ok").count() > 50);
     // Node logs live in the run directory.
     assert!(dir.join("nodes/n1/log").exists());
+    // Not a terminal: a plain progress line on stderr, with counts and the fault.
+    let err = String::from_utf8_lossy(&out.stderr);
+    let progress = err
+        .lines()
+        .find(|l| l.starts_with("[main]"))
+        .unwrap_or_else(|| panic!("no progress line in {err}"));
+    for part in ["ops/s", "ok ", "fail ", "info ", "fault: "] {
+        assert!(progress.contains(part), "{progress}");
+    }
+    // The summary: a row per operation type with latency quantiles, the verdict.
+    let text = String::from_utf8_lossy(&out.stdout);
+    for part in [
+        "│ cas ",
+        "│ read ",
+        "│ write ",
+        "p50 ms",
+        "p99 ms",
+        "verdict: valid",
+    ] {
+        assert!(text.contains(part), "{part} missing from {text}");
+    }
+    phases_are_in_order(&dir);
+}
+
+/// The phases in results.json come in DESIGN.md's order, faults happen
+/// before recovery, and the final reads read every key after it.
+fn phases_are_in_order(dir: &Path) {
+    let r = results_json(dir);
+    let phases = r["phases"].as_array().unwrap();
+    let names: Vec<&str> = phases
+        .iter()
+        .map(|p| p["phase"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["setup", "main", "heal", "recovery", "final-reads", "check"]
+    );
+    let start = |name: &str| {
+        phases.iter().find(|p| p["phase"] == name).unwrap()["start_ns"]
+            .as_u64()
+            .unwrap()
+    };
+    let (recovery, final_reads) = (start("recovery"), start("final-reads"));
+    // One second of recovery was asked for.
+    assert!(final_reads - recovery >= 900_000_000, "{phases:?}");
+    let h = history(dir);
+    let time = |e: &Value| e["time"].as_u64().unwrap();
+    assert!(
+        h.iter()
+            .filter(|e| e["process"] == "nemesis")
+            .all(|e| time(e) < recovery),
+        "a fault after the heal"
+    );
+    // The last nemesis event is a heal.
+    let last = h.iter().rev().find(|e| e["process"] == "nemesis").unwrap();
+    assert!(
+        ["stop-partition", "start", "resume"].contains(&last["f"].as_str().unwrap()),
+        "{last}"
+    );
+    let late: Vec<&Value> = client_events(&h)
+        .into_iter()
+        .filter(|e| time(e) >= final_reads)
+        .collect();
+    assert!(
+        late.iter().all(|e| e["f"] == "read"),
+        "only reads at the end"
+    );
+    let keys: std::collections::BTreeSet<&str> = client_events(&h)
+        .iter()
+        .filter_map(|e| e["key"].as_str())
+        .collect();
+    let read_late: std::collections::BTreeSet<&str> = late
+        .iter()
+        .filter(|e| e["type"] == "invoke")
+        .filter_map(|e| e["key"].as_str())
+        .collect();
+    assert_eq!(read_late, keys, "every key is read after recovery");
+    assert!(late.iter().any(|e| e["type"] == "ok"));
 }
 
 #[test]
@@ -396,7 +324,7 @@ fn stale_reads_in_the_bundled_cluster_are_caught() {
 
 #[test]
 fn test_count_repeats_with_consecutive_seeds() {
-    let urls = start_store(1, false);
+    let urls = start_store(StoreOptions::good(1));
     let tmp = tempfile::tempdir().unwrap();
     let out = output(http_run(
         tmp.path(),
@@ -419,4 +347,94 @@ fn test_count_repeats_with_consecutive_seeds() {
         .collect();
     seeds.sort();
     assert_eq!(seeds, vec![5, 6]);
+}
+
+#[test]
+fn test_count_stops_at_the_first_invalid_run() {
+    let urls = start_store(StoreOptions {
+        stale: true,
+        ..StoreOptions::good(3)
+    });
+    let tmp = tempfile::tempdir().unwrap();
+    let out = output(http_run(
+        tmp.path(),
+        &urls,
+        &[
+            "--name",
+            "series",
+            "--workload",
+            "register",
+            "--time-limit",
+            "3",
+            "--rate",
+            "150",
+            "--keys",
+            "3",
+            "--test-count",
+            "3",
+            "--seed",
+            "3",
+        ],
+    ));
+    assert_eq!(out.status.code(), Some(1));
+    let dirs = run_dirs(tmp.path(), "series");
+    assert_eq!(dirs.len(), 1, "no run after the invalid one: {dirs:?}");
+    assert_eq!(results_json(&dirs[0])["valid"], "invalid");
+}
+
+#[test]
+fn a_store_that_never_answers_is_unknown_not_valid() {
+    // A port nothing listens on: every request is refused, nothing is tested.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let tmp = tempfile::tempdir().unwrap();
+    let out = output(http_run(
+        tmp.path(),
+        &[format!("http://127.0.0.1:{port}")],
+        &["--name", "down", "--time-limit", "1", "--rate", "50"],
+    ));
+    assert_eq!(out.status.code(), Some(2));
+    let r = results_json(&run_dir(tmp.path(), "down"));
+    assert_eq!(r["valid"], "unknown");
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("nothing was tested"),
+        "the summary says why"
+    );
+}
+
+#[test]
+fn cluster_flags_reach_the_bundled_cluster() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = output(bundled_run(
+        tmp.path(),
+        &[
+            "--name",
+            "five",
+            "--nodes",
+            "5",
+            "--mode",
+            "raft",
+            "--nemesis",
+            "none",
+            "--time-limit",
+            "2",
+            "--balance",
+            "round-robin",
+        ],
+    ));
+    assert_eq!(out.status.code(), Some(0));
+    let dir = run_dir(tmp.path(), "five");
+    let r = results_json(&dir);
+    assert_eq!(r["nodes"].as_array().unwrap().len(), 5, "{}", r["nodes"]);
+    for n in 1..=5 {
+        assert!(dir.join(format!("nodes/n{n}/log")).exists());
+    }
+    // Round-robin over five nodes: every node served.
+    let h = history(&dir);
+    let served: std::collections::BTreeSet<&str> =
+        h.iter().filter_map(|e| e["node"].as_str()).collect();
+    assert_eq!(served.len(), 5, "{served:?}");
 }

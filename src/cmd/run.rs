@@ -1,7 +1,7 @@
 //! `faultline run`: start the SUT, drive a workload under faults, record and check.
 
 use crate::exit::Exit;
-use crate::run::config::{RunConfig, SutKind};
+use crate::run::config::{NemesisSchedule, RunConfig, SutKind};
 use faultline_workloads::client::{Balance, ReadMode};
 use faultline_workloads::generator::KeyDist;
 use faultline_workloads::workload::WorkloadKind;
@@ -40,7 +40,7 @@ pub struct RunArgs {
     /// Bundled cluster size [default: 3].
     #[arg(long)]
     pub nodes: Option<usize>,
-    /// Bugs to switch on in the bundled cluster: NAME,...
+    /// Bugs to switch on in the bundled cluster: NAME,... (e.g. stale-reads, early-ack).
     #[arg(long, value_delimiter = ',')]
     pub bug: Option<Vec<String>>,
     /// First port of the bundled cluster [default: free ports].
@@ -79,6 +79,9 @@ pub struct RunArgs {
     /// Seconds between fault changes [default: 5].
     #[arg(long)]
     pub nemesis_interval: Option<f64>,
+    /// Fault timing: interval (fixed) or random (0.5-1.5 x interval, from the seed) [default: interval].
+    #[arg(long)]
+    pub nemesis_schedule: Option<NemesisSchedule>,
     /// Node selection: random, round-robin, weighted, leader [default: random].
     #[arg(long)]
     pub balance: Option<Balance>,
@@ -130,6 +133,7 @@ impl RunArgs {
             per_key_limit,
             nemesis,
             nemesis_interval,
+            nemesis_schedule,
             balance,
             test_count,
             recovery_time,

@@ -49,6 +49,39 @@ impl fmt::Display for SutKind {
     }
 }
 
+/// How the nemesis times its fault windows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum NemesisSchedule {
+    /// `nemesis-interval` seconds healthy, then as long faulty, repeated.
+    #[default]
+    Interval,
+    /// Healthy and faulty periods each drawn (from the seed) between half and
+    /// one and a half `nemesis-interval`, so faults do not line up with a
+    /// periodic behaviour of the SUT.
+    Random,
+}
+
+impl FromStr for NemesisSchedule {
+    type Err = anyhow::Error;
+    fn from_str(s: &str) -> anyhow::Result<Self> {
+        match s {
+            "interval" => Ok(NemesisSchedule::Interval),
+            "random" => Ok(NemesisSchedule::Random),
+            other => bail!("unknown nemesis schedule `{other}` (expected interval or random)"),
+        }
+    }
+}
+
+impl fmt::Display for NemesisSchedule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            NemesisSchedule::Interval => "interval",
+            NemesisSchedule::Random => "random",
+        })
+    }
+}
+
 /// Everything that defines a test run; written to `config.toml` so it can be repeated.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields, default)]
@@ -100,6 +133,8 @@ pub struct RunConfig {
     pub nemesis: Vec<String>,
     /// Seconds between fault changes.
     pub nemesis_interval: f64,
+    /// How fault windows are timed.
+    pub nemesis_schedule: NemesisSchedule,
     /// Node selection strategy.
     pub balance: Balance,
     /// Seed of the operation schedule (random when absent; always recorded).
@@ -139,6 +174,7 @@ impl Default for RunConfig {
             key_prefix: None,
             nemesis: vec!["partition".into(), "kill".into()],
             nemesis_interval: 5.0,
+            nemesis_schedule: NemesisSchedule::Interval,
             balance: Balance::Random,
             seed: None,
             test_count: 1,
@@ -160,6 +196,17 @@ impl RunConfig {
     /// The config as TOML, as written to `config.toml`.
     pub fn to_toml(&self) -> anyhow::Result<String> {
         toml::to_string_pretty(self).context("serialising the config")
+    }
+
+    /// The config as one run ran it, for its `config.toml`: the name filled
+    /// in and a single test, so `--config` repeats exactly that run (each run
+    /// of a `--test-count` series has its own seed).
+    pub fn as_ran(&self) -> RunConfig {
+        RunConfig {
+            name: self.test_name(),
+            test_count: 1,
+            ..self.clone()
+        }
     }
 
     /// The test name, defaulting to the workload's.
@@ -269,6 +316,21 @@ mod tests {
         };
         let back: RunConfig = toml::from_str(&c.to_toml().unwrap()).unwrap();
         assert_eq!(back, c);
+    }
+
+    #[test]
+    fn nemesis_schedules_parse_from_flags_and_files() {
+        assert_eq!(
+            "random".parse::<NemesisSchedule>().unwrap(),
+            NemesisSchedule::Random
+        );
+        assert!("weekly".parse::<NemesisSchedule>().is_err());
+        let c: RunConfig = toml::from_str("nemesis-schedule = \"random\"").unwrap();
+        assert_eq!(c.nemesis_schedule, NemesisSchedule::Random);
+        assert_eq!(
+            RunConfig::default().nemesis_schedule,
+            NemesisSchedule::Interval
+        );
     }
 
     #[test]

@@ -3,6 +3,8 @@
 
 use super::check::run_checkers;
 use super::config::RunConfig;
+use super::config::{NemesisSchedule, SutKind};
+use super::explain;
 use super::nemesis;
 use super::progress::{self, Counters};
 use super::recorder::Recorder;
@@ -10,9 +12,10 @@ use super::results::{Files, ResultsFile, RunDir};
 use super::stats;
 use super::summary;
 use super::sut::Sut;
+use super::timeline::Timeline;
 use super::worker::{Shared, Worker};
 use anyhow::Context;
-use faultline_checkers::{EventType, Validity};
+use faultline_checkers::{EventType, Validity, Verdict};
 use faultline_workloads::Op;
 use faultline_workloads::generator::{KeyPicker, Pacer, Phase, WorkerGenerator, worker_seed};
 use rand::SeedableRng;
@@ -39,21 +42,25 @@ pub struct RunOutcome {
 pub async fn run_one(
     config: RunConfig,
     interrupt: CancellationToken,
+    hurry: CancellationToken,
 ) -> anyhow::Result<RunOutcome> {
     let started = std::time::Instant::now();
     let seed = config.seed.unwrap_or_default();
     let name = config.test_name();
     let dir = RunDir::create(&config.results_dir, &name)?;
-    dir.write("config.toml", &config.to_toml()?)?;
+    dir.write("config.toml", &config.as_ran().to_toml()?)?;
     let key_prefix = config.effective_key_prefix();
     eprintln!("run {name} (seed {seed}) → {}", dir.path().display());
 
     let recorder = Arc::new(Recorder::create(&dir.file("history.jsonl"))?);
+    let mut timeline = Timeline::default();
+    timeline.enter(Phase::Setup, recorder.now_ns());
     let counters = Arc::new(Counters::default());
     let progress_stop = CancellationToken::new();
     let progress_task = tokio::spawn(progress::show(counters.clone(), progress_stop.clone()));
 
     let nodes_dir = dir.file("nodes");
+    eprintln!("setup: {}", describe_sut(&config, None));
     let sut = Sut::start(&config, &nodes_dir).await?;
     let node_list: Vec<(String, String)> = sut
         .endpoints
@@ -71,6 +78,7 @@ pub async fn run_one(
 
     // Main phase: workers and nemesis together.
     counters.set_phase(Phase::Main);
+    timeline.enter(Phase::Main, recorder.now_ns());
     let nemesis_stop = CancellationToken::new();
     let sut = Arc::new(sut);
     let nemesis_task = {
@@ -114,6 +122,7 @@ pub async fn run_one(
 
     // Heal: the nemesis always heals before returning, also when interrupted.
     counters.set_phase(Phase::Heal);
+    timeline.enter(Phase::Heal, recorder.now_ns());
     nemesis_stop.cancel();
     let nemesis_result = nemesis_task.await.context("the nemesis task panicked")?;
     if let Err(e) = &nemesis_result {
@@ -122,6 +131,7 @@ pub async fn run_one(
 
     if !interrupt.is_cancelled() {
         counters.set_phase(Phase::Recovery);
+        timeline.enter(Phase::Recovery, recorder.now_ns());
         tokio::select! {
             _ = interrupt.cancelled() => {}
             _ = tokio::time::sleep(config.recovery_time()) => {}
@@ -129,6 +139,7 @@ pub async fn run_one(
     }
     if !interrupt.is_cancelled() {
         counters.set_phase(Phase::FinalReads);
+        timeline.enter(Phase::FinalReads, recorder.now_ns());
         final_reads(&shared, workers, &interrupt).await;
     }
 
@@ -138,7 +149,13 @@ pub async fn run_one(
 
     // Check what was recorded.
     counters.set_phase(Phase::Check);
-    let (events, write_error) = recorder.snapshot();
+    timeline.enter(Phase::Check, recorder.now_ns());
+    let (events, write_error) = {
+        let recorder = recorder.clone();
+        tokio::task::spawn_blocking(move || recorder.snapshot())
+            .await
+            .context("the history writer panicked")?
+    };
     if let Some(e) = write_error {
         anyhow::bail!("the history could not be written: {e}");
     }
@@ -148,31 +165,50 @@ pub async fn run_one(
         let (events, cancel) = (events.clone(), cancel.clone());
         move || run_checkers(&events, &check_config, cancel)
     });
-    // The checker honours its own deadline; the flag is the backstop (and
-    // lets a second Ctrl-C cut the check short).
+    // The checker honours its own deadline; the flag is the backstop, and
+    // lets a second Ctrl-C cut the check short.
     let verdicts = tokio::select! {
         v = &mut check_task => v,
         _ = tokio::time::sleep(config.check_timeout()) => {
             cancel.store(true, Ordering::Relaxed);
             check_task.await
         }
+        _ = hurry.cancelled() => {
+            cancel.store(true, Ordering::Relaxed);
+            check_task.await
+        }
     }
     .context("the checker panicked")?;
+    let phases = timeline.finish(recorder.now_ns());
+    let mut run_stats = stats::compute(&events);
+    if let Some(main) = phases.iter().find(|p| p.phase == Phase::Main) {
+        run_stats.main_ops_per_sec = stats::invoke_rate(&events, main.start_ns, main.end_ns);
+    }
+    let mut verdicts = verdicts;
+    let explanations = explain::explanations(&verdicts);
+    if let Some(v) = nothing_tested(&run_stats, interrupt.is_cancelled()) {
+        verdicts.push(v);
+    }
     let valid = verdicts
         .iter()
         .fold(Validity::Valid, |acc, v| acc.and(v.valid));
-    let run_stats = stats::compute(&events);
     let title = format!(
-        "{name}: {} on {} node(s), seed {seed}{}",
-        config.workload,
-        node_list.len(),
+        "{}{} · {} · seed {seed}{}",
+        if config.name.is_empty() {
+            String::new()
+        } else {
+            format!("{name}: ")
+        },
+        describe_sut(&config, Some(node_list.len())),
+        describe_faults(&config, sut.control.is_some()),
         if interrupt.is_cancelled() {
-            " (interrupted)"
+            " · interrupted"
         } else {
             ""
         }
     );
-    let text = summary::render(&title, &run_stats, &verdicts, valid);
+    let text = summary::render(&title, &run_stats, &verdicts, &explanations, valid);
+
     dir.write("summary.txt", &text)?;
     let results = ResultsFile {
         name: name.clone(),
@@ -184,6 +220,7 @@ pub async fn run_one(
         key_prefix,
         nodes: node_list,
         stats: &run_stats,
+        phases: &phases,
         verdicts: &verdicts,
         files: Files {
             history: "history.jsonl".into(),
@@ -204,7 +241,10 @@ pub async fn run_one(
         tracing::warn!("{e:#}");
     }
     println!("{text}");
-    println!("results: {}", dir.path().display());
+    println!(
+        "results: {} (report.html, history.jsonl, results.json)",
+        dir.path().display()
+    );
     Ok(RunOutcome {
         valid,
         stats: run_stats,
@@ -242,4 +282,79 @@ async fn final_reads(shared: &Arc<Shared>, workers: Vec<Worker>, stop: &Cancella
     for t in tasks {
         let _ = t.await;
     }
+}
+
+/// What the run tests, e.g. `cas-register on the bundled raft cluster (3 nodes)`.
+/// `endpoints` is how many the started SUT has, once known.
+fn describe_sut(config: &RunConfig, endpoints: Option<usize>) -> String {
+    // Not a match over the kinds: other SUT kinds are described by name.
+    let sut = if config.sut == SutKind::Bundled {
+        let bugs = if config.bug.is_empty() {
+            String::new()
+        } else {
+            format!(", bug {}", config.bug.join(","))
+        };
+        format!(
+            "the bundled {} cluster ({} nodes{bugs})",
+            config.mode, config.nodes
+        )
+    } else {
+        match endpoints {
+            Some(n) => format!("{} SUT ({n} endpoints)", config.sut),
+            None => format!("{} SUT", config.sut),
+        }
+    };
+    format!(
+        "{} on {sut}, {} workers at {}",
+        config.workload,
+        config.concurrency,
+        if config.rate > 0.0 {
+            format!("{} ops/s", config.rate)
+        } else {
+            "full speed".to_string()
+        }
+    )
+}
+
+/// The faults, e.g. `faults partition,kill every 5 s`; without node control
+/// the nemesis cannot act, and the title must not claim faults that never ran.
+fn describe_faults(config: &RunConfig, has_control: bool) -> String {
+    let kinds: Vec<&str> = config
+        .nemesis
+        .iter()
+        .map(String::as_str)
+        .filter(|k| *k != "none")
+        .collect();
+    if kinds.is_empty() {
+        "no faults".to_string()
+    } else if !has_control {
+        format!("no faults ({} needs node control)", kinds.join(","))
+    } else {
+        let i = config.nemesis_interval;
+        let timing = match config.nemesis_schedule {
+            NemesisSchedule::Interval => format!("every {i} s"),
+            NemesisSchedule::Random => format!("at random {}-{} s intervals", i / 2.0, i * 1.5),
+        };
+        format!("faults {} {timing}", kinds.join(","))
+    }
+}
+
+/// An `unknown` verdict when no operation succeeded: then no checker had
+/// anything to judge, and a CI gate must not read that as a pass (typically
+/// the endpoints are wrong or the SUT never became available).
+fn nothing_tested(stats: &stats::RunStats, interrupted: bool) -> Option<Verdict> {
+    let ok = stats.ops.last().map_or(0, |total| total.ok);
+    (ok == 0).then(|| Verdict {
+        checker: "workload".into(),
+        valid: Validity::Unknown,
+        summary: if interrupted && stats.invoked == 0 {
+            "interrupted before any operation ran".into()
+        } else {
+            format!(
+                "none of {} operation(s) completed ok, so nothing was tested: is the SUT reachable?",
+                stats.invoked
+            )
+        },
+        details: serde_json::Value::Null,
+    })
 }

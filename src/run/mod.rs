@@ -6,6 +6,7 @@ pub mod config;
 mod controller;
 mod described_sut;
 mod etcd_sut;
+mod explain;
 mod nemesis;
 mod progress;
 pub mod recorder;
@@ -14,6 +15,7 @@ pub mod stats;
 pub mod summary;
 pub mod sut;
 mod sut_client;
+mod timeline;
 mod worker;
 
 use crate::exit::Exit;
@@ -38,19 +40,16 @@ pub fn run_tests(config: RunConfig) -> anyhow::Result<Exit> {
         .context("starting the async runtime")?;
     runtime.block_on(async move {
         let interrupt = CancellationToken::new();
-        let on_signal = interrupt.clone();
-        tokio::spawn(async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                eprintln!("interrupted: stopping workers, healing, checking what was recorded");
-                on_signal.cancel();
-            }
-        });
+        let hurry = CancellationToken::new();
+        tokio::spawn(on_ctrl_c(interrupt.clone(), hurry.clone()));
         let base_seed = config.seed.unwrap_or_else(rand::random);
         let mut overall = Validity::Valid;
         for i in 0..config.test_count.max(1) {
             let mut c = config.clone();
             c.seed = Some(base_seed.wrapping_add(u64::from(i)));
-            let outcome = controller::run_one(c, interrupt.clone()).await?.valid;
+            let outcome = controller::run_one(c, interrupt.clone(), hurry.clone())
+                .await?
+                .valid;
             overall = overall.and(outcome);
             if outcome == Validity::Invalid || interrupt.is_cancelled() {
                 break;
@@ -62,5 +61,39 @@ pub fn run_tests(config: RunConfig) -> anyhow::Result<Exit> {
 
 /// Runs one test without Ctrl-C handling (benchmarks); returns its outcome.
 pub async fn run_once(config: RunConfig) -> anyhow::Result<controller::RunOutcome> {
-    controller::run_one(config, CancellationToken::new()).await
+    controller::run_one(config, CancellationToken::new(), CancellationToken::new()).await
+}
+
+/// The first Ctrl-C ends the run gracefully (`interrupt`); a second one cuts
+/// a long check short (`hurry`: the verdict becomes unknown, results are
+/// still written); a third exits at once, since the history is already on
+/// disk and the cluster's nodes exit with their parent.
+async fn on_ctrl_c(interrupt: CancellationToken, hurry: CancellationToken) {
+    // One stream for the whole run, so a press between two waits is not lost.
+    let mut sigint = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())
+    {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::warn!("cannot handle Ctrl-C: {e}");
+            return;
+        }
+    };
+    let mut presses = 0;
+    while sigint.recv().await.is_some() {
+        presses += 1;
+        match presses {
+            1 => {
+                eprintln!(
+                    "interrupted: stopping workers, healing, checking what was recorded \
+                     (Ctrl-C again to cut the check short)"
+                );
+                interrupt.cancel();
+            }
+            2 => {
+                eprintln!("interrupted again: cutting the check short (Ctrl-C again to quit now)");
+                hurry.cancel();
+            }
+            _ => std::process::exit(i32::from(crate::exit::Exit::Error.code())),
+        }
+    }
 }

@@ -2,13 +2,16 @@
 //! nemesis over the SUT's node control and proxy mesh, runs its schedule,
 //! records every fault and heal in the history, and always heals at the end.
 
+use super::config::NemesisSchedule;
 use super::config::RunConfig;
 use super::progress::Counters;
 use super::recorder::Recorder;
 use super::sut::Sut;
 use anyhow::Context;
-use faultline_nemeses::{EventSink, NemesisKinds, build_nemesis, run_schedule};
-use std::sync::Arc;
+use faultline_nemeses::{EventSink, NemesisKinds, Schedule, build_nemesis, run_schedule};
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
 /// The configured fault kinds (`none` and an empty list mean no faults).
@@ -23,30 +26,84 @@ pub fn kinds(config: &RunConfig) -> anyhow::Result<NemesisKinds> {
         .context("parsing --nemesis")
 }
 
-/// Writes nemesis events into the history and shows the latest on the progress line.
+/// Writes nemesis events into the history and shows the active faults on the progress line.
 struct HistorySink {
     recorder: Arc<Recorder>,
     counters: Arc<Counters>,
+    /// Active faults by family (partition, kill, pause, latency), as shown.
+    active: Mutex<BTreeMap<&'static str, String>>,
 }
 
 impl EventSink for HistorySink {
     fn record(&self, f: &str, value: serde_json::Value) {
         self.recorder.nemesis(f, &value);
-        self.counters.set_fault(fault_label(f, &value));
+        let mut active = self.active.lock().unwrap_or_else(|p| p.into_inner());
+        match fault_change(f, &value) {
+            FaultChange::Start(family, label) => {
+                active.insert(family, label);
+            }
+            FaultChange::Stop(family) => {
+                active.remove(family);
+            }
+            FaultChange::Other => return,
+        }
+        let label = if active.is_empty() {
+            "none".to_string()
+        } else {
+            active.values().cloned().collect::<Vec<_>>().join("; ")
+        };
+        self.counters.set_fault(label);
     }
 }
 
-/// What the progress line shows after nemesis event `f`: the active fault, or `none` after a heal.
-fn fault_label(f: &str, value: &serde_json::Value) -> String {
+/// What nemesis event `f` does to the set of active faults.
+#[derive(Debug, PartialEq)]
+enum FaultChange {
+    /// A fault of this family began; the label says where.
+    Start(&'static str, String),
+    /// The family's fault was healed.
+    Stop(&'static str),
+    /// Not a fault change (e.g. a nemesis error).
+    Other,
+}
+
+fn fault_change(f: &str, value: &serde_json::Value) -> FaultChange {
+    let nodes = || {
+        let names: Vec<&str> = value
+            .get("nodes")
+            .and_then(|n| n.as_array())
+            .map(|n| n.iter().filter_map(|x| x.as_str()).collect())
+            .unwrap_or_default();
+        names.join(",")
+    };
     match f {
-        "start" | "resume" | "stop-partition" | "stop-latency" => "none".into(),
-        _ => match value.get("nodes").and_then(|n| n.as_array()) {
-            Some(nodes) => {
-                let names: Vec<&str> = nodes.iter().filter_map(|n| n.as_str()).collect();
-                format!("{f} {}", names.join(","))
-            }
-            None => f.to_string(),
-        },
+        "start-partition" => {
+            let groups: Vec<String> = value
+                .get("groups")
+                .or_else(|| value.get("halves"))
+                .and_then(|g| g.as_array())
+                .map(|g| {
+                    g.iter()
+                        .filter_map(|grp| grp.as_array())
+                        .map(|grp| {
+                            grp.iter()
+                                .filter_map(|n| n.as_str())
+                                .collect::<Vec<_>>()
+                                .join(",")
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            FaultChange::Start("partition", format!("partition {}", groups.join(" | ")))
+        }
+        "stop-partition" => FaultChange::Stop("partition"),
+        "kill" => FaultChange::Start("kill", format!("killed {}", nodes())),
+        "start" => FaultChange::Stop("kill"),
+        "pause" => FaultChange::Start("pause", format!("paused {}", nodes())),
+        "resume" => FaultChange::Stop("pause"),
+        "start-latency" => FaultChange::Start("latency", "latency".to_string()),
+        "stop-latency" => FaultChange::Stop("latency"),
+        _ => FaultChange::Other,
     }
 }
 
@@ -71,7 +128,7 @@ pub async fn run(
         stop.cancelled().await;
         return Ok(());
     };
-    let interval = std::time::Duration::from_secs_f64(config.nemesis_interval.max(0.1));
+    let interval = Duration::from_secs_f64(config.nemesis_interval.max(0.1));
     let built = build_nemesis(
         &kinds,
         interval,
@@ -84,10 +141,84 @@ pub async fn run(
         stop.cancelled().await;
         return Ok(());
     };
-    let sink: Arc<dyn EventSink> = Arc::new(HistorySink { recorder, counters });
-    let summary = run_schedule(nemesis, built.schedule, sink, stop)
+    let sink: Arc<dyn EventSink> = Arc::new(HistorySink {
+        recorder,
+        counters,
+        active: Mutex::new(BTreeMap::new()),
+    });
+    let schedule = schedule_for(config.nemesis_schedule, interval, built.schedule);
+    let summary = run_schedule(nemesis, schedule, sink, stop)
         .await
         .context("running the nemesis")?;
     tracing::info!("nemesis injected {} fault(s)", summary.faults);
     Ok(())
+}
+
+/// The schedule `kind` asks for, seeded like the builder's `interval` one.
+fn schedule_for(
+    kind: NemesisSchedule,
+    interval: Duration,
+    interval_schedule: Schedule,
+) -> Schedule {
+    match kind {
+        NemesisSchedule::Interval => interval_schedule,
+        NemesisSchedule::Random => Schedule {
+            max_faults: interval_schedule.max_faults,
+            ..Schedule::random(interval / 2, interval * 3 / 2, interval_schedule.seed)
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use faultline_nemeses::Timing;
+    use serde_json::json;
+
+    #[test]
+    fn random_schedules_vary_around_the_interval() {
+        let base = Schedule::interval(Duration::from_secs(4), 9);
+        assert_eq!(
+            schedule_for(
+                NemesisSchedule::Interval,
+                Duration::from_secs(4),
+                base.clone()
+            ),
+            base
+        );
+        let random = schedule_for(NemesisSchedule::Random, Duration::from_secs(4), base);
+        assert_eq!(random.seed, 9);
+        assert_eq!(
+            random.timing,
+            Timing::Random {
+                faulty: (Duration::from_secs(2), Duration::from_secs(6)),
+                healthy: (Duration::from_secs(2), Duration::from_secs(6)),
+            }
+        );
+        let windows: Vec<_> = random.windows().take(20).collect();
+        assert!(windows.iter().any(|w| w.faulty != windows[0].faulty));
+    }
+
+    #[test]
+    fn fault_labels_say_where_the_fault_is() {
+        assert_eq!(
+            fault_change(
+                "start-partition",
+                &json!({"groups": [["n1"], ["n2", "n3"]], "kind": "isolate-one"})
+            ),
+            FaultChange::Start("partition", "partition n1 | n2,n3".into())
+        );
+        assert_eq!(
+            fault_change("kill", &json!({"nodes": ["n2"]})),
+            FaultChange::Start("kill", "killed n2".into())
+        );
+        assert_eq!(
+            fault_change("start", &json!({"nodes": ["n2"]})),
+            FaultChange::Stop("kill")
+        );
+        assert_eq!(
+            fault_change("nemesis-error", &json!({})),
+            FaultChange::Other
+        );
+    }
 }

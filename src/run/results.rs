@@ -4,6 +4,7 @@
 
 use super::config::RunConfig;
 use super::stats::RunStats;
+use super::timeline::PhaseSpan;
 use anyhow::Context;
 use faultline_checkers::{Validity, Verdict};
 use serde::Serialize;
@@ -102,6 +103,8 @@ pub struct ResultsFile<'a> {
     pub nodes: Vec<(String, String)>,
     /// Counts and latencies.
     pub stats: &'a RunStats,
+    /// When each phase began and ended, on the history's clock.
+    pub phases: &'a [PhaseSpan],
     /// One verdict per checker.
     pub verdicts: &'a [Verdict],
     /// Files of the run, relative to its directory.

@@ -36,6 +36,25 @@ pub struct RunStats {
     pub nemesis_events: u64,
     /// Client operations per second over the time the history spans.
     pub ops_per_sec: f64,
+    /// Client operations per second invoked during the main phase (what
+    /// `rate` asks for; 0 until the controller fills it in).
+    pub main_ops_per_sec: f64,
+}
+
+/// Client operations per second invoked in `[start_ns, end_ns)`.
+pub fn invoke_rate(events: &[Event], start_ns: u64, end_ns: u64) -> f64 {
+    if end_ns <= start_ns {
+        return 0.0;
+    }
+    let n = events
+        .iter()
+        .filter(|e| {
+            matches!(e.process, ProcessId::Client(_))
+                && e.kind == EventType::Invoke
+                && (start_ns..end_ns).contains(&e.time)
+        })
+        .count();
+    n as f64 / ((end_ns - start_ns) as f64 / 1e9)
 }
 
 /// Computes statistics from recorded events.
@@ -152,5 +171,8 @@ mod tests {
         let total = s.ops.last().unwrap();
         assert_eq!((total.ok, total.fail, total.info), (1, 0, 2));
         assert_eq!(s.invoked, 3);
+        // Two invocations in the first millisecond: 2000 ops/s.
+        assert_eq!(invoke_rate(&h, 0, 1_000_000), 2000.0);
+        assert_eq!(invoke_rate(&h, 5, 5), 0.0);
     }
 }

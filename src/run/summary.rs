@@ -56,7 +56,13 @@ fn shorten(s: &str, max: usize) -> String {
 }
 
 /// Renders the summary text (also written to `summary.txt`).
-pub fn render(title: &str, stats: &RunStats, verdicts: &[Verdict], valid: Validity) -> String {
+pub fn render(
+    title: &str,
+    stats: &RunStats,
+    verdicts: &[Verdict],
+    explanations: &[String],
+    valid: Validity,
+) -> String {
     let ops: Vec<OpRow> = stats
         .ops
         .iter()
@@ -76,11 +82,22 @@ pub fn render(title: &str, stats: &RunStats, verdicts: &[Verdict], valid: Validi
     out.push('\n');
     out.push_str(&Table::new(ops).with(Style::sharp()).to_string());
     out.push_str(&format!(
-        "\n{} ops invoked, {:.0} ops/s, {} nemesis events\n",
-        stats.invoked, stats.ops_per_sec, stats.nemesis_events
+        "\n{} operations invoked, {:.0} ops/s in the main phase, {} nemesis events\n\
+         ok = took effect · fail = definitely did not (e.g. CAS mismatch, not leader) · \
+         info = unknown (timeout, lost connection, or a 5xx such as 504)\n",
+        stats.invoked, stats.main_ops_per_sec, stats.nemesis_events
     ));
     out.push_str(&render_card(verdicts));
-    out.push_str(&format!("\nverdict: {}\n", validity_word(valid)));
+    out.push('\n');
+    for e in explanations {
+        out.push('\n');
+        out.push_str(e);
+    }
+    out.push_str(&format!(
+        "verdict: {} (exit code {})\n",
+        validity_word(valid),
+        crate::exit::Exit::from(valid).code()
+    ));
     out
 }
 

@@ -1,9 +1,11 @@
 //! The phases of a test run, in order.
 
+use serde::Serialize;
 use std::fmt;
 
 /// Where a run is: set up, faults, heal, recovery, final reads, check.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum Phase {
     /// Starting the system under test and waiting for it to serve.
     Setup,
@@ -11,7 +13,7 @@ pub enum Phase {
     Main,
     /// Faults are being removed.
     Heal,
-    /// Workers run on a healed system so it can catch up.
+    /// No load and no faults, so the healed system can converge.
     Recovery,
     /// One read of every key touched, so lost writes become visible.
     FinalReads,

@@ -70,6 +70,36 @@ mod tests {
         assert_eq!(ops(42, 1), ops(42, 1));
     }
 
+    proptest::proptest! {
+        /// Whatever the seed, workload, key distribution and limits, the
+        /// schedule is a function of them alone, and keys stay in range.
+        #[test]
+        fn any_seed_reproduces_its_schedule(
+            seed: u64,
+            workload in 0..WorkloadKind::ALL.len(),
+            zipf: bool,
+            slots in 1usize..10,
+            limit in proptest::option::of(1u64..50),
+        ) {
+            let make = || {
+                let dist = if zipf { KeyDist::Zipf } else { KeyDist::Uniform };
+                let keys = KeyPicker::new(dist, slots, limit, 3);
+                WorkerGenerator::new(WorkloadKind::ALL[workload], keys, seed, 2, 3)
+            };
+            let (mut a, mut b) = (make(), make());
+            let xs: Vec<Op> = (0..100).map(|_| a.next_op()).collect();
+            let ys: Vec<Op> = (0..100).map(|_| b.next_op()).collect();
+            proptest::prop_assert_eq!(&xs, &ys);
+            if limit.is_none() {
+                for op in &xs {
+                    let key = op.key.as_deref().unwrap_or("");
+                    let n: usize = key.trim_start_matches('k').parse().unwrap();
+                    proptest::prop_assert!(n < slots, "{key} outside {slots} slots");
+                }
+            }
+        }
+    }
+
     #[test]
     fn different_seeds_or_workers_differ() {
         assert_ne!(ops(42, 1), ops(43, 1));

@@ -1,0 +1,53 @@
+//! Terminal explanations of verdicts that are not `valid`: for the
+//! linearizability checker, its counterexample per key (the longest
+//! linearizable prefix and the operations that cannot follow it), rendered
+//! from the report the verdict carries in its details.
+
+use faultline_checkers::render::text;
+use faultline_checkers::{LinearizabilityReport, Validity, Verdict};
+
+/// One text block per linearizability verdict that is invalid or unknown.
+pub fn explanations(verdicts: &[Verdict]) -> Vec<String> {
+    verdicts
+        .iter()
+        .filter(|v| v.checker == "linearizable" && v.valid != Validity::Valid)
+        .filter_map(|v| serde_json::from_value::<LinearizabilityReport>(v.details.clone()).ok())
+        .map(|report| text::render(&report))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use faultline_checkers::{CheckOptions, Event, ModelKind, check_linearizable};
+
+    fn history(lines: &[&str]) -> Vec<Event> {
+        lines
+            .iter()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn a_stale_read_is_explained_and_a_valid_history_is_not() {
+        let stale = history(&[
+            r#"{"index":0,"time":0,"process":0,"type":"invoke","f":"write","key":"k","value":1}"#,
+            r#"{"index":1,"time":1,"process":0,"type":"ok","f":"write","key":"k","value":1}"#,
+            r#"{"index":2,"time":2,"process":1,"type":"invoke","f":"read","key":"k","value":null}"#,
+            r#"{"index":3,"time":3,"process":1,"type":"ok","f":"read","key":"k","value":null}"#,
+        ]);
+        let opts = CheckOptions::default();
+        let invalid = check_linearizable(&stale, ModelKind::Register, &opts)
+            .unwrap()
+            .to_verdict();
+        assert_eq!(invalid.valid, Validity::Invalid);
+        let text = explanations(&[invalid]);
+        assert_eq!(text.len(), 1);
+        assert!(text[0].contains("\"k\""), "{}", text[0]);
+
+        let valid = check_linearizable(&stale[..2], ModelKind::Register, &opts)
+            .unwrap()
+            .to_verdict();
+        assert!(explanations(&[valid]).is_empty());
+    }
+}

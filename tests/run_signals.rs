@@ -1,0 +1,192 @@
+//! Interrupting a run: Ctrl-C (SIGINT) mid-run heals, checks what was
+//! recorded and writes the results; a harness crash (SIGKILL) leaves a
+//! history that `faultline check` reads.
+
+mod run_support;
+
+use nix::sys::signal::{Signal, kill};
+use nix::unistd::Pid;
+use run_support::{
+    StoreOptions, bundled_run, faultline, history, http_run, output, results_json, start_store,
+};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
+
+/// Waits (at most 60 s) until the run under `results/name` has a history
+/// for which `ready` holds; returns the history's path.
+fn wait_for_history(results: &Path, name: &str, ready: impl Fn(&str) -> bool) -> PathBuf {
+    let begun = Instant::now();
+    loop {
+        assert!(
+            begun.elapsed() < Duration::from_secs(60),
+            "the history never got ready"
+        );
+        let found = std::fs::read_dir(results.join(name))
+            .ok()
+            .and_then(|mut d| d.next())
+            .map(|e| e.unwrap().path().join("history.jsonl"))
+            .filter(|p| std::fs::read_to_string(p).is_ok_and(|t| ready(&t)));
+        if let Some(p) = found {
+            return p;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// Waits (at most 60 s) for `child` to exit.
+fn wait_exit(child: &mut Child) -> ExitStatus {
+    let begun = Instant::now();
+    loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            return s;
+        }
+        assert!(
+            begun.elapsed() < Duration::from_secs(60),
+            "the run did not stop"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn signal(child: &Child, sig: Signal) {
+    kill(Pid::from_raw(child.id() as i32), sig).unwrap();
+}
+
+#[test]
+fn ctrl_c_during_a_partition_heals_checks_and_writes_results() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut cmd = bundled_run(
+        tmp.path(),
+        &[
+            "--name",
+            "int",
+            "--time-limit",
+            "120",
+            "--nemesis",
+            "partition",
+            "--nemesis-schedule",
+            "random",
+        ],
+    );
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Interrupt while a partition is in force.
+    let path = wait_for_history(tmp.path(), "int", |t| {
+        t.matches("\"start-partition\"").count() > t.matches("\"stop-partition\"").count()
+    });
+    signal(&child, Signal::SIGINT);
+    let status = wait_exit(&mut child);
+    let mut stdout = String::new();
+    std::io::Read::read_to_string(child.stdout.as_mut().unwrap(), &mut stdout).unwrap();
+    assert_eq!(
+        status.code(),
+        Some(0),
+        "the recorded part is valid: {stdout}"
+    );
+    assert!(stdout.contains("verdict: valid"), "{stdout}");
+    let dir = path.parent().unwrap();
+    let r = results_json(dir);
+    assert_eq!(r["interrupted"], true);
+    assert_eq!(r["valid"], "valid");
+    let h = history(dir);
+    // The partition was healed, and the heal is in the history.
+    let last = h.iter().rev().find(|e| e["process"] == "nemesis").unwrap();
+    assert_eq!(last["f"], "stop-partition", "{last}");
+    // Every invoke has its completion: in-flight requests were allowed to finish.
+    let invokes = h.iter().filter(|e| e["type"] == "invoke").count();
+    let completions = h
+        .iter()
+        .filter(|e| e["process"].is_u64() && e["type"] != "invoke")
+        .count();
+    assert_eq!(invokes, completions);
+    assert!(dir.join("summary.txt").exists());
+}
+
+#[test]
+fn a_killed_harness_leaves_a_history_faultline_check_reads() {
+    let urls = start_store(StoreOptions::good(2));
+    let tmp = tempfile::tempdir().unwrap();
+    let mut child = http_run(
+        tmp.path(),
+        &urls,
+        &["--name", "crash", "--time-limit", "120", "--rate", "300"],
+    )
+    .stdout(Stdio::null())
+    .stderr(Stdio::null())
+    .spawn()
+    .unwrap();
+    let path = wait_for_history(tmp.path(), "crash", |t| t.len() > 20_000);
+    signal(&child, Signal::SIGKILL);
+    wait_exit(&mut child);
+    let dir = path.parent().unwrap();
+    assert!(!dir.join("results.json").exists(), "it really crashed");
+    // Every line that reached the file is a whole event.
+    let h = history(dir);
+    assert!(h.len() > 100);
+    let out = output({
+        let mut c = faultline();
+        c.arg("check").arg(&path);
+        c
+    });
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("valid"),
+        "faultline check gives a verdict"
+    );
+}
+
+/// Pids of processes whose command line mentions `needle`.
+fn processes_mentioning(needle: &str) -> Vec<u32> {
+    let mut pids = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let cmdline = std::fs::read(entry.path().join("cmdline")).unwrap_or_default();
+        if String::from_utf8_lossy(&cmdline).contains(needle) {
+            pids.push(pid);
+        }
+    }
+    pids
+}
+
+#[test]
+fn a_killed_harness_takes_its_cluster_nodes_down() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut child = bundled_run(
+        tmp.path(),
+        &[
+            "--name",
+            "orphans",
+            "--time-limit",
+            "120",
+            "--nemesis",
+            "none",
+        ],
+    )
+    .stdout(Stdio::null())
+    .stderr(Stdio::null())
+    .spawn()
+    .unwrap();
+    let path = wait_for_history(tmp.path(), "orphans", |t| t.len() > 5_000);
+    // The nodes' data directories are under the results directory.
+    let needle = format!("{}/orphans/", tmp.path().display());
+    let nodes = processes_mentioning(&needle);
+    assert_eq!(nodes.len(), 3, "three nodes run: {nodes:?}");
+    signal(&child, Signal::SIGKILL);
+    wait_exit(&mut child);
+    let begun = Instant::now();
+    while !processes_mentioning(&needle).is_empty() {
+        assert!(
+            begun.elapsed() < Duration::from_secs(20),
+            "nodes outlived the harness"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // The history up to the crash is still there and readable.
+    assert!(history(path.parent().unwrap()).len() > 10);
+}

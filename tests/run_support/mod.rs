@@ -1,0 +1,296 @@
+//! Shared parts of the `faultline run` end-to-end tests: test-owned HTTP
+//! stores speaking DESIGN.md's protocol (served by the test process with axum
+//! on a background runtime), and helpers to run `faultline` and read its
+//! results.
+//!
+//! Each test binary uses only some of these helpers.
+#![allow(dead_code)]
+
+use axum::Json;
+use axum::Router;
+use axum::extract::{Path as UrlPath, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+type Map = HashMap<String, Value>;
+
+/// How a test store behaves.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct StoreOptions {
+    /// Number of endpoints (all share one primary map).
+    pub nodes: usize,
+    /// Reads come from a per-node copy that lags the primary by ~300 ms:
+    /// deliberately not linearizable.
+    pub stale: bool,
+    /// Only node 0 serves; the others answer `503 not_leader` with its URL.
+    pub leader_only: bool,
+    /// Every n-th request is applied and then answered only after 1.5 s,
+    /// longer than the tests' request timeout, so its client sees `info`.
+    pub slow_every: Option<u64>,
+}
+
+impl StoreOptions {
+    /// A correct store with `nodes` endpoints.
+    pub fn good(nodes: usize) -> StoreOptions {
+        StoreOptions {
+            nodes,
+            ..StoreOptions::default()
+        }
+    }
+}
+
+/// One node of a test store.
+#[derive(Clone)]
+struct Node {
+    primary: Arc<Mutex<Map>>,
+    /// `None`: reads go to the primary (linearizable). `Some`: a lagging copy.
+    replica: Option<Arc<Mutex<Map>>>,
+    /// `Some(url)` when this node is not the leader.
+    leader: Option<String>,
+    slow_every: Option<u64>,
+    requests: Arc<AtomicU64>,
+}
+
+impl Node {
+    /// The answer a non-leader gives, if this node is one.
+    fn redirect(&self) -> Option<Response> {
+        self.leader.as_ref().map(|l| {
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(json!({"error": "not_leader", "leader": l})),
+            )
+                .into_response()
+        })
+    }
+
+    /// Delays the answer of every n-th request (after it took effect).
+    async fn maybe_slow(&self) {
+        let n = self.requests.fetch_add(1, Ordering::Relaxed) + 1;
+        if let Some(every) = self.slow_every
+            && n.is_multiple_of(every)
+        {
+            tokio::time::sleep(Duration::from_millis(1500)).await;
+        }
+    }
+}
+
+fn lock(m: &Mutex<Map>) -> std::sync::MutexGuard<'_, Map> {
+    m.lock().unwrap()
+}
+
+async fn read(State(n): State<Node>, UrlPath(k): UrlPath<String>) -> Response {
+    if let Some(r) = n.redirect() {
+        return r;
+    }
+    let v = lock(n.replica.as_ref().unwrap_or(&n.primary))
+        .get(&k)
+        .cloned();
+    n.maybe_slow().await;
+    match v {
+        Some(v) => Json(json!({ "value": v })).into_response(),
+        None => (StatusCode::NOT_FOUND, Json(json!({"error": "not_found"}))).into_response(),
+    }
+}
+
+async fn write(
+    State(n): State<Node>,
+    UrlPath(k): UrlPath<String>,
+    Json(b): Json<Value>,
+) -> Response {
+    if let Some(r) = n.redirect() {
+        return r;
+    }
+    lock(&n.primary).insert(k, b["value"].clone());
+    n.maybe_slow().await;
+    Json(json!({})).into_response()
+}
+
+async fn cas(State(n): State<Node>, UrlPath(k): UrlPath<String>, Json(b): Json<Value>) -> Response {
+    if let Some(r) = n.redirect() {
+        return r;
+    }
+    let swapped = {
+        let mut m = lock(&n.primary);
+        let matches = m.get(&k).unwrap_or(&Value::Null) == &b["from"];
+        if matches {
+            m.insert(k, b["to"].clone());
+        }
+        matches
+    };
+    n.maybe_slow().await;
+    if swapped {
+        Json(json!({})).into_response()
+    } else {
+        (
+            StatusCode::CONFLICT,
+            Json(json!({"error": "precondition_failed"})),
+        )
+            .into_response()
+    }
+}
+
+async fn append(
+    State(n): State<Node>,
+    UrlPath(k): UrlPath<String>,
+    Json(b): Json<Value>,
+) -> Response {
+    if let Some(r) = n.redirect() {
+        return r;
+    }
+    {
+        let mut m = lock(&n.primary);
+        let list = m.entry(k).or_insert_with(|| json!([]));
+        if let Some(items) = list.as_array_mut() {
+            items.push(b["value"].clone());
+        }
+    }
+    n.maybe_slow().await;
+    Json(json!({})).into_response()
+}
+
+/// Starts a store; returns its endpoint URLs. It lives as long as the test process.
+pub fn start_store(opts: StoreOptions) -> Vec<String> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            let primary: Arc<Mutex<Map>> = Arc::default();
+            let requests: Arc<AtomicU64> = Arc::default();
+            let mut listeners = Vec::new();
+            for _ in 0..opts.nodes {
+                let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+                listeners.push(l);
+            }
+            let urls: Vec<String> = listeners
+                .iter()
+                .map(|l| format!("http://{}", l.local_addr().unwrap()))
+                .collect();
+            for (i, l) in listeners.into_iter().enumerate() {
+                let replica = opts.stale.then(|| Arc::new(Mutex::new(Map::new())));
+                if let Some(r) = replica.clone() {
+                    let p = primary.clone();
+                    // Each replica copies the primary at its own pace.
+                    let lag = Duration::from_millis(300 + 70 * i as u64);
+                    tokio::spawn(async move {
+                        loop {
+                            tokio::time::sleep(lag).await;
+                            let snap = lock(&p).clone();
+                            *lock(&r) = snap;
+                        }
+                    });
+                }
+                let node = Node {
+                    primary: primary.clone(),
+                    replica,
+                    leader: (opts.leader_only && i > 0).then(|| urls[0].clone()),
+                    slow_every: opts.slow_every,
+                    requests: requests.clone(),
+                };
+                let app = Router::new()
+                    .route("/kv/{key}", get(read).put(write))
+                    .route("/kv/{key}/cas", post(cas))
+                    .route("/kv/{key}/append", post(append))
+                    .with_state(node);
+                tokio::spawn(async move { axum::serve(l, app).await });
+            }
+            tx.send(urls).unwrap();
+            std::future::pending::<()>().await;
+        });
+    });
+    rx.recv_timeout(Duration::from_secs(10)).unwrap()
+}
+
+/// The `faultline` binary under test.
+pub fn faultline() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_faultline"))
+}
+
+/// `run --sut http` without faults and with a short recovery, plus `extra`.
+pub fn http_run(results: &Path, endpoints: &[String], extra: &[&str]) -> Command {
+    let mut c = faultline();
+    c.args([
+        "run",
+        "--sut",
+        "http",
+        "--nemesis",
+        "none",
+        "--recovery-time",
+        "0.2",
+    ])
+    .arg("--results-dir")
+    .arg(results)
+    .arg("--endpoints")
+    .arg(endpoints.join(","))
+    .args(extra);
+    c
+}
+
+/// `run` against the bundled cluster with short settings plus `extra`.
+pub fn bundled_run(results: &Path, extra: &[&str]) -> Command {
+    let mut c = faultline();
+    c.args(["run", "--recovery-time", "1", "--nemesis-interval", "2"])
+        .arg("--results-dir")
+        .arg(results)
+        .args(extra);
+    c
+}
+
+/// Runs `c` to completion, echoing its output for failing tests.
+pub fn output(mut c: Command) -> Output {
+    let out = c.output().unwrap();
+    eprintln!(
+        "stdout:\n{}\nstderr:\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// Every run directory under `results/<name>/`, oldest first.
+pub fn run_dirs(results: &Path, name: &str) -> Vec<PathBuf> {
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(results.join(name))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .collect();
+    dirs.sort();
+    dirs
+}
+
+/// The single run directory under `results/<name>/`.
+pub fn run_dir(results: &Path, name: &str) -> PathBuf {
+    let mut dirs = run_dirs(results, name);
+    assert_eq!(dirs.len(), 1, "{dirs:?}");
+    dirs.pop().unwrap()
+}
+
+/// The run's `results.json`.
+pub fn results_json(dir: &Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(dir.join("results.json")).unwrap()).unwrap()
+}
+
+/// Parses every line of the run's history; returns the events.
+pub fn history(dir: &Path) -> Vec<Value> {
+    std::fs::read_to_string(dir.join("history.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+/// Client events of `history` (no nemesis events).
+pub fn client_events(history: &[Value]) -> Vec<&Value> {
+    history.iter().filter(|e| e["process"].is_u64()).collect()
+}
