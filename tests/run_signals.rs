@@ -9,6 +9,7 @@ use nix::unistd::Pid;
 use run_support::{
     StoreOptions, bundled_run, faultline, history, http_run, output, results_json, start_store,
 };
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
@@ -69,7 +70,10 @@ fn ctrl_c_during_a_partition_heals_checks_and_writes_results() {
             "random",
         ],
     );
+    // Its own process group, so the SIGINT below reaches the group as a
+    // terminal's Ctrl-C does (cluster nodes must not die of it before the heal).
     let mut child = cmd
+        .process_group(0)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -78,7 +82,7 @@ fn ctrl_c_during_a_partition_heals_checks_and_writes_results() {
     let path = wait_for_history(tmp.path(), "int", |t| {
         t.matches("\"start-partition\"").count() > t.matches("\"stop-partition\"").count()
     });
-    signal(&child, Signal::SIGINT);
+    kill(Pid::from_raw(-(child.id() as i32)), Signal::SIGINT).unwrap();
     let status = wait_exit(&mut child);
     let mut stdout = String::new();
     std::io::Read::read_to_string(child.stdout.as_mut().unwrap(), &mut stdout).unwrap();

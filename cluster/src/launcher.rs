@@ -11,6 +11,7 @@ use rand::RngExt;
 use std::collections::BTreeMap;
 use std::fs::OpenOptions;
 use std::net::{SocketAddr, TcpListener};
+use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::Mutex;
@@ -189,8 +190,11 @@ impl Cluster {
         let log2 = log
             .try_clone()
             .map_err(|e| ClusterError::io("open", &log_path, e))?;
+        // A process group of its own: Ctrl-C at a terminal signals the whole
+        // foreground group, and the harness must still heal and stop nodes itself.
         let child = Command::new(&self.spec.exe)
             .args(&slot.args)
+            .process_group(0)
             .stdin(Stdio::null())
             .stdout(log)
             .stderr(log2)

@@ -6,6 +6,7 @@ use anyhow::{Context, anyhow, bail};
 use faultline_nemeses::PidSignals;
 use faultline_workloads::client::base64;
 use std::fs::OpenOptions;
+use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::Mutex;
@@ -127,8 +128,11 @@ impl EtcdCluster {
         let log2 = log
             .try_clone()
             .with_context(|| format!("opening {}", log_path.display()))?;
+        // A process group of its own: Ctrl-C at a terminal signals the whole
+        // foreground group, and the harness must still heal and stop nodes itself.
         let child = Command::new(&self.spec.bin)
             .args(self.spec.args(i))
+            .process_group(0)
             .stdin(Stdio::null())
             .stdout(log)
             .stderr(log2)
