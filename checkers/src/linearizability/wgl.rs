@@ -56,6 +56,16 @@ pub(crate) struct Search<'a, M: Model> {
     stack: Vec<(u32, M::State)>,
     memo: FxHashSet<(Box<[u32]>, M::State)>,
     cursor: u32,
+    /// Completed operations with equal inputs share a class (`NONE` for crashed ones).
+    class: Vec<u32>,
+    /// Completion position of each operation (`usize::MAX` if crashed).
+    ret_pos: Vec<usize>,
+    /// `eligible[op] == stamp`: the completed op may be tried at the current node.
+    eligible: Vec<u32>,
+    stamp: u32,
+    /// Per class: the earliest-returning pending member seen at the node stamped in `class_stamp`.
+    class_best: Vec<u32>,
+    class_stamp: Vec<u32>,
     done: Option<Outcome>,
     pub tracker: Option<Tracker>,
 }
@@ -87,10 +97,24 @@ impl<'a, M: Model> Search<'a, M> {
                 completed += 1;
             }
         }
+        let mut classes: FxHashMap<&M::Input, u32> = FxHashMap::default();
+        let class: Vec<u32> = inputs
+            .iter()
+            .enumerate()
+            .map(|(i, input)| {
+                if crashed[i] {
+                    return NONE;
+                }
+                let next = classes.len() as u32;
+                *classes.entry(input).or_insert(next)
+            })
+            .collect();
+        let nclasses = classes.len();
+        drop(classes);
         let entries = Entries::new(times);
         let cursor = entries.next[HEAD as usize];
         let ngroups = group_members.len();
-        Search {
+        let mut search = Search {
             model,
             crashed,
             slot,
@@ -102,6 +126,12 @@ impl<'a, M: Model> Search<'a, M> {
             stack: Vec::new(),
             memo: FxHashSet::default(),
             cursor,
+            class,
+            ret_pos: times.iter().map(|t| t.1.unwrap_or(usize::MAX)).collect(),
+            eligible: vec![0; times.len()],
+            stamp: 0,
+            class_best: vec![NONE; nclasses],
+            class_stamp: vec![0; nclasses],
             done: None,
             tracker: track.then(|| Tracker {
                 best: 0,
@@ -109,7 +139,9 @@ impl<'a, M: Model> Search<'a, M> {
                 low_water: 0,
             }),
             inputs,
-        }
+        };
+        search.enter_node();
+        search
     }
 
     fn mark(&mut self, op: u32) {
@@ -157,6 +189,10 @@ impl<'a, M: Model> Search<'a, M> {
             }
             let op = self.entries.op[e as usize];
             let oi = op as usize;
+            if !self.crashed[oi] && self.eligible[oi] != self.stamp {
+                self.cursor = self.entries.next[e as usize];
+                continue;
+            }
             if self.crashed[oi] {
                 let g = self.slot[oi] as usize;
                 if self.group_members[g][self.lin.group_next[g] as usize] != op {
@@ -172,6 +208,7 @@ impl<'a, M: Model> Search<'a, M> {
                         self.stack.push((op, prev));
                         self.entries.lift(op);
                         self.cursor = self.entries.next[HEAD as usize];
+                        self.enter_node();
                     } else {
                         self.unmark(op);
                         self.cursor = self.entries.next[e as usize];
@@ -179,6 +216,44 @@ impl<'a, M: Model> Search<'a, M> {
                 }
                 _ => self.cursor = self.entries.next[e as usize],
             }
+        }
+    }
+
+    /// Works out, per class of equal completed operations pending at the
+    /// current node, the one worth trying: the one that returns first can take
+    /// the place of any other in a linearization (it is already invoked, and
+    /// the other then goes where it was, still before its own return).
+    fn enter_node(&mut self) {
+        self.stamp = self.stamp.wrapping_add(1);
+        if self.stamp == 0 {
+            // Wrapped: forget every old stamp.
+            self.eligible.fill(0);
+            self.class_stamp.fill(0);
+            self.stamp = 1;
+        }
+        let mut e = self.entries.next[HEAD as usize];
+        while e != NONE && self.entries.is_call[e as usize] {
+            let op = self.entries.op[e as usize];
+            let c = self.class[op as usize];
+            if c != NONE {
+                let c = c as usize;
+                if self.class_stamp[c] != self.stamp {
+                    self.class_stamp[c] = self.stamp;
+                    self.class_best[c] = op;
+                } else if self.ret_pos[op as usize] < self.ret_pos[self.class_best[c] as usize] {
+                    self.class_best[c] = op;
+                }
+            }
+            e = self.entries.next[e as usize];
+        }
+        let mut e = self.entries.next[HEAD as usize];
+        while e != NONE && self.entries.is_call[e as usize] {
+            let op = self.entries.op[e as usize];
+            let c = self.class[op as usize];
+            if c != NONE && self.class_best[c as usize] == op {
+                self.eligible[op as usize] = self.stamp;
+            }
+            e = self.entries.next[e as usize];
         }
     }
 
@@ -194,6 +269,8 @@ impl<'a, M: Model> Search<'a, M> {
         self.unmark(op);
         self.entries.unlift(op);
         self.cursor = self.entries.next[self.entries.call_of[op as usize] as usize];
+        // The list is as it was when `op` was placed: that node's candidates again.
+        self.enter_node();
         if let Some(t) = self.tracker.as_mut() {
             t.low_water = t.low_water.min(self.stack.len());
         }
