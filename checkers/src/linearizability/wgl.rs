@@ -53,7 +53,11 @@ pub(crate) struct Search<'a, M: Model> {
     lin: LinearizedSet,
     total_completed: u32,
     state: M::State,
-    stack: Vec<(u32, M::State)>,
+    /// Linearized ops with the state before each and whether it was forced
+    /// (see [`Search::forced_candidate`]).
+    stack: Vec<(u32, M::State, bool)>,
+    /// True right after moving to a new node, before any candidate was tried.
+    fresh: bool,
     memo: FxHashSet<(Box<[u32]>, M::State)>,
     cursor: u32,
     /// Completed operations with equal inputs share a class (`NONE` for crashed ones).
@@ -124,6 +128,7 @@ impl<'a, M: Model> Search<'a, M> {
             total_completed: completed,
             state: model.init(),
             stack: Vec::new(),
+            fresh: true,
             memo: FxHashSet::default(),
             cursor,
             class,
@@ -170,6 +175,9 @@ impl<'a, M: Model> Search<'a, M> {
         }
         let mut steps: u64 = 0;
         loop {
+            if let Some(o) = self.done {
+                return o;
+            }
             if self.lin.count == self.total_completed {
                 self.done = Some(Outcome::Valid);
                 return Outcome::Valid;
@@ -177,6 +185,9 @@ impl<'a, M: Model> Search<'a, M> {
             steps += 1;
             if steps.is_multiple_of(POLL_EVERY) && (steps >= budget || stop()) {
                 return Outcome::Paused;
+            }
+            if std::mem::take(&mut self.fresh) && self.place_forced() {
+                continue;
             }
             let e = self.cursor;
             if e == NONE || !self.entries.is_call[e as usize] {
@@ -205,10 +216,11 @@ impl<'a, M: Model> Search<'a, M> {
                     self.mark(op);
                     if self.memo.insert((self.lin.key(), next.clone())) {
                         let prev = std::mem::replace(&mut self.state, next);
-                        self.stack.push((op, prev));
+                        self.stack.push((op, prev, false));
                         self.entries.lift(op);
                         self.cursor = self.entries.next[HEAD as usize];
                         self.enter_node();
+                        self.fresh = true;
                     } else {
                         self.unmark(op);
                         self.cursor = self.entries.next[e as usize];
@@ -262,19 +274,65 @@ impl<'a, M: Model> Search<'a, M> {
         if self.tracker.is_some() {
             self.snapshot();
         }
-        let Some((op, prev)) = self.stack.pop() else {
-            return false;
-        };
-        self.state = prev;
-        self.unmark(op);
-        self.entries.unlift(op);
-        self.cursor = self.entries.next[self.entries.call_of[op as usize] as usize];
-        // The list is as it was when `op` was placed: that node's candidates again.
-        self.enter_node();
-        if let Some(t) = self.tracker.as_mut() {
-            t.low_water = t.low_water.min(self.stack.len());
+        loop {
+            let Some((op, prev, forced)) = self.stack.pop() else {
+                return false;
+            };
+            self.state = prev;
+            self.unmark(op);
+            self.entries.unlift(op);
+            if let Some(t) = self.tracker.as_mut() {
+                t.low_water = t.low_water.min(self.stack.len());
+            }
+            if forced {
+                // Nothing else at that node can succeed where the forced op failed.
+                continue;
+            }
+            self.cursor = self.entries.next[self.entries.call_of[op as usize] as usize];
+            // The list is as it was when `op` was placed: that node's candidates again.
+            self.enter_node();
+            return true;
         }
-        true
+    }
+
+    /// A completed read-only operation that can go now (a read of the current
+    /// value, a failed cas): some linearization from this node starts with it
+    /// if any does (moving it to the front changes no state, as it changes
+    /// none wherever it applies, and breaks no real-time order, as nothing
+    /// pending returned before it was invoked), so it is placed without
+    /// trying alternatives. True if the node was dealt with: the op placed,
+    /// or the node found dead because that placement was already explored.
+    fn place_forced(&mut self) -> bool {
+        let mut e = self.entries.next[HEAD as usize];
+        while e != NONE && self.entries.is_call[e as usize] {
+            let op = self.entries.op[e as usize];
+            let oi = op as usize;
+            if !self.crashed[oi]
+                && self.eligible[oi] == self.stamp
+                && self.model.is_read_only(&self.inputs[oi])
+                && self
+                    .model
+                    .step(&self.state, &self.inputs[oi])
+                    .is_some_and(|next| next == self.state)
+            {
+                self.mark(op);
+                if self.memo.insert((self.lin.key(), self.state.clone())) {
+                    self.stack.push((op, self.state.clone(), true));
+                    self.entries.lift(op);
+                    self.cursor = self.entries.next[HEAD as usize];
+                    self.enter_node();
+                    self.fresh = true;
+                } else {
+                    self.unmark(op);
+                    if !self.backtrack() {
+                        self.done = Some(Outcome::Invalid);
+                    }
+                }
+                return true;
+            }
+            e = self.entries.next[e as usize];
+        }
+        false
     }
 
     fn snapshot(&mut self) {
@@ -289,13 +347,13 @@ impl<'a, M: Model> Search<'a, M> {
             // Only the part of the stack that changed since the last snapshot is copied.
             let keep = t.low_water.min(t.prefixes[0].len());
             t.prefixes[0].truncate(keep);
-            t.prefixes[0].extend(self.stack[keep..].iter().map(|(o, _)| *o));
+            t.prefixes[0].extend(self.stack[keep..].iter().map(|(o, _, _)| *o));
             t.low_water = self.stack.len();
         } else if count == t.best
             && t.prefixes.len() < MAX_PREFIXES
             && self.stack.len() <= EXTRA_PREFIX_MAX_DEPTH
         {
-            let p: Vec<u32> = self.stack.iter().map(|(o, _)| *o).collect();
+            let p: Vec<u32> = self.stack.iter().map(|(o, _, _)| *o).collect();
             let mut sorted = p.clone();
             sorted.sort_unstable();
             let distinct = t.prefixes.iter().all(|q| {
