@@ -149,6 +149,9 @@ impl<M: Model> Model for SearchOnly<M> {
     fn step(&self, state: &M::State, input: &M::Input) -> Option<M::State> {
         self.0.step(state, input)
     }
+    fn is_read_only(&self, input: &M::Input) -> bool {
+        self.0.is_read_only(input)
+    }
     fn describe_state(&self, state: &M::State) -> String {
         self.0.describe_state(state)
     }
