@@ -16,9 +16,15 @@ use rayon::prelude::*;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-/// Steps every partition gets in the first round, so that a cheap invalid key
-/// is found before expensive keys take all the time.
-const FIRST_ROUND_STEPS: u64 = 50_000;
+/// Step budgets of the rounds: every partition gets the first budget, then
+/// the undecided ones get growing budgets, so that a cheap invalid key is
+/// found (and the rest stopped) before expensive keys take all the time.
+const ROUNDS: [(u64, bool); 4] = [
+    (4_096, false),
+    (32_768, true),
+    (262_144, true),
+    (u64::MAX, true),
+];
 /// Steps the counterexample search gets when the pre-check already proved a partition invalid.
 const PRECHECK_PREFIX_STEPS: u64 = 200_000;
 
@@ -134,7 +140,7 @@ pub fn check_with_model<M: Model>(
         .collect::<Result<Vec<_>, _>>()?;
 
     // Round one: a small budget each; round two: the rest, until decided or stopped.
-    for (budget, respect_other) in [(FIRST_ROUND_STEPS, false), (u64::MAX, true)] {
+    for (budget, respect_other) in ROUNDS {
         if parts.iter().any(|p| {
             p.result
                 .as_ref()
@@ -175,12 +181,13 @@ pub fn check_with_model<M: Model>(
                             stop_reason(false).is_some()
                         }));
                     }
-                    Outcome::Paused if respect_other => {
-                        let reason = stop_reason(true).unwrap_or_else(|| "stopped".to_string());
-                        p.result = Some(unknown_result(p, reason));
-                        p.search = None;
+                    Outcome::Paused => {
+                        // Out of this round's budget: the next round resumes it, unless told to stop.
+                        if respect_other && let Some(reason) = stop_reason(true) {
+                            p.result = Some(unknown_result(p, reason));
+                            p.search = None;
+                        }
                     }
-                    Outcome::Paused => {}
                 }
             });
     }

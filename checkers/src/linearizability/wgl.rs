@@ -53,9 +53,23 @@ pub(crate) struct Search<'a, M: Model> {
     lin: LinearizedSet,
     total_completed: u32,
     state: M::State,
-    stack: Vec<(u32, M::State)>,
+    /// Linearized ops with the state before each and whether it was forced
+    /// (see [`Search::forced_candidate`]).
+    stack: Vec<(u32, M::State, bool)>,
+    /// True right after moving to a new node, before any candidate was tried.
+    fresh: bool,
     memo: FxHashSet<(Box<[u32]>, M::State)>,
     cursor: u32,
+    /// Completed operations with equal inputs share a class (`NONE` for crashed ones).
+    class: Vec<u32>,
+    /// Completion position of each operation (`usize::MAX` if crashed).
+    ret_pos: Vec<usize>,
+    /// `eligible[op] == stamp`: the completed op may be tried at the current node.
+    eligible: Vec<u32>,
+    stamp: u32,
+    /// Per class: the earliest-returning pending member seen at the node stamped in `class_stamp`.
+    class_best: Vec<u32>,
+    class_stamp: Vec<u32>,
     done: Option<Outcome>,
     pub tracker: Option<Tracker>,
 }
@@ -87,10 +101,24 @@ impl<'a, M: Model> Search<'a, M> {
                 completed += 1;
             }
         }
+        let mut classes: FxHashMap<&M::Input, u32> = FxHashMap::default();
+        let class: Vec<u32> = inputs
+            .iter()
+            .enumerate()
+            .map(|(i, input)| {
+                if crashed[i] {
+                    return NONE;
+                }
+                let next = classes.len() as u32;
+                *classes.entry(input).or_insert(next)
+            })
+            .collect();
+        let nclasses = classes.len();
+        drop(classes);
         let entries = Entries::new(times);
         let cursor = entries.next[HEAD as usize];
         let ngroups = group_members.len();
-        Search {
+        let mut search = Search {
             model,
             crashed,
             slot,
@@ -100,8 +128,15 @@ impl<'a, M: Model> Search<'a, M> {
             total_completed: completed,
             state: model.init(),
             stack: Vec::new(),
+            fresh: true,
             memo: FxHashSet::default(),
             cursor,
+            class,
+            ret_pos: times.iter().map(|t| t.1.unwrap_or(usize::MAX)).collect(),
+            eligible: vec![0; times.len()],
+            stamp: 0,
+            class_best: vec![NONE; nclasses],
+            class_stamp: vec![0; nclasses],
             done: None,
             tracker: track.then(|| Tracker {
                 best: 0,
@@ -109,7 +144,9 @@ impl<'a, M: Model> Search<'a, M> {
                 low_water: 0,
             }),
             inputs,
-        }
+        };
+        search.enter_node();
+        search
     }
 
     fn mark(&mut self, op: u32) {
@@ -138,6 +175,9 @@ impl<'a, M: Model> Search<'a, M> {
         }
         let mut steps: u64 = 0;
         loop {
+            if let Some(o) = self.done {
+                return o;
+            }
             if self.lin.count == self.total_completed {
                 self.done = Some(Outcome::Valid);
                 return Outcome::Valid;
@@ -145,6 +185,9 @@ impl<'a, M: Model> Search<'a, M> {
             steps += 1;
             if steps.is_multiple_of(POLL_EVERY) && (steps >= budget || stop()) {
                 return Outcome::Paused;
+            }
+            if std::mem::take(&mut self.fresh) && self.place_forced() {
+                continue;
             }
             let e = self.cursor;
             if e == NONE || !self.entries.is_call[e as usize] {
@@ -157,6 +200,10 @@ impl<'a, M: Model> Search<'a, M> {
             }
             let op = self.entries.op[e as usize];
             let oi = op as usize;
+            if !self.crashed[oi] && self.eligible[oi] != self.stamp {
+                self.cursor = self.entries.next[e as usize];
+                continue;
+            }
             if self.crashed[oi] {
                 let g = self.slot[oi] as usize;
                 if self.group_members[g][self.lin.group_next[g] as usize] != op {
@@ -169,9 +216,11 @@ impl<'a, M: Model> Search<'a, M> {
                     self.mark(op);
                     if self.memo.insert((self.lin.key(), next.clone())) {
                         let prev = std::mem::replace(&mut self.state, next);
-                        self.stack.push((op, prev));
+                        self.stack.push((op, prev, false));
                         self.entries.lift(op);
                         self.cursor = self.entries.next[HEAD as usize];
+                        self.enter_node();
+                        self.fresh = true;
                     } else {
                         self.unmark(op);
                         self.cursor = self.entries.next[e as usize];
@@ -182,22 +231,108 @@ impl<'a, M: Model> Search<'a, M> {
         }
     }
 
+    /// Works out, per class of equal completed operations pending at the
+    /// current node, the one worth trying: the one that returns first can take
+    /// the place of any other in a linearization (it is already invoked, and
+    /// the other then goes where it was, still before its own return).
+    fn enter_node(&mut self) {
+        self.stamp = self.stamp.wrapping_add(1);
+        if self.stamp == 0 {
+            // Wrapped: forget every old stamp.
+            self.eligible.fill(0);
+            self.class_stamp.fill(0);
+            self.stamp = 1;
+        }
+        let mut e = self.entries.next[HEAD as usize];
+        while e != NONE && self.entries.is_call[e as usize] {
+            let op = self.entries.op[e as usize];
+            let c = self.class[op as usize];
+            if c != NONE {
+                let c = c as usize;
+                if self.class_stamp[c] != self.stamp {
+                    self.class_stamp[c] = self.stamp;
+                    self.class_best[c] = op;
+                } else if self.ret_pos[op as usize] < self.ret_pos[self.class_best[c] as usize] {
+                    self.class_best[c] = op;
+                }
+            }
+            e = self.entries.next[e as usize];
+        }
+        let mut e = self.entries.next[HEAD as usize];
+        while e != NONE && self.entries.is_call[e as usize] {
+            let op = self.entries.op[e as usize];
+            let c = self.class[op as usize];
+            if c != NONE && self.class_best[c as usize] == op {
+                self.eligible[op as usize] = self.stamp;
+            }
+            e = self.entries.next[e as usize];
+        }
+    }
+
     /// Undoes the last linearized op and moves past it; false if there is none.
     fn backtrack(&mut self) -> bool {
         if self.tracker.is_some() {
             self.snapshot();
         }
-        let Some((op, prev)) = self.stack.pop() else {
-            return false;
-        };
-        self.state = prev;
-        self.unmark(op);
-        self.entries.unlift(op);
-        self.cursor = self.entries.next[self.entries.call_of[op as usize] as usize];
-        if let Some(t) = self.tracker.as_mut() {
-            t.low_water = t.low_water.min(self.stack.len());
+        loop {
+            let Some((op, prev, forced)) = self.stack.pop() else {
+                return false;
+            };
+            self.state = prev;
+            self.unmark(op);
+            self.entries.unlift(op);
+            if let Some(t) = self.tracker.as_mut() {
+                t.low_water = t.low_water.min(self.stack.len());
+            }
+            if forced {
+                // Nothing else at that node can succeed where the forced op failed.
+                continue;
+            }
+            self.cursor = self.entries.next[self.entries.call_of[op as usize] as usize];
+            // The list is as it was when `op` was placed: that node's candidates again.
+            self.enter_node();
+            return true;
         }
-        true
+    }
+
+    /// A completed read-only operation that can go now (a read of the current
+    /// value, a failed cas): some linearization from this node starts with it
+    /// if any does (moving it to the front changes no state, as it changes
+    /// none wherever it applies, and breaks no real-time order, as nothing
+    /// pending returned before it was invoked), so it is placed without
+    /// trying alternatives. True if the node was dealt with: the op placed,
+    /// or the node found dead because that placement was already explored.
+    fn place_forced(&mut self) -> bool {
+        let mut e = self.entries.next[HEAD as usize];
+        while e != NONE && self.entries.is_call[e as usize] {
+            let op = self.entries.op[e as usize];
+            let oi = op as usize;
+            if !self.crashed[oi]
+                && self.eligible[oi] == self.stamp
+                && self.model.is_read_only(&self.inputs[oi])
+                && self
+                    .model
+                    .step(&self.state, &self.inputs[oi])
+                    .is_some_and(|next| next == self.state)
+            {
+                self.mark(op);
+                if self.memo.insert((self.lin.key(), self.state.clone())) {
+                    self.stack.push((op, self.state.clone(), true));
+                    self.entries.lift(op);
+                    self.cursor = self.entries.next[HEAD as usize];
+                    self.enter_node();
+                    self.fresh = true;
+                } else {
+                    self.unmark(op);
+                    if !self.backtrack() {
+                        self.done = Some(Outcome::Invalid);
+                    }
+                }
+                return true;
+            }
+            e = self.entries.next[e as usize];
+        }
+        false
     }
 
     fn snapshot(&mut self) {
@@ -212,13 +347,13 @@ impl<'a, M: Model> Search<'a, M> {
             // Only the part of the stack that changed since the last snapshot is copied.
             let keep = t.low_water.min(t.prefixes[0].len());
             t.prefixes[0].truncate(keep);
-            t.prefixes[0].extend(self.stack[keep..].iter().map(|(o, _)| *o));
+            t.prefixes[0].extend(self.stack[keep..].iter().map(|(o, _, _)| *o));
             t.low_water = self.stack.len();
         } else if count == t.best
             && t.prefixes.len() < MAX_PREFIXES
             && self.stack.len() <= EXTRA_PREFIX_MAX_DEPTH
         {
-            let p: Vec<u32> = self.stack.iter().map(|(o, _)| *o).collect();
+            let p: Vec<u32> = self.stack.iter().map(|(o, _, _)| *o).collect();
             let mut sorted = p.clone();
             sorted.sort_unstable();
             let distinct = t.prefixes.iter().all(|q| {

@@ -69,6 +69,10 @@ impl Model for AppendList {
         }
     }
 
+    fn is_read_only(&self, input: &ListOp) -> bool {
+        matches!(input, ListOp::Read(_))
+    }
+
     fn describe_state(&self, state: &Arc<[Val]>) -> String {
         show_list(state.iter())
     }

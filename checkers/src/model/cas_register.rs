@@ -122,6 +122,10 @@ impl Model for CasRegister {
         }
     }
 
+    fn is_read_only(&self, input: &RegisterOp) -> bool {
+        matches!(input, RegisterOp::Read(_) | RegisterOp::CasMismatch { .. })
+    }
+
     fn describe_state(&self, state: &Val) -> String {
         state.to_string()
     }

@@ -60,6 +60,10 @@ impl Model for Counter {
         }
     }
 
+    fn is_read_only(&self, input: &CounterOp) -> bool {
+        matches!(input, CounterOp::Read(_))
+    }
+
     fn describe_state(&self, state: &i64) -> String {
         state.to_string()
     }

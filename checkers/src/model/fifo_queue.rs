@@ -66,6 +66,11 @@ impl Model for FifoQueue {
         }
     }
 
+    fn is_read_only(&self, input: &QueueOp) -> bool {
+        // A dequeue that found the queue empty applies only there, and changes nothing.
+        matches!(input, QueueOp::Dequeue(Some(Val::Nil)))
+    }
+
     fn describe_state(&self, state: &Self::State) -> String {
         show_list(state.iter())
     }

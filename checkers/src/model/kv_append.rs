@@ -83,6 +83,10 @@ impl Model for KvAppend {
         }
     }
 
+    fn is_read_only(&self, input: &KvAppendOp) -> bool {
+        matches!(input, KvAppendOp::Get(_))
+    }
+
     fn describe_state(&self, state: &Arc<str>) -> String {
         format!("{state:?}")
     }

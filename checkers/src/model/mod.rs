@@ -78,6 +78,14 @@ pub trait Model: Send + Sync {
     fn prepare(&self, op: &Operation) -> Result<Self::Input, ModelError>;
     /// Applies an input (with its observed output); `None` if it cannot happen in this state.
     fn step(&self, state: &Self::State, input: &Self::Input) -> Option<Self::State>;
+    /// True if `input` leaves the state unchanged in every state where it
+    /// applies (a read with its observed value, a failed cas). The search
+    /// places such an operation as soon as it fits, without trying
+    /// alternatives, so only say true when it holds. Defaults to false.
+    fn is_read_only(&self, input: &Self::Input) -> bool {
+        let _ = input;
+        false
+    }
     /// Renders a state for counterexamples.
     fn describe_state(&self, state: &Self::State) -> String;
     /// Renders an input for counterexamples.

@@ -31,6 +31,10 @@ impl Model for Register {
     fn step(&self, state: &Val, input: &RegisterOp) -> Option<Val> {
         self.0.step(state, input)
     }
+    fn is_read_only(&self, input: &RegisterOp) -> bool {
+        self.0.is_read_only(input)
+    }
+
     fn describe_state(&self, state: &Val) -> String {
         self.0.describe_state(state)
     }

@@ -55,6 +55,10 @@ impl Model for SetModel {
         }
     }
 
+    fn is_read_only(&self, input: &SetOp) -> bool {
+        matches!(input, SetOp::Read(_))
+    }
+
     fn describe_state(&self, state: &Self::State) -> String {
         format!("#{{{}}}", show_list(state.iter()).trim_matches(['[', ']']))
     }
