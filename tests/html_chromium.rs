@@ -1,9 +1,7 @@
 //! Opens the HTML timeline in a real headless Chromium and checks that its
 //! script ran (bars laid out, labels shown) and that a screenshot is produced.
 //!
-//! Ignored by default because CI machines may lack Chromium; run with
-//! `cargo test --test html_chromium -- --ignored` after
-//! `apt-get install -y chromium`.
+//! Needs `apt-get install -y chromium` (`.ci/run` installs it).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -31,7 +29,6 @@ fn chromium(profile: &Path, extra: &[&str], url: &str) -> std::process::Output {
 }
 
 #[test]
-#[ignore = "needs /usr/bin/chromium"]
 fn timeline_renders_in_chromium() {
     assert!(Path::new(CHROMIUM).exists(), "{CHROMIUM} is not installed");
     let dir = tempfile::tempdir().unwrap();
