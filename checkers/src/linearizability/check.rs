@@ -116,6 +116,7 @@ pub fn check_with_model<M: Model>(
                 .map(|o| model.prepare(o))
                 .collect::<Result<Vec<_>, _>>()?;
             let crashed: Vec<bool> = ops.iter().map(Operation::is_crashed).collect();
+            let (ops, inputs, crashed) = drop_unobservable(model, ops, inputs, crashed);
             let times: Vec<(usize, Option<usize>)> =
                 ops.iter().map(|o| (o.invoke_pos, o.complete_pos)).collect();
             if let Some(bad) = model.impossible(&inputs, &crashed) {
@@ -213,6 +214,41 @@ pub fn check_with_model<M: Model>(
         partitions,
         elapsed_ms: start.elapsed().as_secs_f64() * 1000.0,
     })
+}
+
+/// Leaves out the crashed operations the model says nothing could observe:
+/// each one would otherwise double the subsets of crashed operations the
+/// search may have to try.
+fn drop_unobservable<M: Model>(
+    model: &M,
+    ops: Vec<Operation>,
+    inputs: Vec<M::Input>,
+    crashed: Vec<bool>,
+) -> (Vec<Operation>, Vec<M::Input>, Vec<bool>) {
+    let drop = model.unobservable(&inputs, &crashed);
+    if !drop.iter().any(|&d| d) {
+        return (ops, inputs, crashed);
+    }
+    let keep = |i: &usize| !drop.get(*i).copied().unwrap_or(false);
+    let ops = ops
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| keep(i))
+        .map(|(_, o)| o)
+        .collect();
+    let inputs = inputs
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| keep(i))
+        .map(|(_, x)| x)
+        .collect();
+    let crashed = crashed
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| keep(i))
+        .map(|(_, c)| c)
+        .collect();
+    (ops, inputs, crashed)
 }
 
 fn unknown_result<M: Model>(p: &Part<'_, M>, reason: String) -> PartitionResult {

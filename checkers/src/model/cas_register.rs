@@ -152,6 +152,32 @@ impl Model for CasRegister {
         }
     }
 
+    fn unobservable(&self, inputs: &[RegisterOp], crashed: &[bool]) -> Vec<bool> {
+        // While a crashed write of X is in effect, only reads of X, cas from X
+        // and failed cas can be placed. With none of them in the partition,
+        // nothing could have seen X, and the write can be left out.
+        let mut seen: FxHashSet<&Val> = FxHashSet::default();
+        for i in inputs {
+            match i {
+                RegisterOp::Read(v) | RegisterOp::Cas { from: v, .. } => {
+                    seen.insert(v);
+                }
+                RegisterOp::CasMismatch { .. } => return vec![false; inputs.len()],
+                RegisterOp::Write(_) => {}
+            }
+        }
+        inputs
+            .iter()
+            .zip(crashed)
+            .map(|(i, &c)| {
+                c && match i {
+                    RegisterOp::Write(v) | RegisterOp::Cas { to: v, .. } => !seen.contains(v),
+                    _ => false,
+                }
+            })
+            .collect()
+    }
+
     fn impossible(&self, inputs: &[RegisterOp], crashed: &[bool]) -> Option<(usize, String)> {
         // Every value the register can ever hold: an over-approximation, so the check is sound.
         let mut reachable: FxHashSet<&Val> = FxHashSet::default();

@@ -105,6 +105,14 @@ pub trait Model: Send + Sync {
         let _ = (inputs, crashed);
         None
     }
+    /// Which crashed inputs no other operation could ever observe (e.g. an
+    /// append of a value no read contains), so that the search may leave them
+    /// out: every crashed subset it would otherwise explore collapses into one.
+    /// Must be sound: dropping a marked input never turns a linearizable
+    /// history into a non-linearizable one. Defaults to none.
+    fn unobservable(&self, inputs: &[Self::Input], crashed: &[bool]) -> Vec<bool> {
+        vec![false; inputs.len().min(crashed.len())]
+    }
 }
 
 /// Helper for models: is the output of this operation known?

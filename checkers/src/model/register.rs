@@ -47,4 +47,7 @@ impl Model for Register {
     fn impossible(&self, inputs: &[RegisterOp], crashed: &[bool]) -> Option<(usize, String)> {
         self.0.impossible(inputs, crashed)
     }
+    fn unobservable(&self, inputs: &[RegisterOp], crashed: &[bool]) -> Vec<bool> {
+        self.0.unobservable(inputs, crashed)
+    }
 }

@@ -70,6 +70,24 @@ impl Model for SetModel {
         }
     }
 
+    fn unobservable(&self, inputs: &[SetOp], crashed: &[bool]) -> Vec<bool> {
+        // Sets only grow: an add of a value no read contains can only have
+        // taken effect after every read, where nothing observes it.
+        let read: BTreeSet<&Val> = inputs
+            .iter()
+            .filter_map(|i| match i {
+                SetOp::Read(s) => Some(s.iter()),
+                _ => None,
+            })
+            .flatten()
+            .collect();
+        inputs
+            .iter()
+            .zip(crashed)
+            .map(|(i, &c)| c && matches!(i, SetOp::Add(v) if !read.contains(v)))
+            .collect()
+    }
+
     fn impossible(&self, inputs: &[SetOp], _crashed: &[bool]) -> Option<(usize, String)> {
         let added: BTreeSet<&Val> = inputs
             .iter()
