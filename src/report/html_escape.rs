@@ -1,20 +1,7 @@
 //! Escaping text for HTML bodies and attribute values.
 
-/// Escapes `&`, `<`, `>`, `"` and `'`.
-pub fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+/// Escapes `&`, `<`, `>`, `"`, `'` (and newlines in attributes).
+pub use faultline_checkers::render::html::esc;
 
 /// Percent-encodes a relative path for an `href`, keeping `/` separators.
 pub fn href(path: &str) -> String {

@@ -96,22 +96,18 @@ impl Model for AppendList {
     }
 
     fn unobservable(&self, inputs: &[ListOp], crashed: &[bool]) -> Vec<bool> {
-        // Lists only grow: once v is appended every later read contains it, so
-        // an append of a value no read contains can only have taken effect
-        // after every read, where nothing observes it.
-        let read: FxHashSet<&Val> = inputs
-            .iter()
-            .filter_map(|i| match i {
-                ListOp::Read(l) => Some(l.iter()),
+        super::crashed_unseen_additions(
+            inputs,
+            crashed,
+            |i| match i {
+                ListOp::Append(v) => Some(v),
                 _ => None,
-            })
-            .flatten()
-            .collect();
-        inputs
-            .iter()
-            .zip(crashed)
-            .map(|(i, &c)| c && matches!(i, ListOp::Append(v) if !read.contains(v)))
-            .collect()
+            },
+            |i| match i {
+                ListOp::Read(l) => Some(Box::new(l.iter())),
+                _ => None,
+            },
+        )
     }
 
     fn impossible(&self, inputs: &[ListOp], _crashed: &[bool]) -> Option<(usize, String)> {

@@ -115,6 +115,24 @@ pub trait Model: Send + Sync {
     }
 }
 
+/// For models whose state only grows (lists, sets): marks the crashed inputs
+/// that add a value no read ever saw. Once such a value is in, every later
+/// read contains it, so these can only have taken effect after every read,
+/// where nothing observes them.
+pub(crate) fn crashed_unseen_additions<'a, I: 'a>(
+    inputs: &'a [I],
+    crashed: &[bool],
+    added: impl Fn(&'a I) -> Option<&'a Val>,
+    seen: impl Fn(&'a I) -> Option<Box<dyn Iterator<Item = &'a Val> + 'a>>,
+) -> Vec<bool> {
+    let read: rustc_hash::FxHashSet<&Val> = inputs.iter().filter_map(&seen).flatten().collect();
+    inputs
+        .iter()
+        .zip(crashed)
+        .map(|(i, &c)| c && added(i).is_some_and(|v| !read.contains(v)))
+        .collect()
+}
+
 /// Helper for models: is the output of this operation known?
 pub fn output_known(op: &Operation) -> bool {
     op.status == OpStatus::Ok

@@ -71,21 +71,18 @@ impl Model for SetModel {
     }
 
     fn unobservable(&self, inputs: &[SetOp], crashed: &[bool]) -> Vec<bool> {
-        // Sets only grow: an add of a value no read contains can only have
-        // taken effect after every read, where nothing observes it.
-        let read: BTreeSet<&Val> = inputs
-            .iter()
-            .filter_map(|i| match i {
-                SetOp::Read(s) => Some(s.iter()),
+        super::crashed_unseen_additions(
+            inputs,
+            crashed,
+            |i| match i {
+                SetOp::Add(v) => Some(v),
                 _ => None,
-            })
-            .flatten()
-            .collect();
-        inputs
-            .iter()
-            .zip(crashed)
-            .map(|(i, &c)| c && matches!(i, SetOp::Add(v) if !read.contains(v)))
-            .collect()
+            },
+            |i| match i {
+                SetOp::Read(s) => Some(Box::new(s.iter())),
+                _ => None,
+            },
+        )
     }
 
     fn impossible(&self, inputs: &[SetOp], _crashed: &[bool]) -> Option<(usize, String)> {

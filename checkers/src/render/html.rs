@@ -615,8 +615,9 @@ fn window<'a>(
     ops
 }
 
-/// Escapes text for HTML element content and attribute values.
-fn esc(s: &str) -> String {
+/// Escapes text for HTML element content and attribute values (also used by
+/// the run reports, so every page faultline writes escapes the same way).
+pub fn esc(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
