@@ -73,16 +73,7 @@ impl EtcdClient {
         timeout: Duration,
         pool_per_host: usize,
     ) -> Result<EtcdClient, ClientError> {
-        if endpoints.is_empty() {
-            return Err(ClientError::NoEndpoints);
-        }
-        let http = reqwest::Client::builder()
-            .no_proxy()
-            .timeout(timeout)
-            .connect_timeout(timeout)
-            .pool_max_idle_per_host(pool_per_host)
-            .tcp_nodelay(true)
-            .build()?;
+        let http = crate::client::http::sut_http(&endpoints, timeout, pool_per_host)?;
         Ok(EtcdClient {
             http,
             endpoints,

@@ -49,6 +49,26 @@ pub struct HttpClient {
     storage: Storage,
 }
 
+/// The connection pool every SUT client uses: one per-request `timeout`
+/// (a timed-out request is unknown), keep-alive per host, no system proxy
+/// (a proxy would sit between the harness and the nodes it faults).
+pub(crate) fn sut_http(
+    endpoints: &[Endpoint],
+    timeout: Duration,
+    pool_per_host: usize,
+) -> Result<reqwest::Client, ClientError> {
+    if endpoints.is_empty() {
+        return Err(ClientError::NoEndpoints);
+    }
+    Ok(reqwest::Client::builder()
+        .no_proxy()
+        .timeout(timeout)
+        .connect_timeout(timeout)
+        .pool_max_idle_per_host(pool_per_host)
+        .tcp_nodelay(true)
+        .build()?)
+}
+
 impl HttpClient {
     /// A client over `endpoints`, with a per-request `timeout`.
     pub fn new(
@@ -58,15 +78,7 @@ impl HttpClient {
         timeout: Duration,
         pool_per_host: usize,
     ) -> Result<HttpClient, ClientError> {
-        if endpoints.is_empty() {
-            return Err(ClientError::NoEndpoints);
-        }
-        let http = reqwest::Client::builder()
-            .timeout(timeout)
-            .connect_timeout(timeout)
-            .pool_max_idle_per_host(pool_per_host)
-            .tcp_nodelay(true)
-            .build()?;
+        let http = sut_http(&endpoints, timeout, pool_per_host)?;
         Ok(HttpClient {
             http,
             endpoints,

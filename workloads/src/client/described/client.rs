@@ -35,16 +35,7 @@ impl DescribedClient {
         timeout: Duration,
         pool_per_host: usize,
     ) -> Result<DescribedClient, ClientError> {
-        if endpoints.is_empty() {
-            return Err(ClientError::NoEndpoints);
-        }
-        let http = reqwest::Client::builder()
-            .no_proxy()
-            .timeout(timeout)
-            .connect_timeout(timeout)
-            .pool_max_idle_per_host(pool_per_host)
-            .tcp_nodelay(true)
-            .build()?;
+        let http = crate::client::http::sut_http(&endpoints, timeout, pool_per_host)?;
         Ok(DescribedClient {
             http,
             description,
