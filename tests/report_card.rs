@@ -44,14 +44,26 @@ fn card_run(results: &Path, name: &str, extra: &[&str]) -> Output {
     output(c)
 }
 
-/// The single run directory under `results/<name>/`.
-fn run_dir(results: &Path, name: &str) -> PathBuf {
+/// The run directories under `results/<name>/`, oldest first.
+fn run_dirs(results: &Path, name: &str) -> Vec<PathBuf> {
     let mut dirs: Vec<PathBuf> = std::fs::read_dir(results.join(name))
         .unwrap()
         .map(|e| e.unwrap().path())
         .collect();
+    dirs.sort();
+    dirs
+}
+
+/// The single run directory under `results/<name>/`.
+fn run_dir(results: &Path, name: &str) -> PathBuf {
+    let mut dirs = run_dirs(results, name);
     assert_eq!(dirs.len(), 1, "{dirs:?}");
     dirs.pop().unwrap()
+}
+
+/// The newest run under `results/<name>/` (where `--test-count` stopped).
+fn newest_run_dir(results: &Path, name: &str) -> PathBuf {
+    run_dirs(results, name).pop().expect("a run directory")
 }
 
 fn results_json(dir: &Path) -> Value {
@@ -117,10 +129,19 @@ fn a_stale_reads_run_fails_linearizable_with_a_witness() {
     let out = card_run(
         tmp.path(),
         "stale-card",
-        &["--bug", "stale-reads", "--nemesis", "partition"],
+        // Whether stale reads land in one short run depends on scheduling:
+        // up to four runs, the first invalid one stops it.
+        &[
+            "--bug",
+            "stale-reads",
+            "--nemesis",
+            "partition",
+            "--test-count",
+            "4",
+        ],
     );
     assert_eq!(out.status.code(), Some(1));
-    let dir = run_dir(tmp.path(), "stale-card");
+    let dir = newest_run_dir(tmp.path(), "stale-card");
     let r = results_json(&dir);
     assert_eq!(r["valid"], "invalid");
     assert_eq!(verdict(&r, "linearizable")["valid"], "invalid");

@@ -69,9 +69,25 @@ fn run_cmd(results: &Path, name: &str, bug: Option<&str>) -> Command {
     .arg("--results-dir")
     .arg(results);
     if let Some(b) = bug {
-        c.args(["--bug", b]);
+        // Whether stale reads land in a short run depends on scheduling, so
+        // allow a few runs (seed, seed+1, ...); the first invalid one stops it.
+        c.args(["--bug", b, "--test-count", "4"]);
     }
     c
+}
+
+/// Keeps only the newest run under `results/<name>/` (the one `--test-count`
+/// stopped at), so the fixture holds exactly one run per name.
+fn keep_newest_run(results: &Path, name: &str) {
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(results.join(name))
+        .expect("test directory")
+        .map(|e| e.expect("entry").path())
+        .collect();
+    dirs.sort();
+    dirs.pop();
+    for d in dirs {
+        std::fs::remove_dir_all(&d).expect("remove an earlier run");
+    }
 }
 
 /// The single run directory under `results/<name>/`.
@@ -97,6 +113,7 @@ pub fn runs() -> &'static Runs {
             .spawn()
             .expect("start the valid run");
         let invalid = output(run_cmd(&results, INVALID, Some("stale-reads")));
+        keep_newest_run(&results, INVALID);
         let valid = valid.wait_with_output().expect("valid run");
         eprintln!(
             "valid run stdout:\n{}\nstderr:\n{}",
