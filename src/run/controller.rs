@@ -116,8 +116,16 @@ pub async fn run_one(
         }));
     }
     let mut workers = Vec::with_capacity(handles.len());
+    let mut worker_panic = None;
     for h in handles {
-        workers.push(h.await.context("a worker task panicked")?);
+        match h.await {
+            Ok(w) => workers.push(w),
+            Err(e) => {
+                // Keep going to the heal: a crashed worker must not leave nodes faulted.
+                interrupt.cancel();
+                worker_panic.get_or_insert(e);
+            }
+        }
     }
 
     // Heal: the nemesis always heals before returning, also when interrupted.
@@ -125,6 +133,9 @@ pub async fn run_one(
     timeline.enter(Phase::Heal, recorder.now_ns());
     nemesis_stop.cancel();
     let nemesis_result = nemesis_task.await.context("the nemesis task panicked")?;
+    if let Some(e) = worker_panic {
+        return Err(e).context("a worker task panicked (the nemesis healed first)");
+    }
     if let Err(e) = &nemesis_result {
         tracing::error!("nemesis: {e:#}");
     }
