@@ -6,7 +6,6 @@ use anyhow::{Context, anyhow, bail};
 use faultline_nemeses::PidSignals;
 use faultline_workloads::client::base64;
 use std::fs::OpenOptions;
-use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::Mutex;
@@ -128,11 +127,11 @@ impl EtcdCluster {
         let log2 = log
             .try_clone()
             .with_context(|| format!("opening {}", log_path.display()))?;
-        // A process group of its own: Ctrl-C at a terminal signals the whole
-        // foreground group, and the harness must still heal and stop nodes itself.
+        // Unlike bundled nodes (which exit when their parent dies), etcd
+        // members stay in the harness's process group: a terminal's Ctrl-C then
+        // stops them too, so even a forced quit leaves no member behind.
         let child = Command::new(&self.spec.bin)
             .args(self.spec.args(i))
-            .process_group(0)
             .stdin(Stdio::null())
             .stdout(log)
             .stderr(log2)
