@@ -7,10 +7,7 @@ use super::partition::by_key;
 use super::report::{LinearizabilityReport, PartitionResult};
 use super::wgl::{Outcome, Search};
 use crate::history::{Event, Operation, pair_operations};
-use crate::model::{
-    AppendList, CasRegister, Counter, FifoQueue, KvAppend, Model, ModelKind, Mutex, Register,
-    SetModel, Val,
-};
+use crate::model::{Model, ModelKind, ModelTask, Val, with_model};
 use crate::verdict::Validity;
 use rayon::prelude::*;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -37,37 +34,14 @@ pub fn check_linearizable(
     model: ModelKind,
     opts: &CheckOptions,
 ) -> Result<LinearizabilityReport, CheckError> {
-    let init = opts.init.as_ref();
-    let bad_init = |message: &str| CheckError::InvalidInit {
-        model: model.to_string(),
-        value: init.map(|v| v.to_string()).unwrap_or_default(),
-        message: message.to_string(),
-    };
-    let reg_init = || init.map_or(Val::Nil, Val::from_json);
-    match model {
-        ModelKind::Register => check_with_model(events, &Register::new(reg_init()), opts),
-        ModelKind::CasRegister => check_with_model(events, &CasRegister::new(reg_init()), opts),
-        ModelKind::Kv => check_with_model(events, &CasRegister::kv(reg_init()), opts),
-        ModelKind::KvAppend => {
-            let s = match init {
-                None => String::new(),
-                Some(serde_json::Value::String(s)) => s.clone(),
-                Some(_) => return Err(bad_init("expected a string")),
-            };
-            check_with_model(events, &KvAppend::new(&s), opts)
+    struct Linearize<'a>(&'a [Event], &'a CheckOptions);
+    impl ModelTask for Linearize<'_> {
+        type Output = LinearizabilityReport;
+        fn run<M: Model>(self, model: &M, _: Option<Val>) -> Result<Self::Output, CheckError> {
+            check_with_model(self.0, model, self.1)
         }
-        ModelKind::Counter => {
-            let n = match init {
-                None => 0,
-                Some(v) => v.as_i64().ok_or_else(|| bad_init("expected an integer"))?,
-            };
-            check_with_model(events, &Counter::new(n), opts)
-        }
-        ModelKind::AppendList => check_with_model(events, &AppendList, opts),
-        ModelKind::Set => check_with_model(events, &SetModel, opts),
-        ModelKind::FifoQueue => check_with_model(events, &FifoQueue, opts),
-        ModelKind::Mutex => check_with_model(events, &Mutex, opts),
     }
+    with_model(model, opts.init.as_ref(), Linearize(events, opts))
 }
 
 /// One partition on its way through the scheduler.

@@ -2,6 +2,7 @@
 //! against, behind the public [`Model`] trait; one built-in model per file.
 
 mod append_list;
+mod build;
 mod cas_register;
 mod counter;
 mod fifo_queue;
@@ -13,6 +14,7 @@ mod set;
 mod value;
 
 pub use append_list::AppendList;
+pub(crate) use build::{ModelTask, with_model};
 pub use cas_register::CasRegister;
 pub(crate) use cas_register::cas_args;
 pub use counter::Counter;

@@ -19,10 +19,7 @@ pub use report::{SequentialPartition, SequentialReport, StuckOp};
 
 use crate::history::{Event, OpFn, OpStatus, Operation, ProcessId, pair_operations};
 use crate::linearizability::{CheckError, CheckOptions, check_with_model};
-use crate::model::{
-    AppendList, CasRegister, Counter, FifoQueue, KvAppend, Model, ModelKind, Mutex, Register,
-    SetModel, Val,
-};
+use crate::model::{Model, ModelKind, ModelTask, Val, with_model};
 use crate::verdict::Validity;
 use rayon::prelude::*;
 use search::{Chains, SeqOutcome};
@@ -36,44 +33,14 @@ pub fn check_sequential(
     model: ModelKind,
     opts: &CheckOptions,
 ) -> Result<SequentialReport, CheckError> {
-    let init = opts.init.as_ref();
-    let bad_init = |message: &str| CheckError::InvalidInit {
-        model: model.to_string(),
-        value: init.map(|v| v.to_string()).unwrap_or_default(),
-        message: message.to_string(),
-    };
-    let reg_init = || init.map_or(Val::Nil, Val::from_json);
-    match model {
-        ModelKind::Register => {
-            check_impl(events, &Register::new(reg_init()), opts, Some(reg_init()))
+    struct Sequential<'a>(&'a [Event], &'a CheckOptions);
+    impl ModelTask for Sequential<'_> {
+        type Output = SequentialReport;
+        fn run<M: Model>(self, model: &M, reg: Option<Val>) -> Result<Self::Output, CheckError> {
+            check_impl(self.0, model, self.1, reg)
         }
-        ModelKind::CasRegister => check_impl(
-            events,
-            &CasRegister::new(reg_init()),
-            opts,
-            Some(reg_init()),
-        ),
-        ModelKind::Kv => check_impl(events, &CasRegister::kv(reg_init()), opts, Some(reg_init())),
-        ModelKind::KvAppend => {
-            let s = match init {
-                None => String::new(),
-                Some(serde_json::Value::String(s)) => s.clone(),
-                Some(_) => return Err(bad_init("expected a string")),
-            };
-            check_sequential_with(events, &KvAppend::new(&s), opts)
-        }
-        ModelKind::Counter => {
-            let n = match init {
-                None => 0,
-                Some(v) => v.as_i64().ok_or_else(|| bad_init("expected an integer"))?,
-            };
-            check_sequential_with(events, &Counter::new(n), opts)
-        }
-        ModelKind::AppendList => check_sequential_with(events, &AppendList, opts),
-        ModelKind::Set => check_sequential_with(events, &SetModel, opts),
-        ModelKind::FifoQueue => check_sequential_with(events, &FifoQueue, opts),
-        ModelKind::Mutex => check_sequential_with(events, &Mutex, opts),
     }
+    with_model(model, opts.init.as_ref(), Sequential(events, opts))
 }
 
 /// Checks a history for (per-key) sequential consistency against any model.
