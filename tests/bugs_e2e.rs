@@ -14,9 +14,12 @@
 //! The runs are serialized: each starts three nodes and a harness, and
 //! several at once on a small machine would only blur the timing.
 
+mod run_support;
+
+use run_support::{history, output, results_json, run_dir, run_dirs, run_dirs_if_any};
 use serde_json::Value;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::path::Path;
+use std::process::{Command, Stdio};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -83,7 +86,7 @@ impl Scenario {
         assert_eq!(results_json(last)["valid"], "invalid");
 
         let out = output(self.command(tmp.path(), "correct", false));
-        let dir = single_run_dir(tmp.path(), "correct");
+        let dir = run_dir(tmp.path(), "correct");
         let h = history(&dir);
         self.assert_first_fault(&h);
         assert_eq!(
@@ -251,7 +254,7 @@ fn latency_faults_slow_operations_down_while_they_last() {
         c
     });
     assert_eq!(out.status.code(), Some(0), "delays alone break nothing");
-    let h = history(&single_run_dir(tmp.path(), "slow"));
+    let h = history(&run_dir(tmp.path(), "slow"));
     assert_faults_alternate_and_end_healed(&h);
     // Latency windows: [start-latency, stop-latency] times.
     let mut windows = Vec::new();
@@ -344,47 +347,4 @@ fn assert_faults_alternate_and_end_healed(h: &[Value]) {
         }
     }
     assert!(active.is_none(), "the run ended with {active:?} in effect");
-}
-
-fn output(mut c: Command) -> Output {
-    let out = c.output().unwrap();
-    eprintln!(
-        "stdout:\n{}\nstderr:\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
-
-/// Run directories under `results/<name>/`, oldest first (names are timestamps).
-fn run_dirs_if_any(results: &Path, name: &str) -> Vec<PathBuf> {
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(results.join(name))
-        .map(|d| d.filter_map(|e| Some(e.ok()?.path())).collect())
-        .unwrap_or_default();
-    dirs.sort();
-    dirs
-}
-
-fn run_dirs(results: &Path, name: &str) -> Vec<PathBuf> {
-    let dirs = run_dirs_if_any(results, name);
-    assert!(!dirs.is_empty(), "no run under {}", results.display());
-    dirs
-}
-
-fn single_run_dir(results: &Path, name: &str) -> PathBuf {
-    let mut dirs = run_dirs(results, name);
-    assert_eq!(dirs.len(), 1, "{dirs:?}");
-    dirs.pop().unwrap()
-}
-
-fn results_json(dir: &Path) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(dir.join("results.json")).unwrap()).unwrap()
-}
-
-fn history(dir: &Path) -> Vec<Value> {
-    std::fs::read_to_string(dir.join("history.jsonl"))
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
 }

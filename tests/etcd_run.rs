@@ -3,57 +3,32 @@
 //! under partitions and kills, serializable reads from a member cut off by a
 //! partition are caught as stale.
 
-use serde_json::Value;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod run_support;
 
-fn faultline() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_faultline"))
-}
+use run_support::{faultline, history, output, run_dirs};
+use serde_json::Value;
+use std::path::Path;
+use std::process::Output;
 
 fn etcd_run(results: &Path, name: &str, extra: &[&str]) -> Output {
-    let out = faultline()
-        .args([
-            "run",
-            "--sut",
-            "etcd",
-            "--name",
-            name,
-            "--recovery-time",
-            "2",
-        ])
-        .arg("--results-dir")
-        .arg(results)
-        .args(extra)
-        .output()
-        .unwrap();
-    eprintln!(
-        "stdout:\n{}\nstderr:\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
-
-fn run_dirs(results: &Path, name: &str) -> Vec<PathBuf> {
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(results.join(name))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    dirs.sort();
-    dirs
+    let mut c = faultline();
+    c.args([
+        "run",
+        "--sut",
+        "etcd",
+        "--name",
+        name,
+        "--recovery-time",
+        "2",
+    ])
+    .arg("--results-dir")
+    .arg(results)
+    .args(extra);
+    output(c)
 }
 
 fn json_file(path: &Path) -> Value {
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
-
-fn history(dir: &Path) -> Vec<Value> {
-    std::fs::read_to_string(dir.join("history.jsonl"))
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
 }
 
 #[test]

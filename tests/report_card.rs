@@ -2,23 +2,12 @@
 //! against the bundled cluster (real node processes, faults), and
 //! `faultline check --checker ...` on a recorded history.
 
+mod run_support;
+
+use run_support::{faultline, newest_run_dir, output, results_json, run_dir};
 use serde_json::Value;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn faultline() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_faultline"))
-}
-
-fn output(mut c: Command) -> Output {
-    let out = c.output().unwrap();
-    eprintln!(
-        "stdout:\n{}\nstderr:\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
+use std::path::Path;
+use std::process::Output;
 
 /// A short bundled run of the register workload (unique values) with every checker.
 fn card_run(results: &Path, name: &str, extra: &[&str]) -> Output {
@@ -42,32 +31,6 @@ fn card_run(results: &Path, name: &str, extra: &[&str]) -> Output {
     .arg(results)
     .args(extra);
     output(c)
-}
-
-/// The run directories under `results/<name>/`, oldest first.
-fn run_dirs(results: &Path, name: &str) -> Vec<PathBuf> {
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(results.join(name))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    dirs.sort();
-    dirs
-}
-
-/// The single run directory under `results/<name>/`.
-fn run_dir(results: &Path, name: &str) -> PathBuf {
-    let mut dirs = run_dirs(results, name);
-    assert_eq!(dirs.len(), 1, "{dirs:?}");
-    dirs.pop().unwrap()
-}
-
-/// The newest run under `results/<name>/` (where `--test-count` stopped).
-fn newest_run_dir(results: &Path, name: &str) -> PathBuf {
-    run_dirs(results, name).pop().expect("a run directory")
-}
-
-fn results_json(dir: &Path) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(dir.join("results.json")).unwrap()).unwrap()
 }
 
 /// checker name → verdict object, from results.json.

@@ -7,8 +7,8 @@
 mod run_support;
 
 use run_support::{
-    StoreOptions, bundled_run, client_events, faultline, history, http_run, output, results_json,
-    run_dir, run_dirs, start_store,
+    StoreOptions, bundled_run, client_events, faultline, history, http_run, newest_run_dir, output,
+    results_json, run_dir, run_dirs, start_store,
 };
 use serde_json::Value;
 use std::path::Path;
@@ -320,7 +320,7 @@ fn stale_reads_in_the_bundled_cluster_are_caught() {
         ],
     ));
     assert_eq!(out.status.code(), Some(1));
-    let newest = run_dirs(tmp.path(), "stale-reads").pop().unwrap();
+    let newest = newest_run_dir(tmp.path(), "stale-reads");
     assert_eq!(results_json(&newest)["valid"], "invalid");
 }
 

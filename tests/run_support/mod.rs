@@ -269,6 +269,21 @@ pub fn run_dirs(results: &Path, name: &str) -> Vec<PathBuf> {
     dirs
 }
 
+/// Like [`run_dirs`], but empty while `results/<name>/` does not exist yet
+/// (for polling a run in progress).
+pub fn run_dirs_if_any(results: &Path, name: &str) -> Vec<PathBuf> {
+    if results.join(name).is_dir() {
+        run_dirs(results, name)
+    } else {
+        Vec::new()
+    }
+}
+
+/// The newest run under `results/<name>/` (where `--test-count` stopped).
+pub fn newest_run_dir(results: &Path, name: &str) -> PathBuf {
+    run_dirs(results, name).pop().expect("a run directory")
+}
+
 /// The single run directory under `results/<name>/`.
 pub fn run_dir(results: &Path, name: &str) -> PathBuf {
     let mut dirs = run_dirs(results, name);
