@@ -1,9 +1,10 @@
 //! The client API of DESIGN.md's SUT protocol, plus `GET /local/kv/{key}`
 //! (this node's applied state, for tests).
 
+use super::body::{CasBody, TxnBody, ValueBody, bad_request, parse, value_response};
 use super::forward;
 use crate::bugs::Bug;
-use crate::kv::{ApplyResult, Command, TxnOp};
+use crate::kv::{ApplyResult, Command};
 use crate::raft::RaftNode;
 use crate::raft::propose::{Proposal, propose};
 use crate::raft::read_index::{self, ReadError};
@@ -13,9 +14,6 @@ use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use serde::Deserialize;
-use serde::de::DeserializeOwned;
-use serde_json::{Value, json};
 use std::sync::Arc;
 
 /// Routes of the client API.
@@ -26,41 +24,6 @@ pub fn routes() -> Router<Arc<RaftNode>> {
         .route("/kv/{key}/append", post(append))
         .route("/txn", post(txn))
         .route("/local/kv/{key}", get(local_read))
-}
-
-#[derive(Deserialize)]
-struct ValueBody {
-    value: Value,
-}
-
-#[derive(Deserialize)]
-struct CasBody {
-    from: Value,
-    to: Value,
-}
-
-#[derive(Deserialize)]
-struct TxnBody {
-    ops: Vec<TxnOp>,
-}
-
-fn bad_request(msg: String) -> Response {
-    (
-        StatusCode::BAD_REQUEST,
-        Json(json!({"error": "bad_request", "message": msg})),
-    )
-        .into_response()
-}
-
-fn parse<T: DeserializeOwned>(body: &Bytes) -> Result<T, serde_json::Error> {
-    serde_json::from_slice(body)
-}
-
-fn value_response(value: Option<Value>) -> Response {
-    match value {
-        Some(v) => Json(json!({"value": v})).into_response(),
-        None => (StatusCode::NOT_FOUND, Json(json!({"value": null}))).into_response(),
-    }
 }
 
 async fn local_read(State(node): State<Arc<RaftNode>>, Path(key): Path<String>) -> Response {

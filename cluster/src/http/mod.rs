@@ -1,5 +1,6 @@
 //! The node's HTTP server: client API, peer RPCs, status, forwarding.
 
+pub mod body;
 pub mod client_api;
 pub mod forward;
 pub mod peer_api;
