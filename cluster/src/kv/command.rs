@@ -19,6 +19,15 @@ pub enum TxnOp {
         /// The new value.
         value: Value,
     },
+    /// Add `delta` to the integer at a key (absent = 0); the whole
+    /// transaction aborts if the result would be negative (a bank account
+    /// never goes below zero) or the value is not an integer.
+    Add {
+        /// The key.
+        key: String,
+        /// The amount added (negative to subtract).
+        delta: i64,
+    },
     /// Compare-and-set a key; the whole transaction aborts if it fails.
     Cas {
         /// The key.

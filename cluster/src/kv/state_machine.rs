@@ -76,6 +76,20 @@ impl KvState {
                     scratch.insert(key, value.clone());
                     results.push(json!({"f": "write", "key": key, "value": value}));
                 }
+                TxnOp::Add { key, delta } => {
+                    let v = current(&scratch, &self.map, key);
+                    let sum = match &v {
+                        Value::Null => Some(*delta),
+                        other => other.as_i64().and_then(|n| n.checked_add(*delta)),
+                    };
+                    let Some(sum) = sum.filter(|s| *s >= 0) else {
+                        return ApplyResult::Conflict(json!({
+                            "error": "aborted", "op": i, "key": key, "value": v
+                        }));
+                    };
+                    scratch.insert(key, json!(sum));
+                    results.push(json!({"f": "add", "key": key, "value": sum}));
+                }
                 TxnOp::Cas { key, from, to } => {
                     let v = current(&scratch, &self.map, key);
                     if &v != from {
@@ -209,5 +223,31 @@ mod tests {
             other => panic!("txn failed: {other:?}"),
         }
         assert_eq!(s.get("x"), Some(&json!(2)));
+    }
+
+    #[test]
+    fn add_never_goes_below_zero() {
+        let mut s = KvState::default();
+        let add = |key: &str, delta: i64| TxnOp::Add {
+            key: key.into(),
+            delta,
+        };
+        let transfer = |amount: i64| Command::Txn {
+            ops: vec![add("a", -amount), add("b", amount)],
+        };
+        s.apply(&Command::Txn {
+            ops: vec![add("a", 10)],
+        });
+        assert!(matches!(s.apply(&transfer(4)), ApplyResult::Ok(_)));
+        assert!(matches!(s.apply(&transfer(7)), ApplyResult::Conflict(_)));
+        assert_eq!(s.get("a"), Some(&json!(6)));
+        assert_eq!(s.get("b"), Some(&json!(4)));
+        s.apply(&put("c", json!("text")));
+        assert!(matches!(
+            s.apply(&Command::Txn {
+                ops: vec![add("c", 1)]
+            }),
+            ApplyResult::Conflict(_)
+        ));
     }
 }
