@@ -79,7 +79,7 @@ impl KvState {
                 ApplyResult::Ok(json!({"value": list}))
             }
             Command::Txn { ops } => match self.evaluate(ops) {
-                Ok((writes, results)) => {
+                Ok(Evaluated { writes, results }) => {
                     self.map.extend(writes);
                     ApplyResult::Ok(json!({"results": results}))
                 }
@@ -128,7 +128,7 @@ impl KvState {
             );
         }
         match self.evaluate(ops) {
-            Ok((writes, results)) => {
+            Ok(Evaluated { writes, results }) => {
                 self.txns.prepared.insert(
                     txid.to_string(),
                     PreparedTxn {
@@ -164,7 +164,7 @@ impl KvState {
 
     /// Runs the ops on a scratch copy of the touched keys: the writes to
     /// install and the per-op results, or the conflict if a compare failed.
-    fn evaluate(&self, ops: &[TxnOp]) -> Result<(Vec<(String, Value)>, Vec<Value>), ApplyResult> {
+    fn evaluate(&self, ops: &[TxnOp]) -> Result<Evaluated, ApplyResult> {
         let mut scratch: BTreeMap<&str, Value> = BTreeMap::new();
         let mut results = Vec::with_capacity(ops.len());
         for (i, op) in ops.iter().enumerate() {
@@ -207,8 +207,14 @@ impl KvState {
             .into_iter()
             .map(|(k, v)| (k.to_string(), v))
             .collect();
-        Ok((writes, results))
+        Ok(Evaluated { writes, results })
     }
+}
+
+/// A transaction run on scratch: what it would write and what it returns.
+struct Evaluated {
+    writes: Vec<(String, Value)>,
+    results: Vec<Value>,
 }
 
 fn current(scratch: &BTreeMap<&str, Value>, map: &BTreeMap<String, Value>, key: &str) -> Value {
