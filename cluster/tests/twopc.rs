@@ -217,6 +217,10 @@ async fn concurrent_transfers_and_reads_keep_the_total() {
     let total = INITIAL * accts.len() as i64;
     let stop = stop_after(Duration::from_secs(6));
     let (totals, committed) = transfers_and_reads(tc.clone(), accts.clone(), 4, stop).await;
+    eprintln!(
+        "{committed} transfers and {} whole-bank reads committed in 6 s",
+        totals.len()
+    );
     assert!(committed > 0, "no transfer committed");
     assert!(!totals.is_empty(), "no whole-bank read committed");
     assert!(
@@ -269,6 +273,21 @@ async fn killed_coordinator_neither_creates_nor_destroys_money() {
     assert!(balances.iter().all(|b| *b >= 0), "{balances:?}");
     let status = tc.cluster.status(&coordinator()).unwrap();
     assert_eq!(status["txns"]["boot"], json!(3), "{status}");
+    // How much recovery the kills caused (timing-dependent, so only reported).
+    let count = |id: &NodeId, needle: &str| {
+        let log = std::fs::read_to_string(tc.cluster.log_path(id).unwrap()).unwrap_or_default();
+        log.matches(needle).count()
+    };
+    let resolved: usize = tc
+        .cluster
+        .node_ids()
+        .iter()
+        .map(|id| count(id, "resolving a prepared transaction"))
+        .sum();
+    eprintln!(
+        "{committed} transfers committed; {resolved} prepared txns resolved by asking, {} commits redelivered from the log",
+        count(&coordinator(), "delivered in the background")
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -43,10 +43,7 @@ enum Vote {
 pub async fn run_txn(c: &Arc<Coordinator>, ops: Vec<TxnOp>) -> Response {
     let shares = split(ops, c.groups.len());
     if let [share] = shares.as_slice() {
-        return c.groups[share.shard]
-            .post_json("/txn", &json!({"ops": share.ops}), c.patience)
-            .await
-            .into_response();
+        return single_shard(c, share).await;
     }
     if c.bugs.has(Bug::TwoPcNoPrepare) {
         return no_prepare::run(c, &shares).await;
@@ -60,8 +57,7 @@ pub async fn run_txn(c: &Arc<Coordinator>, ops: Vec<TxnOp>) -> Response {
                 if !locked {
                     break;
                 }
-                let pause = rand::rng().random_range(5..30u64) * (attempt as u64 + 1);
-                tokio::time::sleep(Duration::from_millis(pause)).await;
+                lock_pause(attempt).await;
             }
         }
     }
@@ -70,6 +66,36 @@ pub async fn run_txn(c: &Arc<Coordinator>, ops: Vec<TxnOp>) -> Response {
         Json(json!({"error": "aborted", "reason": last_no})),
     )
         .into_response()
+}
+
+/// A transaction within one shard is that group's own atomic transaction;
+/// it is retried while a prepared transaction holds one of its keys (the
+/// group refused it before applying anything).
+async fn single_shard(c: &Arc<Coordinator>, share: &Share) -> Response {
+    let body = json!({"ops": share.ops});
+    let mut reply = Reply::Unreachable;
+    for attempt in 0..LOCK_ATTEMPTS {
+        reply = c.groups[share.shard]
+            .post_json("/txn", &body, c.patience)
+            .await;
+        if !is_locked(&reply) {
+            break;
+        }
+        lock_pause(attempt).await;
+    }
+    reply.into_response()
+}
+
+fn is_locked(reply: &Reply) -> bool {
+    matches!(reply, Reply::Answer(code, body) if *code == StatusCode::SERVICE_UNAVAILABLE
+        && serde_json::from_slice::<Value>(body).is_ok_and(|v| v["error"] == "locked"))
+}
+
+/// A short random pause, longer with each attempt, so transactions that
+/// collided do not collide again in lockstep.
+async fn lock_pause(attempt: usize) {
+    let pause = rand::rng().random_range(5..30u64) * (attempt as u64 + 1);
+    tokio::time::sleep(Duration::from_millis(pause)).await;
 }
 
 /// The end of one two-phase attempt.
