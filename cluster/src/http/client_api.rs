@@ -54,6 +54,9 @@ async fn read(
             .await
         }
         Err(ReadError::Timeout) => forward::unknown(),
+        Err(ReadError::Locked(body)) => {
+            (StatusCode::SERVICE_UNAVAILABLE, Json(body)).into_response()
+        }
     }
 }
 
