@@ -7,7 +7,7 @@ use crate::error::ClusterError;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::fs::{File, OpenOptions};
-use std::io::Read;
+use std::io::{Read, Write};
 use std::path::Path;
 
 /// Appends the framed encoding of `record` to `out`.
@@ -83,4 +83,33 @@ pub fn open<T: DeserializeOwned>(path: &Path) -> Result<Opened<T>, ClusterError>
         records,
         dropped_bytes: (bytes.len() - good_len) as u64,
     })
+}
+
+/// Replaces the file at `path` with `records`, atomically (write a temporary
+/// file, fsync it, rename it over `path`, fsync the directory); returns the
+/// new file opened for appending.
+pub fn rewrite<T: Serialize>(path: &Path, records: &[T]) -> Result<File, ClusterError> {
+    let tmp = path.with_extension("tmp");
+    let mut buf = Vec::new();
+    for r in records {
+        encode(r, &mut buf);
+    }
+    let io = |what, e| ClusterError::io(what, &tmp, e);
+    let mut f = File::create(&tmp).map_err(|e| io("create", e))?;
+    f.write_all(&buf).map_err(|e| io("write", e))?;
+    f.sync_all().map_err(|e| io("sync", e))?;
+    std::fs::rename(&tmp, path).map_err(|e| io("rename", e))?;
+    sync_dir(path)?;
+    OpenOptions::new()
+        .append(true)
+        .open(path)
+        .map_err(|e| ClusterError::io("reopen", path, e))
+}
+
+/// Fsyncs the directory holding `path`, so a rename survives a crash.
+pub fn sync_dir(path: &Path) -> Result<(), ClusterError> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(|e| ClusterError::io("sync directory", dir, e))
 }

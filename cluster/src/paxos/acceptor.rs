@@ -67,6 +67,7 @@ impl Acceptor {
         };
         if let Some(seq) = seq {
             self.store.wait_durable(seq).await?;
+            self.maybe_compact().await?;
         }
         Ok(resp)
     }
@@ -101,8 +102,30 @@ impl Acceptor {
         };
         if let Some(seq) = seq {
             self.store.wait_durable(seq).await?;
+            self.maybe_compact().await?;
         }
         Ok(resp)
+    }
+
+    /// Rewrites the store with one record per key once superseded records
+    /// dominate it, so restarts replay little.
+    async fn maybe_compact(&self) -> Result<(), ClusterError> {
+        if !self.store.wants_compaction(self.key_count()) {
+            return Ok(());
+        }
+        self.store
+            .compact(|drop_pending| {
+                let keys = self.lock();
+                let records = keys
+                    .iter()
+                    .map(|(key, state)| Record {
+                        key: key.clone(),
+                        state: state.clone(),
+                    })
+                    .collect();
+                (records, drop_pending())
+            })
+            .await
     }
 
     /// The value this acceptor last accepted for `key` (not necessarily chosen).

@@ -2,7 +2,8 @@
 //! per-key records (the latest record of a key wins), fsynced before the
 //! acceptor answers. Concurrent writers share fsyncs: whoever holds the file
 //! writes everything queued so far, and the others find their record
-//! already durable (group commit).
+//! already durable (group commit). Once most records are superseded, the
+//! file is rewritten with one record per key (compaction).
 
 use super::ballot::Ballot;
 use super::messages::Accepted;
@@ -33,10 +34,17 @@ pub struct Record {
     pub state: KeyState,
 }
 
+/// Compact once the file holds this many records...
+const COMPACT_MIN_RECORDS: u64 = 20_000;
+/// ...and this many times as many records as there are keys.
+const COMPACT_FACTOR: u64 = 4;
+
 /// Records queued but not yet written.
 #[derive(Default)]
 struct Pending {
     bytes: Vec<u8>,
+    /// How many records `bytes` holds.
+    count: u64,
     /// Sequence number of the last queued record.
     seq: u64,
 }
@@ -47,6 +55,10 @@ pub struct Store {
     file: tokio::sync::Mutex<File>,
     pending: Mutex<Pending>,
     durable: AtomicU64,
+    /// Records in the file, superseded ones included.
+    in_file: AtomicU64,
+    /// Fewest records in the file before compaction is considered.
+    compact_min: u64,
 }
 
 /// What the store held when opened.
@@ -67,6 +79,8 @@ impl Store {
             file: tokio::sync::Mutex::new(opened.file),
             pending: Mutex::new(Pending::default()),
             durable: AtomicU64::new(0),
+            in_file: AtomicU64::new(opened.records.len() as u64),
+            compact_min: COMPACT_MIN_RECORDS,
         };
         Ok((
             store,
@@ -83,8 +97,14 @@ impl Store {
         // Nothing panics while holding the lock; poisoning cannot leave it torn.
         let mut p = self.pending.lock().unwrap_or_else(|e| e.into_inner());
         framing::encode(record, &mut p.bytes);
+        p.count += 1;
         p.seq += 1;
         p.seq
+    }
+
+    fn pending(&self) -> std::sync::MutexGuard<'_, Pending> {
+        // Nothing panics while holding the lock; poisoning cannot leave it torn.
+        self.pending.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Returns once record `seq` (and every earlier one) is on disk.
@@ -97,15 +117,54 @@ impl Store {
         if self.durable.load(Ordering::Acquire) >= seq {
             return Ok(());
         }
-        let (bytes, upto) = {
-            let mut p = self.pending.lock().unwrap_or_else(|e| e.into_inner());
-            (std::mem::take(&mut p.bytes), p.seq)
+        let (bytes, count, upto) = {
+            let mut p = self.pending();
+            (
+                std::mem::take(&mut p.bytes),
+                std::mem::take(&mut p.count),
+                p.seq,
+            )
         };
         // No await between taking the batch and publishing it: a cancelled
         // caller cannot lose queued records.
         tokio::task::block_in_place(|| file.write_all(&bytes).and_then(|_| file.sync_data()))
             .map_err(|e| ClusterError::io("append to", &self.path, e))?;
+        self.in_file.fetch_add(count, Ordering::Relaxed);
         self.durable.store(upto, Ordering::Release);
+        Ok(())
+    }
+
+    /// Whether the file has grown enough past `keys` live records to compact.
+    pub fn wants_compaction(&self, keys: usize) -> bool {
+        let n = self.in_file.load(Ordering::Relaxed);
+        n >= self.compact_min && n >= COMPACT_FACTOR.saturating_mul(keys as u64)
+    }
+
+    /// Rewrites the file with one record per key. `snapshot` runs with the
+    /// file held; it must call the given function while holding the lock it
+    /// enqueues under and return the records with that function's result:
+    /// records queued so far are covered by the snapshot, so they are dropped
+    /// instead of written, and count as durable once the snapshot is.
+    pub async fn compact<F>(&self, snapshot: F) -> Result<(), ClusterError>
+    where
+        F: FnOnce(&dyn Fn() -> u64) -> (Vec<Record>, u64),
+    {
+        let mut file = self.file.lock().await;
+        if self.in_file.load(Ordering::Relaxed) < self.compact_min {
+            // Another caller compacted while we waited for the file.
+            return Ok(());
+        }
+        let drop_pending = || {
+            let mut p = self.pending();
+            p.bytes.clear();
+            p.count = 0;
+            p.seq
+        };
+        let (records, upto) = snapshot(&drop_pending);
+        *file = tokio::task::block_in_place(|| framing::rewrite(&self.path, &records))?;
+        self.in_file.store(records.len() as u64, Ordering::Relaxed);
+        self.durable.fetch_max(upto, Ordering::Release);
+        tracing::info!(keys = records.len(), "compacted the acceptor store");
         Ok(())
     }
 }
@@ -180,6 +239,40 @@ mod tests {
             "appended after the cut, not after garbage"
         );
         assert_eq!(rec.records[2], record("a", 4, Some(4)));
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn compaction_keeps_the_latest_record_of_each_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut store, _) = Store::open(dir.path()).unwrap();
+        store.compact_min = 10;
+        let mut latest = std::collections::BTreeMap::new();
+        for round in 1..=6 {
+            for key in ["a", "b"] {
+                let r = record(key, round, Some(round as i64));
+                store.wait_durable(store.enqueue(&r)).await.unwrap();
+                latest.insert(key, r);
+            }
+        }
+        assert!(store.wants_compaction(2));
+        // One change is queued but not yet written when the snapshot is taken.
+        let late = record("c", 9, Some(9));
+        let seq = store.enqueue(&late);
+        latest.insert("c", late);
+        let snapshot: Vec<Record> = latest.values().cloned().collect();
+        store
+            .compact(|drop_pending| (snapshot.clone(), drop_pending()))
+            .await
+            .unwrap();
+        store.wait_durable(seq).await.unwrap();
+        assert!(!store.wants_compaction(3));
+        let after = record("a", 10, None);
+        store.wait_durable(store.enqueue(&after)).await.unwrap();
+        drop(store);
+        let (_, rec) = Store::open(dir.path()).unwrap();
+        let mut expected = snapshot;
+        expected.push(after);
+        assert_eq!(rec.records, expected);
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

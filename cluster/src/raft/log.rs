@@ -7,10 +7,11 @@
 
 use super::entries::Entry;
 use crate::error::ClusterError;
+pub use crate::framing::sync_dir;
 use crate::framing::{self, encode};
 use crate::node_id::NodeId;
 use serde::{Deserialize, Serialize};
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -125,35 +126,13 @@ impl Wal {
     /// Replaces the whole file with `records` (after compaction), atomically:
     /// write a temporary file, fsync it, rename it over the WAL.
     pub fn rewrite(&mut self, records: &[Record]) -> Result<(), ClusterError> {
-        let tmp = self.path.with_extension("tmp");
-        let mut buf = Vec::new();
-        for r in records {
-            encode(r, &mut buf);
-        }
-        let io = |what, e| ClusterError::io(what, &tmp, e);
-        let mut f = File::create(&tmp).map_err(|e| io("create", e))?;
-        f.write_all(&buf).map_err(|e| io("write", e))?;
-        f.sync_all().map_err(|e| io("sync", e))?;
-        std::fs::rename(&tmp, &self.path).map_err(|e| io("rename", e))?;
-        sync_dir(&self.path)?;
-        self.file = OpenOptions::new()
-            .append(true)
-            .open(&self.path)
-            .map_err(|e| ClusterError::io("reopen", &self.path, e))?;
+        self.file = framing::rewrite(&self.path, records)?;
         if let Some(lazy) = &mut self.lazy {
             lazy.bytes.clear();
             lazy.oldest = None;
         }
         Ok(())
     }
-}
-
-/// Fsyncs the directory holding `path`, so a rename survives a crash.
-pub fn sync_dir(path: &Path) -> Result<(), ClusterError> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    File::open(dir)
-        .and_then(|d| d.sync_all())
-        .map_err(|e| ClusterError::io("sync directory", dir, e))
 }
 
 #[cfg(test)]
