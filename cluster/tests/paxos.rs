@@ -141,7 +141,7 @@ async fn racing_proposers_never_decide_different_values() {
 async fn restarted_acceptor_never_forgets_a_promise() {
     let tc = common::start_mode(3, Mode::Paxos);
     let n1 = n(1);
-    let ballot = |round: u64| json!({"round": round, "node": "n2"});
+    let ballot = |round: u64| json!({"round": round, "node": "n2", "incarnation": 0});
     let (code, r) = post(
         &tc,
         &n1,

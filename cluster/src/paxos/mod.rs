@@ -4,6 +4,7 @@
 pub mod acceptor;
 pub mod ballot;
 pub mod client_routes;
+pub mod incarnation;
 pub mod messages;
 pub mod peer_routes;
 pub mod proposer;

@@ -35,6 +35,8 @@ pub struct PaxosNode {
     pub acceptor: Acceptor,
     /// HTTP client for peer messages.
     pub http: reqwest::Client,
+    /// This start's incarnation number, part of every ballot.
+    incarnation: u64,
     /// Per key, the highest round seen in any answer, so the next ballot jumps past it.
     rounds: Mutex<HashMap<String, u64>>,
     /// Per key, serializes this node's own proposals so they do not duel each other.
@@ -60,7 +62,7 @@ impl PaxosNode {
         let mut rounds = self.rounds.lock().unwrap_or_else(|e| e.into_inner());
         let round = rounds.entry(key.to_string()).or_insert(0);
         *round = (*round).max(local) + 1;
-        Ballot::new(*round, self.cfg.id.clone())
+        Ballot::new(*round, self.cfg.id.clone()).of_incarnation(self.incarnation)
     }
 
     /// Remembers that some acceptor has seen `ballot` for `key`.
@@ -87,6 +89,7 @@ impl PaxosNode {
 pub async fn serve(cfg: Config, listen: SocketAddr) -> Result<(), ClusterError> {
     std::fs::create_dir_all(&cfg.data_dir)
         .map_err(|e| ClusterError::io("create", &cfg.data_dir, e))?;
+    let incarnation = super::incarnation::next(&cfg.data_dir)?;
     let acceptor = Acceptor::recover(&cfg.data_dir)?;
     let http = reqwest::Client::builder()
         .no_proxy()
@@ -98,6 +101,7 @@ pub async fn serve(cfg: Config, listen: SocketAddr) -> Result<(), ClusterError> 
         cfg,
         acceptor,
         http,
+        incarnation,
         rounds: Mutex::new(HashMap::new()),
         key_locks: Mutex::new(HashMap::new()),
         fatal,
