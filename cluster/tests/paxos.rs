@@ -237,6 +237,11 @@ async fn killing_a_minority_keeps_serving_and_restart_catches_up() {
         json!(3),
         "a read through n3 sees the latest write"
     );
-    // The read's accept phase brought n3's acceptor up to date.
-    tc.wait_local(&n3, "k", &json!(3)).await;
+    // A write through n3 brings its own acceptor up to date.
+    until_status(200, || {
+        post(&tc, &n3, "/kv/k/cas", json!({"from": 3, "to": 4}))
+    })
+    .await;
+    tc.wait_local(&n3, "k", &json!(4)).await;
+    assert_eq!(tc.get(&n1, "k").await.1["value"], json!(4));
 }

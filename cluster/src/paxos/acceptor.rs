@@ -2,7 +2,10 @@
 //! change is queued to the durable store under the lock and the answer waits
 //! until it is on disk, so a promise or accept survives kill -9.
 
-use super::messages::{AcceptRequest, AcceptResponse, Accepted, PrepareRequest, PrepareResponse};
+use super::messages::{
+    AcceptRequest, AcceptResponse, Accepted, PrepareRequest, PrepareResponse, QueryRequest,
+    QueryResponse,
+};
 use super::store::{KeyState, Record, Store};
 use crate::error::ClusterError;
 use serde_json::Value;
@@ -107,6 +110,18 @@ impl Acceptor {
         Ok(resp)
     }
 
+    /// Read-only: the accepted value of a key, answered only once it is on
+    /// disk, so a reader never sees an accept that a crash could undo.
+    pub async fn query(&self, req: QueryRequest) -> Result<QueryResponse, ClusterError> {
+        let (accepted, seq) = {
+            let keys = self.lock();
+            let accepted = keys.get(&req.key).and_then(|s| s.accepted.clone());
+            (accepted, self.store.queued())
+        };
+        self.store.wait_durable(seq).await?;
+        Ok(QueryResponse { accepted })
+    }
+
     /// Rewrites the store with one record per key once superseded records
     /// dominate it, so restarts replay little.
     async fn maybe_compact(&self) -> Result<(), ClusterError> {
@@ -183,6 +198,8 @@ mod tests {
         assert!(!a.prepare(prepare(2)).await.unwrap().ok, "equal ballot");
         assert!(!a.prepare(prepare(1)).await.unwrap().ok);
         assert!(a.accept(accept(2, 5)).await.unwrap().ok);
+        let q = a.query(QueryRequest { key: "k".into() }).await.unwrap();
+        assert_eq!(q.accepted.map(|x| x.value), Some(Some(json!(5))));
         assert!(a.prepare(prepare(9)).await.unwrap().ok);
         drop(a);
 

@@ -1,5 +1,5 @@
 //! Peer messages of the two Paxos phases, served on `/paxos/prepare` and
-//! `/paxos/accept`.
+//! `/paxos/accept`, and of the read-only query on `/paxos/query`.
 
 use super::ballot::Ballot;
 use serde::{Deserialize, Serialize};
@@ -52,4 +52,18 @@ pub struct AcceptResponse {
     pub ok: bool,
     /// The acceptor's promised ballot after handling the request.
     pub promised: Option<Ballot>,
+}
+
+/// Read-only: what did you last accept for `key`? Changes nothing.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct QueryRequest {
+    /// The key.
+    pub key: String,
+}
+
+/// The acceptor's accepted value (only once it is durable).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct QueryResponse {
+    /// The acceptor's accepted value, if any.
+    pub accepted: Option<Accepted>,
 }

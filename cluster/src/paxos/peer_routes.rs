@@ -1,6 +1,6 @@
-//! Peer endpoints: `/paxos/prepare` and `/paxos/accept`.
+//! Peer endpoints: `/paxos/prepare`, `/paxos/accept` and `/paxos/query`.
 
-use super::messages::{AcceptRequest, PrepareRequest};
+use super::messages::{AcceptRequest, PrepareRequest, QueryRequest};
 use super::server::PaxosNode;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -14,6 +14,7 @@ pub fn routes() -> Router<Arc<PaxosNode>> {
     Router::new()
         .route("/paxos/prepare", post(prepare))
         .route("/paxos/accept", post(accept))
+        .route("/paxos/query", post(query))
 }
 
 async fn prepare(State(node): State<Arc<PaxosNode>>, Json(req): Json<PrepareRequest>) -> Response {
@@ -25,6 +26,13 @@ async fn prepare(State(node): State<Arc<PaxosNode>>, Json(req): Json<PrepareRequ
 
 async fn accept(State(node): State<Arc<PaxosNode>>, Json(req): Json<AcceptRequest>) -> Response {
     match node.acceptor.accept(req).await {
+        Ok(resp) => Json(resp).into_response(),
+        Err(e) => store_failed(&node, e),
+    }
+}
+
+async fn query(State(node): State<Arc<PaxosNode>>, Json(req): Json<QueryRequest>) -> Response {
+    match node.acceptor.query(req).await {
         Ok(resp) => Json(resp).into_response(),
         Err(e) => store_failed(&node, e),
     }

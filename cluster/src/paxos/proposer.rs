@@ -1,12 +1,18 @@
 //! The proposer: runs one client operation on one key as a Paxos round.
 //! Phase 1 learns the key's current value from a majority (the accepted
 //! value with the highest ballot), the client's function turns it into the
-//! next value, phase 2 gets that accepted by a majority. Reads and failed
-//! cas run the full round too, so they never report a value that a later
-//! round could lose.
+//! next value, phase 2 gets that accepted by a majority. Failed cas run the
+//! full round too. A read first asks a majority what they accepted: if all
+//! name the same ballot, that value is chosen and still the latest (any
+//! later choice would have shown up in one of them), so it is the answer;
+//! otherwise the read runs a full round, so it never reports a value that a
+//! later round could lose.
 
 use super::ballot::Ballot;
-use super::messages::{AcceptRequest, AcceptResponse, PrepareRequest, PrepareResponse};
+use super::messages::{
+    AcceptRequest, AcceptResponse, Accepted, PrepareRequest, PrepareResponse, QueryRequest,
+    QueryResponse,
+};
 use super::quorum::{Reply, broadcast};
 use super::server::PaxosNode;
 use crate::kv::{ApplyResult, Command, KvState};
@@ -57,6 +63,11 @@ pub async fn propose(node: &Arc<PaxosNode>, key: &str, op: &KeyOp) -> Outcome {
     let Ok(_turn) = tokio::time::timeout_at(deadline.into(), lock.lock_owned()).await else {
         return Outcome::GaveUp("earlier proposals on this key took the whole timeout");
     };
+    if matches!(op, KeyOp::Read)
+        && let Some(value) = query(node, key, deadline).await
+    {
+        return Outcome::Read(value);
+    }
     let mut attempt = 0u32;
     loop {
         if attempt > 0 {
@@ -77,6 +88,34 @@ pub async fn propose(node: &Arc<PaxosNode>, key: &str, op: &KeyOp) -> Outcome {
             AcceptEnd::Unknown => return Outcome::Unknown,
         }
     }
+}
+
+/// The chosen value if the first majority to answer all accepted the same
+/// ballot (or nothing at all); `None` if they disagree or too few answer.
+async fn query(node: &Arc<PaxosNode>, key: &str, deadline: Instant) -> Option<Option<Value>> {
+    let req = QueryRequest {
+        key: key.to_string(),
+    };
+    let local = {
+        let node = node.clone();
+        let req = req.clone();
+        async move { node.acceptor.query(req).await }
+    };
+    let mut replies = broadcast::<_, QueryResponse, _>(node, "/paxos/query", &req, deadline, local);
+    let mut answers: Vec<Option<Accepted>> = Vec::new();
+    while let Some(reply) = replies.next().await {
+        if let Reply::Answer(r) = reply {
+            answers.push(r.accepted);
+        }
+        if answers.len() >= node.majority() {
+            let first = answers[0].as_ref().map(|a| &a.ballot);
+            let unanimous = answers
+                .iter()
+                .all(|a| a.as_ref().map(|a| &a.ballot) == first);
+            return unanimous.then(|| answers.swap_remove(0).and_then(|a| a.value));
+        }
+    }
+    None
 }
 
 /// Phase 1: `Some(current value)` once a majority promised, `None` if that
@@ -100,7 +139,7 @@ async fn prepare(
         broadcast::<_, PrepareResponse, _>(node, "/paxos/prepare", &req, deadline, local);
     let (n, majority) = (node.cluster_size(), node.majority());
     let (mut promises, mut refusals) = (0, 0);
-    let mut highest: Option<super::messages::Accepted> = None;
+    let mut highest: Option<Accepted> = None;
     while let Some(reply) = replies.next().await {
         match reply {
             Reply::Answer(r) if r.ok => {

@@ -22,7 +22,7 @@ pub enum Reply<T> {
 }
 
 /// Answers still to come for one phase.
-pub struct FanOut<T> {
+pub struct FanOut<T: 'static> {
     tasks: JoinSet<Reply<T>>,
     deadline: Instant,
 }
@@ -41,6 +41,14 @@ impl<T: Send + 'static> FanOut<T> {
     /// How many answers are still outstanding.
     pub fn pending(&self) -> usize {
         self.tasks.len()
+    }
+}
+
+impl<T: 'static> Drop for FanOut<T> {
+    /// Messages still in flight once the round is decided run to the end
+    /// rather than being cut off: lagging acceptors catch up that way.
+    fn drop(&mut self) {
+        self.tasks.detach_all();
     }
 }
 

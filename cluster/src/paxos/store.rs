@@ -102,6 +102,11 @@ impl Store {
         p.seq
     }
 
+    /// The sequence number of the last record queued so far.
+    pub fn queued(&self) -> u64 {
+        self.pending().seq
+    }
+
     fn pending(&self) -> std::sync::MutexGuard<'_, Pending> {
         // Nothing panics while holding the lock; poisoning cannot leave it torn.
         self.pending.lock().unwrap_or_else(|e| e.into_inner())
