@@ -7,12 +7,14 @@ pub mod args;
 pub mod bugs;
 pub mod checksum;
 pub mod error;
+pub mod framing;
 pub mod http;
 pub mod kv;
 pub mod launcher;
 pub mod mode;
 pub mod node;
 pub mod node_id;
+pub mod paxos;
 pub mod raft;
 
 pub use args::NodeArgs;

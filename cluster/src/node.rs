@@ -1,9 +1,12 @@
-//! Running one node: recover state, start the Raft tasks, serve HTTP.
+//! Running one node: recover state, start the Raft tasks (or the Paxos
+//! node in paxos mode), serve HTTP.
 
 use crate::args::NodeArgs;
 use crate::bugs::BugSet;
 use crate::error::ClusterError;
 use crate::http;
+use crate::mode::Mode;
+use crate::paxos;
 use crate::raft::{Config, RaftNode, election, persist, replication};
 use std::time::Duration;
 
@@ -18,6 +21,9 @@ pub fn run_node(args: NodeArgs) -> Result<(), ClusterError> {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
         .try_init();
+    if args.mode == Mode::Paxos {
+        return run_paxos(args);
+    }
     if args.election_min_ms >= args.election_max_ms {
         return Err(ClusterError::InvalidArgument(
             "--election-min-ms must be below --election-max-ms".into(),
@@ -41,12 +47,35 @@ pub fn run_node(args: NodeArgs) -> Result<(), ClusterError> {
         ),
         commit_timeout: Duration::from_millis(args.commit_timeout_ms.max(1)),
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
+    runtime()?.block_on(serve(cfg, args))
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, ClusterError> {
+    tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
-        .map_err(ClusterError::Server)?;
-    runtime.block_on(serve(cfg, args))
+        .map_err(ClusterError::Server)
+}
+
+/// Paxos mode: no leader, no log; the raft timing flags do not apply.
+fn run_paxos(args: NodeArgs) -> Result<(), ClusterError> {
+    args.mode
+        .check_bugs(&args.bugs)
+        .map_err(ClusterError::InvalidArgument)?;
+    let cfg = paxos::Config {
+        id: args.id.clone(),
+        peers: args
+            .peers
+            .iter()
+            .filter(|p| p.id != args.id)
+            .map(|p| (p.id.clone(), p.url.clone()))
+            .collect(),
+        data_dir: args.data_dir.clone(),
+        commit_timeout: Duration::from_millis(args.commit_timeout_ms.max(1)),
+    };
+    tracing::info!(id = %cfg.id, listen = %args.listen, mode = %args.mode, "starting node");
+    runtime()?.block_on(paxos::server::serve(cfg, args.listen))
 }
 
 async fn serve(cfg: Config, args: NodeArgs) -> Result<(), ClusterError> {

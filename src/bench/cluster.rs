@@ -1,5 +1,6 @@
-//! `faultline bench cluster`: throughput and latency of the bundled Raft
-//! cluster (3 nodes), and of a local 3-member etcd where `etcd` is installed.
+//! `faultline bench cluster`: throughput and latency of the bundled cluster
+//! (3 nodes) in raft and paxos mode, and of a local 3-member etcd where
+//! `etcd` is installed.
 
 mod driver;
 
@@ -8,7 +9,7 @@ use crate::exit::Exit;
 use anyhow::Context;
 use driver::{Op, PhaseResult, Target};
 use faultline_cluster::launcher::free_base_port;
-use faultline_cluster::{Cluster, ClusterSpec};
+use faultline_cluster::{Cluster, ClusterSpec, Mode};
 use std::path::PathBuf;
 use std::time::Duration;
 use tabled::{Table, Tabled};
@@ -60,27 +61,37 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<Exit> {
     let mut rows = Vec::new();
 
     let exe = std::env::current_exe().context("locating the faultline executable")?;
-    let spec = ClusterSpec::new(
-        exe,
-        vec!["node".into()],
-        3,
-        scratch.join("faultline"),
-        free_base_port(3),
-    );
-    let cluster = Cluster::start(spec).context("starting the bundled cluster")?;
-    let leader = cluster
-        .wait_for_leader(Duration::from_secs(15))
-        .context("waiting for a leader")?;
-    let url = cluster.client_url(&leader).context("leader URL")?;
-    eprintln!("bundled cluster: leader {leader} at {url}");
-    let target = Target::Faultline { url };
-    for clients in CLIENTS {
-        for op in [Op::Write, Op::Read] {
-            let r = runtime.block_on(driver::run_phase(&target, op, clients, phase))?;
-            rows.push(Row::new("faultline raft", clients, &r));
+    for mode in [Mode::Raft, Mode::Paxos] {
+        let mut spec = ClusterSpec::new(
+            exe.clone(),
+            vec!["node".into()],
+            3,
+            scratch.join(format!("faultline-{mode}")),
+            free_base_port(3),
+        );
+        spec.mode = mode;
+        let cluster = Cluster::start(spec).context("starting the bundled cluster")?;
+        let urls = if mode.has_leader() {
+            let leader = cluster
+                .wait_for_leader(Duration::from_secs(15))
+                .context("waiting for a leader")?;
+            let url = cluster.client_url(&leader).context("leader URL")?;
+            eprintln!("bundled {mode} cluster: leader {leader} at {url}");
+            vec![url]
+        } else {
+            // Leaderless: every node proposes, so load goes to all of them.
+            cluster.client_urls()
+        };
+        let target = Target::Faultline { urls };
+        let system = format!("faultline {mode}");
+        for clients in CLIENTS {
+            for op in [Op::Write, Op::Read] {
+                let r = runtime.block_on(driver::run_phase(&target, op, clients, phase))?;
+                rows.push(Row::new(&system, clients, &r));
+            }
         }
+        cluster.stop();
     }
-    cluster.stop();
 
     match crate::etcd::binary::find() {
         Some(_) => {

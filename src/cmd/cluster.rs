@@ -106,9 +106,16 @@ fn run_up(args: UpArgs) -> anyhow::Result<Exit> {
         let log = cluster.log_path(&id).unwrap_or_default();
         println!("{id}: {url}  (log: {})", log.display());
     }
-    match cluster.wait_for_leader(Duration::from_secs(15)) {
-        Ok(leader) => println!("leader: {leader}"),
-        Err(e) => eprintln!("warning: {e}"),
+    if args.mode.has_leader() {
+        match cluster.wait_for_leader(Duration::from_secs(15)) {
+            Ok(leader) => println!("leader: {leader}"),
+            Err(e) => eprintln!("warning: {e}"),
+        }
+    } else {
+        println!(
+            "mode {}: no leader, every node serves every request",
+            args.mode
+        );
     }
     println!("running; press Ctrl-C to stop");
     while !stop.load(Ordering::SeqCst) {

@@ -24,7 +24,7 @@ pub struct Bundled {
     pub mesh: Option<Arc<ProxyMesh>>,
 }
 
-/// Starts `config.nodes` nodes of this executable under `nodes_dir`, waits for a leader.
+/// Starts `config.nodes` nodes of this executable under `nodes_dir`, waits for a leader (in modes that have one).
 pub async fn start(
     config: &RunConfig,
     kinds: &NemesisKinds,
@@ -78,9 +78,12 @@ pub async fn start(
     };
     let cluster = tokio::task::spawn_blocking(move || -> anyhow::Result<Cluster> {
         let cluster = Cluster::start(spec).context("starting the bundled cluster")?;
-        cluster
-            .wait_for_leader(LEADER_TIMEOUT)
-            .context("waiting for the bundled cluster to elect a leader")?;
+        // Leaderless modes serve as soon as every node accepts connections.
+        if mode.has_leader() {
+            cluster
+                .wait_for_leader(LEADER_TIMEOUT)
+                .context("waiting for the bundled cluster to elect a leader")?;
+        }
         Ok(cluster)
     })
     .await

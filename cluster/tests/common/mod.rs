@@ -5,7 +5,7 @@
 pub mod forwarder;
 
 use faultline_cluster::launcher::free_base_port;
-use faultline_cluster::{Bug, Cluster, ClusterSpec, NodeId};
+use faultline_cluster::{Bug, Cluster, ClusterSpec, Mode, NodeId};
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 
@@ -23,6 +23,14 @@ pub struct TestCluster {
 pub fn start(n: usize, bugs: &[Bug], extra: &[&str]) -> TestCluster {
     let dir = tempfile::tempdir().unwrap();
     start_spec(spec(n, bugs, extra, &dir), dir)
+}
+
+/// Starts `n` nodes in replication `mode` with default flags.
+pub fn start_mode(n: usize, mode: Mode) -> TestCluster {
+    let dir = tempfile::tempdir().unwrap();
+    let mut spec = spec(n, &[], &[], &dir);
+    spec.mode = mode;
+    start_spec(spec, dir)
 }
 
 /// Starts `n` nodes whose peer traffic goes through a test-owned forwarder mesh.

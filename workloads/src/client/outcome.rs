@@ -50,6 +50,7 @@ struct ErrorBody {
 /// - 408: `info` (the server gave up; the request may still apply).
 /// - other 4xx: `fail` (rejected before taking effect).
 /// - 503 `{"error":"not_leader"}`: `fail`, with the leader hint.
+/// - 503 `{"error":"no_quorum"}`: `fail` (gave up before proposing it).
 /// - other 5xx, 1xx, 3xx: `info`.
 pub fn classify_response(f: &OpFn, arg: &Value, status: u16, body: &[u8]) -> Classified {
     let is_read = *f == OpFn::Read;
@@ -71,6 +72,10 @@ pub fn classify_response(f: &OpFn, arg: &Value, status: u16, body: &[u8]) -> Cla
                 completion: Completion::fail("not_leader"),
                 leader_hint: leader.filter(|l| !l.is_empty()),
             },
+            // A leaderless store that gave up before proposing anything.
+            Ok(ErrorBody { error: Some(e), .. }) if e == "no_quorum" => {
+                Completion::fail(error_text(status, body)).into()
+            }
             _ => Completion::info(error_text(status, body)).into(),
         },
         _ => Completion::info(error_text(status, body)).into(),
@@ -148,6 +153,7 @@ mod tests {
         assert_eq!(kind(OpFn::Write, 502, ""), Info);
         assert_eq!(kind(OpFn::Write, 503, r#"{"error":"unavailable"}"#), Info);
         assert_eq!(kind(OpFn::Write, 503, "not json"), Info);
+        assert_eq!(kind(OpFn::Cas, 503, r#"{"error":"no_quorum"}"#), Fail);
         assert_eq!(kind(OpFn::Write, 302, ""), Info);
     }
 
