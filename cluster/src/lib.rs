@@ -7,6 +7,7 @@ pub mod args;
 pub mod bugs;
 pub mod checksum;
 pub mod error;
+pub mod gossip;
 pub mod http;
 pub mod kv;
 pub mod launcher;

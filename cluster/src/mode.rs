@@ -3,18 +3,21 @@
 use std::fmt;
 use std::str::FromStr;
 
-/// How the cluster replicates (only Raft so far).
+/// How the cluster replicates.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum Mode {
     /// Leader-based Raft: linearizable reads and writes.
     #[default]
     Raft,
+    /// Leaderless, last-write-wins with anti-entropy: eventually consistent.
+    Gossip,
 }
 
 impl fmt::Display for Mode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Mode::Raft => f.write_str("raft"),
+            Mode::Gossip => f.write_str("gossip"),
         }
     }
 }
@@ -24,7 +27,8 @@ impl FromStr for Mode {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s {
             "raft" => Ok(Mode::Raft),
-            other => Err(format!("unknown mode {other:?} (known: raft)")),
+            "gossip" => Ok(Mode::Gossip),
+            other => Err(format!("unknown mode {other:?} (known: raft, gossip)")),
         }
     }
 }

@@ -1,9 +1,11 @@
-//! Running one node: recover state, start the Raft tasks, serve HTTP.
+//! Running one node: recover state, start the mode's tasks, serve HTTP.
 
 use crate::args::NodeArgs;
 use crate::bugs::BugSet;
 use crate::error::ClusterError;
+use crate::gossip::{self, GossipConfig};
 use crate::http;
+use crate::mode::Mode;
 use crate::raft::{Config, RaftNode, election, persist, replication};
 use std::time::Duration;
 
@@ -18,6 +20,9 @@ pub fn run_node(args: NodeArgs) -> Result<(), ClusterError> {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
         .try_init();
+    if args.mode == Mode::Gossip {
+        return run_gossip(args);
+    }
     if args.election_min_ms >= args.election_max_ms {
         return Err(ClusterError::InvalidArgument(
             "--election-min-ms must be below --election-max-ms".into(),
@@ -41,11 +46,7 @@ pub fn run_node(args: NodeArgs) -> Result<(), ClusterError> {
         ),
         commit_timeout: Duration::from_millis(args.commit_timeout_ms.max(1)),
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(ClusterError::Server)?;
+    let runtime = runtime()?;
     runtime.block_on(serve(cfg, args))
 }
 
@@ -85,4 +86,45 @@ async fn serve(cfg: Config, args: NodeArgs) -> Result<(), ClusterError> {
             Err(e) => Err(ClusterError::Server(std::io::Error::other(e.to_string()))),
         },
     }
+}
+
+/// Runs a gossip-mode node (blocking, like [`run_node`]).
+fn run_gossip(args: NodeArgs) -> Result<(), ClusterError> {
+    if args.gossip_interval == 0 {
+        return Err(ClusterError::InvalidArgument(
+            "--gossip-interval must be at least 1 ms".into(),
+        ));
+    }
+    let cfg = GossipConfig {
+        id: args.id.clone(),
+        peers: args
+            .peers
+            .iter()
+            .filter(|p| p.id != args.id)
+            .map(|p| (p.id.clone(), p.url.clone()))
+            .collect(),
+        data_dir: args.data_dir.clone(),
+        fanout: args.fanout,
+        interval: Duration::from_millis(args.gossip_interval),
+        bugs: BugSet::new(args.bugs.iter().copied()),
+    };
+    tracing::info!(
+        id = %cfg.id,
+        listen = %args.listen,
+        mode = %args.mode,
+        fanout = cfg.fanout,
+        interval_ms = args.gossip_interval,
+        "starting node"
+    );
+    let runtime = runtime()?;
+    runtime.block_on(gossip::server::serve(cfg, args.listen))
+}
+
+/// The node's async runtime: two workers are plenty for one node.
+fn runtime() -> Result<tokio::runtime::Runtime, ClusterError> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(ClusterError::Server)
 }
