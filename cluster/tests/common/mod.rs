@@ -5,7 +5,7 @@
 pub mod forwarder;
 
 use faultline_cluster::launcher::free_base_port;
-use faultline_cluster::{Bug, Cluster, ClusterSpec, NodeId};
+use faultline_cluster::{Bug, Cluster, ClusterSpec, Mode, NodeId};
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 
@@ -29,6 +29,30 @@ pub fn start(n: usize, bugs: &[Bug], extra: &[&str]) -> TestCluster {
 pub async fn start_with_mesh(n: usize, bugs: &[Bug]) -> (TestCluster, forwarder::Mesh) {
     let dir = tempfile::tempdir().unwrap();
     let mut spec = spec(n, bugs, &[], &dir);
+    let targets = spec
+        .node_ids()
+        .into_iter()
+        .enumerate()
+        .map(|(i, id)| (id, spec.addr_of(i + 1)))
+        .collect();
+    let mesh = forwarder::Mesh::start(&targets).await;
+    spec.peer_urls = Some(mesh.peer_urls());
+    (start_spec(spec, dir), mesh)
+}
+
+/// Starts `n` gossip-mode nodes with the given extra node flags.
+pub fn start_gossip(n: usize, extra: &[&str]) -> TestCluster {
+    let dir = tempfile::tempdir().unwrap();
+    let mut spec = spec(n, &[], extra, &dir);
+    spec.mode = Mode::Gossip;
+    start_spec(spec, dir)
+}
+
+/// Starts `n` gossip-mode nodes whose peer traffic goes through a forwarder mesh.
+pub async fn start_gossip_with_mesh(n: usize, extra: &[&str]) -> (TestCluster, forwarder::Mesh) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut spec = spec(n, &[], extra, &dir);
+    spec.mode = Mode::Gossip;
     let targets = spec
         .node_ids()
         .into_iter()
