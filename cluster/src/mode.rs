@@ -13,6 +13,13 @@ pub enum Mode {
     Gossip,
 }
 
+impl Mode {
+    /// Whether the mode has no leader to wait for, target or balance towards.
+    pub fn is_leaderless(self) -> bool {
+        matches!(self, Mode::Gossip)
+    }
+}
+
 impl fmt::Display for Mode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

@@ -126,10 +126,13 @@ impl Nemesis for ProcessNemesis {
                 }
             }
             if !done.is_empty() {
-                sink.record(
-                    fault_f,
-                    json!({"nodes": done, "target": selection.as_str()}),
-                );
+                let mut value = json!({"nodes": done, "target": selection.as_str()});
+                if selection == TargetSelection::Leader && leader.is_none() {
+                    // Leaderless modes (gossip) or an election in progress: say
+                    // the victim is not a leader, so nobody reads it as one.
+                    value["fallback"] = json!("no leader known: a random node");
+                }
+                sink.record(fault_f, value);
             }
             failure.map_or(Ok(()), Err)
         })

@@ -24,7 +24,8 @@ pub struct Bundled {
     pub mesh: Option<Arc<ProxyMesh>>,
 }
 
-/// Starts `config.nodes` nodes of this executable under `nodes_dir`, waits for a leader.
+/// Starts `config.nodes` nodes of this executable under `nodes_dir`, waits for a leader
+/// (in modes that have one).
 pub async fn start(
     config: &RunConfig,
     kinds: &NemesisKinds,
@@ -54,6 +55,13 @@ pub async fn start(
     );
     spec.mode = mode;
     spec.bugs = bugs;
+    if mode == Mode::Gossip {
+        spec.extra_args
+            .extend(faultline_cluster::gossip::node_flags(
+                config.fanout,
+                config.gossip_interval,
+            ));
+    }
     // Partitions and latency act on peer links, so those go through proxies.
     let mesh = if kinds.contains(NemesisKind::Partition) || kinds.contains(NemesisKind::Latency) {
         let targets: Vec<(String, std::net::SocketAddr)> = spec
@@ -78,9 +86,12 @@ pub async fn start(
     };
     let cluster = tokio::task::spawn_blocking(move || -> anyhow::Result<Cluster> {
         let cluster = Cluster::start(spec).context("starting the bundled cluster")?;
-        cluster
-            .wait_for_leader(LEADER_TIMEOUT)
-            .context("waiting for the bundled cluster to elect a leader")?;
+        // A leaderless mode serves as soon as its nodes accept connections.
+        if !mode.is_leaderless() {
+            cluster
+                .wait_for_leader(LEADER_TIMEOUT)
+                .context("waiting for the bundled cluster to elect a leader")?;
+        }
         Ok(cluster)
     })
     .await

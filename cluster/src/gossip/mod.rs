@@ -14,3 +14,13 @@ pub mod storage;
 pub mod store;
 
 pub use node::{GossipConfig, GossipNode};
+
+/// The node flags that set a gossip cluster's fanout and round interval.
+pub fn node_flags(fanout: usize, interval_ms: u64) -> Vec<String> {
+    vec![
+        "--fanout".into(),
+        fanout.to_string(),
+        "--gossip-interval".into(),
+        interval_ms.to_string(),
+    ]
+}
