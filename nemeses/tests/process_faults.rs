@@ -102,3 +102,25 @@ async fn pause_nemesis_pauses_a_minority_and_resumes_it() {
     assert!(eventually_pings(control.addr(&victim), BOUND).await);
     assert_eq!(sink.fs(), vec!["pause", "resume"]);
 }
+
+#[tokio::test]
+async fn a_leader_target_without_a_leader_hits_one_node_and_says_so() {
+    // Leaderless SUTs (gossip mode) never name a leader.
+    let control = Arc::new(ProcessControl::start(3));
+    let nemesis = ProcessNemesis::kill(control.clone(), vec![TargetSelection::Leader]);
+    let sink = MemorySink::new();
+    let mut rng = ChaCha8Rng::seed_from_u64(1);
+
+    nemesis.invoke(&mut rng, &sink).await.unwrap();
+    let events = sink.events();
+    let (f, value) = &events[0];
+    assert_eq!(f, "kill");
+    assert_eq!(value["target"], "leader");
+    assert_eq!(value["fallback"], "no leader known: a random node");
+    let victims = value["nodes"].as_array().unwrap();
+    assert_eq!(victims.len(), 1, "{value}");
+    let victim = victims[0].as_str().unwrap();
+    assert!(!control.running(victim));
+    nemesis.heal(&sink).await.unwrap();
+    assert!(eventually_pings(control.addr(victim), BOUND).await);
+}
