@@ -193,11 +193,14 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut clock = HybridClock::new("n1".parse().unwrap());
         let (mut s, mut store) = Storage::open(dir.path()).unwrap();
-        for i in 0..COMPACT_MIN_LINES as i64 + 5 {
-            let v = version(&mut clock, if i % 2 == 0 { "x" } else { "y" }, i);
-            store.merge(&v);
-            s.append(&[v]).unwrap();
+        // One batch, one fsync: the line count is what matters here.
+        let batch: Vec<Versioned> = (0..COMPACT_MIN_LINES as i64 + 5)
+            .map(|i| version(&mut clock, if i % 2 == 0 { "x" } else { "y" }, i))
+            .collect();
+        for v in &batch {
+            store.merge(v);
         }
+        s.append(&batch).unwrap();
         s.maybe_compact(&store).unwrap();
         assert_eq!(s.lines, 2);
         let (_, back) = Storage::open(dir.path()).unwrap();
