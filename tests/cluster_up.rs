@@ -48,22 +48,30 @@ fn http(url: &str, method: &str, path: &str, body: Option<&str>) -> (u16, Value)
     (status, serde_json::from_str(payload).unwrap_or(Value::Null))
 }
 
-#[test]
-fn cluster_up_serves_replicates_shows_status_and_stops_on_ctrl_c() {
-    let tmp = tempfile::tempdir().unwrap();
+/// What `cluster up` printed before `running`: the node ids and URLs, and the leader line.
+struct Started {
+    guard: Guard,
+    urls: Vec<(String, String)>,
+    leader: Option<String>,
+}
+
+/// Starts `faultline cluster up` with three nodes on free ports plus `extra`,
+/// and reads its output up to `running`.
+fn cluster_up(data_dir: &std::path::Path, extra: &[&str]) -> Started {
     let base = faultline_cluster::launcher::free_base_port(3);
     let mut child = Command::new(env!("CARGO_BIN_EXE_faultline"))
         .args(["cluster", "up", "--nodes", "3", "--base-port"])
         .arg(base.to_string())
         .arg("--data-dir")
-        .arg(tmp.path())
+        .arg(data_dir)
+        .args(extra)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
     let stdout = child.stdout.take().unwrap();
-    let mut guard = Guard(child);
+    let guard = Guard(child);
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
         for line in BufReader::new(stdout).lines() {
@@ -96,6 +104,21 @@ fn cluster_up_serves_replicates_shows_status_and_stops_on_ctrl_c() {
     }
     assert_eq!(urls.len(), 3, "{urls:?}");
     assert_eq!(urls[0].1, format!("http://127.0.0.1:{}", base + 1));
+    Started {
+        guard,
+        urls,
+        leader,
+    }
+}
+
+#[test]
+fn cluster_up_serves_replicates_shows_status_and_stops_on_ctrl_c() {
+    let tmp = tempfile::tempdir().unwrap();
+    let Started {
+        mut guard,
+        urls,
+        leader,
+    } = cluster_up(tmp.path(), &[]);
     let leader = leader.expect("no leader printed");
 
     // A write through any node is readable through every other.
@@ -137,4 +160,49 @@ fn cluster_up_serves_replicates_shows_status_and_stops_on_ctrl_c() {
             "{id} still accepts connections"
         );
     }
+}
+
+#[test]
+fn cluster_up_gossip_has_no_leader_and_spreads_writes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let up = cluster_up(
+        tmp.path(),
+        &[
+            "--mode",
+            "gossip",
+            "--fanout",
+            "1",
+            "--gossip-interval",
+            "50",
+        ],
+    );
+    assert!(
+        up.leader.as_deref().is_some_and(|l| l.starts_with("none")),
+        "{:?}",
+        up.leader
+    );
+    let (_, status) = http(&up.urls[2].1, "GET", "/status", None);
+    assert_eq!(status["mode"], "gossip", "{status}");
+    assert!(status["leader"].is_null(), "{status}");
+    assert_eq!(status["fanout"], 1, "{status}");
+    assert_eq!(status["gossip_interval_ms"], 50, "{status}");
+
+    let (code, _) = http(&up.urls[0].1, "PUT", "/kv/x", Some(r#"{"value":7}"#));
+    assert_eq!(code, 200);
+    for (id, url) in &up.urls {
+        let begun = Instant::now();
+        loop {
+            let (code, body) = http(url, "GET", "/kv/x", None);
+            if code == 200 {
+                assert_eq!(body["value"], 7, "{id}");
+                break;
+            }
+            assert!(
+                begun.elapsed() < Duration::from_secs(20),
+                "{id} never saw the write"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+    drop(up.guard);
 }

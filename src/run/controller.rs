@@ -263,7 +263,7 @@ pub async fn run_one(
 }
 
 /// Reads every key the workers touched on every node, spread over the
-/// workers; a read that does not come back `ok` is retried (as a new process
+/// workers; a read with an unknown outcome is retried (as a new process
 /// after an `info`). Each read is attributed to its node in the history, so
 /// the eventual checker can compare what the nodes hold; a mode that forwards
 /// reads (Raft followers) still answers each one linearizably.
@@ -292,7 +292,9 @@ async fn final_reads(shared: &Arc<Shared>, workers: Vec<Worker>, stop: &Cancella
                     let c = worker
                         .invoke_on(&shared, &Op::read(key.clone()), Some(node))
                         .await;
-                    if c.kind == EventType::Ok {
+                    // A definite failure (e.g. `not_leader` from a store
+                    // that does not forward) will not change on a retry.
+                    if c.kind != EventType::Info {
                         break;
                     }
                 }
