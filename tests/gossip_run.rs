@@ -4,19 +4,10 @@
 
 mod run_support;
 
-use run_support::{bundled_run, client_events, history, newest_run_dir, output, results_json};
-use serde_json::Value;
+use run_support::{
+    bundled_run, client_events, history, newest_run_dir, output, phase_start, results_json, verdict,
+};
 use std::collections::BTreeSet;
-
-/// checker name → verdict object, from results.json.
-fn verdict<'a>(results: &'a Value, checker: &str) -> &'a Value {
-    results["verdicts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|v| v["checker"] == checker)
-        .unwrap_or_else(|| panic!("no {checker} verdict in {results}"))
-}
 
 /// A short gossip run of the register workload (unique values, so lost
 /// writes can be named) with `extra` flags.
@@ -70,14 +61,7 @@ fn a_gossip_run_under_partitions_fails_linearizable_and_passes_eventual() {
     );
     // Final reads: every key the run touched, read on every node, each attributed to it.
     let events = history(&dir);
-    let final_start = r["phases"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p["phase"] == "final-reads")
-        .unwrap()["start_ns"]
-        .as_u64()
-        .unwrap();
+    let final_start = phase_start(&r, "final-reads").unwrap();
     let finals: BTreeSet<(String, String)> = client_events(&events)
         .into_iter()
         .filter(|e| e["type"] == "ok" && e["time"].as_u64().unwrap() >= final_start)

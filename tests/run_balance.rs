@@ -4,7 +4,8 @@
 mod run_support;
 
 use run_support::{
-    StoreOptions, client_events, history, http_run, output, results_json, run_dir, start_store,
+    StoreOptions, client_events, history, http_run, output, phase_start, results_json, run_dir,
+    start_store,
 };
 use std::collections::BTreeMap;
 
@@ -19,13 +20,7 @@ fn nodes_of(opts: StoreOptions, extra: &[&str]) -> (BTreeMap<String, usize>, usi
     let dir = run_dir(tmp.path(), "b");
     let h = history(&dir);
     // Final reads go to every node on purpose; the balancer chose the rest.
-    let final_reads = results_json(&dir)["phases"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p["phase"] == "final-reads")
-        .and_then(|p| p["start_ns"].as_u64())
-        .unwrap_or(u64::MAX);
+    let final_reads = phase_start(&results_json(&dir), "final-reads").unwrap_or(u64::MAX);
     let mut per_node = BTreeMap::new();
     let mut not_leader = 0;
     for e in client_events(&h) {
