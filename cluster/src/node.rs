@@ -90,6 +90,13 @@ async fn serve(cfg: Config, args: NodeArgs) -> Result<(), ClusterError> {
 
 /// Runs a gossip-mode node (blocking, like [`run_node`]).
 fn run_gossip(args: NodeArgs) -> Result<(), ClusterError> {
+    if !args.bugs.is_empty() {
+        // The switchable bugs live in the Raft code; silently ignoring them
+        // would make a run look like it tested something it did not.
+        return Err(ClusterError::InvalidArgument(
+            "--bug applies to raft mode; gossip mode has no switchable bugs".into(),
+        ));
+    }
     if args.gossip_interval == 0 {
         return Err(ClusterError::InvalidArgument(
             "--gossip-interval must be at least 1 ms".into(),

@@ -41,6 +41,9 @@ pub async fn start(
         .iter()
         .map(|b| b.parse::<Bug>().map_err(|e| anyhow!("--bug: {e}")))
         .collect::<anyhow::Result<Vec<Bug>>>()?;
+    if mode == Mode::Gossip && !bugs.is_empty() {
+        anyhow::bail!("--bug applies to raft mode; gossip mode has no switchable bugs");
+    }
     let base_port = if config.base_port == 0 {
         faultline_cluster::launcher::free_base_port(config.nodes)
     } else {

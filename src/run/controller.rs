@@ -316,8 +316,16 @@ fn describe_sut(config: &RunConfig, endpoints: Option<usize>) -> String {
         } else {
             format!(", bug {}", config.bug.join(","))
         };
+        let gossip = if config.mode == "gossip" {
+            format!(
+                ", fanout {} every {} ms",
+                config.fanout, config.gossip_interval
+            )
+        } else {
+            String::new()
+        };
         format!(
-            "the bundled {} cluster ({} nodes{bugs})",
+            "the bundled {} cluster ({} nodes{gossip}{bugs})",
             config.mode, config.nodes
         )
     } else {

@@ -26,7 +26,7 @@ pub struct GossipConfig {
     pub fanout: usize,
     /// Time between anti-entropy rounds.
     pub interval: Duration,
-    /// Deliberate bugs (none act on gossip mode yet; reported in `/status`).
+    /// Deliberate bugs (always empty: the node refuses `--bug` in gossip mode).
     pub bugs: BugSet,
 }
 
