@@ -130,10 +130,22 @@ fn cluster_up_serves_replicates_shows_status_and_stops_on_ctrl_c() {
     }
 
     // /status names the node, its role, term, commit index and the leader.
-    let (_, status) = http(&urls[1].1, "GET", "/status", None);
+    // A follower learns the commit index with the next heartbeat, which a
+    // loaded machine may delay: poll for it.
+    let begun = Instant::now();
+    let status = loop {
+        let (_, status) = http(&urls[1].1, "GET", "/status", None);
+        if status["commit_index"].as_u64().unwrap() >= 2 {
+            break status;
+        }
+        assert!(
+            begun.elapsed() < Duration::from_secs(10),
+            "commit index never reached 2: {status}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
     assert_eq!(status["id"], urls[1].0.as_str());
     assert!(status["term"].as_u64().unwrap() >= 1, "{status}");
-    assert!(status["commit_index"].as_u64().unwrap() >= 2, "{status}");
     assert!(status["role"].is_string(), "{status}");
     assert_eq!(status["leader"], leader.as_str(), "{status}");
 
