@@ -8,6 +8,7 @@ pub mod bugs;
 pub mod checksum;
 pub mod error;
 pub mod framing;
+pub mod gossip;
 pub mod http;
 pub mod kv;
 pub mod launcher;

@@ -12,20 +12,23 @@ pub enum Mode {
     Raft,
     /// Leaderless per-key Paxos: linearizable reads, writes and cas.
     Paxos,
+    /// Leaderless, last-write-wins with anti-entropy: eventually consistent.
+    Gossip,
 }
 
 impl Mode {
-    /// Whether the mode elects a leader (nemeses and the launcher can target it).
+    /// Whether the mode elects a leader (nemeses, the launcher and
+    /// `--balance leader` can target it).
     pub fn has_leader(self) -> bool {
         matches!(self, Mode::Raft)
     }
 
-    /// Rejects bugs this mode does not implement (every bug so far is a
-    /// departure from correct Raft).
+    /// Rejects bugs this mode does not implement: every bug lives in the Raft
+    /// code, and silently ignoring one would fake a test.
     pub fn check_bugs(self, bugs: &[Bug]) -> Result<(), String> {
         match (self, bugs.first()) {
-            (Mode::Paxos, Some(bug)) => Err(format!(
-                "--bug {bug} is a Raft bug; paxos mode has no switchable bugs"
+            (Mode::Paxos | Mode::Gossip, Some(bug)) => Err(format!(
+                "--bug {bug} is a Raft bug; {self} mode has no switchable bugs"
             )),
             _ => Ok(()),
         }
@@ -37,6 +40,7 @@ impl fmt::Display for Mode {
         match self {
             Mode::Raft => f.write_str("raft"),
             Mode::Paxos => f.write_str("paxos"),
+            Mode::Gossip => f.write_str("gossip"),
         }
     }
 }
@@ -47,7 +51,10 @@ impl FromStr for Mode {
         match s {
             "raft" => Ok(Mode::Raft),
             "paxos" => Ok(Mode::Paxos),
-            other => Err(format!("unknown mode {other:?} (known: raft, paxos)")),
+            "gossip" => Ok(Mode::Gossip),
+            other => Err(format!(
+                "unknown mode {other:?} (known: raft, paxos, gossip)"
+            )),
         }
     }
 }

@@ -1,9 +1,10 @@
-//! Running one node: recover state, start the Raft tasks (or the Paxos
-//! node in paxos mode), serve HTTP.
+//! Running one node: recover state, start the mode's tasks (Raft, Paxos
+//! or gossip), serve HTTP.
 
 use crate::args::NodeArgs;
 use crate::bugs::BugSet;
 use crate::error::ClusterError;
+use crate::gossip::{self, GossipConfig};
 use crate::http;
 use crate::mode::Mode;
 use crate::paxos;
@@ -21,8 +22,10 @@ pub fn run_node(args: NodeArgs) -> Result<(), ClusterError> {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
         .try_init();
-    if args.mode == Mode::Paxos {
-        return run_paxos(args);
+    match args.mode {
+        Mode::Paxos => return run_paxos(args),
+        Mode::Gossip => return run_gossip(args),
+        Mode::Raft => {}
     }
     if args.election_min_ms >= args.election_max_ms {
         return Err(ClusterError::InvalidArgument(
@@ -31,12 +34,7 @@ pub fn run_node(args: NodeArgs) -> Result<(), ClusterError> {
     }
     let cfg = Config {
         id: args.id.clone(),
-        peers: args
-            .peers
-            .iter()
-            .filter(|p| p.id != args.id)
-            .map(|p| (p.id.clone(), p.url.clone()))
-            .collect(),
+        peers: peers(&args),
         data_dir: args.data_dir.clone(),
         bugs: BugSet::new(args.bugs.iter().copied()),
         snapshot_threshold: args.snapshot_threshold.max(1),
@@ -50,12 +48,13 @@ pub fn run_node(args: NodeArgs) -> Result<(), ClusterError> {
     runtime()?.block_on(serve(cfg, args))
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime, ClusterError> {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(ClusterError::Server)
+/// This node's peers (itself left out), as (id, URL) in any collection.
+fn peers<C: FromIterator<(crate::NodeId, String)>>(args: &NodeArgs) -> C {
+    args.peers
+        .iter()
+        .filter(|p| p.id != args.id)
+        .map(|p| (p.id.clone(), p.url.clone()))
+        .collect()
 }
 
 /// Paxos mode: no leader, no log; the raft timing flags do not apply.
@@ -65,12 +64,7 @@ fn run_paxos(args: NodeArgs) -> Result<(), ClusterError> {
         .map_err(ClusterError::InvalidArgument)?;
     let cfg = paxos::Config {
         id: args.id.clone(),
-        peers: args
-            .peers
-            .iter()
-            .filter(|p| p.id != args.id)
-            .map(|p| (p.id.clone(), p.url.clone()))
-            .collect(),
+        peers: peers(&args),
         data_dir: args.data_dir.clone(),
         commit_timeout: Duration::from_millis(args.commit_timeout_ms.max(1)),
     };
@@ -114,4 +108,42 @@ async fn serve(cfg: Config, args: NodeArgs) -> Result<(), ClusterError> {
             Err(e) => Err(ClusterError::Server(std::io::Error::other(e.to_string()))),
         },
     }
+}
+
+/// Runs a gossip-mode node (blocking, like [`run_node`]).
+fn run_gossip(args: NodeArgs) -> Result<(), ClusterError> {
+    args.mode
+        .check_bugs(&args.bugs)
+        .map_err(ClusterError::InvalidArgument)?;
+    if args.gossip_interval == 0 {
+        return Err(ClusterError::InvalidArgument(
+            "--gossip-interval must be at least 1 ms".into(),
+        ));
+    }
+    let cfg = GossipConfig {
+        id: args.id.clone(),
+        peers: peers(&args),
+        data_dir: args.data_dir.clone(),
+        fanout: args.fanout,
+        interval: Duration::from_millis(args.gossip_interval),
+        bugs: BugSet::new(args.bugs.iter().copied()),
+    };
+    tracing::info!(
+        id = %cfg.id,
+        listen = %args.listen,
+        mode = %args.mode,
+        fanout = cfg.fanout,
+        interval_ms = args.gossip_interval,
+        "starting node"
+    );
+    runtime()?.block_on(gossip::server::serve(cfg, args.listen))
+}
+
+/// The node's async runtime: two workers are plenty for one node.
+fn runtime() -> Result<tokio::runtime::Runtime, ClusterError> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(ClusterError::Server)
 }

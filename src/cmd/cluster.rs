@@ -44,6 +44,12 @@ struct UpArgs {
     /// Applied entries between snapshots.
     #[arg(long)]
     snapshot_threshold: Option<u64>,
+    /// Gossip mode: peers each node exchanges state with per round.
+    #[arg(long, default_value_t = 2)]
+    fanout: usize,
+    /// Gossip mode: milliseconds between anti-entropy rounds.
+    #[arg(long, default_value_t = 100)]
+    gossip_interval: u64,
     /// Which system: the bundled cluster, or etcd members from the etcd binary on the PATH.
     #[arg(long, value_enum, default_value_t = ClusterSut::Bundled)]
     sut: ClusterSut,
@@ -92,6 +98,13 @@ fn run_up(args: UpArgs) -> anyhow::Result<Exit> {
     spec.bugs = args.bugs;
     if let Some(t) = args.snapshot_threshold {
         spec.extra_args = vec!["--snapshot-threshold".into(), t.to_string()];
+    }
+    if args.mode == Mode::Gossip {
+        spec.extra_args
+            .extend(faultline_cluster::gossip::node_flags(
+                args.fanout,
+                args.gossip_interval,
+            ));
     }
 
     let stop = Arc::new(AtomicBool::new(false));

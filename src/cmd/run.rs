@@ -100,6 +100,12 @@ pub struct RunArgs {
     /// Checker deadline in seconds [default: 60].
     #[arg(long)]
     pub check_timeout: Option<f64>,
+    /// Gossip mode: peers per anti-entropy round [default: 2].
+    #[arg(long)]
+    pub fanout: Option<usize>,
+    /// Gossip mode: milliseconds between anti-entropy rounds [default: 100].
+    #[arg(long)]
+    pub gossip_interval: Option<u64>,
 }
 
 impl RunArgs {
@@ -138,7 +144,9 @@ impl RunArgs {
             test_count,
             recovery_time,
             request_timeout,
-            check_timeout
+            check_timeout,
+            fanout,
+            gossip_interval
         );
         if self.seed.is_some() {
             c.seed = self.seed;

@@ -40,6 +40,9 @@ pub async fn start(
         .iter()
         .map(|b| b.parse::<Bug>().map_err(|e| anyhow!("--bug: {e}")))
         .collect::<anyhow::Result<Vec<Bug>>>()?;
+    if mode == Mode::Gossip && !bugs.is_empty() {
+        anyhow::bail!("--bug applies to raft mode; gossip mode has no switchable bugs");
+    }
     let base_port = if config.base_port == 0 {
         faultline_cluster::launcher::free_base_port(config.nodes)
     } else {
@@ -54,6 +57,13 @@ pub async fn start(
     );
     spec.mode = mode;
     spec.bugs = bugs;
+    if mode == Mode::Gossip {
+        spec.extra_args
+            .extend(faultline_cluster::gossip::node_flags(
+                config.fanout,
+                config.gossip_interval,
+            ));
+    }
     // Partitions and latency act on peer links, so those go through proxies.
     let mesh = if kinds.contains(NemesisKind::Partition) || kinds.contains(NemesisKind::Latency) {
         let targets: Vec<(String, std::net::SocketAddr)> = spec

@@ -51,5 +51,7 @@ pub fn run_checkers(events: &[Event], config: &RunConfig, cancel: Arc<AtomicBool
         cancel: Some(cancel),
         init: None,
     };
+    // The run waited this long after the last heal before its final reads.
+    opts.eventual.quiet_period = config.quiet_period();
     run_card(events, &kinds, &opts)
 }

@@ -147,6 +147,10 @@ pub struct RunConfig {
     pub request_timeout: f64,
     /// Checker deadline, seconds (after it the verdict is unknown).
     pub check_timeout: f64,
+    /// Gossip mode: peers each node exchanges state with per round.
+    pub fanout: usize,
+    /// Gossip mode: milliseconds between anti-entropy rounds.
+    pub gossip_interval: u64,
 }
 
 impl Default for RunConfig {
@@ -181,6 +185,8 @@ impl Default for RunConfig {
             recovery_time: 3.0,
             request_timeout: 1.5,
             check_timeout: 60.0,
+            fanout: 2,
+            gossip_interval: 100,
         }
     }
 }
@@ -243,6 +249,20 @@ impl RunConfig {
         secs(self.recovery_time)
     }
 
+    /// How long the run waits after the final heal before the final reads,
+    /// and how long the eventual checker wants after the last heal: the
+    /// recovery time, but in gossip mode at least `GOSSIP_QUIET_ROUNDS`
+    /// anti-entropy rounds, so the nodes have had time to converge.
+    pub fn quiet_period(&self) -> Duration {
+        let recovery = self.recovery_time();
+        if self.sut == SutKind::Bundled && self.mode == "gossip" {
+            let rounds = self.gossip_interval.saturating_mul(GOSSIP_QUIET_ROUNDS);
+            recovery.max(Duration::from_millis(rounds))
+        } else {
+            recovery
+        }
+    }
+
     /// Per-request timeout.
     pub fn request_timeout(&self) -> Duration {
         secs(self.request_timeout).max(Duration::from_millis(10))
@@ -267,6 +287,9 @@ impl RunConfig {
         if self.sut == SutKind::Http && self.endpoints.is_empty() {
             bail!("--sut http needs --endpoints URL,...");
         }
+        if self.gossip_interval == 0 {
+            bail!("gossip-interval must be at least 1 ms");
+        }
         super::nemesis::kinds(self)?;
         super::sut::validate(self)?;
         super::check::checker_kinds(self)?;
@@ -285,6 +308,11 @@ impl RunConfig {
         Ok(())
     }
 }
+
+/// Anti-entropy rounds a gossip run waits at least after the final heal: with
+/// fanout 2 a value reaches all of a few nodes in 2-4 rounds, so this leaves a
+/// wide margin for a loaded machine.
+const GOSSIP_QUIET_ROUNDS: u64 = 20;
 
 /// Seconds as a duration; negative or non-finite values become zero.
 fn secs(s: f64) -> Duration {
@@ -331,6 +359,22 @@ mod tests {
             RunConfig::default().nemesis_schedule,
             NemesisSchedule::Interval
         );
+    }
+
+    #[test]
+    fn gossip_runs_wait_at_least_twenty_rounds_before_final_reads() {
+        let gossip = RunConfig {
+            mode: "gossip".into(),
+            recovery_time: 0.5,
+            gossip_interval: 100,
+            ..RunConfig::default()
+        };
+        assert_eq!(gossip.quiet_period(), Duration::from_secs(2));
+        let raft = RunConfig {
+            recovery_time: 0.5,
+            ..RunConfig::default()
+        };
+        assert_eq!(raft.quiet_period(), Duration::from_millis(500));
     }
 
     #[test]

@@ -43,6 +43,11 @@ pub struct Worker {
 impl Worker {
     /// Invokes one operation as this process: record invoke, send, record completion.
     pub async fn invoke(&mut self, shared: &Shared, op: &Op) -> Completion {
+        self.invoke_on(shared, op, None).await
+    }
+
+    /// Like [`Worker::invoke`], on endpoint `node` when given instead of the balancer's pick.
+    pub async fn invoke_on(&mut self, shared: &Shared, op: &Op, node: Option<usize>) -> Completion {
         let process = ProcessId::Client(self.process);
         let key = op.key.as_deref();
         shared.recorder.record(EventBody {
@@ -54,7 +59,10 @@ impl Worker {
             node: None,
             error: None,
         });
-        let c = shared.client.invoke(op, &mut self.rng).await;
+        let c = match node {
+            Some(idx) => shared.client.invoke_at(idx, op).await,
+            None => shared.client.invoke(op, &mut self.rng).await,
+        };
         shared.recorder.record(EventBody {
             process,
             kind: c.kind,

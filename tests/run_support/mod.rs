@@ -345,3 +345,22 @@ pub fn wait_exit(child: &mut Child) -> ExitStatus {
         std::thread::sleep(Duration::from_millis(50));
     }
 }
+
+/// checker name → verdict object, from a run's `results.json`.
+pub fn verdict<'a>(results: &'a Value, checker: &str) -> &'a Value {
+    results["verdicts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["checker"] == checker)
+        .unwrap_or_else(|| panic!("no {checker} verdict in {results}"))
+}
+
+/// When `phase` (e.g. `final-reads`) began, on the history's clock, from a run's `results.json`.
+pub fn phase_start(results: &Value, phase: &str) -> Option<u64> {
+    results["phases"]
+        .as_array()?
+        .iter()
+        .find(|p| p["phase"] == phase)?["start_ns"]
+        .as_u64()
+}

@@ -36,7 +36,15 @@ pub fn start_mode(n: usize, mode: Mode) -> TestCluster {
 /// Starts `n` nodes whose peer traffic goes through a test-owned forwarder mesh.
 pub async fn start_with_mesh(n: usize, bugs: &[Bug]) -> (TestCluster, forwarder::Mesh) {
     let dir = tempfile::tempdir().unwrap();
-    let mut spec = spec(n, bugs, &[], &dir);
+    let spec = spec(n, bugs, &[], &dir);
+    start_spec_with_mesh(spec, dir).await
+}
+
+/// Starts the nodes of `spec` with their peer traffic through a forwarder mesh.
+async fn start_spec_with_mesh(
+    mut spec: ClusterSpec,
+    dir: tempfile::TempDir,
+) -> (TestCluster, forwarder::Mesh) {
     let targets = spec
         .node_ids()
         .into_iter()
@@ -46,6 +54,22 @@ pub async fn start_with_mesh(n: usize, bugs: &[Bug]) -> (TestCluster, forwarder:
     let mesh = forwarder::Mesh::start(&targets).await;
     spec.peer_urls = Some(mesh.peer_urls());
     (start_spec(spec, dir), mesh)
+}
+
+/// Starts `n` gossip-mode nodes with the given extra node flags.
+pub fn start_gossip(n: usize, extra: &[&str]) -> TestCluster {
+    let dir = tempfile::tempdir().unwrap();
+    let mut spec = spec(n, &[], extra, &dir);
+    spec.mode = Mode::Gossip;
+    start_spec(spec, dir)
+}
+
+/// Starts `n` gossip-mode nodes whose peer traffic goes through a forwarder mesh.
+pub async fn start_gossip_with_mesh(n: usize, extra: &[&str]) -> (TestCluster, forwarder::Mesh) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut spec = spec(n, &[], extra, &dir);
+    spec.mode = Mode::Gossip;
+    start_spec_with_mesh(spec, dir).await
 }
 
 fn spec(n: usize, bugs: &[Bug], extra: &[&str], dir: &tempfile::TempDir) -> ClusterSpec {
