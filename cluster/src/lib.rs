@@ -10,6 +10,7 @@ pub mod error;
 pub mod http;
 pub mod kv;
 pub mod launcher;
+pub mod lock;
 pub mod mode;
 pub mod node;
 pub mod node_id;
