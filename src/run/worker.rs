@@ -11,6 +11,7 @@ use faultline_workloads::generator::{Pacer, WorkerGenerator};
 use faultline_workloads::{Completion, Op};
 use rand_chacha::ChaCha8Rng;
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
@@ -43,6 +44,13 @@ pub struct Worker {
 impl Worker {
     /// Invokes one operation as this process: record invoke, send, record completion.
     pub async fn invoke(&mut self, shared: &Shared, op: &Op) -> Completion {
+        self.invoke_after(shared, op, Duration::ZERO).await
+    }
+
+    /// Like [`Worker::invoke`], but stalls for `stall` between recording the
+    /// invoke and sending: the operation is in flight while the process is
+    /// paused (how a client GC pause delays a request it already issued).
+    pub async fn invoke_after(&mut self, shared: &Shared, op: &Op, stall: Duration) -> Completion {
         let process = ProcessId::Client(self.process);
         let key = op.key.as_deref();
         shared.recorder.record(EventBody {
@@ -54,6 +62,9 @@ impl Worker {
             node: None,
             error: None,
         });
+        if !stall.is_zero() {
+            tokio::time::sleep(stall).await;
+        }
         let c = shared.client.invoke(op, &mut self.rng).await;
         shared.recorder.record(EventBody {
             process,
