@@ -14,59 +14,28 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, Method, Uri};
 use axum::response::Response;
 use axum::routing::post;
+use serde::Deserialize;
 use std::sync::Arc;
 
 /// Routes of the lock API.
 pub fn routes() -> Router<Arc<RaftNode>> {
     Router::new()
-        .route("/lock/{name}/acquire", post(acquire))
-        .route("/lock/{name}/renew", post(renew))
-        .route("/lock/{name}/release", post(release))
+        .route("/lock/{name}/{action}", post(lease))
         .route("/resource/{name}", post(write_resource).get(read_resource))
 }
 
-/// Which lease operation a route performs.
-#[derive(Clone, Copy)]
+/// Which lease operation a route performs (the last path segment).
+#[derive(Clone, Copy, Deserialize)]
+#[serde(rename_all = "lowercase")]
 enum LeaseRoute {
     Acquire,
     Renew,
     Release,
 }
 
-async fn acquire(
-    state: State<Arc<RaftNode>>,
-    name: Path<String>,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    lease(LeaseRoute::Acquire, state, name, uri, headers, body).await
-}
-
-async fn renew(
-    state: State<Arc<RaftNode>>,
-    name: Path<String>,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    lease(LeaseRoute::Renew, state, name, uri, headers, body).await
-}
-
-async fn release(
-    state: State<Arc<RaftNode>>,
-    name: Path<String>,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    lease(LeaseRoute::Release, state, name, uri, headers, body).await
-}
-
 async fn lease(
-    route: LeaseRoute,
     State(node): State<Arc<RaftNode>>,
-    Path(lock): Path<String>,
+    Path((lock, route)): Path<(String, LeaseRoute)>,
     uri: Uri,
     headers: HeaderMap,
     body: Bytes,
