@@ -204,3 +204,22 @@ fn a_history_without_grants_is_unknown_and_the_card_has_a_lock_row() {
         ("lock", Validity::Invalid)
     );
 }
+
+#[test]
+fn a_renewal_extends_the_certain_lease() {
+    let renew = |h: History| {
+        h.op(
+            0,
+            "renew",
+            (50, json!({"token": 1, "ttl_ms": 1000})),
+            (60, EventType::Ok, json!({"token": 1, "ttl_ms": 1000})),
+        )
+    };
+    let base = || History::default().acquire(0, 100, (0, 10), Some(1));
+    let takeover = |h: History| h.acquire(1, 1000, (200, 210), Some(2));
+    assert_eq!(kinds(&takeover(base()).events()), vec![]);
+    assert_eq!(
+        kinds(&takeover(renew(base())).events()),
+        vec![ViolationKind::TwoHolders]
+    );
+}

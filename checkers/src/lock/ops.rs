@@ -4,7 +4,7 @@
 use super::report::WitnessOp;
 use crate::history::{OpFn, OpStatus, Operation, ProcessId};
 use serde_json::Value;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 const NS_PER_MS: u64 = 1_000_000;
 
@@ -50,6 +50,7 @@ pub struct LockOps {
 impl LockOps {
     /// Groups the lock operations of a history by key.
     pub fn by_key(ops: &[Operation]) -> Vec<LockOps> {
+        let ends = LeaseEnds::index(ops);
         let mut locks: BTreeMap<String, LockOps> = BTreeMap::new();
         for op in ops {
             let key = op.key.clone().unwrap_or_default();
@@ -63,7 +64,7 @@ impl LockOps {
             match op.f {
                 OpFn::Acquire => {
                     if let Some(token) = token_of(&op.output) {
-                        lock.grants.push(grant(op, token, ops));
+                        lock.grants.push(grant(op, token, &ends));
                     }
                 }
                 OpFn::Write => {
@@ -111,21 +112,43 @@ fn access(op: &Operation, token: u64) -> Access {
     }
 }
 
+/// Releases and renewals, by who issued them, on which lock, for which token.
+struct LeaseEnds<'a>(HashMap<(ProcessId, Option<String>, u64), Vec<&'a Operation>>);
+
+impl<'a> LeaseEnds<'a> {
+    fn index(ops: &'a [Operation]) -> LeaseEnds<'a> {
+        let mut map: HashMap<_, Vec<&Operation>> = HashMap::new();
+        for o in ops {
+            let ends =
+                matches!(&o.f, OpFn::Release) || matches!(&o.f, OpFn::Other(f) if f == "renew");
+            if let Some(token) = token_of(&o.value).filter(|_| ends) {
+                map.entry((o.process, o.key.clone(), token))
+                    .or_default()
+                    .push(o);
+            }
+        }
+        LeaseEnds(map)
+    }
+
+    fn of(&self, acq: &Operation, token: u64) -> &[&'a Operation] {
+        self.0
+            .get(&(acq.process, acq.key.clone(), token))
+            .map_or(&[], Vec::as_slice)
+    }
+}
+
 /// The certain holding interval of an `ok` acquire: its lease runs at least
 /// `ttl` from its invoke (the grant is no earlier), renewals by the same
 /// process extend that from their invokes, and a release (`ok`, or `info`
 /// that may have applied) may end it as early as its invoke.
-fn grant(acq: &Operation, token: u64, ops: &[Operation]) -> Grant {
+fn grant(acq: &Operation, token: u64, ends: &LeaseEnds<'_>) -> Grant {
     let held_from = acq.complete_time.unwrap_or(acq.invoke_time);
     let mut until = ttl_ns(&acq.value).map_or(u64::MAX, |t| acq.invoke_time.saturating_add(t));
-    let mine = ops.iter().filter(|o| {
-        o.process == acq.process
-            && o.key == acq.key
-            && o.invoke_time > acq.invoke_time
-            && token_of(&o.value) == Some(token)
-    });
     let mut released = u64::MAX;
-    for o in mine {
+    for o in ends.of(acq, token) {
+        if o.invoke_time <= acq.invoke_time {
+            continue;
+        }
         match (&o.f, o.status) {
             (OpFn::Other(f), OpStatus::Ok) if f == "renew" => {
                 if let Some(t) = ttl_ns(&o.value) {

@@ -4,6 +4,8 @@
 use super::highest::HighestBefore;
 use super::ops::{Access, LockOps};
 use super::report::{Violation, ViolationKind};
+use crate::history::ProcessId;
+use std::collections::HashMap;
 
 /// Writes by non-holders or with stale tokens, and reads that show a newer
 /// write overwritten.
@@ -15,12 +17,15 @@ pub fn check(lock: &LockOps) -> Vec<Violation> {
         text: format!("resource {}: {text}", lock.key),
         ops,
     };
+    let granted_at: HashMap<(ProcessId, u64), u64> = lock
+        .grants
+        .iter()
+        .map(|g| ((g.process, g.token), g.held_from))
+        .collect();
     for w in &lock.writes {
-        let granted = lock.grants.iter().any(|g| {
-            g.process == w.process
-                && g.token == w.token
-                && g.op.complete_time.is_some_and(|c| c < w.op.invoke_time)
-        });
+        let granted = granted_at
+            .get(&(w.process, w.token))
+            .is_some_and(|done| *done < w.op.invoke_time);
         if !granted {
             out.push(violation(
                 ViolationKind::UnheldWrite,
