@@ -76,6 +76,11 @@ fn bug_is_caught(bug: &str, seed: &str, kind: &str) {
     assert_eq!(verdict["valid"], "invalid");
     let kinds = violation_kinds(&verdict);
     assert!(kinds.iter().any(|k| k == kind), "{bug}: {kinds:?}");
+    let printed = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        printed.contains(&format!("[{kind}]")),
+        "the summary lists the violations"
+    );
     let check = output({
         let mut c = faultline();
         c.arg("check")

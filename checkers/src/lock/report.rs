@@ -123,6 +123,15 @@ impl LockReport {
         }
     }
 
+    /// Every violation kept, one line each, for the terminal.
+    pub fn explain(&self) -> String {
+        let mut out = format!("lock checker: {} violation(s)\n", self.violations.len());
+        for v in &self.violations {
+            out.push_str(&format!("  [{}] {}\n", v.kind.as_str(), v.text));
+        }
+        out
+    }
+
     /// The verdict of checker `lock`.
     pub fn to_verdict(&self) -> Verdict {
         Verdict {
