@@ -81,16 +81,17 @@ fn bug_is_caught(bug: &str, seed: &str, kind: &str) {
         printed.contains(&format!("[{kind}]")),
         "the summary lists the violations"
     );
-    let check = output({
-        let mut c = faultline();
-        c.arg("check")
-            .arg(dir.join("history.jsonl"))
-            .args(["--checker", "lock"]);
-        c
-    });
-    assert_eq!(check.status.code(), Some(1));
-    let text = String::from_utf8_lossy(&check.stdout);
-    assert!(text.contains("lock"), "{text}");
+    // Named or not, `check` judges a lock history with the lock checker.
+    for flags in [&["--checker", "lock"][..], &[]] {
+        let check = output({
+            let mut c = faultline();
+            c.arg("check").arg(dir.join("history.jsonl")).args(flags);
+            c
+        });
+        assert_eq!(check.status.code(), Some(1), "check {flags:?}");
+        let text = String::from_utf8_lossy(&check.stdout);
+        assert!(text.contains("lock"), "{text}");
+    }
 }
 
 #[test]

@@ -31,12 +31,23 @@ mod tokens;
 
 pub use report::{LockReport, Violation, ViolationKind, WitnessOp};
 
-use crate::history::{Event, HistoryError, pair_operations};
+use crate::history::{Event, HistoryError, OpFn, ProcessId, pair_operations};
 use crate::verdict::Validity;
 use ops::LockOps;
 
 /// Most violations of each kind kept in a report.
 const MAX_WITNESSES: usize = 10;
+
+/// Whether `events` look like the lock workload's: leases plus writes of the
+/// resource they guard (a mutex history without writes is a model's job).
+pub fn is_lock_history(events: &[Event]) -> bool {
+    let has = |f: OpFn| {
+        events
+            .iter()
+            .any(|e| e.process != ProcessId::Nemesis && e.f == f)
+    };
+    has(OpFn::Acquire) && has(OpFn::Write)
+}
 
 /// Checks a lock history (see the module documentation for the rules).
 pub fn check_lock(events: &[Event]) -> Result<LockReport, HistoryError> {
