@@ -16,15 +16,22 @@ pub enum Bug {
     NoFsync,
     /// Terms are ignored: stale leaders keep leading, followers obey them.
     NoTermCheck,
+    /// The protected resource accepts writes with any fencing token.
+    LockNoFencing,
+    /// Lock clients write after a pause without checking that their lease
+    /// is still valid (client-side: the harness's lock workload reads it).
+    LeaseIgnoresPause,
 }
 
 impl Bug {
     /// All bugs, in a stable order.
-    pub const ALL: [Bug; 4] = [
+    pub const ALL: [Bug; 6] = [
         Bug::StaleReads,
         Bug::EarlyAck,
         Bug::NoFsync,
         Bug::NoTermCheck,
+        Bug::LockNoFencing,
+        Bug::LeaseIgnoresPause,
     ];
 
     /// The command-line name of the bug.
@@ -34,6 +41,8 @@ impl Bug {
             Bug::EarlyAck => "early-ack",
             Bug::NoFsync => "no-fsync",
             Bug::NoTermCheck => "no-term-check",
+            Bug::LockNoFencing => "lock-no-fencing",
+            Bug::LeaseIgnoresPause => "lease-ignores-pause",
         }
     }
 }

@@ -12,6 +12,7 @@ pub mod gossip;
 pub mod http;
 pub mod kv;
 pub mod launcher;
+pub mod lock;
 pub mod mode;
 pub mod node;
 pub mod node_id;

@@ -1,9 +1,11 @@
 //! The test configuration: defaults, a TOML file and flags (flags win).
 
 use anyhow::{Context, bail};
+use faultline_cluster::Bug;
 use faultline_workloads::client::{Balance, ReadMode};
 use faultline_workloads::generator::KeyDist;
 use faultline_workloads::workload::WorkloadKind;
+use faultline_workloads::workload::lock::LockOptions;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -151,6 +153,12 @@ pub struct RunConfig {
     pub fanout: usize,
     /// Gossip mode: milliseconds between anti-entropy rounds.
     pub gossip_interval: u64,
+    /// Lock workload: lease length asked for, milliseconds.
+    pub lock_ttl_ms: u64,
+    /// Lock workload: typical client pause (GC-like), milliseconds.
+    pub lock_pause_ms: u64,
+    /// Lock workload: chance that a cycle pauses.
+    pub lock_pause_probability: f64,
 }
 
 impl Default for RunConfig {
@@ -187,6 +195,9 @@ impl Default for RunConfig {
             check_timeout: 60.0,
             fanout: 2,
             gossip_interval: 100,
+            lock_ttl_ms: 300,
+            lock_pause_ms: 450,
+            lock_pause_probability: 0.2,
         }
     }
 }
@@ -273,6 +284,20 @@ impl RunConfig {
         secs(self.check_timeout)
     }
 
+    /// How the lock workload's clients behave; `lease-ignores-pause` (a
+    /// client-side bug) turns off their lease check before writing.
+    pub fn lock_options(&self) -> LockOptions {
+        LockOptions {
+            ttl: Duration::from_millis(self.lock_ttl_ms.max(1)),
+            pause: Duration::from_millis(self.lock_pause_ms),
+            pause_probability: self.lock_pause_probability.clamp(0.0, 1.0),
+            check_lease: !self
+                .bug
+                .iter()
+                .any(|b| b.parse::<Bug>() == Ok(Bug::LeaseIgnoresPause)),
+        }
+    }
+
     /// Rejects values no run can use.
     pub fn validate(&self) -> anyhow::Result<()> {
         if self.concurrency == 0 {
@@ -300,6 +325,7 @@ impl RunConfig {
             ("request-timeout", self.request_timeout),
             ("check-timeout", self.check_timeout),
             ("rate", self.rate),
+            ("lock-pause-probability", self.lock_pause_probability),
         ] {
             if !v.is_finite() || v < 0.0 {
                 bail!("{name} must be a non-negative number of seconds, got {v}");

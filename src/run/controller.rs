@@ -18,6 +18,7 @@ use anyhow::Context;
 use faultline_checkers::{EventType, Validity, Verdict};
 use faultline_workloads::Op;
 use faultline_workloads::generator::{KeyPicker, Pacer, Phase, WorkerGenerator, worker_seed};
+use faultline_workloads::workload::WorkloadKind;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use std::collections::BTreeSet;
@@ -110,8 +111,12 @@ pub async fn run_one(
             pacer: Pacer::new(config.rate, config.concurrency),
         };
         let (shared, stop) = (shared.clone(), interrupt.clone());
+        let lock = (config.workload == WorkloadKind::Lock).then(|| config.lock_options());
         handles.push(tokio::spawn(async move {
-            worker.run(&shared, deadline, &stop).await;
+            match &lock {
+                Some(opts) => worker.run_lock(&shared, opts, deadline, &stop).await,
+                None => worker.run(&shared, deadline, &stop).await,
+            }
             worker
         }));
     }
@@ -290,7 +295,7 @@ async fn final_reads(shared: &Arc<Shared>, workers: Vec<Worker>, stop: &Cancella
                         return;
                     }
                     let c = worker
-                        .invoke_on(&shared, &Op::read(key.clone()), Some(node))
+                        .invoke_on(&shared, &Op::read(key.clone()), node)
                         .await;
                     // A definite failure (e.g. `not_leader` from a store
                     // that does not forward) will not change on a retry.

@@ -122,6 +122,9 @@ fn touched_keys(cmd: &Command) -> Vec<&str> {
                 | TxnOp::Cas { key, .. } => key.as_str(),
             })
             .collect(),
+        // The lock service is served in raft mode only: gossip has no lease
+        // routes, so it never builds these commands.
+        Command::Lease { .. } | Command::FencedWrite { .. } => Vec::new(),
     }
 }
 

@@ -73,4 +73,24 @@ pub enum Command {
         /// The operations, in order.
         ops: Vec<TxnOp>,
     },
+    /// Acquire, renew or release a lease on a lock.
+    Lease {
+        /// The lock's name.
+        lock: String,
+        /// The proposing leader's wall clock (ms): the time every replica
+        /// decides expiry by (see `lock::clock`).
+        stamp_ms: u64,
+        /// What to do.
+        action: crate::lock::LeaseCommand,
+    },
+    /// Write the protected resource with a fencing token.
+    FencedWrite {
+        /// The resource's name.
+        resource: String,
+        /// Token and value.
+        write: crate::lock::FencedWrite,
+        /// Whether a token lower than the resource's is refused (false
+        /// only under the `lock-no-fencing` bug).
+        fenced: bool,
+    },
 }

@@ -112,6 +112,27 @@ impl TestCluster {
             .collect()
     }
 
+    /// POST a JSON body to `path` on node `id`, retrying while the node has
+    /// no leader to forward to (503); returns the status and JSON body.
+    pub async fn post(&self, id: &NodeId, path: &str, body: Value) -> (u16, Value) {
+        let deadline = Instant::now() + SOON;
+        loop {
+            let r = self
+                .http
+                .post(format!("{}{path}", self.url(id)))
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            let code = r.status().as_u16();
+            let body = r.json::<Value>().await.unwrap_or(Value::Null);
+            if code != 503 || Instant::now() > deadline {
+                return (code, body);
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     /// PUT; returns the status code (0 if the request failed outright).
     pub async fn put(&self, id: &NodeId, key: &str, value: Value) -> u16 {
         let r = self

@@ -34,6 +34,12 @@ struct ValueBody {
     value: Value,
 }
 
+/// The body of a granted acquire: `{"token": t, ...}`.
+#[derive(Deserialize)]
+struct TokenBody {
+    token: u64,
+}
+
 #[derive(Deserialize)]
 struct ErrorBody {
     #[serde(default)]
@@ -44,7 +50,8 @@ struct ErrorBody {
 
 /// Classifies a response with `status` and `body` to operation `f` with argument `arg`.
 ///
-/// - 2xx: `ok`; a read's value comes from `{"value":v}` (an unreadable body is `info`).
+/// - 2xx: `ok`; a read's value comes from `{"value":v}`, an acquire's from
+///   `{"token":t}` (an unreadable body is `info`).
 /// - 404 on a read: `ok` with `null` (absent).
 /// - 409: `fail` (precondition failed / aborted).
 /// - 408: `info` (the server gave up; the request may still apply).
@@ -58,6 +65,10 @@ pub fn classify_response(f: &OpFn, arg: &Value, status: u16, body: &[u8]) -> Cla
         200..=299 if is_read => match serde_json::from_slice::<ValueBody>(body) {
             Ok(b) => Completion::ok(b.value).into(),
             Err(e) => Completion::info(format!("unreadable read response: {e}")).into(),
+        },
+        200..=299 if *f == OpFn::Acquire => match serde_json::from_slice::<TokenBody>(body) {
+            Ok(b) => Completion::ok(Value::from(b.token)).into(),
+            Err(e) => Completion::info(format!("unreadable acquire response: {e}")).into(),
         },
         200..=299 => Completion::ok(arg.clone()).into(),
         404 if is_read => Completion::ok(Value::Null).into(),
