@@ -65,4 +65,10 @@ pub struct NodeArgs {
     /// How long a leader waits for a write to commit before answering 504 timeout.
     #[arg(long, default_value_t = 2000)]
     pub commit_timeout_ms: u64,
+    /// Serve reads through a per-node read-through cache, invalidated on write.
+    #[arg(long)]
+    pub cache: bool,
+    /// How long a cached value may be served after it was read, in milliseconds.
+    #[arg(long, default_value_t = 1000)]
+    pub cache_ttl_ms: u64,
 }

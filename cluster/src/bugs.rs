@@ -16,15 +16,18 @@ pub enum Bug {
     NoFsync,
     /// Terms are ignored: stale leaders keep leading, followers obey them.
     NoTermCheck,
+    /// Cache invalidations are fire-and-forget: a peer that misses one serves the old value.
+    CacheStale,
 }
 
 impl Bug {
     /// All bugs, in a stable order.
-    pub const ALL: [Bug; 4] = [
+    pub const ALL: [Bug; 5] = [
         Bug::StaleReads,
         Bug::EarlyAck,
         Bug::NoFsync,
         Bug::NoTermCheck,
+        Bug::CacheStale,
     ];
 
     /// The command-line name of the bug.
@@ -34,6 +37,7 @@ impl Bug {
             Bug::EarlyAck => "early-ack",
             Bug::NoFsync => "no-fsync",
             Bug::NoTermCheck => "no-term-check",
+            Bug::CacheStale => "cache-stale",
         }
     }
 }

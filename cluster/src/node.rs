@@ -40,6 +40,9 @@ pub fn run_node(args: NodeArgs) -> Result<(), ClusterError> {
             Duration::from_millis(args.election_max_ms),
         ),
         commit_timeout: Duration::from_millis(args.commit_timeout_ms.max(1)),
+        cache_ttl: args
+            .cache
+            .then(|| Duration::from_millis(args.cache_ttl_ms.max(1))),
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
