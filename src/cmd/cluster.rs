@@ -32,7 +32,7 @@ struct UpArgs {
     /// Replication mode.
     #[arg(long, value_enum, default_value_t = Mode::Raft)]
     mode: Mode,
-    /// Deliberate bugs (stale-reads, early-ack, no-fsync, no-term-check), comma-separated.
+    /// Deliberate bugs (stale-reads, early-ack, no-fsync, no-term-check, cache-stale), comma-separated.
     #[arg(long = "bug", value_delimiter = ',')]
     bugs: Vec<Bug>,
     /// Parent data directory (default: results/cluster-<timestamp>).
@@ -44,6 +44,12 @@ struct UpArgs {
     /// Applied entries between snapshots.
     #[arg(long)]
     snapshot_threshold: Option<u64>,
+    /// Serve reads through each node's read-through cache (invalidated on write).
+    #[arg(long)]
+    cache: bool,
+    /// Lease of a cached value in milliseconds, with --cache.
+    #[arg(long, default_value_t = 1000)]
+    cache_ttl_ms: u64,
     /// Which system: the bundled cluster, or etcd members from the etcd binary on the PATH.
     #[arg(long, value_enum, default_value_t = ClusterSut::Bundled)]
     sut: ClusterSut,
@@ -73,9 +79,13 @@ fn run_up(args: UpArgs) -> anyhow::Result<Exit> {
     std::fs::create_dir_all(&data_dir)
         .with_context(|| format!("creating {}", data_dir.display()))?;
     if args.sut == ClusterSut::Etcd {
-        if !args.bugs.is_empty() || args.mode != Mode::Raft || args.snapshot_threshold.is_some() {
+        if !args.bugs.is_empty()
+            || args.mode != Mode::Raft
+            || args.snapshot_threshold.is_some()
+            || args.cache
+        {
             anyhow::bail!(
-                "--bug, --mode and --snapshot-threshold apply to the bundled cluster, not to etcd"
+                "--bug, --mode, --snapshot-threshold and --cache apply to the bundled cluster, not to etcd"
             );
         }
         return crate::etcd::up::run(args.nodes, &data_dir, args.base_port);
@@ -92,6 +102,13 @@ fn run_up(args: UpArgs) -> anyhow::Result<Exit> {
     spec.bugs = args.bugs;
     if let Some(t) = args.snapshot_threshold {
         spec.extra_args = vec!["--snapshot-threshold".into(), t.to_string()];
+    }
+    if args.cache {
+        spec.extra_args.extend([
+            "--cache".into(),
+            "--cache-ttl-ms".into(),
+            args.cache_ttl_ms.to_string(),
+        ]);
     }
 
     let stop = Arc::new(AtomicBool::new(false));

@@ -100,6 +100,12 @@ pub struct RunArgs {
     /// Checker deadline in seconds [default: 60].
     #[arg(long)]
     pub check_timeout: Option<f64>,
+    /// Bundled cluster: serve reads through each node's read-through cache.
+    #[arg(long)]
+    pub cache: bool,
+    /// Lease of a cached value in milliseconds, with --cache [default: 1000].
+    #[arg(long)]
+    pub cache_ttl_ms: Option<u64>,
 }
 
 impl RunArgs {
@@ -138,8 +144,12 @@ impl RunArgs {
             test_count,
             recovery_time,
             request_timeout,
-            check_timeout
+            check_timeout,
+            cache_ttl_ms
         );
+        if self.cache {
+            c.cache = true;
+        }
         if self.seed.is_some() {
             c.seed = self.seed;
         }

@@ -54,6 +54,13 @@ pub async fn start(
     );
     spec.mode = mode;
     spec.bugs = bugs;
+    if config.cache {
+        spec.extra_args.extend([
+            "--cache".to_string(),
+            "--cache-ttl-ms".to_string(),
+            config.cache_ttl_ms.to_string(),
+        ]);
+    }
     // Partitions and latency act on peer links, so those go through proxies.
     let mesh = if kinds.contains(NemesisKind::Partition) || kinds.contains(NemesisKind::Latency) {
         let targets: Vec<(String, std::net::SocketAddr)> = spec

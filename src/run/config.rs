@@ -147,6 +147,10 @@ pub struct RunConfig {
     pub request_timeout: f64,
     /// Checker deadline, seconds (after it the verdict is unknown).
     pub check_timeout: f64,
+    /// Bundled cluster: serve reads through each node's read-through cache.
+    pub cache: bool,
+    /// Bundled cluster with `cache`: lease of a cached value, milliseconds.
+    pub cache_ttl_ms: u64,
 }
 
 impl Default for RunConfig {
@@ -181,6 +185,8 @@ impl Default for RunConfig {
             recovery_time: 3.0,
             request_timeout: 1.5,
             check_timeout: 60.0,
+            cache: false,
+            cache_ttl_ms: 1000,
         }
     }
 }

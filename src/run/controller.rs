@@ -305,8 +305,9 @@ fn describe_sut(config: &RunConfig, endpoints: Option<usize>) -> String {
         } else {
             format!(", bug {}", config.bug.join(","))
         };
+        let cache = if config.cache { ", read cache" } else { "" };
         format!(
-            "the bundled {} cluster ({} nodes{bugs})",
+            "the bundled {} cluster ({} nodes{cache}{bugs})",
             config.mode, config.nodes
         )
     } else {

@@ -296,6 +296,16 @@ pub fn results_json(dir: &Path) -> Value {
     serde_json::from_str(&std::fs::read_to_string(dir.join("results.json")).unwrap()).unwrap()
 }
 
+/// checker name → verdict object, from results.json.
+pub fn verdict<'a>(results: &'a Value, checker: &str) -> &'a Value {
+    results["verdicts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["checker"] == checker)
+        .unwrap_or_else(|| panic!("no {checker} verdict in {results}"))
+}
+
 /// Parses every line of the run's history; returns the events.
 pub fn history(dir: &Path) -> Vec<Value> {
     std::fs::read_to_string(dir.join("history.jsonl"))
