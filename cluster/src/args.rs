@@ -71,4 +71,10 @@ pub struct NodeArgs {
     /// Gossip mode: milliseconds between anti-entropy rounds.
     #[arg(long, default_value_t = 100)]
     pub gossip_interval: u64,
+    /// Serve reads through a per-node read-through cache, invalidated on write.
+    #[arg(long)]
+    pub cache: bool,
+    /// How long a cached value may be served after it was read, in milliseconds.
+    #[arg(long, default_value_t = 1000)]
+    pub cache_ttl_ms: u64,
 }

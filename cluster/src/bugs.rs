@@ -21,17 +21,20 @@ pub enum Bug {
     /// Lock clients write after a pause without checking that their lease
     /// is still valid (client-side: the harness's lock workload reads it).
     LeaseIgnoresPause,
+    /// Cache invalidations are fire-and-forget: a peer that misses one serves the old value.
+    CacheStale,
 }
 
 impl Bug {
     /// All bugs, in a stable order.
-    pub const ALL: [Bug; 6] = [
+    pub const ALL: [Bug; 7] = [
         Bug::StaleReads,
         Bug::EarlyAck,
         Bug::NoFsync,
         Bug::NoTermCheck,
         Bug::LockNoFencing,
         Bug::LeaseIgnoresPause,
+        Bug::CacheStale,
     ];
 
     /// The command-line name of the bug.
@@ -43,6 +46,7 @@ impl Bug {
             Bug::NoTermCheck => "no-term-check",
             Bug::LockNoFencing => "lock-no-fencing",
             Bug::LeaseIgnoresPause => "lease-ignores-pause",
+            Bug::CacheStale => "cache-stale",
         }
     }
 }

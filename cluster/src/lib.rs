@@ -5,6 +5,7 @@
 
 pub mod args;
 pub mod bugs;
+pub mod cache;
 pub mod checksum;
 pub mod error;
 pub mod framing;

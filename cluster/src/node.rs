@@ -44,6 +44,9 @@ pub fn run_node(args: NodeArgs) -> Result<(), ClusterError> {
             Duration::from_millis(args.election_max_ms),
         ),
         commit_timeout: Duration::from_millis(args.commit_timeout_ms.max(1)),
+        cache_ttl: args
+            .cache
+            .then(|| Duration::from_millis(args.cache_ttl_ms.max(1))),
     };
     runtime()?.block_on(serve(cfg, args))
 }
@@ -57,11 +60,24 @@ fn peers<C: FromIterator<(crate::NodeId, String)>>(args: &NodeArgs) -> C {
         .collect()
 }
 
-/// Paxos mode: no leader, no log; the raft timing flags do not apply.
-fn run_paxos(args: NodeArgs) -> Result<(), ClusterError> {
+/// Refuses what only the Raft code implements (bugs, the read cache):
+/// silently ignoring it would make a run claim a test it did not do.
+fn raft_only_flags_are_off(args: &NodeArgs) -> Result<(), ClusterError> {
     args.mode
         .check_bugs(&args.bugs)
         .map_err(ClusterError::InvalidArgument)?;
+    if args.cache {
+        return Err(ClusterError::InvalidArgument(format!(
+            "--cache applies to raft mode; {} mode has no read cache",
+            args.mode
+        )));
+    }
+    Ok(())
+}
+
+/// Paxos mode: no leader, no log; the raft timing flags do not apply.
+fn run_paxos(args: NodeArgs) -> Result<(), ClusterError> {
+    raft_only_flags_are_off(&args)?;
     let cfg = paxos::Config {
         id: args.id.clone(),
         peers: peers(&args),
@@ -112,9 +128,7 @@ async fn serve(cfg: Config, args: NodeArgs) -> Result<(), ClusterError> {
 
 /// Runs a gossip-mode node (blocking, like [`run_node`]).
 fn run_gossip(args: NodeArgs) -> Result<(), ClusterError> {
-    args.mode
-        .check_bugs(&args.bugs)
-        .map_err(ClusterError::InvalidArgument)?;
+    raft_only_flags_are_off(&args)?;
     if args.gossip_interval == 0 {
         return Err(ClusterError::InvalidArgument(
             "--gossip-interval must be at least 1 ms".into(),

@@ -60,37 +60,12 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<Exit> {
         .context("building the tokio runtime")?;
     let mut rows = Vec::new();
 
-    let exe = std::env::current_exe().context("locating the faultline executable")?;
-    for mode in [Mode::Raft, Mode::Paxos] {
-        let mut spec = ClusterSpec::new(
-            exe.clone(),
-            vec!["node".into()],
-            3,
-            scratch.join(format!("faultline-{mode}")),
-            free_base_port(3),
-        );
-        spec.mode = mode;
-        let cluster = Cluster::start(spec).context("starting the bundled cluster")?;
-        let urls = if mode.has_leader() {
-            let leader = cluster
-                .wait_for_leader(Duration::from_secs(15))
-                .context("waiting for a leader")?;
-            let url = cluster.client_url(&leader).context("leader URL")?;
-            eprintln!("bundled {mode} cluster: leader {leader} at {url}");
-            vec![url]
-        } else {
-            // Leaderless: every node proposes, so load goes to all of them.
-            cluster.client_urls()
-        };
-        let target = Target::Faultline { urls };
-        let system = format!("faultline {mode}");
-        for clients in CLIENTS {
-            for op in [Op::Write, Op::Read] {
-                let r = runtime.block_on(driver::run_phase(&target, op, clients, phase))?;
-                rows.push(Row::new(&system, clients, &r));
-            }
-        }
-        cluster.stop();
+    for (mode, cache) in [
+        (Mode::Raft, false),
+        (Mode::Raft, true),
+        (Mode::Paxos, false),
+    ] {
+        bench_bundled(&runtime, &scratch, phase, mode, cache, &mut rows)?;
     }
 
     match crate::etcd::binary::find() {
@@ -114,6 +89,63 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<Exit> {
     let _ = std::fs::remove_dir_all(&scratch);
     println!("{}", Table::new(rows));
     Ok(Exit::Valid)
+}
+
+/// Measures a fresh bundled cluster (with `--cache` if `cache`) into `rows`.
+/// Measures one bundled cluster: 3 nodes in `mode`, with each node's read
+/// cache when `cache` (reads then hit it instead of a ReadIndex round).
+fn bench_bundled(
+    runtime: &tokio::runtime::Runtime,
+    scratch: &std::path::Path,
+    phase: Duration,
+    mode: Mode,
+    cache: bool,
+    rows: &mut Vec<Row>,
+) -> anyhow::Result<()> {
+    let system = if cache {
+        format!("faultline {mode} + cache")
+    } else {
+        format!("faultline {mode}")
+    };
+    let exe = std::env::current_exe().context("locating the faultline executable")?;
+    let mut spec = ClusterSpec::new(
+        exe,
+        vec!["node".into()],
+        3,
+        scratch.join(system.replace([' ', '+'], "-")),
+        free_base_port(3),
+    );
+    spec.mode = mode;
+    if cache {
+        spec.extra_args.push("--cache".into());
+    }
+    let cluster = Cluster::start(spec).context("starting the bundled cluster")?;
+    let urls = if mode.has_leader() {
+        let leader = cluster
+            .wait_for_leader(Duration::from_secs(15))
+            .context("waiting for a leader")?;
+        let url = cluster.client_url(&leader).context("leader URL")?;
+        eprintln!("{system}: leader {leader} at {url}");
+        vec![url]
+    } else {
+        // Leaderless: every node proposes, so load goes to all of them.
+        cluster.client_urls()
+    };
+    if cache {
+        // A new leader holds back every answer for one cache lease (the
+        // default 1 s), until its predecessors' cache entries have expired;
+        // measuring that wait would say nothing about the cache.
+        std::thread::sleep(Duration::from_millis(1200));
+    }
+    let target = Target::Faultline { urls };
+    for clients in CLIENTS {
+        for op in [Op::Write, Op::Read] {
+            let r = runtime.block_on(driver::run_phase(&target, op, clients, phase))?;
+            rows.push(Row::new(&system, clients, &r));
+        }
+    }
+    cluster.stop();
+    Ok(())
 }
 
 fn scratch_dir() -> anyhow::Result<PathBuf> {

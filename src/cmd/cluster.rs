@@ -32,7 +32,7 @@ struct UpArgs {
     /// Replication mode.
     #[arg(long, value_enum, default_value_t = Mode::Raft)]
     mode: Mode,
-    /// Deliberate bugs (stale-reads, early-ack, no-fsync, no-term-check), comma-separated.
+    /// Deliberate bugs (stale-reads, early-ack, no-fsync, no-term-check, cache-stale), comma-separated.
     #[arg(long = "bug", value_delimiter = ',')]
     bugs: Vec<Bug>,
     /// Parent data directory (default: results/cluster-<timestamp>).
@@ -50,6 +50,12 @@ struct UpArgs {
     /// Gossip mode: milliseconds between anti-entropy rounds.
     #[arg(long, default_value_t = 100)]
     gossip_interval: u64,
+    /// Serve reads through each node's read-through cache (invalidated on write).
+    #[arg(long)]
+    cache: bool,
+    /// Lease of a cached value in milliseconds, with --cache.
+    #[arg(long, default_value_t = 1000)]
+    cache_ttl_ms: u64,
     /// Which system: the bundled cluster, or etcd members from the etcd binary on the PATH.
     #[arg(long, value_enum, default_value_t = ClusterSut::Bundled)]
     sut: ClusterSut,
@@ -79,9 +85,13 @@ fn run_up(args: UpArgs) -> anyhow::Result<Exit> {
     std::fs::create_dir_all(&data_dir)
         .with_context(|| format!("creating {}", data_dir.display()))?;
     if args.sut == ClusterSut::Etcd {
-        if !args.bugs.is_empty() || args.mode != Mode::Raft || args.snapshot_threshold.is_some() {
+        if !args.bugs.is_empty()
+            || args.mode != Mode::Raft
+            || args.snapshot_threshold.is_some()
+            || args.cache
+        {
             anyhow::bail!(
-                "--bug, --mode and --snapshot-threshold apply to the bundled cluster, not to etcd"
+                "--bug, --mode, --snapshot-threshold and --cache apply to the bundled cluster, not to etcd"
             );
         }
         return crate::etcd::up::run(args.nodes, &data_dir, args.base_port);
@@ -105,6 +115,19 @@ fn run_up(args: UpArgs) -> anyhow::Result<Exit> {
                 args.fanout,
                 args.gossip_interval,
             ));
+    }
+    if args.cache {
+        if args.mode != Mode::Raft {
+            anyhow::bail!(
+                "--cache applies to raft mode; {} mode has no read cache",
+                args.mode
+            );
+        }
+        spec.extra_args.extend([
+            "--cache".into(),
+            "--cache-ttl-ms".into(),
+            args.cache_ttl_ms.to_string(),
+        ]);
     }
 
     let stop = Arc::new(AtomicBool::new(false));

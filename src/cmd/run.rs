@@ -115,6 +115,12 @@ pub struct RunArgs {
     /// Lock workload: chance that a cycle pauses [default: 0.2].
     #[arg(long)]
     pub lock_pause_probability: Option<f64>,
+    /// Bundled cluster: serve reads through each node's read-through cache.
+    #[arg(long)]
+    pub cache: bool,
+    /// Lease of a cached value in milliseconds, with --cache [default: 1000].
+    #[arg(long)]
+    pub cache_ttl_ms: Option<u64>,
 }
 
 impl RunArgs {
@@ -158,8 +164,12 @@ impl RunArgs {
             gossip_interval,
             lock_ttl_ms,
             lock_pause_ms,
-            lock_pause_probability
+            lock_pause_probability,
+            cache_ttl_ms
         );
+        if self.cache {
+            c.cache = true;
+        }
         if self.seed.is_some() {
             c.seed = self.seed;
         }

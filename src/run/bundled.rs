@@ -40,8 +40,9 @@ pub async fn start(
         .iter()
         .map(|b| b.parse::<Bug>().map_err(|e| anyhow!("--bug: {e}")))
         .collect::<anyhow::Result<Vec<Bug>>>()?;
-    if mode == Mode::Gossip && !bugs.is_empty() {
-        anyhow::bail!("--bug applies to raft mode; gossip mode has no switchable bugs");
+    mode.check_bugs(&bugs).map_err(|e| anyhow!(e))?;
+    if config.cache && mode != Mode::Raft {
+        anyhow::bail!("--cache applies to raft mode; {mode} mode has no read cache");
     }
     let base_port = if config.base_port == 0 {
         faultline_cluster::launcher::free_base_port(config.nodes)
@@ -63,6 +64,13 @@ pub async fn start(
                 config.fanout,
                 config.gossip_interval,
             ));
+    }
+    if config.cache {
+        spec.extra_args.extend([
+            "--cache".to_string(),
+            "--cache-ttl-ms".to_string(),
+            config.cache_ttl_ms.to_string(),
+        ]);
     }
     // Partitions and latency act on peer links, so those go through proxies.
     let mesh = if kinds.contains(NemesisKind::Partition) || kinds.contains(NemesisKind::Latency) {

@@ -159,6 +159,10 @@ pub struct RunConfig {
     pub lock_pause_ms: u64,
     /// Lock workload: chance that a cycle pauses.
     pub lock_pause_probability: f64,
+    /// Bundled cluster: serve reads through each node's read-through cache.
+    pub cache: bool,
+    /// Bundled cluster with `cache`: lease of a cached value, milliseconds.
+    pub cache_ttl_ms: u64,
 }
 
 impl Default for RunConfig {
@@ -198,6 +202,8 @@ impl Default for RunConfig {
             lock_ttl_ms: 300,
             lock_pause_ms: 450,
             lock_pause_probability: 0.2,
+            cache: false,
+            cache_ttl_ms: 1000,
         }
     }
 }

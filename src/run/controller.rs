@@ -329,8 +329,9 @@ fn describe_sut(config: &RunConfig, endpoints: Option<usize>) -> String {
         } else {
             String::new()
         };
+        let cache = if config.cache { ", read cache" } else { "" };
         format!(
-            "the bundled {} cluster ({} nodes{gossip}{bugs})",
+            "the bundled {} cluster ({} nodes{gossip}{cache}{bugs})",
             config.mode, config.nodes
         )
     } else {

@@ -2,7 +2,7 @@
 //! set it, and a merge keeps whichever version has the greater timestamp.
 
 use super::clock::Timestamp;
-use crate::kv::{ApplyResult, Command, KvState, TxnOp};
+use crate::kv::{ApplyResult, Command, KvState};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -83,7 +83,7 @@ impl LwwStore {
     /// without doing it: the client's answer and the new versions, each key
     /// it changes stamped with `ts` (to persist, then merge and gossip).
     pub fn plan_local(&self, cmd: &Command, ts: &Timestamp) -> (ApplyResult, Vec<Versioned>) {
-        let keys = touched_keys(cmd);
+        let keys = cmd.touched_keys();
         let before: BTreeMap<String, Value> = keys
             .iter()
             .filter_map(|k| self.get(k).map(|v| (k.to_string(), v.clone())))
@@ -103,28 +103,6 @@ impl LwwStore {
             }
         }
         (result, changed)
-    }
-}
-
-/// The keys a command reads or writes.
-fn touched_keys(cmd: &Command) -> Vec<&str> {
-    match cmd {
-        Command::Noop => Vec::new(),
-        Command::Put { key, .. } | Command::Cas { key, .. } | Command::Append { key, .. } => {
-            vec![key.as_str()]
-        }
-        Command::Txn { ops } => ops
-            .iter()
-            .map(|op| match op {
-                TxnOp::Read { key }
-                | TxnOp::Write { key, .. }
-                | TxnOp::Add { key, .. }
-                | TxnOp::Cas { key, .. } => key.as_str(),
-            })
-            .collect(),
-        // The lock service is served in raft mode only: gossip has no lease
-        // routes, so it never builds these commands.
-        Command::Lease { .. } | Command::FencedWrite { .. } => Vec::new(),
     }
 }
 

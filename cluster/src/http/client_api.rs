@@ -40,6 +40,9 @@ async fn read(
         // The bug: whatever this replica has applied, however old.
         return value_response(node.lock().kv.get(&key).cloned());
     }
+    if let Some(cache) = &node.cache {
+        return crate::cache::read::serve(&node, cache, &key, path(&uri), &headers).await;
+    }
     read_linearizable(&node, &key, &uri, &headers).await
 }
 
@@ -137,7 +140,18 @@ pub(crate) async fn submit(
     headers: &HeaderMap,
     body: Bytes,
 ) -> Response {
-    match propose(node, cmd).await {
+    let keys = crate::cache::keys::touched(&cmd);
+    let result = propose(node, cmd).await;
+    if let (Proposal::Applied(_), Some(cache)) = (&result, &node.cache) {
+        // The answer may reveal anything applied so far. Read under the raft
+        // lock: the waiter is woken inside the apply, before the `applied`
+        // watch moves, and the lock is held until the apply's pending marks are set.
+        let through = node.lock().last_applied;
+        if !crate::cache::settle::settled(node, cache, &keys, through).await {
+            return forward::unknown();
+        }
+    }
+    match result {
         Proposal::Applied(ApplyResult::Ok(v)) => Json(v).into_response(),
         Proposal::Applied(ApplyResult::Conflict(v)) => {
             (StatusCode::CONFLICT, Json(v)).into_response()

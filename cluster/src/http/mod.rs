@@ -1,6 +1,7 @@
 //! The node's HTTP server: client API, peer RPCs, status, forwarding.
 
 pub mod body;
+pub mod cache_api;
 pub mod client_api;
 pub mod forward;
 pub mod lock_api;
@@ -17,5 +18,6 @@ pub fn router(node: Arc<RaftNode>) -> Router {
         .merge(lock_api::routes())
         .merge(peer_api::routes())
         .merge(status::routes())
+        .merge(cache_api::routes())
         .with_state(node)
 }

@@ -94,3 +94,26 @@ pub enum Command {
         fenced: bool,
     },
 }
+
+impl Command {
+    /// The client keys the command reads or writes (with repeats, in op
+    /// order). Lock commands touch only the lock service's reserved keys,
+    /// which no client reads through `/kv`, so they name none.
+    pub fn touched_keys(&self) -> Vec<&str> {
+        match self {
+            Command::Noop | Command::Lease { .. } | Command::FencedWrite { .. } => Vec::new(),
+            Command::Put { key, .. } | Command::Cas { key, .. } | Command::Append { key, .. } => {
+                vec![key.as_str()]
+            }
+            Command::Txn { ops } => ops
+                .iter()
+                .map(|op| match op {
+                    TxnOp::Read { key }
+                    | TxnOp::Write { key, .. }
+                    | TxnOp::Add { key, .. }
+                    | TxnOp::Cas { key, .. } => key.as_str(),
+                })
+                .collect(),
+        }
+    }
+}

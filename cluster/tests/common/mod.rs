@@ -35,8 +35,17 @@ pub fn start_mode(n: usize, mode: Mode) -> TestCluster {
 
 /// Starts `n` nodes whose peer traffic goes through a test-owned forwarder mesh.
 pub async fn start_with_mesh(n: usize, bugs: &[Bug]) -> (TestCluster, forwarder::Mesh) {
+    start_with_mesh_args(n, bugs, &[]).await
+}
+
+/// Like [`start_with_mesh`], with extra node flags.
+pub async fn start_with_mesh_args(
+    n: usize,
+    bugs: &[Bug],
+    extra: &[&str],
+) -> (TestCluster, forwarder::Mesh) {
     let dir = tempfile::tempdir().unwrap();
-    let spec = spec(n, bugs, &[], &dir);
+    let spec = spec(n, bugs, extra, &dir);
     start_spec_with_mesh(spec, dir).await
 }
 
