@@ -4,7 +4,7 @@
 
 mod run_support;
 
-use run_support::{faultline, newest_run_dir, output, results_json, run_dir};
+use run_support::{faultline, newest_run_dir, output, results_json, run_dir, verdict};
 use serde_json::Value;
 use std::path::Path;
 use std::process::Output;
@@ -31,16 +31,6 @@ fn card_run(results: &Path, name: &str, extra: &[&str]) -> Output {
     .arg(results)
     .args(extra);
     output(c)
-}
-
-/// checker name → verdict object, from results.json.
-fn verdict<'a>(results: &'a Value, checker: &str) -> &'a Value {
-    results["verdicts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|v| v["checker"] == checker)
-        .unwrap_or_else(|| panic!("no {checker} verdict in {results}"))
 }
 
 #[test]

@@ -66,6 +66,18 @@ pub struct NodeArgs {
     /// How long a leader waits for a write to commit before answering 504 timeout.
     #[arg(long, default_value_t = 2000)]
     pub commit_timeout_ms: u64,
+    /// Gossip mode: peers contacted per anti-entropy round.
+    #[arg(long, default_value_t = 2)]
+    pub fanout: usize,
+    /// Gossip mode: milliseconds between anti-entropy rounds.
+    #[arg(long, default_value_t = 100)]
+    pub gossip_interval: u64,
+    /// Serve reads through a per-node read-through cache, invalidated on write.
+    #[arg(long)]
+    pub cache: bool,
+    /// How long a cached value may be served after it was read, in milliseconds.
+    #[arg(long, default_value_t = 1000)]
+    pub cache_ttl_ms: u64,
     /// What this process is: a Raft node of a group, or the two-phase-commit coordinator.
     #[arg(long, value_enum, default_value_t = ProcessRole::Node)]
     pub role: ProcessRole,

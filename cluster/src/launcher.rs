@@ -143,6 +143,18 @@ impl Cluster {
                 "a cluster needs at least one node".into(),
             ));
         }
+        spec.mode
+            .check_bugs(&spec.bugs)
+            .map_err(ClusterError::InvalidArgument)?;
+        // Participants vote through Raft log entries, and a 2PC commit names
+        // no keys for the read cache to invalidate.
+        if spec.is_sharded()
+            && (spec.mode != Mode::Raft || spec.extra_args.iter().any(|a| a == "--cache"))
+        {
+            return Err(ClusterError::InvalidArgument(
+                "--shards needs raft mode without --cache".into(),
+            ));
+        }
         let ids = spec.node_ids();
         if spec.base_port as usize + ids.len() > u16::MAX as usize {
             return Err(ClusterError::InvalidArgument("base port too high".into()));

@@ -35,7 +35,7 @@ struct UpArgs {
     /// Replication mode.
     #[arg(long, value_enum, default_value_t = Mode::Raft)]
     mode: Mode,
-    /// Deliberate bugs (stale-reads, early-ack, no-fsync, no-term-check, 2pc-no-prepare with --shards), comma-separated.
+    /// Deliberate bugs (stale-reads, early-ack, no-fsync, no-term-check, cache-stale, 2pc-no-prepare with --shards), comma-separated.
     #[arg(long = "bug", value_delimiter = ',')]
     bugs: Vec<Bug>,
     /// Parent data directory (default: results/cluster-<timestamp>).
@@ -47,6 +47,18 @@ struct UpArgs {
     /// Applied entries between snapshots.
     #[arg(long)]
     snapshot_threshold: Option<u64>,
+    /// Gossip mode: peers each node exchanges state with per round.
+    #[arg(long, default_value_t = 2)]
+    fanout: usize,
+    /// Gossip mode: milliseconds between anti-entropy rounds.
+    #[arg(long, default_value_t = 100)]
+    gossip_interval: u64,
+    /// Serve reads through each node's read-through cache (invalidated on write).
+    #[arg(long)]
+    cache: bool,
+    /// Lease of a cached value in milliseconds, with --cache.
+    #[arg(long, default_value_t = 1000)]
+    cache_ttl_ms: u64,
     /// Which system: the bundled cluster, or etcd members from the etcd binary on the PATH.
     #[arg(long, value_enum, default_value_t = ClusterSut::Bundled)]
     sut: ClusterSut,
@@ -79,10 +91,11 @@ fn run_up(args: UpArgs) -> anyhow::Result<Exit> {
         if !args.bugs.is_empty()
             || args.mode != Mode::Raft
             || args.snapshot_threshold.is_some()
+            || args.cache
             || args.shards != 1
         {
             anyhow::bail!(
-                "--bug, --mode, --shards and --snapshot-threshold apply to the bundled cluster, not to etcd"
+                "--bug, --mode, --snapshot-threshold, --cache and --shards apply to the bundled cluster, not to etcd"
             );
         }
         return crate::etcd::up::run(args.nodes, &data_dir, args.base_port);
@@ -101,6 +114,26 @@ fn run_up(args: UpArgs) -> anyhow::Result<Exit> {
     spec.shards = args.shards;
     if let Some(t) = args.snapshot_threshold {
         spec.extra_args = vec!["--snapshot-threshold".into(), t.to_string()];
+    }
+    if args.mode == Mode::Gossip {
+        spec.extra_args
+            .extend(faultline_cluster::gossip::node_flags(
+                args.fanout,
+                args.gossip_interval,
+            ));
+    }
+    if args.cache {
+        if args.mode != Mode::Raft {
+            anyhow::bail!(
+                "--cache applies to raft mode; {} mode has no read cache",
+                args.mode
+            );
+        }
+        spec.extra_args.extend([
+            "--cache".into(),
+            "--cache-ttl-ms".into(),
+            args.cache_ttl_ms.to_string(),
+        ]);
     }
 
     let stop = Arc::new(AtomicBool::new(false));
@@ -126,13 +159,20 @@ fn run_up(args: UpArgs) -> anyhow::Result<Exit> {
         let log = cluster.log_path(&id).unwrap_or_default();
         println!("coordinator {id}: {url}  (log: {})", log.display());
     }
-    match cluster.wait_for_leader(Duration::from_secs(15)) {
-        Ok(_) => {
-            let leaders = cluster.group_leaders().unwrap_or_default();
-            let names: Vec<String> = leaders.iter().map(ToString::to_string).collect();
-            println!("leader: {}", names.join(", "));
+    if args.mode.has_leader() {
+        match cluster.wait_for_leader(Duration::from_secs(15)) {
+            Ok(_) => {
+                let leaders = cluster.group_leaders().unwrap_or_default();
+                let names: Vec<String> = leaders.iter().map(ToString::to_string).collect();
+                println!("leader: {}", names.join(", "));
+            }
+            Err(e) => eprintln!("warning: {e}"),
         }
-        Err(e) => eprintln!("warning: {e}"),
+    } else {
+        println!(
+            "mode {}: no leader, every node serves every request",
+            args.mode
+        );
     }
     if cluster.spec().is_sharded() {
         // Clients of a sharded cluster talk to the coordinator only.

@@ -25,7 +25,8 @@ pub struct Bundled {
 }
 
 /// Starts `config.nodes` nodes of this executable under `nodes_dir` (per
-/// shard, plus the coordinator, with `config.shards` > 1), waits for leaders.
+/// shard, plus the coordinator, with `config.shards` > 1), waits for a
+/// leader (in each group, in modes that have one).
 pub async fn start(
     config: &RunConfig,
     kinds: &NemesisKinds,
@@ -41,6 +42,10 @@ pub async fn start(
         .iter()
         .map(|b| b.parse::<Bug>().map_err(|e| anyhow!("--bug: {e}")))
         .collect::<anyhow::Result<Vec<Bug>>>()?;
+    mode.check_bugs(&bugs).map_err(|e| anyhow!(e))?;
+    if config.cache && mode != Mode::Raft {
+        anyhow::bail!("--cache applies to raft mode; {mode} mode has no read cache");
+    }
     let mut spec = ClusterSpec::new(
         exe,
         vec!["node".to_string()],
@@ -55,6 +60,20 @@ pub async fn start(
     }
     spec.mode = mode;
     spec.bugs = bugs;
+    if mode == Mode::Gossip {
+        spec.extra_args
+            .extend(faultline_cluster::gossip::node_flags(
+                config.fanout,
+                config.gossip_interval,
+            ));
+    }
+    if config.cache {
+        spec.extra_args.extend([
+            "--cache".to_string(),
+            "--cache-ttl-ms".to_string(),
+            config.cache_ttl_ms.to_string(),
+        ]);
+    }
     // Partitions and latency act on peer links, so those go through proxies.
     let mesh = if kinds.contains(NemesisKind::Partition) || kinds.contains(NemesisKind::Latency) {
         let targets: Vec<(String, std::net::SocketAddr)> = spec
@@ -79,9 +98,12 @@ pub async fn start(
     };
     let cluster = tokio::task::spawn_blocking(move || -> anyhow::Result<Cluster> {
         let cluster = Cluster::start(spec).context("starting the bundled cluster")?;
-        cluster
-            .wait_for_leader(LEADER_TIMEOUT)
-            .context("waiting for the bundled cluster to elect a leader")?;
+        // Leaderless modes serve as soon as every node accepts connections.
+        if mode.has_leader() {
+            cluster
+                .wait_for_leader(LEADER_TIMEOUT)
+                .context("waiting for the bundled cluster to elect a leader")?;
+        }
         Ok(cluster)
     })
     .await

@@ -59,6 +59,12 @@ pub fn validate(config: &RunConfig) -> anyhow::Result<()> {
             config.sut
         );
     }
+    if config.cache && config.sut != SutKind::Bundled {
+        bail!(
+            "--cache switches on the bundled cluster's read cache; it does not apply to --sut {}",
+            config.sut
+        );
+    }
     if config.read_mode != ReadMode::Linearizable
         && (config.sut != SutKind::Etcd || description.is_some())
     {

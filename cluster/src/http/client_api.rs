@@ -1,7 +1,9 @@
 //! The client API of DESIGN.md's SUT protocol, plus `GET /local/kv/{key}`
 //! (this node's applied state, for tests).
 
-use super::body::{CasBody, TxnBody, ValueBody, bad_request, parse, value_response};
+use super::body::{
+    CasBody, TxnBody, ValueBody, bad_request, locked_response, parse, value_response,
+};
 use super::forward;
 use crate::bugs::Bug;
 use crate::kv::{ApplyResult, Command};
@@ -40,23 +42,26 @@ async fn read(
         // The bug: whatever this replica has applied, however old.
         return value_response(node.lock().kv.get(&key).cloned());
     }
-    match read_index::read(&node, &key).await {
+    if let Some(cache) = &node.cache {
+        return crate::cache::read::serve(&node, cache, &key, path(&uri), &headers).await;
+    }
+    read_linearizable(&node, &key, &uri, &headers).await
+}
+
+/// Reads map key `key` through ReadIndex on the leader, or forwards to it.
+pub(crate) async fn read_linearizable(
+    node: &Arc<RaftNode>,
+    key: &str,
+    uri: &Uri,
+    headers: &HeaderMap,
+) -> Response {
+    match read_index::read(node, key).await {
         Ok(v) => value_response(v),
         Err(ReadError::NotLeader(leader)) => {
-            forward::to_leader(
-                &node,
-                leader,
-                Method::GET,
-                path(&uri),
-                &headers,
-                Bytes::new(),
-            )
-            .await
+            forward::to_leader(node, leader, Method::GET, path(uri), headers, Bytes::new()).await
         }
         Err(ReadError::Timeout) => forward::unknown(),
-        Err(ReadError::Locked(body)) => {
-            (StatusCode::SERVICE_UNAVAILABLE, Json(body)).into_response()
-        }
+        Err(ReadError::Locked(body)) => locked_response(body),
     }
 }
 
@@ -125,7 +130,7 @@ async fn txn(
     submit(&node, cmd, Method::POST, &uri, &headers, body).await
 }
 
-fn path(uri: &Uri) -> &str {
+pub(crate) fn path(uri: &Uri) -> &str {
     uri.path_and_query().map_or("/", |p| p.as_str())
 }
 
@@ -138,14 +143,23 @@ pub(crate) async fn submit(
     headers: &HeaderMap,
     body: Bytes,
 ) -> Response {
-    match propose(node, cmd).await {
+    let keys = crate::cache::keys::touched(&cmd);
+    let result = propose(node, cmd).await;
+    if let (Proposal::Applied(_), Some(cache)) = (&result, &node.cache) {
+        // The answer may reveal anything applied so far. Read under the raft
+        // lock: the waiter is woken inside the apply, before the `applied`
+        // watch moves, and the lock is held until the apply's pending marks are set.
+        let through = node.lock().last_applied;
+        if !crate::cache::settle::settled(node, cache, &keys, through).await {
+            return forward::unknown();
+        }
+    }
+    match result {
         Proposal::Applied(ApplyResult::Ok(v)) => Json(v).into_response(),
         Proposal::Applied(ApplyResult::Conflict(v)) => {
             (StatusCode::CONFLICT, Json(v)).into_response()
         }
-        Proposal::Applied(ApplyResult::Locked(v)) => {
-            (StatusCode::SERVICE_UNAVAILABLE, Json(v)).into_response()
-        }
+        Proposal::Applied(ApplyResult::Locked(v)) => locked_response(v),
         Proposal::NotLeader(leader) => {
             forward::to_leader(node, leader, method, path(uri), headers, body).await
         }

@@ -62,13 +62,24 @@ pub async fn to_leader(
     match sent {
         Ok(resp) => {
             let status = resp.status();
+            // faultline's own headers (e.g. the read cache's version) travel on.
+            let own: Vec<_> = resp
+                .headers()
+                .iter()
+                .filter(|(name, _)| name.as_str().starts_with("x-faultline-"))
+                .map(|(name, value)| (name.clone(), value.clone()))
+                .collect();
             match resp.bytes().await {
-                Ok(bytes) => (
-                    StatusCode::from_u16(status.as_u16()).unwrap_or(StatusCode::BAD_GATEWAY),
-                    [("content-type", "application/json")],
-                    bytes,
-                )
-                    .into_response(),
+                Ok(bytes) => {
+                    let mut out = (
+                        StatusCode::from_u16(status.as_u16()).unwrap_or(StatusCode::BAD_GATEWAY),
+                        [("content-type", "application/json")],
+                        bytes,
+                    )
+                        .into_response();
+                    out.headers_mut().extend(own);
+                    out
+                }
                 Err(_) => unknown(),
             }
         }

@@ -1,8 +1,10 @@
 //! The node's HTTP server: client API, peer RPCs, status, forwarding.
 
 pub mod body;
+pub mod cache_api;
 pub mod client_api;
 pub mod forward;
+pub mod lock_api;
 pub mod participant_api;
 pub mod peer_api;
 pub mod status;
@@ -14,8 +16,10 @@ use std::sync::Arc;
 /// The complete router of a node.
 pub fn router(node: Arc<RaftNode>) -> Router {
     client_api::routes()
+        .merge(lock_api::routes())
         .merge(peer_api::routes())
         .merge(participant_api::routes())
         .merge(status::routes())
+        .merge(cache_api::routes())
         .with_state(node)
 }

@@ -73,6 +73,26 @@ pub enum Command {
         /// The operations, in order.
         ops: Vec<TxnOp>,
     },
+    /// Acquire, renew or release a lease on a lock.
+    Lease {
+        /// The lock's name.
+        lock: String,
+        /// The proposing leader's wall clock (ms): the time every replica
+        /// decides expiry by (see `lock::clock`).
+        stamp_ms: u64,
+        /// What to do.
+        action: crate::lock::LeaseCommand,
+    },
+    /// Write the protected resource with a fencing token.
+    FencedWrite {
+        /// The resource's name.
+        resource: String,
+        /// Token and value.
+        write: crate::lock::FencedWrite,
+        /// Whether a token lower than the resource's is refused (false
+        /// only under the `lock-no-fencing` bug).
+        fenced: bool,
+    },
     /// Two-phase commit, phase one: check that `ops` can apply, lock their
     /// keys and vote yes (the committed entry is the durable vote), or vote no.
     Prepare {
@@ -103,6 +123,29 @@ impl TxnOp {
             | TxnOp::Write { key, .. }
             | TxnOp::Add { key, .. }
             | TxnOp::Cas { key, .. } => key,
+        }
+    }
+}
+
+impl Command {
+    /// The client keys the command reads or writes (with repeats, in op
+    /// order). Lock commands touch only the lock service's reserved keys,
+    /// which no client reads through `/kv`, so they name none. A 2PC commit
+    /// names none either: its writes are in the prepared table, which is why
+    /// the read cache is refused with shards.
+    pub fn touched_keys(&self) -> Vec<&str> {
+        match self {
+            Command::Noop
+            | Command::Lease { .. }
+            | Command::FencedWrite { .. }
+            | Command::Commit { .. }
+            | Command::Abort { .. } => Vec::new(),
+            Command::Put { key, .. } | Command::Cas { key, .. } | Command::Append { key, .. } => {
+                vec![key.as_str()]
+            }
+            Command::Txn { ops } | Command::Prepare { ops, .. } => {
+                ops.iter().map(TxnOp::key).collect()
+            }
         }
     }
 }

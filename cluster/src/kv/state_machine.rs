@@ -92,6 +92,16 @@ impl KvState {
             } => self.prepare(txid, coordinator, ops),
             Command::Commit { txid } => self.finish(txid, Outcome::Commit),
             Command::Abort { txid } => self.finish(txid, Outcome::Abort),
+            Command::Lease {
+                lock,
+                stamp_ms,
+                action,
+            } => crate::lock::apply_lease(&mut self.map, lock, *stamp_ms, action),
+            Command::FencedWrite {
+                resource,
+                write,
+                fenced,
+            } => crate::lock::apply_fenced_write(&mut self.map, resource, write, *fenced),
         }
     }
 
@@ -107,7 +117,11 @@ impl KvState {
             Command::Prepare { txid, ops, .. } => self
                 .txns
                 .first_locked(ops.iter().map(TxnOp::key), Some(txid))?,
-            Command::Noop | Command::Commit { .. } | Command::Abort { .. } => return None,
+            Command::Noop
+            | Command::Commit { .. }
+            | Command::Abort { .. }
+            | Command::Lease { .. }
+            | Command::FencedWrite { .. } => return None,
         };
         Some(ApplyResult::Locked(
             json!({"error": "locked", "key": key, "txid": holder}),

@@ -24,6 +24,15 @@ pub enum ReadError {
 
 /// Reads `key` linearizably on the leader.
 pub async fn read(node: &Arc<RaftNode>, key: &str) -> Result<Option<Value>, ReadError> {
+    read_versioned(node, key).await.map(|(v, _)| v)
+}
+
+/// Reads `key` linearizably on the leader; also returns the applied index
+/// the value was read at (the read cache's version).
+pub async fn read_versioned(
+    node: &Arc<RaftNode>,
+    key: &str,
+) -> Result<(Option<Value>, u64), ReadError> {
     let deadline = Instant::now() + node.cfg.commit_timeout;
     let (read_index, round, term) = {
         let mut core = node.lock();
@@ -68,5 +77,5 @@ pub async fn read(node: &Arc<RaftNode>, key: &str) -> Result<Option<Value>, Read
             serde_json::json!({"error": "locked", "key": key, "txid": holder}),
         ));
     }
-    Ok(core.kv.get(key).cloned())
+    Ok((core.kv.get(key).cloned(), core.last_applied))
 }

@@ -35,6 +35,8 @@ pub struct Config {
     pub election: (Duration, Duration),
     /// How long a client waits for its entry to commit.
     pub commit_timeout: Duration,
+    /// With `--cache`: how long a cached read may be served.
+    pub cache_ttl: Option<Duration>,
 }
 
 impl Config {
@@ -65,6 +67,8 @@ pub struct RaftNode {
     pub http: reqwest::Client,
     /// Set while a snapshot is being taken.
     pub snapshotting: AtomicBool,
+    /// The read-through cache, with `--cache`.
+    pub cache: Option<crate::cache::Cache>,
 }
 
 impl RaftNode {
@@ -118,6 +122,7 @@ impl RaftNode {
             .pool_max_idle_per_host(64)
             .build()
             .map_err(|e| ClusterError::InvalidArgument(format!("http client: {e}")))?;
+        let cache = cfg.cache_ttl.map(crate::cache::Cache::new);
         Ok(Arc::new(RaftNode {
             peer_wakeups: cfg
                 .peers
@@ -133,6 +138,7 @@ impl RaftNode {
             acks: watch::Sender::new(0),
             http,
             snapshotting: AtomicBool::new(false),
+            cache,
         }))
     }
 
@@ -159,7 +165,9 @@ impl RaftNode {
 
     /// After the commit index moved: apply, publish, maybe snapshot.
     pub fn on_commit(self: &Arc<Self>, core: &mut Core) {
+        let applied_before = core.last_applied;
         core.apply_committed();
+        crate::cache::invalidate::after_apply(self, core, applied_before);
         self.applied.send_if_modified(|v| {
             let changed = *v != core.last_applied;
             *v = core.last_applied;
