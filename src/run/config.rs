@@ -325,6 +325,9 @@ impl RunConfig {
         if self.shards > 1 && self.sut != SutKind::Bundled {
             bail!("shards apply to the bundled cluster only");
         }
+        if self.shards > 1 && (self.mode != "raft" || self.cache) {
+            bail!("shards need raft mode without the read cache");
+        }
         if self.sut == SutKind::Http && self.endpoints.is_empty() {
             bail!("--sut http needs --endpoints URL,...");
         }
