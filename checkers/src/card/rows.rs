@@ -2,6 +2,7 @@
 //! smallest witness of a violation, built from the checkers' verdicts (so it
 //! can be rebuilt from `results.json`).
 
+use crate::bank::BankReport;
 use crate::eventual::EventualReport;
 use crate::linearizability::LinearizabilityReport;
 use crate::sequential::SequentialReport;
@@ -116,6 +117,10 @@ fn witness(v: &Verdict) -> Option<String> {
         "staleness" => {
             let r: StalenessReport = serde_json::from_value(d).ok()?;
             r.stalest.map(|s| s.text)
+        }
+        "bank" => {
+            let r: BankReport = serde_json::from_value(d).ok()?;
+            r.witness()
         }
         _ => None,
     }
