@@ -46,10 +46,10 @@ pub struct RunArgs {
     /// First port of the bundled cluster [default: free ports].
     #[arg(long)]
     pub base_port: Option<u16>,
-    /// Workload: register, cas-register, kv, append, set, counter [default: cas-register].
+    /// Workload: register, cas-register, kv, append, set, counter, bank [default: cas-register].
     #[arg(long)]
     pub workload: Option<WorkloadKind>,
-    /// Checkers: NAME,... [default: linearizable].
+    /// Checkers: NAME,... [default: linearizable; bank for the bank workload].
     #[arg(long, value_delimiter = ',')]
     pub checker: Option<Vec<String>>,
     /// Concurrent client workers [default: 6].
@@ -61,6 +61,9 @@ pub struct RunArgs {
     /// Main phase length in seconds [default: 20].
     #[arg(long)]
     pub time_limit: Option<f64>,
+    /// Bank accounts (bank workload) [default: 8].
+    #[arg(long)]
+    pub accounts: Option<usize>,
     /// Concurrently active keys [default: 6].
     #[arg(long)]
     pub keys: Option<usize>,
@@ -138,7 +141,8 @@ impl RunArgs {
             test_count,
             recovery_time,
             request_timeout,
-            check_timeout
+            check_timeout,
+            accounts
         );
         if self.seed.is_some() {
             c.seed = self.seed;

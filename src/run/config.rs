@@ -147,6 +147,8 @@ pub struct RunConfig {
     pub request_timeout: f64,
     /// Checker deadline, seconds (after it the verdict is unknown).
     pub check_timeout: f64,
+    /// Number of bank accounts (bank workload).
+    pub accounts: usize,
 }
 
 impl Default for RunConfig {
@@ -181,6 +183,7 @@ impl Default for RunConfig {
             recovery_time: 3.0,
             request_timeout: 1.5,
             check_timeout: 60.0,
+            accounts: faultline_workloads::workload::bank::DEFAULT_ACCOUNTS,
         }
     }
 }
@@ -263,6 +266,12 @@ impl RunConfig {
         }
         if self.nodes == 0 {
             bail!("nodes must be at least 1");
+        }
+        if self.workload == WorkloadKind::Bank && self.accounts < 2 {
+            bail!(
+                "the bank workload needs at least 2 accounts, got {}",
+                self.accounts
+            );
         }
         if self.sut == SutKind::Http && self.endpoints.is_empty() {
             bail!("--sut http needs --endpoints URL,...");

@@ -1,6 +1,7 @@
 //! Workloads: what operations to issue and which checker judges them.
 
 mod append;
+pub mod bank;
 mod cas_register;
 mod counter;
 mod kv;
@@ -31,22 +32,27 @@ pub enum WorkloadKind {
     Set,
     /// Increments of per-key counters, and reads of their totals.
     Counter,
+    /// Transfers between accounts and whole-bank reads, each a transaction.
+    Bank,
 }
 
 /// A workload name that is not one of ours.
 #[derive(Debug, thiserror::Error)]
-#[error("unknown workload `{0}` (expected register, cas-register, kv, append, set or counter)")]
+#[error(
+    "unknown workload `{0}` (expected register, cas-register, kv, append, set, counter or bank)"
+)]
 pub struct ParseWorkloadError(String);
 
 impl WorkloadKind {
     /// Every workload, for help texts and tests.
-    pub const ALL: [WorkloadKind; 6] = [
+    pub const ALL: [WorkloadKind; 7] = [
         WorkloadKind::Register,
         WorkloadKind::CasRegister,
         WorkloadKind::Kv,
         WorkloadKind::Append,
         WorkloadKind::Set,
         WorkloadKind::Counter,
+        WorkloadKind::Bank,
     ];
 
     /// The name used on the command line and in configs.
@@ -58,10 +64,12 @@ impl WorkloadKind {
             WorkloadKind::Append => "append",
             WorkloadKind::Set => "set",
             WorkloadKind::Counter => "counter",
+            WorkloadKind::Bank => "bank",
         }
     }
 
-    /// The linearizability model that judges this workload's histories.
+    /// The linearizability model that judges this workload's histories
+    /// (bank: `kv`, unused, since the bank checker needs no model).
     pub fn model(self) -> &'static str {
         match self {
             WorkloadKind::Register => "register",
@@ -70,6 +78,7 @@ impl WorkloadKind {
             WorkloadKind::Append => "append-list",
             WorkloadKind::Set => "set",
             WorkloadKind::Counter => "counter",
+            WorkloadKind::Bank => "kv",
         }
     }
 
@@ -87,15 +96,18 @@ impl WorkloadKind {
             WorkloadKind::Append => append::next_op(rng, key, values),
             WorkloadKind::Set => set::next_op(rng, key, values),
             WorkloadKind::Counter => counter::next_op(rng, key),
+            // Unkeyed: the key is not used (see `WorkerGenerator::with_accounts`).
+            WorkloadKind::Bank => bank::next_op(rng, &bank::Accounts::default()),
         }
     }
 
     /// How the SUT stores this workload's values, which decides the requests the client sends.
     pub fn storage(self) -> Storage {
         match self {
-            WorkloadKind::Register | WorkloadKind::CasRegister | WorkloadKind::Kv => {
-                Storage::Register
-            }
+            WorkloadKind::Register
+            | WorkloadKind::CasRegister
+            | WorkloadKind::Kv
+            | WorkloadKind::Bank => Storage::Register,
             WorkloadKind::Append | WorkloadKind::Set => Storage::List,
             WorkloadKind::Counter => Storage::Sum,
         }

@@ -228,6 +228,8 @@ impl StoreDescription {
             WorkloadKind::Register => &["write"],
             WorkloadKind::CasRegister | WorkloadKind::Kv => &["write", "cas"],
             WorkloadKind::Append | WorkloadKind::Set | WorkloadKind::Counter => &["append"],
+            // Descriptions have no multi-key transactions.
+            WorkloadKind::Bank => &["txn"],
         };
         needs
             .iter()
@@ -235,6 +237,7 @@ impl StoreDescription {
             .filter(|n| match *n {
                 "write" => self.write.is_none(),
                 "cas" => self.cas.is_none(),
+                "txn" => true,
                 _ => self.append.is_none(),
             })
             .collect()
