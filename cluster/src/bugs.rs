@@ -16,15 +16,19 @@ pub enum Bug {
     NoFsync,
     /// Terms are ignored: stale leaders keep leading, followers obey them.
     NoTermCheck,
+    /// The 2PC coordinator applies each shard's share of a transaction
+    /// directly, one shard after another, without prepare or locks.
+    TwoPcNoPrepare,
 }
 
 impl Bug {
     /// All bugs, in a stable order.
-    pub const ALL: [Bug; 4] = [
+    pub const ALL: [Bug; 5] = [
         Bug::StaleReads,
         Bug::EarlyAck,
         Bug::NoFsync,
         Bug::NoTermCheck,
+        Bug::TwoPcNoPrepare,
     ];
 
     /// The command-line name of the bug.
@@ -34,6 +38,7 @@ impl Bug {
             Bug::EarlyAck => "early-ack",
             Bug::NoFsync => "no-fsync",
             Bug::NoTermCheck => "no-term-check",
+            Bug::TwoPcNoPrepare => "2pc-no-prepare",
         }
     }
 }

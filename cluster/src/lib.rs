@@ -14,6 +14,7 @@ pub mod mode;
 pub mod node;
 pub mod node_id;
 pub mod raft;
+pub mod twopc;
 
 pub use args::NodeArgs;
 pub use bugs::{Bug, BugSet};

@@ -26,9 +26,12 @@ enum ClusterCommand {
 /// Arguments of `faultline cluster up`.
 #[derive(clap::Args, Debug)]
 struct UpArgs {
-    /// Number of nodes.
+    /// Number of nodes (per shard).
     #[arg(long, default_value_t = 3)]
     nodes: usize,
+    /// Independent Raft groups; 2 or more also start the 2PC coordinator c1, which clients talk to.
+    #[arg(long, default_value_t = 1)]
+    shards: usize,
     /// Replication mode.
     #[arg(long, value_enum, default_value_t = Mode::Raft)]
     mode: Mode,
@@ -73,9 +76,13 @@ fn run_up(args: UpArgs) -> anyhow::Result<Exit> {
     std::fs::create_dir_all(&data_dir)
         .with_context(|| format!("creating {}", data_dir.display()))?;
     if args.sut == ClusterSut::Etcd {
-        if !args.bugs.is_empty() || args.mode != Mode::Raft || args.snapshot_threshold.is_some() {
+        if !args.bugs.is_empty()
+            || args.mode != Mode::Raft
+            || args.snapshot_threshold.is_some()
+            || args.shards != 1
+        {
             anyhow::bail!(
-                "--bug, --mode and --snapshot-threshold apply to the bundled cluster, not to etcd"
+                "--bug, --mode, --shards and --snapshot-threshold apply to the bundled cluster, not to etcd"
             );
         }
         return crate::etcd::up::run(args.nodes, &data_dir, args.base_port);
@@ -90,6 +97,8 @@ fn run_up(args: UpArgs) -> anyhow::Result<Exit> {
     );
     spec.mode = args.mode;
     spec.bugs = args.bugs;
+    anyhow::ensure!(args.shards >= 1, "--shards must be at least 1");
+    spec.shards = args.shards;
     if let Some(t) = args.snapshot_threshold {
         spec.extra_args = vec!["--snapshot-threshold".into(), t.to_string()];
     }
@@ -101,15 +110,36 @@ fn run_up(args: UpArgs) -> anyhow::Result<Exit> {
 
     let cluster = Cluster::start(spec).context("starting the cluster")?;
     println!("data dir: {}", data_dir.display());
-    for id in cluster.node_ids() {
+    let groups = cluster.spec().groups();
+    for (s, group) in groups.iter().enumerate() {
+        if cluster.spec().is_sharded() {
+            println!("shard {}:", s + 1);
+        }
+        for id in group {
+            let url = cluster.client_url(id).unwrap_or_default();
+            let log = cluster.log_path(id).unwrap_or_default();
+            println!("{id}: {url}  (log: {})", log.display());
+        }
+    }
+    for id in cluster.spec().coordinators() {
         let url = cluster.client_url(&id).unwrap_or_default();
         let log = cluster.log_path(&id).unwrap_or_default();
-        println!("{id}: {url}  (log: {})", log.display());
+        println!("coordinator {id}: {url}  (log: {})", log.display());
     }
     match cluster.wait_for_leader(Duration::from_secs(15)) {
-        Ok(leader) => println!("leader: {leader}"),
+        Ok(_) => {
+            let leaders = cluster.group_leaders().unwrap_or_default();
+            let names: Vec<String> = leaders.iter().map(ToString::to_string).collect();
+            println!("leader: {}", names.join(", "));
+        }
         Err(e) => eprintln!("warning: {e}"),
     }
+    let endpoints: Vec<String> = cluster
+        .client_endpoints()
+        .into_iter()
+        .map(|(_, url)| url)
+        .collect();
+    println!("endpoints: {}", endpoints.join(","));
     println!("running; press Ctrl-C to stop");
     while !stop.load(Ordering::SeqCst) {
         std::thread::sleep(Duration::from_millis(100));

@@ -40,6 +40,9 @@ pub struct RunArgs {
     /// Bundled cluster size [default: 3].
     #[arg(long)]
     pub nodes: Option<usize>,
+    /// Raft groups of the bundled cluster; 2 or more run behind a 2PC coordinator [default: 1].
+    #[arg(long)]
+    pub shards: Option<usize>,
     /// Bugs to switch on in the bundled cluster: NAME,... (e.g. stale-reads, early-ack).
     #[arg(long, value_delimiter = ',')]
     pub bug: Option<Vec<String>>,
@@ -124,6 +127,7 @@ impl RunArgs {
             read_mode,
             mode,
             nodes,
+            shards,
             bug,
             base_port,
             workload,

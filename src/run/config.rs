@@ -107,6 +107,9 @@ pub struct RunConfig {
     pub nodes: usize,
     /// Bugs switched on in the bundled cluster.
     pub bug: Vec<String>,
+    /// Raft groups of the bundled cluster; 2 or more run behind a
+    /// two-phase-commit coordinator that the clients talk to.
+    pub shards: usize,
     /// First port of the bundled cluster (0 = find free ports).
     pub base_port: u16,
     /// The workload.
@@ -164,6 +167,7 @@ impl Default for RunConfig {
             mode: "raft".into(),
             nodes: 3,
             bug: Vec::new(),
+            shards: 1,
             base_port: 0,
             workload: WorkloadKind::CasRegister,
             checker: Vec::new(),
@@ -272,6 +276,12 @@ impl RunConfig {
                 "the bank workload needs at least 2 accounts, got {}",
                 self.accounts
             );
+        }
+        if self.shards == 0 {
+            bail!("shards must be at least 1");
+        }
+        if self.shards > 1 && self.sut != SutKind::Bundled {
+            bail!("shards apply to the bundled cluster only");
         }
         if self.sut == SutKind::Http && self.endpoints.is_empty() {
             bail!("--sut http needs --endpoints URL,...");

@@ -379,10 +379,15 @@ fn describe_sut(config: &RunConfig, endpoints: Option<usize>) -> String {
         } else {
             format!(", bug {}", config.bug.join(","))
         };
-        format!(
-            "the bundled {} cluster ({} nodes{bugs})",
-            config.mode, config.nodes
-        )
+        let size = if config.shards > 1 {
+            format!(
+                "{} shards of {} nodes and a 2PC coordinator",
+                config.shards, config.nodes
+            )
+        } else {
+            format!("{} nodes", config.nodes)
+        };
+        format!("the bundled {} cluster ({size}{bugs})", config.mode)
     } else {
         match endpoints {
             Some(n) => format!("{} SUT ({n} endpoints)", config.sut),

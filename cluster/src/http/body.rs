@@ -53,3 +53,21 @@ pub fn value_response(value: Option<Value>) -> Response {
         None => (StatusCode::NOT_FOUND, Json(json!({"value": null}))).into_response(),
     }
 }
+
+/// Body of `POST /2pc/prepare` (coordinator → participant group).
+#[derive(serde::Serialize, Deserialize)]
+pub struct PrepareBody {
+    /// The transaction id.
+    pub txid: String,
+    /// The coordinator's id.
+    pub coordinator: String,
+    /// This group's share of the operations.
+    pub ops: Vec<crate::kv::TxnOp>,
+}
+
+/// Body of `POST /2pc/commit` and `POST /2pc/abort`.
+#[derive(serde::Serialize, Deserialize)]
+pub struct DecisionBody {
+    /// The transaction id.
+    pub txid: String,
+}

@@ -127,7 +127,7 @@ fn path(uri: &Uri) -> &str {
 }
 
 /// Proposes on the leader, or forwards to it.
-async fn submit(
+pub(crate) async fn submit(
     node: &Arc<RaftNode>,
     cmd: Command,
     method: Method,
@@ -139,6 +139,9 @@ async fn submit(
         Proposal::Applied(ApplyResult::Ok(v)) => Json(v).into_response(),
         Proposal::Applied(ApplyResult::Conflict(v)) => {
             (StatusCode::CONFLICT, Json(v)).into_response()
+        }
+        Proposal::Applied(ApplyResult::Locked(v)) => {
+            (StatusCode::SERVICE_UNAVAILABLE, Json(v)).into_response()
         }
         Proposal::NotLeader(leader) => {
             forward::to_leader(node, leader, method, path(uri), headers, body).await

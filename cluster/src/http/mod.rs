@@ -3,6 +3,7 @@
 pub mod body;
 pub mod client_api;
 pub mod forward;
+pub mod participant_api;
 pub mod peer_api;
 pub mod status;
 
@@ -14,6 +15,7 @@ use std::sync::Arc;
 pub fn router(node: Arc<RaftNode>) -> Router {
     client_api::routes()
         .merge(peer_api::routes())
+        .merge(participant_api::routes())
         .merge(status::routes())
         .with_state(node)
 }

@@ -20,6 +20,9 @@ pub struct Status {
     snapshot_index: u64,
     leader: Option<String>,
     bugs: Vec<String>,
+    /// Two-phase-commit transactions this node has applied a yes-vote for
+    /// and no decision yet (their keys are locked).
+    prepared: usize,
 }
 
 /// Routes of the status endpoint.
@@ -39,5 +42,6 @@ async fn status(State(node): State<Arc<RaftNode>>) -> Json<Status> {
         snapshot_index: core.log.snap_index(),
         leader: core.leader.as_ref().map(|l| l.to_string()),
         bugs: node.cfg.bugs.iter().map(|b| b.to_string()).collect(),
+        prepared: core.kv.txns().prepared.len(),
     })
 }

@@ -73,4 +73,36 @@ pub enum Command {
         /// The operations, in order.
         ops: Vec<TxnOp>,
     },
+    /// Two-phase commit, phase one: check that `ops` can apply, lock their
+    /// keys and vote yes (the committed entry is the durable vote), or vote no.
+    Prepare {
+        /// The transaction id.
+        txid: String,
+        /// The coordinator that decides.
+        coordinator: String,
+        /// This participant's share of the transaction's operations.
+        ops: Vec<TxnOp>,
+    },
+    /// Two-phase commit, phase two: install the prepared writes and unlock.
+    Commit {
+        /// The transaction id.
+        txid: String,
+    },
+    /// Two-phase commit, phase two: drop the prepared writes and unlock.
+    Abort {
+        /// The transaction id.
+        txid: String,
+    },
+}
+
+impl TxnOp {
+    /// The key the operation touches.
+    pub fn key(&self) -> &str {
+        match self {
+            TxnOp::Read { key }
+            | TxnOp::Write { key, .. }
+            | TxnOp::Add { key, .. }
+            | TxnOp::Cas { key, .. } => key,
+        }
+    }
 }
