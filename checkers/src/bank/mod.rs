@@ -15,6 +15,7 @@ pub use report::{BankProperty, BankReport, BankViolation, ReadRef};
 
 use crate::history::Event;
 use crate::verdict::Validity;
+use rustc_hash::FxHashSet;
 
 /// Limits of the explanation search.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,6 +69,9 @@ pub fn check_bank(events: &[Event], opts: &BankOptions) -> Result<BankReport, Ba
         .filter_map(|t| t.complete_pos)
         .max();
     let mut budget_left = opts.total_budget;
+    // Unknown transfers that explained the previous read: most likely still
+    // in the next one, so the search tries them first.
+    let mut hint: FxHashSet<usize> = FxHashSet::default();
     for read in &h.reads {
         let balances: Vec<i64> = read.balances.iter().map(|b| b.unwrap_or(0)).collect();
         let at = describe_read(read);
@@ -95,6 +99,7 @@ pub fn check_bank(events: &[Event], opts: &BankOptions) -> Result<BankReport, Ba
         // that overlap it or never answered may be.
         let mut residual: Vec<i64> = balances.iter().zip(initial).map(|(b, i)| b - i).collect();
         let mut optional: Vec<Delta> = Vec::new();
+        let mut optional_ops: Vec<&Transfer> = Vec::new();
         let mut must = 0usize;
         for t in &h.transfers {
             let delta: Delta = [(t.from, -t.amount), (t.to, t.amount)];
@@ -105,16 +110,31 @@ pub fn check_bank(events: &[Event], opts: &BankOptions) -> Result<BankReport, Ba
                         residual[a] -= d;
                     }
                 }
-                _ if t.invoke_pos < read.complete_pos => optional.push(delta),
+                _ if t.invoke_pos < read.complete_pos => {
+                    optional.push(delta);
+                    optional_ops.push(t);
+                }
                 _ => {}
             }
         }
         let allowance = opts.per_read_budget.min(budget_left);
         let mut budget = allowance;
-        let answer = explain(&residual, &optional, &mut budget);
+        let prefer: Vec<bool> = optional_ops
+            .iter()
+            .map(|t| t.certain || hint.contains(&t.op))
+            .collect();
+        let mut chosen = Vec::new();
+        let answer = explain(&residual, &optional, &prefer, &mut budget, &mut chosen);
         budget_left -= allowance - budget;
         match answer {
-            Explained::Yes => {}
+            Explained::Yes => {
+                hint = chosen
+                    .iter()
+                    .map(|&i| optional_ops[i])
+                    .filter(|t| !t.certain)
+                    .map(|t| t.op)
+                    .collect();
+            }
             Explained::GaveUp => report.undecided.push(read_ref(read)),
             Explained::No => {
                 let diff = describe_diff(&h.accounts, &residual);
