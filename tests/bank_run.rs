@@ -122,6 +122,35 @@ fn a_store_that_tears_transfers_is_caught_and_faultline_check_agrees() {
 }
 
 #[test]
+fn a_store_that_acknowledges_a_transfer_it_never_applied_is_caught() {
+    let urls = start_store(StoreOptions {
+        // The setup is the first write; the 40th transfer after it is lost.
+        lose_txn_every: Some(41),
+        ..StoreOptions::good(2)
+    });
+    let tmp = tempfile::tempdir().unwrap();
+    let out = output(http_run(
+        tmp.path(),
+        &urls,
+        &["--workload", "bank", "--time-limit", "2", "--seed", "5"],
+    ));
+    assert_eq!(out.status.code(), Some(1));
+    let v = bank_verdict(&run_dir(tmp.path(), "bank"));
+    let violations = v["details"]["violations"].as_array().unwrap();
+    // Totals still hold: only the explanation of the balances finds it.
+    assert!(
+        violations
+            .iter()
+            .all(|x| x["property"] == "explained" || x["property"] == "acked-visible"),
+        "{v}"
+    );
+    assert!(
+        violations.iter().any(|x| x["property"] == "acked-visible"),
+        "the final reads must show the lost transfer: {v}"
+    );
+}
+
+#[test]
 fn a_correct_http_store_is_valid() {
     let urls = start_store(StoreOptions::good(2));
     let tmp = tempfile::tempdir().unwrap();

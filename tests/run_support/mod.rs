@@ -38,6 +38,8 @@ pub struct StoreOptions {
     /// `POST /txn` applies its operations one at a time with a pause between
     /// them, so a concurrent transaction sees half of it: not atomic.
     pub torn_txns: bool,
+    /// Every n-th `POST /txn` that writes is acknowledged but not applied.
+    pub lose_txn_every: Option<u64>,
 }
 
 impl StoreOptions {
@@ -61,6 +63,8 @@ struct Node {
     slow_every: Option<u64>,
     requests: Arc<AtomicU64>,
     torn_txns: bool,
+    lose_txn_every: Option<u64>,
+    txn_writes: Arc<AtomicU64>,
 }
 
 impl Node {
@@ -194,7 +198,15 @@ async fn txn(State(n): State<Node>, Json(b): Json<Value>) -> Response {
         return r;
     }
     let ops = b["ops"].as_array().cloned().unwrap_or_default();
-    let results = if n.torn_txns {
+    let writes = ops.iter().any(|o| o["f"] != "read");
+    let lost = writes
+        && n.lose_txn_every.is_some_and(|every| {
+            (n.txn_writes.fetch_add(1, Ordering::Relaxed) + 1).is_multiple_of(every)
+        });
+    let results = if lost {
+        // Answered as if applied, against a copy that is thrown away.
+        apply_txn(&mut lock(&n.primary).clone(), &ops)
+    } else if n.torn_txns {
         let mut all = Vec::new();
         for op in &ops {
             let r = apply_txn(&mut lock(&n.primary), std::slice::from_ref(op));
@@ -230,6 +242,7 @@ pub fn start_store(opts: StoreOptions) -> Vec<String> {
         rt.block_on(async move {
             let primary: Arc<Mutex<Map>> = Arc::default();
             let requests: Arc<AtomicU64> = Arc::default();
+            let txn_writes: Arc<AtomicU64> = Arc::default();
             let mut listeners = Vec::new();
             for _ in 0..opts.nodes {
                 let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -260,6 +273,8 @@ pub fn start_store(opts: StoreOptions) -> Vec<String> {
                     slow_every: opts.slow_every,
                     requests: requests.clone(),
                     torn_txns: opts.torn_txns,
+                    lose_txn_every: opts.lose_txn_every,
+                    txn_writes: txn_writes.clone(),
                 };
                 let app = Router::new()
                     .route("/kv/{key}", get(read).put(write))
