@@ -6,6 +6,9 @@ use crate::verdict::{Validity, Verdict};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
+/// Violations listed in the text rendering; the JSON report has them all.
+const SHOWN_VIOLATIONS: usize = 20;
+
 /// The properties the bank checker judges.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -138,11 +141,17 @@ impl BankReport {
         }
     }
 
-    /// Multi-line text: the summary and every violation.
+    /// Multi-line text: the summary and the first violations.
     pub fn render_text(&self) -> String {
         let mut s = format!("bank: {}\n", self.summary());
-        for v in &self.violations {
+        for v in self.violations.iter().take(SHOWN_VIOLATIONS) {
             s.push_str(&format!("  [{}] {}\n", v.property, v.text));
+        }
+        if self.violations.len() > SHOWN_VIOLATIONS {
+            s.push_str(&format!(
+                "  ... and {} more (all in the JSON report)\n",
+                self.violations.len() - SHOWN_VIOLATIONS
+            ));
         }
         s
     }
