@@ -307,3 +307,25 @@ async fn no_prepare_bug_lets_a_read_see_a_broken_total() {
     }
     panic!("no read saw a broken total with 2pc-no-prepare");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn clients_that_give_up_mid_transaction_leave_no_locks() {
+    let tc = common::start_sharded(2, 3, &[]);
+    let accts = accounts(1);
+    open_accounts(&tc, &accts).await;
+    let url = format!("{}/txn", tc.url(&coordinator()));
+    // Clients that hang up after 1..40 ms: the coordinator must still
+    // finish (or abort) every transaction it started.
+    for i in 0..40u64 {
+        let _ = tc
+            .http
+            .post(&url)
+            .timeout(Duration::from_millis(1 + i))
+            .json(&json!({ "ops": transfer(&accts[0], &accts[1], 1) }))
+            .send()
+            .await;
+    }
+    wait_no_locks(&tc).await;
+    let balances = settled_total(&tc, &accts).await;
+    assert_eq!(balances.iter().sum::<i64>(), 2 * INITIAL, "{balances:?}");
+}

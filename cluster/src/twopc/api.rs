@@ -44,9 +44,16 @@ async fn relay_key(
 }
 
 async fn txn(State(c): State<Arc<Coordinator>>, body: Bytes) -> Response {
-    match parse::<TxnBody>(&body) {
-        Ok(b) => run_txn(&c, b.ops).await,
-        Err(e) => bad_request(e.to_string()),
+    let ops = match parse::<TxnBody>(&body) {
+        Ok(b) => b.ops,
+        Err(e) => return bad_request(e.to_string()),
+    };
+    // Its own task: a client that gives up closes the connection, which
+    // drops this handler, and a transaction abandoned between its phases
+    // would stay "in flight" and keep its participants' locks forever.
+    match tokio::spawn(async move { run_txn(&c, ops).await }).await {
+        Ok(resp) => resp,
+        Err(_) => crate::http::forward::unknown(),
     }
 }
 

@@ -203,3 +203,56 @@ impl Coordinator {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn open(dir: &std::path::Path) -> Coordinator {
+        Coordinator::recover(
+            "c1".into(),
+            Vec::new(),
+            BugSet::default(),
+            Duration::from_secs(1),
+            dir,
+        )
+        .unwrap()
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 1)]
+    async fn decisions_survive_restarts_and_unknown_txns_are_aborted_for_good() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = open(dir.path());
+        let committed = c.begin();
+        let pending = c.begin();
+        assert_ne!(committed, pending);
+        assert_eq!(c.answer(&pending).unwrap(), Answer::Pending);
+        c.decide_commit(&committed, &[0, 1]).unwrap();
+        assert_eq!(c.answer(&committed).unwrap(), Answer::Commit);
+        drop(c);
+
+        // After a crash: the commit is remembered and still to deliver; the
+        // txn that was in flight is presumed aborted, and stays aborted.
+        let c = open(dir.path());
+        assert_eq!(c.counts().boot, 2);
+        assert!(
+            !c.begin().contains("-b1-"),
+            "ids must not repeat across boots"
+        );
+        assert_eq!(c.answer(&committed).unwrap(), Answer::Commit);
+        assert_eq!(
+            c.undelivered(),
+            vec![(committed.clone(), Outcome::Commit, vec![0, 1])]
+        );
+        assert_eq!(c.answer(&pending).unwrap(), Answer::Abort);
+        c.delivered(&committed);
+        drop(c);
+        let c = open(dir.path());
+        assert_eq!(c.answer(&pending).unwrap(), Answer::Abort);
+        assert_eq!(c.answer(&committed).unwrap(), Answer::Commit);
+        assert!(
+            c.undelivered().iter().all(|(t, _, _)| *t != committed),
+            "a delivered commit is not re-sent"
+        );
+    }
+}
