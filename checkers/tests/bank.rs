@@ -262,3 +262,25 @@ fn an_exhausted_search_is_unknown_not_invalid() {
     assert_eq!(r.undecided.len(), 1);
     assert_eq!(h.check().valid, Validity::Invalid);
 }
+
+#[test]
+fn the_search_stops_after_ten_unexplained_reads() {
+    let mut h = H::setup();
+    h.transfer(1, "a", "b", 3, EventType::Ok);
+    for _ in 0..15 {
+        h.read(2, json!({"a": 10, "b": 10, "c": 10}));
+    }
+    // A broken total is still found after the searches stopped.
+    h.read(2, json!({"a": 10, "b": 10, "c": 11}));
+    let r = h.check();
+    let explained = r
+        .violations
+        .iter()
+        .filter(|v| v.property == BankProperty::AckedVisible)
+        .count();
+    assert_eq!((explained, r.explanations_skipped), (10, 5));
+    assert_eq!(
+        r.violations.last().map(|v| v.property),
+        Some(BankProperty::TotalConserved)
+    );
+}

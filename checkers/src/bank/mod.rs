@@ -17,6 +17,11 @@ use crate::history::Event;
 use crate::verdict::Validity;
 use rustc_hash::FxHashSet;
 
+/// Unexplained reads after which the search stops: once the balances have
+/// gone wrong every later read is unexplained too, each at the cost of a
+/// full search, and the first ones are the counterexample.
+const MAX_UNEXPLAINED: usize = 10;
+
 /// Limits of the explanation search.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BankOptions {
@@ -29,8 +34,8 @@ pub struct BankOptions {
 impl Default for BankOptions {
     fn default() -> Self {
         BankOptions {
-            per_read_budget: 200_000,
-            total_budget: 20_000_000,
+            per_read_budget: 100_000,
+            total_budget: 10_000_000,
         }
     }
 }
@@ -47,6 +52,7 @@ pub fn check_bank(events: &[Event], opts: &BankOptions) -> Result<BankReport, Ba
         transfers_unknown: h.transfers.iter().filter(|t| !t.certain).count(),
         violations: Vec::new(),
         undecided: Vec::new(),
+        explanations_skipped: 0,
         reason: None,
     };
     let Some(initial) = &h.initial else {
@@ -93,6 +99,20 @@ pub fn check_bank(events: &[Event], opts: &BankOptions) -> Result<BankReport, Ba
                 BankProperty::NoNegative,
                 format!("{at} shows {} at {b}: {}", h.accounts[a], read.raw),
             ));
+            continue;
+        }
+        let unexplained = report
+            .violations
+            .iter()
+            .filter(|v| {
+                matches!(
+                    v.property,
+                    BankProperty::Explained | BankProperty::AckedVisible
+                )
+            })
+            .count();
+        if unexplained >= MAX_UNEXPLAINED {
+            report.explanations_skipped += 1;
             continue;
         }
         // Transfers acknowledged before the read began must be in it; ones

@@ -90,6 +90,10 @@ pub struct BankReport {
     pub violations: Vec<BankViolation>,
     /// Reads whose explanation search ran out of budget.
     pub undecided: Vec<ReadRef>,
+    /// Reads not searched for an explanation because enough were already
+    /// unexplained (their totals and signs were still checked).
+    #[serde(default)]
+    pub explanations_skipped: usize,
     /// Why the history could not be judged at all, if it could not.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
