@@ -205,6 +205,15 @@ fn card(
         println!("{json}");
     } else {
         println!("{}", crate::run::summary::render_card(&verdicts));
+        // The card shows one witness per row; a broken bank lists its reads.
+        for v in verdicts
+            .iter()
+            .filter(|v| v.checker == CheckerKind::Bank.as_str())
+        {
+            if let Some(text) = crate::report::counterexample::counterexample_text(v) {
+                print!("{text}");
+            }
+        }
         println!("verdict: {}", crate::run::summary::validity_word(valid));
     }
     if let Some(path) = &args.html {
