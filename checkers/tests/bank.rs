@@ -269,6 +269,8 @@ fn the_search_stops_after_ten_unexplained_reads() {
     h.transfer(1, "a", "b", 3, EventType::Ok);
     for _ in 0..15 {
         h.read(2, json!({"a": 10, "b": 10, "c": 10}));
+        // Keeps the reads before the end: they are not final reads.
+        h.transfer(1, "c", "a", 0, EventType::Ok);
     }
     // A broken total is still found after the searches stopped.
     h.read(2, json!({"a": 10, "b": 10, "c": 11}));
@@ -276,11 +278,18 @@ fn the_search_stops_after_ten_unexplained_reads() {
     let explained = r
         .violations
         .iter()
-        .filter(|v| v.property == BankProperty::AckedVisible)
+        .filter(|v| v.property == BankProperty::Explained)
         .count();
     assert_eq!((explained, r.explanations_skipped), (10, 5));
     assert_eq!(
         r.violations.last().map(|v| v.property),
         Some(BankProperty::TotalConserved)
+    );
+    // Final reads are always judged.
+    h.read(2, json!({"a": 10, "b": 10, "c": 10}));
+    let r = h.check();
+    assert_eq!(
+        r.violations.last().map(|v| v.property),
+        Some(BankProperty::AckedVisible)
     );
 }

@@ -17,9 +17,10 @@ use crate::history::Event;
 use crate::verdict::Validity;
 use rustc_hash::FxHashSet;
 
-/// Unexplained reads after which the search stops: once the balances have
-/// gone wrong every later read is unexplained too, each at the cost of a
-/// full search, and the first ones are the counterexample.
+/// Unexplained reads after which the search stops (but for the final
+/// reads): once the balances have gone wrong every later read is
+/// unexplained too, each at the cost of a full search, and the first ones
+/// are the counterexample.
 const MAX_UNEXPLAINED: usize = 10;
 
 /// Limits of the explanation search.
@@ -111,7 +112,10 @@ pub fn check_bank(events: &[Event], opts: &BankOptions) -> Result<BankReport, Ba
                 )
             })
             .count();
-        if unexplained >= MAX_UNEXPLAINED {
+        // Reads after the last acknowledged transfer are few and decide
+        // acked-visible, so they are always searched.
+        let after_all_acks = last_ack.is_none_or(|p| p < read.invoke_pos);
+        if unexplained >= MAX_UNEXPLAINED && !after_all_acks {
             report.explanations_skipped += 1;
             continue;
         }
@@ -158,7 +162,6 @@ pub fn check_bank(events: &[Event], opts: &BankOptions) -> Result<BankReport, Ba
             Explained::GaveUp => report.undecided.push(read_ref(read)),
             Explained::No => {
                 let diff = describe_diff(&h.accounts, &residual);
-                let after_all_acks = last_ack.is_none_or(|p| p < read.invoke_pos);
                 let (property, what) = if after_all_acks {
                     (
                         BankProperty::AckedVisible,
