@@ -121,7 +121,7 @@ async fn settled_total(tc: &TestCluster, accts: &[String]) -> Vec<i64> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cross_shard_txn_commits_atomically_and_aborts_change_nothing() {
-    let tc = common::start_sharded(2, 3, &[]);
+    let tc = common::start_sharded(2, 3, &[], &[]);
     let accts = accounts(1);
     let (a, b) = (&accts[0], &accts[1]);
     assert_ne!(shard_of(a, 2), shard_of(b, 2));
@@ -211,12 +211,31 @@ fn stop_after(d: Duration) -> Arc<AtomicBool> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_transfers_and_reads_keep_the_total() {
-    let tc = Arc::new(common::start_sharded(2, 3, &[]));
+    // Frequent snapshots, so prepared transactions also travel in snapshots.
+    let tc = Arc::new(common::start_sharded(
+        2,
+        3,
+        &[],
+        &["--snapshot-threshold", "40"],
+    ));
     let accts = Arc::new(accounts(3));
     open_accounts(&tc, &accts).await;
     let total = INITIAL * accts.len() as i64;
     let stop = stop_after(Duration::from_secs(6));
-    let (totals, committed) = transfers_and_reads(tc.clone(), accts.clone(), 4, stop).await;
+    let load = tokio::spawn(transfers_and_reads(tc.clone(), accts.clone(), 4, stop));
+    // Mid-load, kill -9 shard 1's leader and bring it back: its group's
+    // votes and locks live in the log and the snapshots, not in a process.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let cluster = tc.clone();
+    tokio::task::spawn_blocking(move || {
+        let leader = cluster.cluster.wait_for_leader(SOON).unwrap();
+        cluster.cluster.kill(&leader).unwrap();
+        std::thread::sleep(Duration::from_millis(500));
+        cluster.cluster.restart(&leader).unwrap();
+    })
+    .await
+    .unwrap();
+    let (totals, committed) = load.await.unwrap();
     eprintln!(
         "{committed} transfers and {} whole-bank reads committed in 6 s",
         totals.len()
@@ -235,7 +254,7 @@ async fn concurrent_transfers_and_reads_keep_the_total() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn killed_coordinator_neither_creates_nor_destroys_money() {
-    let tc = Arc::new(common::start_sharded(2, 3, &[]));
+    let tc = Arc::new(common::start_sharded(2, 3, &[], &[]));
     let accts = Arc::new(accounts(3));
     open_accounts(&tc, &accts).await;
     let total = INITIAL * accts.len() as i64;
@@ -292,7 +311,7 @@ async fn killed_coordinator_neither_creates_nor_destroys_money() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_prepare_bug_lets_a_read_see_a_broken_total() {
-    let tc = Arc::new(common::start_sharded(2, 3, &[Bug::TwoPcNoPrepare]));
+    let tc = Arc::new(common::start_sharded(2, 3, &[Bug::TwoPcNoPrepare], &[]));
     let accts = Arc::new(accounts(2));
     open_accounts(&tc, &accts).await;
     let total = INITIAL * accts.len() as i64;
@@ -310,7 +329,7 @@ async fn no_prepare_bug_lets_a_read_see_a_broken_total() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn clients_that_give_up_mid_transaction_leave_no_locks() {
-    let tc = common::start_sharded(2, 3, &[]);
+    let tc = common::start_sharded(2, 3, &[], &[]);
     let accts = accounts(1);
     open_accounts(&tc, &accts).await;
     let url = format!("{}/txn", tc.url(&coordinator()));

@@ -35,7 +35,7 @@ struct UpArgs {
     /// Replication mode.
     #[arg(long, value_enum, default_value_t = Mode::Raft)]
     mode: Mode,
-    /// Deliberate bugs (stale-reads, early-ack, no-fsync, no-term-check), comma-separated.
+    /// Deliberate bugs (stale-reads, early-ack, no-fsync, no-term-check, 2pc-no-prepare with --shards), comma-separated.
     #[arg(long = "bug", value_delimiter = ',')]
     bugs: Vec<Bug>,
     /// Parent data directory (default: results/cluster-<timestamp>).
@@ -134,12 +134,15 @@ fn run_up(args: UpArgs) -> anyhow::Result<Exit> {
         }
         Err(e) => eprintln!("warning: {e}"),
     }
-    let endpoints: Vec<String> = cluster
-        .client_endpoints()
-        .into_iter()
-        .map(|(_, url)| url)
-        .collect();
-    println!("endpoints: {}", endpoints.join(","));
+    if cluster.spec().is_sharded() {
+        // Clients of a sharded cluster talk to the coordinator only.
+        let endpoints: Vec<String> = cluster
+            .client_endpoints()
+            .into_iter()
+            .map(|(_, url)| url)
+            .collect();
+        println!("endpoints: {}", endpoints.join(","));
+    }
     println!("running; press Ctrl-C to stop");
     while !stop.load(Ordering::SeqCst) {
         std::thread::sleep(Duration::from_millis(100));

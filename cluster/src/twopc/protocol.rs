@@ -42,8 +42,10 @@ enum Vote {
 /// Runs a client transaction and answers the client.
 pub async fn run_txn(c: &Arc<Coordinator>, ops: Vec<TxnOp>) -> Response {
     let shares = split(ops, c.groups.len());
-    if let [share] = shares.as_slice() {
-        return single_shard(c, share).await;
+    match shares.as_slice() {
+        [] => return Json(json!({"results": []})).into_response(),
+        [share] => return single_shard(c, share).await,
+        _ => {}
     }
     if c.bugs.has(Bug::TwoPcNoPrepare) {
         return no_prepare::run(c, &shares).await;
