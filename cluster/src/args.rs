@@ -3,6 +3,7 @@
 use crate::bugs::Bug;
 use crate::mode::Mode;
 use crate::node_id::NodeId;
+use crate::twopc::{ProcessRole, ShardArg};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::str::FromStr;
@@ -77,4 +78,13 @@ pub struct NodeArgs {
     /// How long a cached value may be served after it was read, in milliseconds.
     #[arg(long, default_value_t = 1000)]
     pub cache_ttl_ms: u64,
+    /// What this process is: a Raft node of a group, or the two-phase-commit coordinator.
+    #[arg(long, value_enum, default_value_t = ProcessRole::Node)]
+    pub role: ProcessRole,
+    /// Coordinator only: a participant group as INDEX=URL,URL,...; repeat per shard.
+    #[arg(long = "shard")]
+    pub shards: Vec<ShardArg>,
+    /// Raft node only: the coordinator's URL, asked about prepared transactions left undecided.
+    #[arg(long)]
+    pub coordinator: Option<String>,
 }

@@ -23,11 +23,14 @@ pub enum Bug {
     LeaseIgnoresPause,
     /// Cache invalidations are fire-and-forget: a peer that misses one serves the old value.
     CacheStale,
+    /// The 2PC coordinator applies each shard's share of a transaction
+    /// directly, one shard after another, without prepare or locks.
+    TwoPcNoPrepare,
 }
 
 impl Bug {
     /// All bugs, in a stable order.
-    pub const ALL: [Bug; 7] = [
+    pub const ALL: [Bug; 8] = [
         Bug::StaleReads,
         Bug::EarlyAck,
         Bug::NoFsync,
@@ -35,6 +38,7 @@ impl Bug {
         Bug::LockNoFencing,
         Bug::LeaseIgnoresPause,
         Bug::CacheStale,
+        Bug::TwoPcNoPrepare,
     ];
 
     /// The command-line name of the bug.
@@ -47,6 +51,7 @@ impl Bug {
             Bug::LockNoFencing => "lock-no-fencing",
             Bug::LeaseIgnoresPause => "lease-ignores-pause",
             Bug::CacheStale => "cache-stale",
+            Bug::TwoPcNoPrepare => "2pc-no-prepare",
         }
     }
 }

@@ -42,6 +42,9 @@ pub struct ClusterSpec {
     pub peer_urls: Option<BTreeMap<NodeId, BTreeMap<NodeId, String>>>,
     /// Further flags passed to every node (e.g. `--snapshot-threshold 50`).
     pub extra_args: Vec<String>,
+    /// Independent Raft groups of `nodes` nodes each; with 2 or more, a
+    /// two-phase-commit coordinator `c1` runs in front of them (1 = a plain cluster).
+    pub shards: usize,
 }
 
 impl Default for ClusterSpec {
@@ -77,12 +80,40 @@ impl ClusterSpec {
             base_port,
             peer_urls: None,
             extra_args: Vec::new(),
+            shards: 1,
         }
     }
 
-    /// The ids `n1..nN`.
+    /// Every process, in port order: `n1..nN`, or with shards
+    /// `s1n1..s1nN, s2n1, ...` followed by the coordinator `c1`.
     pub fn node_ids(&self) -> Vec<NodeId> {
-        (1..=self.nodes).map(NodeId::nth).collect()
+        let mut ids: Vec<NodeId> = self.groups().into_iter().flatten().collect();
+        ids.extend(self.coordinators());
+        ids
+    }
+
+    /// Whether this spec runs several shards behind a coordinator.
+    pub fn is_sharded(&self) -> bool {
+        self.shards > 1
+    }
+
+    /// The Raft groups: one per shard, or the single plain group.
+    pub fn groups(&self) -> Vec<Vec<NodeId>> {
+        if !self.is_sharded() {
+            return vec![(1..=self.nodes).map(NodeId::nth).collect()];
+        }
+        (1..=self.shards)
+            .map(|s| (1..=self.nodes).map(|i| NodeId::shard_node(s, i)).collect())
+            .collect()
+    }
+
+    /// The two-phase-commit coordinators (none without shards).
+    pub fn coordinators(&self) -> Vec<NodeId> {
+        if self.is_sharded() {
+            vec![NodeId::coordinator(1)]
+        } else {
+            Vec::new()
+        }
     }
 
     /// The address node `i` (1-based) listens on.
@@ -115,10 +146,27 @@ impl Cluster {
         spec.mode
             .check_bugs(&spec.bugs)
             .map_err(ClusterError::InvalidArgument)?;
-        if spec.base_port as usize + spec.nodes > u16::MAX as usize {
+        let ids = spec.node_ids();
+        if spec.base_port as usize + ids.len() > u16::MAX as usize {
             return Err(ClusterError::InvalidArgument("base port too high".into()));
         }
-        let ids = spec.node_ids();
+        let addrs: BTreeMap<NodeId, SocketAddr> = ids
+            .iter()
+            .enumerate()
+            .map(|(i, id)| (id.clone(), spec.addr_of(i + 1)))
+            .collect();
+        // The URL `from` uses to reach `to`: through the peer-URL map if
+        // given (proxies), else direct.
+        let url = |from: &NodeId, to: &NodeId| {
+            spec.peer_urls
+                .as_ref()
+                .and_then(|m| m.get(from))
+                .and_then(|m| m.get(to))
+                .cloned()
+                .unwrap_or_else(|| format!("http://{}", addrs[to]))
+        };
+        let groups = spec.groups();
+        let coordinator = spec.coordinators().into_iter().next();
         let mut nodes = BTreeMap::new();
         for (i, id) in ids.iter().enumerate() {
             let addr = spec.addr_of(i + 1);
@@ -135,18 +183,22 @@ impl Cluster {
                 "--mode".into(),
                 spec.mode.to_string(),
             ]);
-            for (j, peer) in ids.iter().enumerate() {
-                if peer == id {
-                    continue;
+            if Some(id) == coordinator.as_ref() {
+                args.extend(["--role".into(), "coordinator".into()]);
+                for (s, group) in groups.iter().enumerate() {
+                    let urls: Vec<String> = group.iter().map(|m| url(id, m)).collect();
+                    args.extend(["--shard".into(), format!("{}={}", s + 1, urls.join(","))]);
                 }
-                let url = spec
-                    .peer_urls
-                    .as_ref()
-                    .and_then(|m| m.get(id))
-                    .and_then(|m| m.get(peer))
-                    .cloned()
-                    .unwrap_or_else(|| format!("http://{}", spec.addr_of(j + 1)));
-                args.extend(["--peer".into(), format!("{peer}={url}")]);
+            } else {
+                let group = groups.iter().find(|g| g.contains(id));
+                for peer in group.into_iter().flatten() {
+                    if peer != id {
+                        args.extend(["--peer".into(), format!("{peer}={}", url(id, peer))]);
+                    }
+                }
+                if let Some(c) = &coordinator {
+                    args.extend(["--coordinator".into(), url(id, c)]);
+                }
             }
             if !spec.bugs.is_empty() {
                 let names: Vec<&str> = spec.bugs.iter().map(|b| b.name()).collect();
@@ -259,6 +311,17 @@ impl Cluster {
         self.listen_addr(id).map(|a| format!("http://{a}"))
     }
 
+    /// Where clients send requests: the coordinators of a sharded cluster,
+    /// else every node.
+    pub fn client_endpoints(&self) -> Vec<(NodeId, String)> {
+        let coordinators = self.spec.coordinators();
+        self.slots()
+            .iter()
+            .filter(|(id, _)| coordinators.is_empty() || coordinators.contains(id))
+            .map(|(id, s)| (id.clone(), format!("http://{}", s.addr)))
+            .collect()
+    }
+
     /// The client URLs of all nodes, in id order.
     pub fn client_urls(&self) -> Vec<String> {
         self.slots()
@@ -356,10 +419,25 @@ impl Cluster {
             .flatten()
     }
 
-    /// The node that reports itself leader in the highest term, if any.
+    /// The node that reports itself leader in the highest term, if any
+    /// (with shards: among all groups).
     pub fn leader(&self) -> Option<NodeId> {
+        self.leader_among(self.node_ids())
+    }
+
+    /// The leader of each Raft group (one group without shards), if every
+    /// group has one.
+    pub fn group_leaders(&self) -> Option<Vec<NodeId>> {
+        self.spec
+            .groups()
+            .into_iter()
+            .map(|g| self.leader_among(g))
+            .collect()
+    }
+
+    fn leader_among(&self, ids: Vec<NodeId>) -> Option<NodeId> {
         let mut best: Option<(u64, NodeId)> = None;
-        for id in self.node_ids() {
+        for id in ids {
             if !self.is_running(&id) {
                 continue;
             }
@@ -375,11 +453,12 @@ impl Cluster {
         best.map(|(_, id)| id)
     }
 
-    /// Waits until some node is leader.
+    /// Waits until some node is leader (with shards: until every group has
+    /// one; returns the first group's).
     pub fn wait_for_leader(&self, timeout: Duration) -> Result<NodeId, ClusterError> {
         let deadline = Instant::now() + timeout;
         loop {
-            if let Some(l) = self.leader() {
+            if let Some(l) = self.group_leaders().and_then(|l| l.into_iter().next()) {
                 return Ok(l);
             }
             if Instant::now() >= deadline {

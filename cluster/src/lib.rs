@@ -19,6 +19,7 @@ pub mod node;
 pub mod node_id;
 pub mod paxos;
 pub mod raft;
+pub mod twopc;
 
 pub use args::NodeArgs;
 pub use bugs::{Bug, BugSet};

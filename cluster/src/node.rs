@@ -22,6 +22,14 @@ pub fn run_node(args: NodeArgs) -> Result<(), ClusterError> {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
         .try_init();
+    if args.role == crate::twopc::ProcessRole::Coordinator {
+        return tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .map_err(ClusterError::Server)?
+            .block_on(crate::twopc::server::serve(args));
+    }
     match args.mode {
         Mode::Paxos => return run_paxos(args),
         Mode::Gossip => return run_gossip(args),
@@ -113,6 +121,9 @@ async fn serve(cfg: Config, args: NodeArgs) -> Result<(), ClusterError> {
         ));
     }
     tokio::spawn(election::run_ticker(node.clone()));
+    if let Some(coordinator) = args.coordinator.clone() {
+        tokio::spawn(crate::twopc::resolver::run(node.clone(), coordinator));
+    }
     let flusher = tokio::spawn(persist::run_flusher(node.clone()));
     let app = http::router(node.clone());
     let server = axum::serve(listener, app);

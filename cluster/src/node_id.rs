@@ -15,6 +15,16 @@ impl NodeId {
         NodeId(format!("n{i}"))
     }
 
+    /// The id of node `i` of shard `s` (both 1-based): `s{s}n{i}`.
+    pub fn shard_node(s: usize, i: usize) -> Self {
+        NodeId(format!("s{s}n{i}"))
+    }
+
+    /// The id of the `i`-th two-phase-commit coordinator (1-based): `c{i}`.
+    pub fn coordinator(i: usize) -> Self {
+        NodeId(format!("c{i}"))
+    }
+
     /// The id as a string.
     pub fn as_str(&self) -> &str {
         &self.0

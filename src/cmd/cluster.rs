@@ -26,13 +26,16 @@ enum ClusterCommand {
 /// Arguments of `faultline cluster up`.
 #[derive(clap::Args, Debug)]
 struct UpArgs {
-    /// Number of nodes.
+    /// Number of nodes (per shard).
     #[arg(long, default_value_t = 3)]
     nodes: usize,
+    /// Independent Raft groups; 2 or more also start the 2PC coordinator c1, which clients talk to.
+    #[arg(long, default_value_t = 1)]
+    shards: usize,
     /// Replication mode.
     #[arg(long, value_enum, default_value_t = Mode::Raft)]
     mode: Mode,
-    /// Deliberate bugs (stale-reads, early-ack, no-fsync, no-term-check, cache-stale), comma-separated.
+    /// Deliberate bugs (stale-reads, early-ack, no-fsync, no-term-check, cache-stale, lock-no-fencing, 2pc-no-prepare with --shards), comma-separated.
     #[arg(long = "bug", value_delimiter = ',')]
     bugs: Vec<Bug>,
     /// Parent data directory (default: results/cluster-<timestamp>).
@@ -89,9 +92,10 @@ fn run_up(args: UpArgs) -> anyhow::Result<Exit> {
             || args.mode != Mode::Raft
             || args.snapshot_threshold.is_some()
             || args.cache
+            || args.shards != 1
         {
             anyhow::bail!(
-                "--bug, --mode, --snapshot-threshold and --cache apply to the bundled cluster, not to etcd"
+                "--bug, --mode, --shards, --snapshot-threshold and --cache apply to the bundled cluster, not to etcd"
             );
         }
         return crate::etcd::up::run(args.nodes, &data_dir, args.base_port);
@@ -106,6 +110,12 @@ fn run_up(args: UpArgs) -> anyhow::Result<Exit> {
     );
     spec.mode = args.mode;
     spec.bugs = args.bugs;
+    anyhow::ensure!(args.shards >= 1, "--shards must be at least 1");
+    anyhow::ensure!(
+        args.shards == 1 || (args.mode == Mode::Raft && !args.cache),
+        "--shards needs raft mode without --cache (shards are raft groups, and a 2PC commit names no keys a cache could drop)"
+    );
+    spec.shards = args.shards;
     if let Some(t) = args.snapshot_threshold {
         spec.extra_args = vec!["--snapshot-threshold".into(), t.to_string()];
     }
@@ -137,14 +147,29 @@ fn run_up(args: UpArgs) -> anyhow::Result<Exit> {
 
     let cluster = Cluster::start(spec).context("starting the cluster")?;
     println!("data dir: {}", data_dir.display());
-    for id in cluster.node_ids() {
+    let groups = cluster.spec().groups();
+    for (s, group) in groups.iter().enumerate() {
+        if cluster.spec().is_sharded() {
+            println!("shard {}:", s + 1);
+        }
+        for id in group {
+            let url = cluster.client_url(id).unwrap_or_default();
+            let log = cluster.log_path(id).unwrap_or_default();
+            println!("{id}: {url}  (log: {})", log.display());
+        }
+    }
+    for id in cluster.spec().coordinators() {
         let url = cluster.client_url(&id).unwrap_or_default();
         let log = cluster.log_path(&id).unwrap_or_default();
-        println!("{id}: {url}  (log: {})", log.display());
+        println!("coordinator {id}: {url}  (log: {})", log.display());
     }
     if args.mode.has_leader() {
         match cluster.wait_for_leader(Duration::from_secs(15)) {
-            Ok(leader) => println!("leader: {leader}"),
+            Ok(_) => {
+                let leaders = cluster.group_leaders().unwrap_or_default();
+                let names: Vec<String> = leaders.iter().map(ToString::to_string).collect();
+                println!("leader: {}", names.join(", "));
+            }
             Err(e) => eprintln!("warning: {e}"),
         }
     } else {
@@ -152,6 +177,15 @@ fn run_up(args: UpArgs) -> anyhow::Result<Exit> {
             "mode {}: no leader, every node serves every request",
             args.mode
         );
+    }
+    if cluster.spec().is_sharded() {
+        // Clients of a sharded cluster talk to the coordinator only.
+        let endpoints: Vec<String> = cluster
+            .client_endpoints()
+            .into_iter()
+            .map(|(_, url)| url)
+            .collect();
+        println!("endpoints: {}", endpoints.join(","));
     }
     println!("running; press Ctrl-C to stop");
     while !stop.load(Ordering::SeqCst) {

@@ -40,16 +40,19 @@ pub struct RunArgs {
     /// Bundled cluster size [default: 3].
     #[arg(long)]
     pub nodes: Option<usize>,
+    /// Raft groups of the bundled cluster; 2 or more run behind a 2PC coordinator [default: 1].
+    #[arg(long)]
+    pub shards: Option<usize>,
     /// Bugs to switch on in the bundled cluster: NAME,... (e.g. stale-reads, early-ack).
     #[arg(long, value_delimiter = ',')]
     pub bug: Option<Vec<String>>,
     /// First port of the bundled cluster [default: free ports].
     #[arg(long)]
     pub base_port: Option<u16>,
-    /// Workload: register, cas-register, kv, append, set, counter, lock [default: cas-register].
+    /// Workload: register, cas-register, kv, append, set, counter, lock, bank [default: cas-register].
     #[arg(long)]
     pub workload: Option<WorkloadKind>,
-    /// Checkers: NAME,... [default: linearizable; lock for the lock workload].
+    /// Checkers: NAME,... [default: linearizable; lock for the lock workload, bank for bank].
     #[arg(long, value_delimiter = ',')]
     pub checker: Option<Vec<String>>,
     /// Concurrent client workers [default: 6].
@@ -61,6 +64,9 @@ pub struct RunArgs {
     /// Main phase length in seconds [default: 20].
     #[arg(long)]
     pub time_limit: Option<f64>,
+    /// Bank accounts (bank workload) [default: 8].
+    #[arg(long)]
+    pub accounts: Option<usize>,
     /// Concurrently active keys [default: 6].
     #[arg(long)]
     pub keys: Option<usize>,
@@ -142,6 +148,7 @@ impl RunArgs {
             read_mode,
             mode,
             nodes,
+            shards,
             bug,
             base_port,
             workload,
@@ -165,7 +172,8 @@ impl RunArgs {
             lock_ttl_ms,
             lock_pause_ms,
             lock_pause_probability,
-            cache_ttl_ms
+            cache_ttl_ms,
+            accounts
         );
         if self.cache {
             c.cache = true;

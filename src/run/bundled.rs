@@ -24,7 +24,8 @@ pub struct Bundled {
     pub mesh: Option<Arc<ProxyMesh>>,
 }
 
-/// Starts `config.nodes` nodes of this executable under `nodes_dir`, waits for a leader (in modes that have one).
+/// Starts `config.nodes` nodes of this executable under `nodes_dir` (per
+/// shard, plus the coordinator, with `config.shards` > 1), waits for leaders.
 pub async fn start(
     config: &RunConfig,
     kinds: &NemesisKinds,
@@ -44,18 +45,18 @@ pub async fn start(
     if config.cache && mode != Mode::Raft {
         anyhow::bail!("--cache applies to raft mode; {mode} mode has no read cache");
     }
-    let base_port = if config.base_port == 0 {
-        faultline_cluster::launcher::free_base_port(config.nodes)
-    } else {
-        config.base_port
-    };
     let mut spec = ClusterSpec::new(
         exe,
         vec!["node".to_string()],
         config.nodes,
         nodes_dir,
-        base_port,
+        config.base_port,
     );
+    spec.shards = config.shards;
+    if config.base_port == 0 {
+        // Every process: each shard's nodes and the coordinator.
+        spec.base_port = faultline_cluster::launcher::free_base_port(spec.node_ids().len());
+    }
     spec.mode = mode;
     spec.bugs = bugs;
     if mode == Mode::Gossip {

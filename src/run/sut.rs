@@ -65,11 +65,11 @@ impl Sut {
             SutKind::Bundled => {
                 let kinds = super::nemesis::kinds(config)?;
                 let b = bundled::start(config, &kinds, nodes_dir).await?;
+                // With shards, clients talk to the coordinator only.
                 let endpoints: Vec<Endpoint> = b
                     .cluster
-                    .node_ids()
-                    .iter()
-                    .zip(b.cluster.client_urls())
+                    .client_endpoints()
+                    .into_iter()
                     .map(|(id, url)| Endpoint::new(id.to_string(), url))
                     .collect();
                 let weights = if config.weights.len() == endpoints.len() {

@@ -73,3 +73,33 @@ pub fn value_response(value: Option<Value>) -> Response {
         None => (StatusCode::NOT_FOUND, Json(json!({"value": null}))).into_response(),
     }
 }
+
+/// Body of `POST /2pc/prepare` (coordinator → participant group).
+#[derive(serde::Serialize, Deserialize)]
+pub struct PrepareBody {
+    /// The transaction id.
+    pub txid: String,
+    /// The coordinator's id.
+    pub coordinator: String,
+    /// This group's share of the operations.
+    pub ops: Vec<crate::kv::TxnOp>,
+}
+
+/// Body of `POST /2pc/commit` and `POST /2pc/abort`.
+#[derive(serde::Serialize, Deserialize)]
+pub struct DecisionBody {
+    /// The transaction id.
+    pub txid: String,
+}
+
+/// The answer for an applied command: 200 with its body, 409 for a failed
+/// precondition, 503 for a key a prepared transaction holds (both definite).
+pub fn applied_response(result: crate::kv::ApplyResult) -> Response {
+    match result {
+        crate::kv::ApplyResult::Ok(v) => Json(v).into_response(),
+        crate::kv::ApplyResult::Conflict(v) => (StatusCode::CONFLICT, Json(v)).into_response(),
+        crate::kv::ApplyResult::Locked(v) => {
+            (StatusCode::SERVICE_UNAVAILABLE, Json(v)).into_response()
+        }
+    }
+}

@@ -1,19 +1,21 @@
 //! The client API of DESIGN.md's SUT protocol, plus `GET /local/kv/{key}`
 //! (this node's applied state, for tests).
 
-use super::body::{CasBody, TxnBody, ValueBody, bad_request, parse, value_response};
+use super::body::{
+    CasBody, TxnBody, ValueBody, applied_response, bad_request, parse, value_response,
+};
 use super::forward;
 use crate::bugs::Bug;
-use crate::kv::{ApplyResult, Command};
+use crate::kv::Command;
 use crate::raft::RaftNode;
 use crate::raft::propose::{Proposal, propose};
 use crate::raft::read_index::{self, ReadError};
+use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, Method, StatusCode, Uri};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderMap, Method, Uri};
+use axum::response::Response;
 use axum::routing::{get, post};
-use axum::{Json, Router};
 use std::sync::Arc;
 
 /// Routes of the client API.
@@ -152,10 +154,7 @@ pub(crate) async fn submit(
         }
     }
     match result {
-        Proposal::Applied(ApplyResult::Ok(v)) => Json(v).into_response(),
-        Proposal::Applied(ApplyResult::Conflict(v)) => {
-            (StatusCode::CONFLICT, Json(v)).into_response()
-        }
+        Proposal::Applied(result) => applied_response(result),
         Proposal::NotLeader(leader) => {
             forward::to_leader(node, leader, method, path(uri), headers, body).await
         }

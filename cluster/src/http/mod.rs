@@ -5,6 +5,7 @@ pub mod cache_api;
 pub mod client_api;
 pub mod forward;
 pub mod lock_api;
+pub mod participant_api;
 pub mod peer_api;
 pub mod status;
 
@@ -17,6 +18,7 @@ pub fn router(node: Arc<RaftNode>) -> Router {
     client_api::routes()
         .merge(lock_api::routes())
         .merge(peer_api::routes())
+        .merge(participant_api::routes())
         .merge(status::routes())
         .merge(cache_api::routes())
         .with_state(node)

@@ -23,6 +23,9 @@ pub struct Status {
     /// Read-cache counters (absent without `--cache`).
     #[serde(skip_serializing_if = "Option::is_none")]
     cache: Option<crate::cache::stats::CacheStats>,
+    /// Two-phase-commit transactions this node has applied a yes-vote for
+    /// and no decision yet (their keys are locked).
+    prepared: usize,
 }
 
 /// Routes of the status endpoint.
@@ -43,5 +46,6 @@ async fn status(State(node): State<Arc<RaftNode>>) -> Json<Status> {
         leader: core.leader.as_ref().map(|l| l.to_string()),
         bugs: node.cfg.bugs.iter().map(|b| b.to_string()).collect(),
         cache: node.cache.as_ref().map(|c| c.store.stats()),
+        prepared: core.kv.txns().prepared.len(),
     })
 }

@@ -93,27 +93,59 @@ pub enum Command {
         /// only under the `lock-no-fencing` bug).
         fenced: bool,
     },
+    /// Two-phase commit, phase one: check that `ops` can apply, lock their
+    /// keys and vote yes (the committed entry is the durable vote), or vote no.
+    Prepare {
+        /// The transaction id.
+        txid: String,
+        /// The coordinator that decides.
+        coordinator: String,
+        /// This participant's share of the transaction's operations.
+        ops: Vec<TxnOp>,
+    },
+    /// Two-phase commit, phase two: install the prepared writes and unlock.
+    Commit {
+        /// The transaction id.
+        txid: String,
+    },
+    /// Two-phase commit, phase two: drop the prepared writes and unlock.
+    Abort {
+        /// The transaction id.
+        txid: String,
+    },
 }
 
 impl Command {
     /// The client keys the command reads or writes (with repeats, in op
     /// order). Lock commands touch only the lock service's reserved keys,
-    /// which no client reads through `/kv`, so they name none.
+    /// which no client reads through `/kv`, so they name none; a 2PC commit
+    /// or abort names none either, as its keys live in the prepared state
+    /// (which is why the read cache is refused on sharded clusters).
     pub fn touched_keys(&self) -> Vec<&str> {
         match self {
-            Command::Noop | Command::Lease { .. } | Command::FencedWrite { .. } => Vec::new(),
+            Command::Noop
+            | Command::Lease { .. }
+            | Command::FencedWrite { .. }
+            | Command::Commit { .. }
+            | Command::Abort { .. } => Vec::new(),
             Command::Put { key, .. } | Command::Cas { key, .. } | Command::Append { key, .. } => {
                 vec![key.as_str()]
             }
-            Command::Txn { ops } => ops
-                .iter()
-                .map(|op| match op {
-                    TxnOp::Read { key }
-                    | TxnOp::Write { key, .. }
-                    | TxnOp::Add { key, .. }
-                    | TxnOp::Cas { key, .. } => key.as_str(),
-                })
-                .collect(),
+            Command::Txn { ops } | Command::Prepare { ops, .. } => {
+                ops.iter().map(TxnOp::key).collect()
+            }
+        }
+    }
+}
+
+impl TxnOp {
+    /// The key the operation touches.
+    pub fn key(&self) -> &str {
+        match self {
+            TxnOp::Read { key }
+            | TxnOp::Write { key, .. }
+            | TxnOp::Add { key, .. }
+            | TxnOp::Cas { key, .. } => key,
         }
     }
 }

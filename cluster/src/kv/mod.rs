@@ -2,6 +2,8 @@
 
 pub mod command;
 pub mod state_machine;
+pub mod txn_table;
 
 pub use command::{Command, TxnOp};
 pub use state_machine::{ApplyResult, KvState};
+pub use txn_table::{Outcome, PreparedTxn, TxnId, TxnTable};

@@ -1,6 +1,7 @@
 //! The deterministic state machine every replica applies committed commands to.
 
 use super::command::{Command, TxnOp};
+use super::txn_table::{Outcome, PreparedTxn, TxnTable};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
@@ -11,18 +12,35 @@ pub enum ApplyResult {
     Ok(Value),
     /// Definitely did not take effect (precondition failed); body to return.
     Conflict(Value),
+    /// Definitely did not take effect: a key is locked by a prepared
+    /// two-phase-commit transaction; body to return (served as 503).
+    Locked(Value),
 }
 
 /// The key-value map.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct KvState {
     map: BTreeMap<String, Value>,
+    txns: TxnTable,
 }
 
 impl KvState {
     /// A state from a map (e.g. a snapshot).
     pub fn from_map(map: BTreeMap<String, Value>) -> Self {
-        KvState { map }
+        KvState {
+            map,
+            txns: TxnTable::default(),
+        }
+    }
+
+    /// A state from a map and the two-phase-commit table (a snapshot).
+    pub fn from_parts(map: BTreeMap<String, Value>, txns: TxnTable) -> Self {
+        KvState { map, txns }
+    }
+
+    /// Prepared and finished two-phase-commit transactions.
+    pub fn txns(&self) -> &TxnTable {
+        &self.txns
     }
 
     /// The whole map (for snapshots).
@@ -37,6 +55,9 @@ impl KvState {
 
     /// Applies a command and says what happened.
     pub fn apply(&mut self, cmd: &Command) -> ApplyResult {
+        if let Some(conflict) = self.lock_conflict(cmd) {
+            return conflict;
+        }
         match cmd {
             Command::Noop => ApplyResult::Ok(Value::Null),
             Command::Put { key, value } => {
@@ -57,7 +78,20 @@ impl KvState {
                 self.map.insert(key.clone(), list.clone());
                 ApplyResult::Ok(json!({"value": list}))
             }
-            Command::Txn { ops } => self.apply_txn(ops),
+            Command::Txn { ops } => match self.evaluate(ops) {
+                Ok(Evaluated { writes, results }) => {
+                    self.map.extend(writes);
+                    ApplyResult::Ok(json!({"results": results}))
+                }
+                Err(conflict) => conflict,
+            },
+            Command::Prepare {
+                txid,
+                coordinator,
+                ops,
+            } => self.prepare(txid, coordinator, ops),
+            Command::Commit { txid } => self.finish(txid, Outcome::Commit),
+            Command::Abort { txid } => self.finish(txid, Outcome::Abort),
             Command::Lease {
                 lock,
                 stamp_ms,
@@ -71,9 +105,82 @@ impl KvState {
         }
     }
 
-    /// Runs the transaction on a scratch copy of the touched keys and
-    /// installs the writes only if every compare held.
-    fn apply_txn(&mut self, ops: &[TxnOp]) -> ApplyResult {
+    /// A single-key command or plain transaction touching a key that a
+    /// prepared transaction holds fails definitely: letting it through
+    /// could change a value the prepared transaction already read or voted on.
+    fn lock_conflict(&self, cmd: &Command) -> Option<ApplyResult> {
+        let (key, holder) = match cmd {
+            Command::Put { key, .. } | Command::Cas { key, .. } | Command::Append { key, .. } => {
+                self.txns.first_locked([key.as_str()], None)?
+            }
+            Command::Txn { ops } => self.txns.first_locked(ops.iter().map(TxnOp::key), None)?,
+            Command::Prepare { txid, ops, .. } => self
+                .txns
+                .first_locked(ops.iter().map(TxnOp::key), Some(txid))?,
+            // Lock commands touch only the lock service's reserved keys,
+            // which no transaction can name.
+            Command::Noop
+            | Command::Commit { .. }
+            | Command::Abort { .. }
+            | Command::Lease { .. }
+            | Command::FencedWrite { .. } => return None,
+        };
+        Some(ApplyResult::Locked(
+            json!({"error": "locked", "key": key, "txid": holder}),
+        ))
+    }
+
+    /// Phase one: vote yes (lock and remember the writes) if every op can
+    /// apply, no otherwise. A re-sent prepare gets the same yes.
+    fn prepare(&mut self, txid: &str, coordinator: &str, ops: &[TxnOp]) -> ApplyResult {
+        if let Some(p) = self.txns.prepared.get(txid) {
+            return ApplyResult::Ok(json!({"vote": "yes", "results": p.results}));
+        }
+        if let Some(outcome) = self.txns.finished.get(txid) {
+            // A late or duplicated prepare after the decision: voting again
+            // would lock keys for a transaction that is already over.
+            return ApplyResult::Conflict(
+                json!({"error": "aborted", "reason": "finished", "outcome": outcome}),
+            );
+        }
+        match self.evaluate(ops) {
+            Ok(Evaluated { writes, results }) => {
+                self.txns.prepared.insert(
+                    txid.to_string(),
+                    PreparedTxn {
+                        coordinator: coordinator.to_string(),
+                        keys: ops.iter().map(|op| op.key().to_string()).collect(),
+                        writes: writes.into_iter().collect(),
+                        results: results.clone(),
+                    },
+                );
+                ApplyResult::Ok(json!({"vote": "yes", "results": results}))
+            }
+            Err(conflict) => {
+                self.txns.finished.insert(txid.to_string(), Outcome::Abort);
+                conflict
+            }
+        }
+    }
+
+    /// Phase two: apply the decision once; re-deliveries are acknowledged
+    /// and change nothing.
+    fn finish(&mut self, txid: &str, outcome: Outcome) -> ApplyResult {
+        if let Some(done) = self.txns.finished.get(txid) {
+            return ApplyResult::Ok(json!({"ok": true, "outcome": done}));
+        }
+        if let Some(p) = self.txns.prepared.remove(txid)
+            && outcome == Outcome::Commit
+        {
+            self.map.extend(p.writes);
+        }
+        self.txns.finished.insert(txid.to_string(), outcome);
+        ApplyResult::Ok(json!({"ok": true, "outcome": outcome}))
+    }
+
+    /// Runs the ops on a scratch copy of the touched keys: the writes to
+    /// install and the per-op results, or the conflict if a compare failed.
+    fn evaluate(&self, ops: &[TxnOp]) -> Result<Evaluated, ApplyResult> {
         let mut scratch: BTreeMap<&str, Value> = BTreeMap::new();
         let mut results = Vec::with_capacity(ops.len());
         for (i, op) in ops.iter().enumerate() {
@@ -93,9 +200,9 @@ impl KvState {
                         other => other.as_i64().and_then(|n| n.checked_add(*delta)),
                     };
                     let Some(sum) = sum.filter(|s| *s >= 0) else {
-                        return ApplyResult::Conflict(json!({
+                        return Err(ApplyResult::Conflict(json!({
                             "error": "aborted", "op": i, "key": key, "value": v
-                        }));
+                        })));
                     };
                     scratch.insert(key, json!(sum));
                     results.push(json!({"f": "add", "key": key, "value": sum}));
@@ -103,20 +210,27 @@ impl KvState {
                 TxnOp::Cas { key, from, to } => {
                     let v = current(&scratch, &self.map, key);
                     if &v != from {
-                        return ApplyResult::Conflict(json!({
+                        return Err(ApplyResult::Conflict(json!({
                             "error": "aborted", "op": i, "key": key, "value": v
-                        }));
+                        })));
                     }
                     scratch.insert(key, to.clone());
                     results.push(json!({"f": "cas", "key": key, "value": [from, to]}));
                 }
             }
         }
-        for (key, value) in scratch {
-            self.map.insert(key.to_string(), value);
-        }
-        ApplyResult::Ok(json!({"results": results}))
+        let writes = scratch
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect();
+        Ok(Evaluated { writes, results })
     }
+}
+
+/// A transaction run on scratch: what it would write and what it returns.
+struct Evaluated {
+    writes: Vec<(String, Value)>,
+    results: Vec<Value>,
 }
 
 fn current(scratch: &BTreeMap<&str, Value>, map: &BTreeMap<String, Value>, key: &str) -> Value {
@@ -259,5 +373,102 @@ mod tests {
             }),
             ApplyResult::Conflict(_)
         ));
+    }
+
+    fn prepare(txid: &str, ops: Vec<TxnOp>) -> Command {
+        Command::Prepare {
+            txid: txid.into(),
+            coordinator: "c1".into(),
+            ops,
+        }
+    }
+
+    fn add(key: &str, delta: i64) -> TxnOp {
+        TxnOp::Add {
+            key: key.into(),
+            delta,
+        }
+    }
+
+    #[test]
+    fn prepare_locks_until_commit_then_installs_once() {
+        let mut s = KvState::default();
+        s.apply(&put("a", json!(10)));
+        let yes = s.apply(&prepare(
+            "t1",
+            vec![add("a", -3), TxnOp::Read { key: "b".into() }],
+        ));
+        assert_eq!(
+            yes,
+            ApplyResult::Ok(json!({"vote": "yes", "results": [
+                {"f": "add", "key": "a", "value": 7},
+                {"f": "read", "key": "b", "value": null}
+            ]}))
+        );
+        assert_eq!(s.get("a"), Some(&json!(10)), "prepare must not install");
+        // Locked keys, also read-only ones, refuse other writers definitely.
+        assert!(matches!(
+            s.apply(&put("a", json!(1))),
+            ApplyResult::Locked(_)
+        ));
+        assert!(matches!(
+            s.apply(&put("b", json!(1))),
+            ApplyResult::Locked(_)
+        ));
+        assert!(matches!(
+            s.apply(&prepare("t2", vec![add("a", 1)])),
+            ApplyResult::Locked(_)
+        ));
+        // A re-sent prepare gets the same vote.
+        assert_eq!(s.apply(&prepare("t1", vec![add("a", -3)])), yes);
+        let commit = Command::Commit { txid: "t1".into() };
+        assert!(matches!(s.apply(&commit), ApplyResult::Ok(_)));
+        assert_eq!(s.get("a"), Some(&json!(7)));
+        // Re-delivered commit and a late prepare change nothing.
+        assert!(matches!(s.apply(&commit), ApplyResult::Ok(_)));
+        assert!(matches!(
+            s.apply(&prepare("t1", vec![add("a", -3)])),
+            ApplyResult::Conflict(_)
+        ));
+        assert!(matches!(s.apply(&commit), ApplyResult::Ok(_)));
+        assert_eq!(s.get("a"), Some(&json!(7)));
+        assert!(s.txns().prepared.is_empty());
+        assert!(matches!(s.apply(&put("a", json!(8))), ApplyResult::Ok(_)));
+    }
+
+    #[test]
+    fn abort_unlocks_and_installs_nothing() {
+        let mut s = KvState::default();
+        s.apply(&put("a", json!(5)));
+        assert!(matches!(
+            s.apply(&prepare("t1", vec![add("a", -5)])),
+            ApplyResult::Ok(_)
+        ));
+        let abort = Command::Abort { txid: "t1".into() };
+        assert!(matches!(s.apply(&abort), ApplyResult::Ok(_)));
+        assert!(matches!(s.apply(&abort), ApplyResult::Ok(_)));
+        assert!(matches!(
+            s.apply(&Command::Commit { txid: "t1".into() }),
+            ApplyResult::Ok(_)
+        ));
+        assert_eq!(
+            s.get("a"),
+            Some(&json!(5)),
+            "an aborted txn must not commit later"
+        );
+        assert!(s.txns().locked_by("a").is_none());
+    }
+
+    #[test]
+    fn prepare_votes_no_below_zero_and_holds_no_lock() {
+        let mut s = KvState::default();
+        s.apply(&put("a", json!(2)));
+        assert!(matches!(
+            s.apply(&prepare("t1", vec![add("a", -3)])),
+            ApplyResult::Conflict(_)
+        ));
+        assert!(s.txns().prepared.is_empty());
+        assert_eq!(s.txns().finished.get("t1"), Some(&Outcome::Abort));
+        assert!(matches!(s.apply(&put("a", json!(3))), ApplyResult::Ok(_)));
     }
 }

@@ -4,9 +4,11 @@
 
 use super::proposer::{KeyOp, Outcome, propose};
 use super::server::PaxosNode;
-use crate::http::body::{CasBody, TxnBody, ValueBody, bad_request, parse, value_response};
+use crate::http::body::{
+    CasBody, TxnBody, ValueBody, applied_response, bad_request, parse, value_response,
+};
 use crate::http::forward;
-use crate::kv::{ApplyResult, Command, TxnOp};
+use crate::kv::{Command, TxnOp};
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -88,7 +90,7 @@ async fn txn(State(node): State<Arc<PaxosNode>>, body: Bytes) -> Response {
         Ok(b) => b.ops,
         Err(e) => return bad_request(e.to_string()),
     };
-    let mut keys = ops.iter().map(op_key);
+    let mut keys = ops.iter().map(TxnOp::key);
     let Some(key) = keys.next().map(str::to_string) else {
         return bad_request("a transaction needs at least one op".into());
     };
@@ -98,22 +100,10 @@ async fn txn(State(node): State<Arc<PaxosNode>>, body: Bytes) -> Response {
     respond(propose(&node, &key, &KeyOp::Apply(Command::Txn { ops })).await)
 }
 
-fn op_key(op: &TxnOp) -> &str {
-    match op {
-        TxnOp::Read { key }
-        | TxnOp::Write { key, .. }
-        | TxnOp::Add { key, .. }
-        | TxnOp::Cas { key, .. } => key,
-    }
-}
-
 fn respond(outcome: Outcome) -> Response {
     match outcome {
         Outcome::Read(v) => value_response(v),
-        Outcome::Applied(ApplyResult::Ok(body)) => Json(body).into_response(),
-        Outcome::Applied(ApplyResult::Conflict(body)) => {
-            (StatusCode::CONFLICT, Json(body)).into_response()
-        }
+        Outcome::Applied(result) => applied_response(result),
         // Nothing was sent for acceptance: a definite failure.
         Outcome::GaveUp(why) => (
             StatusCode::SERVICE_UNAVAILABLE,

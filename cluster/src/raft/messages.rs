@@ -72,6 +72,10 @@ pub struct Snapshot {
     pub last_term: u64,
     /// The key-value map at that point.
     pub data: BTreeMap<String, Value>,
+    /// Prepared and finished two-phase-commit transactions at that point
+    /// (absent in snapshots written before 2PC existed).
+    #[serde(default)]
+    pub txns: crate::kv::TxnTable,
 }
 
 /// InstallSnapshot arguments.

@@ -84,7 +84,7 @@ impl RaftNode {
         let (mut log, kv) = match &snap {
             Some(s) => (
                 EntryLog::with_snapshot(s.last_index, s.last_term),
-                KvState::from_map(s.data.clone()),
+                KvState::from_parts(s.data.clone(), s.txns.clone()),
             ),
             None => (EntryLog::default(), KvState::default()),
         };

@@ -62,6 +62,7 @@ pub async fn compact(node: &Arc<RaftNode>) -> Result<(), ClusterError> {
         last_index: index,
         last_term: term,
         data: core.kv.map().clone(),
+        txns: core.kv.txns().clone(),
     };
     let started = Instant::now();
     tokio::task::block_in_place(|| save(&node.cfg.data_dir, &snap))?;
@@ -121,7 +122,7 @@ pub async fn handle_install(
     } else {
         core.log.reset(last, snap.last_term);
     }
-    core.kv = KvState::from_map(snap.data.clone());
+    core.kv = KvState::from_parts(snap.data.clone(), snap.txns.clone());
     core.commit_index = core.commit_index.max(last);
     core.last_applied = last;
     core.snapshot = Some(Arc::new(snap));

@@ -94,6 +94,18 @@ fn spec(n: usize, bugs: &[Bug], extra: &[&str], dir: &tempfile::TempDir) -> Clus
     spec
 }
 
+/// Starts `shards` Raft groups of `n` nodes each plus the coordinator `c1`,
+/// every process with the extra flags `extra`.
+pub fn start_sharded(shards: usize, n: usize, bugs: &[Bug], extra: &[&str]) -> TestCluster {
+    let dir = tempfile::tempdir().unwrap();
+    let mut spec = spec(n, bugs, extra, &dir);
+    spec.shards = shards;
+    spec.base_port = free_base_port(shards * n + 1);
+    let tc = start_spec(spec, dir);
+    tc.cluster.wait_for_leader(SOON).unwrap();
+    tc
+}
+
 fn start_spec(spec: ClusterSpec, dir: tempfile::TempDir) -> TestCluster {
     let cluster = Cluster::start(spec).unwrap();
     let http = reqwest::Client::builder()
