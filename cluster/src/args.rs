@@ -87,4 +87,7 @@ pub struct NodeArgs {
     /// Raft node only: the coordinator's URL, asked about prepared transactions left undecided.
     #[arg(long)]
     pub coordinator: Option<String>,
+    /// Raft node only: how long a prepared transaction waits for its decision before the coordinator is asked.
+    #[arg(long, default_value_t = 2000)]
+    pub resolve_after_ms: u64,
 }

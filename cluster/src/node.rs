@@ -122,7 +122,12 @@ async fn serve(cfg: Config, args: NodeArgs) -> Result<(), ClusterError> {
     }
     tokio::spawn(election::run_ticker(node.clone()));
     if let Some(coordinator) = args.coordinator.clone() {
-        tokio::spawn(crate::twopc::resolver::run(node.clone(), coordinator));
+        let after = Duration::from_millis(args.resolve_after_ms);
+        tokio::spawn(crate::twopc::resolver::run(
+            node.clone(),
+            coordinator,
+            after,
+        ));
     }
     let flusher = tokio::spawn(persist::run_flusher(node.clone()));
     let app = http::router(node.clone());

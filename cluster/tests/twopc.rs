@@ -348,3 +348,62 @@ async fn clients_that_give_up_mid_transaction_leave_no_locks() {
     let balances = settled_total(&tc, &accts).await;
     assert_eq!(balances.iter().sum::<i64>(), 2 * INITIAL, "{balances:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_orphaned_prepare_locks_its_keys_until_presumed_abort_frees_them() {
+    // Participants wait 6 s before asking, so the locked state is still
+    // there to observe on a slow machine.
+    let tc = common::start_sharded(2, 3, &[], &["--resolve-after-ms", "6000"]);
+    let accts = accounts(1);
+    open_accounts(&tc, &accts).await;
+    let key = &accts[0];
+    let shard = shard_of(key, 2) + 1;
+    // A yes-vote for a transaction the coordinator never started, as if it
+    // had crashed right after sending the prepare.
+    let txid = "c1-b0-1";
+    let prepare =
+        json!({"txid": txid, "coordinator": "c1", "ops": [{"f": "add", "key": key, "delta": 5}]});
+    let node = NodeId::shard_node(shard, 1);
+    let deadline = Instant::now() + SOON;
+    loop {
+        let r = tc
+            .http
+            .post(format!("{}/2pc/prepare", tc.url(&node)))
+            .json(&prepare)
+            .send()
+            .await
+            .unwrap();
+        if r.status() == 200 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "prepare not accepted");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // While it holds the lock, reads and writes of the key fail definitely:
+    // the old value must not be served, the new one is not decided.
+    let (code, body) = tc.get(&coordinator(), key).await;
+    assert_eq!(
+        (code, body["error"].clone()),
+        (503, json!("locked")),
+        "{body}"
+    );
+    assert_eq!(tc.put(&coordinator(), key, json!(1)).await, 503);
+    // The group's leader asks the coordinator, which has no record of it.
+    wait_no_locks(&tc).await;
+    let decision: Value = tc
+        .http
+        .get(format!("{}/txn/{txid}/decision", tc.url(&coordinator())))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(decision["decision"], "abort", "{decision}");
+    let (code, body) = tc.get(&coordinator(), key).await;
+    assert_eq!(
+        (code, body["value"].clone()),
+        (200, json!(INITIAL)),
+        "the abort must not apply the +5"
+    );
+}

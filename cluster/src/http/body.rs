@@ -98,8 +98,12 @@ pub fn applied_response(result: crate::kv::ApplyResult) -> Response {
     match result {
         crate::kv::ApplyResult::Ok(v) => Json(v).into_response(),
         crate::kv::ApplyResult::Conflict(v) => (StatusCode::CONFLICT, Json(v)).into_response(),
-        crate::kv::ApplyResult::Locked(v) => {
-            (StatusCode::SERVICE_UNAVAILABLE, Json(v)).into_response()
-        }
+        crate::kv::ApplyResult::Locked(v) => locked(v),
     }
+}
+
+/// 503 for a key a prepared two-phase-commit transaction holds: definitely
+/// not applied (the client may retry once the transaction is decided).
+pub fn locked(body: Value) -> Response {
+    (StatusCode::SERVICE_UNAVAILABLE, Json(body)).into_response()
 }

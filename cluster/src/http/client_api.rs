@@ -2,7 +2,7 @@
 //! (this node's applied state, for tests).
 
 use super::body::{
-    CasBody, TxnBody, ValueBody, applied_response, bad_request, parse, value_response,
+    CasBody, TxnBody, ValueBody, applied_response, bad_request, locked, parse, value_response,
 };
 use super::forward;
 use crate::bugs::Bug;
@@ -61,6 +61,7 @@ pub(crate) async fn read_linearizable(
             forward::to_leader(node, leader, Method::GET, path(uri), headers, Bytes::new()).await
         }
         Err(ReadError::Timeout) => forward::unknown(),
+        Err(ReadError::Locked(body)) => locked(body),
     }
 }
 

@@ -16,6 +16,10 @@ pub enum ReadError {
     NotLeader(Option<NodeId>),
     /// Leadership or the apply point could not be confirmed in time.
     Timeout,
+    /// A prepared two-phase-commit transaction holds the key (the body to
+    /// return): its commit may already be visible on another shard, so the
+    /// value from before it must not be served now.
+    Locked(Value),
 }
 
 /// Reads `key` linearizably on the leader.
@@ -65,6 +69,13 @@ pub async fn read_versioned(
         Ok(Ok(_)) => {}
         _ => return Err(ReadError::Timeout),
     }
+    // One lock for both: the value read and whether it is locked belong
+    // to the same applied state.
     let core = node.lock();
+    if let Some(holder) = core.kv.txns().locked_by(key) {
+        return Err(ReadError::Locked(
+            serde_json::json!({"error": "locked", "key": key, "txid": holder}),
+        ));
+    }
     Ok((core.kv.get(key).cloned(), core.last_applied))
 }

@@ -3,6 +3,7 @@
 //! `GET /txn/{id}/decision`, and `GET /status`.
 
 use super::coordinator::Coordinator;
+use super::lock_retry::retry_locked;
 use super::protocol::run_txn;
 use super::routing::shard_of;
 use crate::http::body::{TxnBody, bad_request, parse};
@@ -37,8 +38,7 @@ async fn relay_key(
 ) -> Response {
     let group = &c.groups[shard_of(&key, c.groups.len())];
     let path = uri.path_and_query().map_or("/", |p| p.as_str());
-    group
-        .send(method, path, body, c.patience)
+    retry_locked(|| group.send(method.clone(), path, body.clone(), c.patience))
         .await
         .into_response()
 }

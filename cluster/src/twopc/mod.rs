@@ -8,6 +8,7 @@ pub mod coordinator;
 pub mod decision_log;
 pub mod delivery;
 pub mod group_client;
+pub mod lock_retry;
 pub mod no_prepare;
 pub mod protocol;
 pub mod resolver;

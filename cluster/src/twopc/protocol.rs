@@ -6,6 +6,7 @@
 use super::coordinator::Coordinator;
 use super::delivery::deliver;
 use super::group_client::Reply;
+use super::lock_retry::{LOCK_ATTEMPTS, lock_pause, retry_locked};
 use super::no_prepare;
 use super::split::{Share, merge, split};
 use crate::bugs::Bug;
@@ -14,14 +15,10 @@ use crate::kv::{Outcome, TxnOp};
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use rand::RngExt;
 use serde_json::{Value, json};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::task::JoinSet;
-
-/// Attempts of a transaction that lost only to locks held by others.
-const LOCK_ATTEMPTS: usize = 4;
 
 /// How long the request path keeps delivering a commit before it hands
 /// the rest to the background and answers "unknown".
@@ -71,33 +68,13 @@ pub async fn run_txn(c: &Arc<Coordinator>, ops: Vec<TxnOp>) -> Response {
 }
 
 /// A transaction within one shard is that group's own atomic transaction;
-/// it is retried while a prepared transaction holds one of its keys (the
-/// group refused it before applying anything).
+/// it is retried while a prepared transaction holds one of its keys.
 async fn single_shard(c: &Arc<Coordinator>, share: &Share) -> Response {
     let body = json!({"ops": share.ops});
-    let mut reply = Reply::Unreachable;
-    for attempt in 0..LOCK_ATTEMPTS {
-        reply = c.groups[share.shard]
-            .post_json("/txn", &body, c.patience)
-            .await;
-        if !is_locked(&reply) {
-            break;
-        }
-        lock_pause(attempt).await;
-    }
-    reply.into_response()
-}
-
-fn is_locked(reply: &Reply) -> bool {
-    matches!(reply, Reply::Answer(code, body) if *code == StatusCode::SERVICE_UNAVAILABLE
-        && serde_json::from_slice::<Value>(body).is_ok_and(|v| v["error"] == "locked"))
-}
-
-/// A short random pause, longer with each attempt, so transactions that
-/// collided do not collide again in lockstep.
-async fn lock_pause(attempt: usize) {
-    let pause = rand::rng().random_range(5..30u64) * (attempt as u64 + 1);
-    tokio::time::sleep(Duration::from_millis(pause)).await;
+    let group = &c.groups[share.shard];
+    retry_locked(|| group.post_json("/txn", &body, c.patience))
+        .await
+        .into_response()
 }
 
 /// The end of one two-phase attempt.

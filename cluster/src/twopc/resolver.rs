@@ -15,12 +15,9 @@ use tokio::time::Instant;
 /// How often the leader looks at its prepared transactions.
 const SCAN_EVERY: Duration = Duration::from_millis(500);
 
-/// How long a prepared transaction waits for its decision before asking.
-const ASK_AFTER: Duration = Duration::from_secs(2);
-
-/// Asks `coordinator` about long-undecided prepared transactions; runs for
-/// the node's lifetime.
-pub async fn run(node: Arc<RaftNode>, coordinator: String) {
+/// Asks `coordinator` about prepared transactions undecided for longer
+/// than `ask_after`; runs for the node's lifetime.
+pub async fn run(node: Arc<RaftNode>, coordinator: String, ask_after: Duration) {
     let mut first_seen: HashMap<String, Instant> = HashMap::new();
     loop {
         tokio::time::sleep(SCAN_EVERY).await;
@@ -36,7 +33,7 @@ pub async fn run(node: Arc<RaftNode>, coordinator: String) {
         let now = Instant::now();
         for txid in pending {
             let seen = *first_seen.entry(txid.clone()).or_insert(now);
-            if now.duration_since(seen) < ASK_AFTER {
+            if now.duration_since(seen) < ask_after {
                 continue;
             }
             let cmd = match ask(&node, &coordinator, &txid).await.as_deref() {
