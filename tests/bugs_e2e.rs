@@ -16,12 +16,11 @@
 
 mod run_support;
 
-use run_support::{history, output, results_json, run_dir, run_dirs, run_dirs_if_any};
+use run_support::{history, output, results_json, run_dir, run_dirs, wait_exit, wait_for_history};
 use serde_json::Value;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
 
 static SERIAL: Mutex<()> = Mutex::new(());
 
@@ -190,40 +189,14 @@ fn ctrl_c_mid_fault_heals_records_it_and_leaves_no_node_behind() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let begun = Instant::now();
-    let dir = loop {
-        assert!(
-            begun.elapsed() < Duration::from_secs(30),
-            "no fault was recorded"
-        );
-        let faulted = run_dirs_if_any(tmp.path(), "int").pop().filter(|d| {
-            std::fs::read_to_string(d.join("history.jsonl"))
-                .map(|h| {
-                    h.lines()
-                        .rfind(|l| l.contains("\"nemesis\""))
-                        .is_some_and(|l| {
-                            l.contains("\"f\":\"pause\"") || l.contains("\"f\":\"kill\"")
-                        })
-                })
-                .unwrap_or(false)
-        });
-        if let Some(d) = faulted {
-            break d;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    };
+    let recorded = wait_for_history(tmp.path(), "int", |h| {
+        h.lines()
+            .rfind(|l| l.contains("\"nemesis\""))
+            .is_some_and(|l| l.contains("\"f\":\"pause\"") || l.contains("\"f\":\"kill\""))
+    });
+    let dir = recorded.parent().unwrap().to_path_buf();
     kill(Pid::from_raw(child.id() as i32), Signal::SIGINT).unwrap();
-    let begun = Instant::now();
-    let status = loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            break s;
-        }
-        assert!(
-            begun.elapsed() < Duration::from_secs(60),
-            "run did not stop after SIGINT"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    };
+    let status = wait_exit(&mut child);
     assert_eq!(status.code(), Some(0), "the recorded part is valid");
     assert_eq!(results_json(&dir)["interrupted"], true);
     assert_faults_alternate_and_end_healed(&history(&dir));

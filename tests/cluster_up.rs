@@ -48,22 +48,24 @@ fn http(url: &str, method: &str, path: &str, body: Option<&str>) -> (u16, Value)
     (status, serde_json::from_str(payload).unwrap_or(Value::Null))
 }
 
-#[test]
-fn cluster_up_serves_replicates_shows_status_and_stops_on_ctrl_c() {
-    let tmp = tempfile::tempdir().unwrap();
+/// Runs `cluster up` with three nodes and `extra` flags until it prints
+/// `running`; returns the command, the base port, the `(id, url)` of each
+/// node and the other lines printed before `running`.
+fn up(tmp: &std::path::Path, extra: &[&str]) -> (Guard, u16, Vec<(String, String)>, Vec<String>) {
     let base = faultline_cluster::launcher::free_base_port(3);
     let mut child = Command::new(env!("CARGO_BIN_EXE_faultline"))
         .args(["cluster", "up", "--nodes", "3", "--base-port"])
         .arg(base.to_string())
         .arg("--data-dir")
-        .arg(tmp.path())
+        .arg(tmp)
+        .args(extra)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
     let stdout = child.stdout.take().unwrap();
-    let mut guard = Guard(child);
+    let guard = Guard(child);
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
         for line in BufReader::new(stdout).lines() {
@@ -74,9 +76,8 @@ fn cluster_up_serves_replicates_shows_status_and_stops_on_ctrl_c() {
         }
     });
 
-    // Lines up to "running": node URLs and the leader.
     let mut urls = Vec::new();
-    let mut leader = None;
+    let mut other = Vec::new();
     let begun = Instant::now();
     loop {
         let left = Duration::from_secs(40).saturating_sub(begun.elapsed());
@@ -86,14 +87,26 @@ fn cluster_up_serves_replicates_shows_status_and_stops_on_ctrl_c() {
         if line.starts_with("running") {
             break;
         }
-        if let Some(l) = line.strip_prefix("leader: ") {
-            leader = Some(l.to_string());
-        } else if let Some((id, rest)) = line.split_once(": http://") {
+        if let Some((id, rest)) = line.split_once(": http://") {
             let url = format!("http://{}", rest.split_whitespace().next().unwrap());
             assert!(line.contains("(log: "), "{line}");
             urls.push((id.to_string(), url));
+        } else {
+            other.push(line);
         }
     }
+    (guard, base, urls, other)
+}
+
+#[test]
+fn cluster_up_serves_replicates_shows_status_and_stops_on_ctrl_c() {
+    let tmp = tempfile::tempdir().unwrap();
+    // Lines up to "running": node URLs and the leader.
+    let (mut guard, base, urls, other) = up(tmp.path(), &[]);
+    let leader = other
+        .iter()
+        .find_map(|l| l.strip_prefix("leader: "))
+        .map(str::to_string);
     assert_eq!(urls.len(), 3, "{urls:?}");
     assert_eq!(urls[0].1, format!("http://127.0.0.1:{}", base + 1));
     let leader = leader.expect("no leader printed");
@@ -107,10 +120,22 @@ fn cluster_up_serves_replicates_shows_status_and_stops_on_ctrl_c() {
     }
 
     // /status names the node, its role, term, commit index and the leader.
-    let (_, status) = http(&urls[1].1, "GET", "/status", None);
+    // A follower learns the commit index with the next heartbeat, which a
+    // loaded machine may delay: poll for it.
+    let begun = Instant::now();
+    let status = loop {
+        let (_, status) = http(&urls[1].1, "GET", "/status", None);
+        if status["commit_index"].as_u64().unwrap() >= 2 {
+            break status;
+        }
+        assert!(
+            begun.elapsed() < Duration::from_secs(10),
+            "commit index never reached 2: {status}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
     assert_eq!(status["id"], urls[1].0.as_str());
     assert!(status["term"].as_u64().unwrap() >= 1, "{status}");
-    assert!(status["commit_index"].as_u64().unwrap() >= 2, "{status}");
     assert!(status["role"].is_string(), "{status}");
     assert_eq!(status["leader"], leader.as_str(), "{status}");
 
@@ -137,4 +162,99 @@ fn cluster_up_serves_replicates_shows_status_and_stops_on_ctrl_c() {
             "{id} still accepts connections"
         );
     }
+}
+
+#[test]
+fn cluster_up_in_paxos_mode_serves_without_a_leader() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (_guard, _, urls, other) = up(tmp.path(), &["--mode", "paxos"]);
+    assert_eq!(urls.len(), 3, "{urls:?}");
+    assert!(
+        other.iter().any(|l| l.contains("mode paxos: no leader")),
+        "{other:?}"
+    );
+    let (code, _) = http(&urls[2].1, "PUT", "/kv/x", Some(r#"{"value":41}"#));
+    assert_eq!(code, 200);
+    let (code, _) = http(
+        &urls[0].1,
+        "POST",
+        "/kv/x/cas",
+        Some(r#"{"from":41,"to":42}"#),
+    );
+    assert_eq!(code, 200);
+    for (_, url) in &urls {
+        let (code, body) = http(url, "GET", "/kv/x", None);
+        assert_eq!((code, &body["value"]), (200, &Value::from(42)), "{url}");
+    }
+    let (_, status) = http(&urls[1].1, "GET", "/status", None);
+    assert_eq!(status["mode"], "paxos", "{status}");
+    assert_eq!(status["leader"], Value::Null, "{status}");
+}
+
+#[test]
+fn raft_bugs_are_refused_in_paxos_mode() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_faultline"))
+        .args([
+            "cluster",
+            "up",
+            "--mode",
+            "paxos",
+            "--bug",
+            "stale-reads",
+            "--base-port",
+            "0",
+        ])
+        .arg("--data-dir")
+        .arg(tmp.path())
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("stale-reads is a Raft bug"), "{stderr}");
+}
+
+#[test]
+fn cluster_up_gossip_has_no_leader_and_spreads_writes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (guard, _, urls, other) = up(
+        tmp.path(),
+        &[
+            "--mode",
+            "gossip",
+            "--fanout",
+            "1",
+            "--gossip-interval",
+            "50",
+        ],
+    );
+    assert!(
+        other.iter().any(|l| l.contains("mode gossip: no leader")),
+        "{other:?}"
+    );
+    let (_, status) = http(&urls[2].1, "GET", "/status", None);
+    assert_eq!(status["mode"], "gossip", "{status}");
+    assert!(status["leader"].is_null(), "{status}");
+    assert_eq!(status["fanout"], 1, "{status}");
+    assert_eq!(status["gossip_interval_ms"], 50, "{status}");
+
+    let (code, _) = http(&urls[0].1, "PUT", "/kv/x", Some(r#"{"value":7}"#));
+    assert_eq!(code, 200);
+    for (id, url) in &urls {
+        let begun = Instant::now();
+        loop {
+            let (code, body) = http(url, "GET", "/kv/x", None);
+            if code == 200 {
+                assert_eq!(body["value"], 7, "{id}");
+                break;
+            }
+            assert!(
+                begun.elapsed() < Duration::from_secs(20),
+                "{id} never saw the write"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+    drop(guard);
 }

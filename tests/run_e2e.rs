@@ -8,12 +8,11 @@ mod run_support;
 
 use run_support::{
     StoreOptions, bundled_run, client_events, faultline, history, http_run, newest_run_dir, output,
-    results_json, run_dir, run_dirs, start_store,
+    results_json, run_dir, run_dirs, start_store, wait_exit, wait_for_history,
 };
 use serde_json::Value;
 use std::path::Path;
 use std::process::Stdio;
-use std::time::{Duration, Instant};
 
 #[test]
 fn a_linearizable_http_store_is_valid() {
@@ -106,38 +105,9 @@ fn ctrl_c_mid_run_still_checks_what_was_recorded() {
         .spawn()
         .unwrap();
     // Wait until events are being recorded, then interrupt.
-    let begun = Instant::now();
-    let history = loop {
-        assert!(
-            begun.elapsed() < Duration::from_secs(30),
-            "no history appeared"
-        );
-        let found = std::fs::read_dir(tmp.path().join("int"))
-            .ok()
-            .and_then(|mut d| d.next())
-            .map(|e| e.unwrap().path().join("history.jsonl"))
-            .filter(|p| {
-                std::fs::metadata(p)
-                    .map(|m| m.len() > 2000)
-                    .unwrap_or(false)
-            });
-        if let Some(p) = found {
-            break p;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    };
+    let history = wait_for_history(tmp.path(), "int", |t| t.len() > 2000);
     kill(Pid::from_raw(child.id() as i32), Signal::SIGINT).unwrap();
-    let begun = Instant::now();
-    let status = loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            break s;
-        }
-        assert!(
-            begun.elapsed() < Duration::from_secs(30),
-            "run did not stop after SIGINT"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    };
+    let status = wait_exit(&mut child);
     assert_eq!(status.code(), Some(0), "the recorded part is valid");
     let dir = history.parent().unwrap();
     let r = results_json(dir);

@@ -8,47 +8,11 @@ use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 use run_support::{
     StoreOptions, bundled_run, faultline, history, http_run, output, results_json, start_store,
+    wait_exit, wait_for_history,
 };
 use std::os::unix::process::CommandExt;
-use std::path::{Path, PathBuf};
-use std::process::{Child, ExitStatus, Stdio};
+use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
-
-/// Waits (at most 60 s) until the run under `results/name` has a history
-/// for which `ready` holds; returns the history's path.
-fn wait_for_history(results: &Path, name: &str, ready: impl Fn(&str) -> bool) -> PathBuf {
-    let begun = Instant::now();
-    loop {
-        assert!(
-            begun.elapsed() < Duration::from_secs(60),
-            "the history never got ready"
-        );
-        let found = std::fs::read_dir(results.join(name))
-            .ok()
-            .and_then(|mut d| d.next())
-            .map(|e| e.unwrap().path().join("history.jsonl"))
-            .filter(|p| std::fs::read_to_string(p).is_ok_and(|t| ready(&t)));
-        if let Some(p) = found {
-            return p;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
-/// Waits (at most 60 s) for `child` to exit.
-fn wait_exit(child: &mut Child) -> ExitStatus {
-    let begun = Instant::now();
-    loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            return s;
-        }
-        assert!(
-            begun.elapsed() < Duration::from_secs(60),
-            "the run did not stop"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
 
 fn signal(child: &Child, sig: Signal) {
     kill(Pid::from_raw(child.id() as i32), sig).unwrap();

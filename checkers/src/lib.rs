@@ -15,6 +15,7 @@ pub mod eventual;
 pub mod format;
 pub mod history;
 pub mod linearizability;
+pub mod lock;
 pub mod model;
 pub mod register_view;
 pub mod render;
@@ -36,6 +37,7 @@ pub use history::{
 pub use linearizability::{
     CheckError, CheckOptions, LinearizabilityReport, check_linearizable, check_with_model,
 };
+pub use lock::{LockReport, check_lock};
 pub use model::{Model, ModelError, ModelKind, UnknownModel, Val};
 pub use sequential::{SequentialReport, check_sequential, check_sequential_with};
 pub use session::{Guarantee, SessionReport, check_session};

@@ -65,6 +65,12 @@ pub struct NodeArgs {
     /// How long a leader waits for a write to commit before answering 504 timeout.
     #[arg(long, default_value_t = 2000)]
     pub commit_timeout_ms: u64,
+    /// Gossip mode: peers contacted per anti-entropy round.
+    #[arg(long, default_value_t = 2)]
+    pub fanout: usize,
+    /// Gossip mode: milliseconds between anti-entropy rounds.
+    #[arg(long, default_value_t = 100)]
+    pub gossip_interval: u64,
     /// Serve reads through a per-node read-through cache, invalidated on write.
     #[arg(long)]
     pub cache: bool,

@@ -16,17 +16,24 @@ pub enum Bug {
     NoFsync,
     /// Terms are ignored: stale leaders keep leading, followers obey them.
     NoTermCheck,
+    /// The protected resource accepts writes with any fencing token.
+    LockNoFencing,
+    /// Lock clients write after a pause without checking that their lease
+    /// is still valid (client-side: the harness's lock workload reads it).
+    LeaseIgnoresPause,
     /// Cache invalidations are fire-and-forget: a peer that misses one serves the old value.
     CacheStale,
 }
 
 impl Bug {
     /// All bugs, in a stable order.
-    pub const ALL: [Bug; 5] = [
+    pub const ALL: [Bug; 7] = [
         Bug::StaleReads,
         Bug::EarlyAck,
         Bug::NoFsync,
         Bug::NoTermCheck,
+        Bug::LockNoFencing,
+        Bug::LeaseIgnoresPause,
         Bug::CacheStale,
     ];
 
@@ -37,6 +44,8 @@ impl Bug {
             Bug::EarlyAck => "early-ack",
             Bug::NoFsync => "no-fsync",
             Bug::NoTermCheck => "no-term-check",
+            Bug::LockNoFencing => "lock-no-fencing",
+            Bug::LeaseIgnoresPause => "lease-ignores-pause",
             Bug::CacheStale => "cache-stale",
         }
     }

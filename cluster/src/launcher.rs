@@ -112,6 +112,9 @@ impl Cluster {
                 "a cluster needs at least one node".into(),
             ));
         }
+        spec.mode
+            .check_bugs(&spec.bugs)
+            .map_err(ClusterError::InvalidArgument)?;
         if spec.base_port as usize + spec.nodes > u16::MAX as usize {
             return Err(ClusterError::InvalidArgument("base port too high".into()));
         }

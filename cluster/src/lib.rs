@@ -8,12 +8,16 @@ pub mod bugs;
 pub mod cache;
 pub mod checksum;
 pub mod error;
+pub mod framing;
+pub mod gossip;
 pub mod http;
 pub mod kv;
 pub mod launcher;
+pub mod lock;
 pub mod mode;
 pub mod node;
 pub mod node_id;
+pub mod paxos;
 pub mod raft;
 
 pub use args::NodeArgs;

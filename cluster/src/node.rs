@@ -1,9 +1,13 @@
-//! Running one node: recover state, start the Raft tasks, serve HTTP.
+//! Running one node: recover state, start the mode's tasks (Raft, Paxos
+//! or gossip), serve HTTP.
 
 use crate::args::NodeArgs;
 use crate::bugs::BugSet;
 use crate::error::ClusterError;
+use crate::gossip::{self, GossipConfig};
 use crate::http;
+use crate::mode::Mode;
+use crate::paxos;
 use crate::raft::{Config, RaftNode, election, persist, replication};
 use std::time::Duration;
 
@@ -18,6 +22,11 @@ pub fn run_node(args: NodeArgs) -> Result<(), ClusterError> {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
         .try_init();
+    match args.mode {
+        Mode::Paxos => return run_paxos(args),
+        Mode::Gossip => return run_gossip(args),
+        Mode::Raft => {}
+    }
     if args.election_min_ms >= args.election_max_ms {
         return Err(ClusterError::InvalidArgument(
             "--election-min-ms must be below --election-max-ms".into(),
@@ -25,12 +34,7 @@ pub fn run_node(args: NodeArgs) -> Result<(), ClusterError> {
     }
     let cfg = Config {
         id: args.id.clone(),
-        peers: args
-            .peers
-            .iter()
-            .filter(|p| p.id != args.id)
-            .map(|p| (p.id.clone(), p.url.clone()))
-            .collect(),
+        peers: peers(&args),
         data_dir: args.data_dir.clone(),
         bugs: BugSet::new(args.bugs.iter().copied()),
         snapshot_threshold: args.snapshot_threshold.max(1),
@@ -44,12 +48,44 @@ pub fn run_node(args: NodeArgs) -> Result<(), ClusterError> {
             .cache
             .then(|| Duration::from_millis(args.cache_ttl_ms.max(1))),
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(ClusterError::Server)?;
-    runtime.block_on(serve(cfg, args))
+    runtime()?.block_on(serve(cfg, args))
+}
+
+/// This node's peers (itself left out), as (id, URL) in any collection.
+fn peers<C: FromIterator<(crate::NodeId, String)>>(args: &NodeArgs) -> C {
+    args.peers
+        .iter()
+        .filter(|p| p.id != args.id)
+        .map(|p| (p.id.clone(), p.url.clone()))
+        .collect()
+}
+
+/// Refuses what only the Raft code implements (bugs, the read cache):
+/// silently ignoring it would make a run claim a test it did not do.
+fn raft_only_flags_are_off(args: &NodeArgs) -> Result<(), ClusterError> {
+    args.mode
+        .check_bugs(&args.bugs)
+        .map_err(ClusterError::InvalidArgument)?;
+    if args.cache {
+        return Err(ClusterError::InvalidArgument(format!(
+            "--cache applies to raft mode; {} mode has no read cache",
+            args.mode
+        )));
+    }
+    Ok(())
+}
+
+/// Paxos mode: no leader, no log; the raft timing flags do not apply.
+fn run_paxos(args: NodeArgs) -> Result<(), ClusterError> {
+    raft_only_flags_are_off(&args)?;
+    let cfg = paxos::Config {
+        id: args.id.clone(),
+        peers: peers(&args),
+        data_dir: args.data_dir.clone(),
+        commit_timeout: Duration::from_millis(args.commit_timeout_ms.max(1)),
+    };
+    tracing::info!(id = %cfg.id, listen = %args.listen, mode = %args.mode, "starting node");
+    runtime()?.block_on(paxos::server::serve(cfg, args.listen))
 }
 
 async fn serve(cfg: Config, args: NodeArgs) -> Result<(), ClusterError> {
@@ -88,4 +124,40 @@ async fn serve(cfg: Config, args: NodeArgs) -> Result<(), ClusterError> {
             Err(e) => Err(ClusterError::Server(std::io::Error::other(e.to_string()))),
         },
     }
+}
+
+/// Runs a gossip-mode node (blocking, like [`run_node`]).
+fn run_gossip(args: NodeArgs) -> Result<(), ClusterError> {
+    raft_only_flags_are_off(&args)?;
+    if args.gossip_interval == 0 {
+        return Err(ClusterError::InvalidArgument(
+            "--gossip-interval must be at least 1 ms".into(),
+        ));
+    }
+    let cfg = GossipConfig {
+        id: args.id.clone(),
+        peers: peers(&args),
+        data_dir: args.data_dir.clone(),
+        fanout: args.fanout,
+        interval: Duration::from_millis(args.gossip_interval),
+        bugs: BugSet::new(args.bugs.iter().copied()),
+    };
+    tracing::info!(
+        id = %cfg.id,
+        listen = %args.listen,
+        mode = %args.mode,
+        fanout = cfg.fanout,
+        interval_ms = args.gossip_interval,
+        "starting node"
+    );
+    runtime()?.block_on(gossip::server::serve(cfg, args.listen))
+}
+
+/// The node's async runtime: two workers are plenty for one node.
+fn runtime() -> Result<tokio::runtime::Runtime, ClusterError> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(ClusterError::Server)
 }

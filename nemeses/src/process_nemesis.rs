@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex};
 
 use rand::seq::IndexedRandom;
 use rand_chacha::ChaCha8Rng;
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::control::{BoxFuture, NodeControl};
 use crate::error::NemesisError;
@@ -126,10 +126,18 @@ impl Nemesis for ProcessNemesis {
                 }
             }
             if !done.is_empty() {
-                sink.record(
-                    fault_f,
-                    json!({"nodes": done, "target": selection.as_str()}),
-                );
+                let mut value = json!({"nodes": done, "target": selection.as_str()});
+                // Leaderless systems (or an election in progress): the victim
+                // was drawn at random, and the history says so.
+                let leader_known = leader.as_ref().is_some_and(|l| candidates.contains(l));
+                if selection == TargetSelection::Leader
+                    && !leader_known
+                    && let Some(obj) = value.as_object_mut()
+                {
+                    obj.insert("leader".into(), Value::Null);
+                    obj.insert("fallback".into(), json!("random"));
+                }
+                sink.record(fault_f, value);
             }
             failure.map_or(Ok(()), Err)
         })

@@ -85,6 +85,27 @@ async fn kill_nemesis_kills_the_leader_and_heal_restarts_it() {
 }
 
 #[tokio::test]
+async fn kill_leader_without_a_leader_kills_a_random_node_and_says_so() {
+    let control = Arc::new(ProcessControl::start(3));
+    let nemesis = ProcessNemesis::kill(control.clone(), vec![TargetSelection::Leader]);
+    let sink = MemorySink::new();
+    let mut rng = ChaCha8Rng::seed_from_u64(1);
+
+    nemesis.invoke(&mut rng, &sink).await.unwrap();
+    let events = sink.events();
+    assert_eq!(events.len(), 1);
+    let (f, value) = &events[0];
+    assert_eq!(f, "kill");
+    assert_eq!(value["target"], json!("leader"));
+    assert_eq!(value["leader"], serde_json::Value::Null);
+    assert_eq!(value["fallback"], json!("random"));
+    let victim = value["nodes"][0].as_str().unwrap().to_string();
+    assert!(!control.running(&victim));
+    nemesis.heal(&sink).await.unwrap();
+    assert!(eventually_pings(control.addr(&victim), BOUND).await);
+}
+
+#[tokio::test]
 async fn pause_nemesis_pauses_a_minority_and_resumes_it() {
     let control = Arc::new(ProcessControl::start(3));
     let nemesis = ProcessNemesis::pause(control.clone(), vec![TargetSelection::Minority]);

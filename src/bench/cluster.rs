@@ -1,5 +1,6 @@
-//! `faultline bench cluster`: throughput and latency of the bundled Raft
-//! cluster (3 nodes), and of a local 3-member etcd where `etcd` is installed.
+//! `faultline bench cluster`: throughput and latency of the bundled cluster
+//! (3 nodes) in raft and paxos mode, and of a local 3-member etcd where
+//! `etcd` is installed.
 
 mod driver;
 
@@ -8,7 +9,7 @@ use crate::exit::Exit;
 use anyhow::Context;
 use driver::{Op, PhaseResult, Target};
 use faultline_cluster::launcher::free_base_port;
-use faultline_cluster::{Cluster, ClusterSpec};
+use faultline_cluster::{Cluster, ClusterSpec, Mode};
 use std::path::PathBuf;
 use std::time::Duration;
 use tabled::{Table, Tabled};
@@ -59,9 +60,13 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<Exit> {
         .context("building the tokio runtime")?;
     let mut rows = Vec::new();
 
-    bench_bundled(&runtime, &scratch, phase, false, &mut rows)?;
-    // The same with each node's read cache: reads hit it instead of a ReadIndex round.
-    bench_bundled(&runtime, &scratch, phase, true, &mut rows)?;
+    for (mode, cache) in [
+        (Mode::Raft, false),
+        (Mode::Raft, true),
+        (Mode::Paxos, false),
+    ] {
+        bench_bundled(&runtime, &scratch, phase, mode, cache, &mut rows)?;
+    }
 
     match crate::etcd::binary::find() {
         Some(_) => {
@@ -87,46 +92,56 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<Exit> {
 }
 
 /// Measures a fresh bundled cluster (with `--cache` if `cache`) into `rows`.
+/// Measures one bundled cluster: 3 nodes in `mode`, with each node's read
+/// cache when `cache` (reads then hit it instead of a ReadIndex round).
 fn bench_bundled(
     runtime: &tokio::runtime::Runtime,
     scratch: &std::path::Path,
     phase: Duration,
+    mode: Mode,
     cache: bool,
     rows: &mut Vec<Row>,
 ) -> anyhow::Result<()> {
-    let (system, dir) = if cache {
-        ("faultline raft + cache", "faultline-cache")
+    let system = if cache {
+        format!("faultline {mode} + cache")
     } else {
-        ("faultline raft", "faultline")
+        format!("faultline {mode}")
     };
     let exe = std::env::current_exe().context("locating the faultline executable")?;
     let mut spec = ClusterSpec::new(
         exe,
         vec!["node".into()],
         3,
-        scratch.join(dir),
+        scratch.join(system.replace([' ', '+'], "-")),
         free_base_port(3),
     );
+    spec.mode = mode;
     if cache {
         spec.extra_args.push("--cache".into());
     }
     let cluster = Cluster::start(spec).context("starting the bundled cluster")?;
-    let leader = cluster
-        .wait_for_leader(Duration::from_secs(15))
-        .context("waiting for a leader")?;
-    let url = cluster.client_url(&leader).context("leader URL")?;
-    eprintln!("{system}: leader {leader} at {url}");
+    let urls = if mode.has_leader() {
+        let leader = cluster
+            .wait_for_leader(Duration::from_secs(15))
+            .context("waiting for a leader")?;
+        let url = cluster.client_url(&leader).context("leader URL")?;
+        eprintln!("{system}: leader {leader} at {url}");
+        vec![url]
+    } else {
+        // Leaderless: every node proposes, so load goes to all of them.
+        cluster.client_urls()
+    };
     if cache {
         // A new leader holds back every answer for one cache lease (the
         // default 1 s), until its predecessors' cache entries have expired;
         // measuring that wait would say nothing about the cache.
         std::thread::sleep(Duration::from_millis(1200));
     }
-    let target = Target::Faultline { url };
+    let target = Target::Faultline { urls };
     for clients in CLIENTS {
         for op in [Op::Write, Op::Read] {
             let r = runtime.block_on(driver::run_phase(&target, op, clients, phase))?;
-            rows.push(Row::new(system, clients, &r));
+            rows.push(Row::new(&system, clients, &r));
         }
     }
     cluster.stop();

@@ -74,7 +74,8 @@ pub struct CheckArgs {
     #[arg(long, value_name = "FILE")]
     pub export_edn: Option<PathBuf>,
     /// Print a report card of these checkers: linearizable, sequential,
-    /// session, eventual, staleness, or all (comma-separated).
+    /// session, eventual, staleness, lock, or all (comma-separated; all
+    /// leaves out lock, which judges only lock histories).
     #[arg(long, value_delimiter = ',', value_name = "NAME,...")]
     pub checker: Option<Vec<CheckerKindArg>>,
     /// eventual: reads count as final only this many seconds after the last
@@ -133,6 +134,11 @@ pub fn execute(args: CheckArgs) -> anyhow::Result<Exit> {
             }
         }
         return card(&args, &events, model, opts, &kinds);
+    }
+    // The lock workload's histories have no register model to linearize
+    // against; their checker is `lock`.
+    if args.model.is_none() && faultline_checkers::lock::is_lock_history(&events) {
+        return card(&args, &events, model, opts, &[CheckerKind::Lock]);
     }
 
     let spinner = spinner(events.len(), model);

@@ -44,6 +44,12 @@ struct UpArgs {
     /// Applied entries between snapshots.
     #[arg(long)]
     snapshot_threshold: Option<u64>,
+    /// Gossip mode: peers each node exchanges state with per round.
+    #[arg(long, default_value_t = 2)]
+    fanout: usize,
+    /// Gossip mode: milliseconds between anti-entropy rounds.
+    #[arg(long, default_value_t = 100)]
+    gossip_interval: u64,
     /// Serve reads through each node's read-through cache (invalidated on write).
     #[arg(long)]
     cache: bool,
@@ -106,7 +112,20 @@ fn run_up(args: UpArgs) -> anyhow::Result<Exit> {
     if let Some(t) = args.snapshot_threshold {
         spec.extra_args = vec!["--snapshot-threshold".into(), t.to_string()];
     }
+    if args.mode == Mode::Gossip {
+        spec.extra_args
+            .extend(faultline_cluster::gossip::node_flags(
+                args.fanout,
+                args.gossip_interval,
+            ));
+    }
     if args.cache {
+        if args.mode != Mode::Raft {
+            anyhow::bail!(
+                "--cache applies to raft mode; {} mode has no read cache",
+                args.mode
+            );
+        }
         spec.extra_args.extend([
             "--cache".into(),
             "--cache-ttl-ms".into(),
@@ -126,9 +145,16 @@ fn run_up(args: UpArgs) -> anyhow::Result<Exit> {
         let log = cluster.log_path(&id).unwrap_or_default();
         println!("{id}: {url}  (log: {})", log.display());
     }
-    match cluster.wait_for_leader(Duration::from_secs(15)) {
-        Ok(leader) => println!("leader: {leader}"),
-        Err(e) => eprintln!("warning: {e}"),
+    if args.mode.has_leader() {
+        match cluster.wait_for_leader(Duration::from_secs(15)) {
+            Ok(leader) => println!("leader: {leader}"),
+            Err(e) => eprintln!("warning: {e}"),
+        }
+    } else {
+        println!(
+            "mode {}: no leader, every node serves every request",
+            args.mode
+        );
     }
     println!("running; press Ctrl-C to stop");
     while !stop.load(Ordering::SeqCst) {

@@ -46,10 +46,10 @@ pub struct RunArgs {
     /// First port of the bundled cluster [default: free ports].
     #[arg(long)]
     pub base_port: Option<u16>,
-    /// Workload: register, cas-register, kv, append, set, counter [default: cas-register].
+    /// Workload: register, cas-register, kv, append, set, counter, lock [default: cas-register].
     #[arg(long)]
     pub workload: Option<WorkloadKind>,
-    /// Checkers: NAME,... [default: linearizable].
+    /// Checkers: NAME,... [default: linearizable; lock for the lock workload].
     #[arg(long, value_delimiter = ',')]
     pub checker: Option<Vec<String>>,
     /// Concurrent client workers [default: 6].
@@ -100,6 +100,21 @@ pub struct RunArgs {
     /// Checker deadline in seconds [default: 60].
     #[arg(long)]
     pub check_timeout: Option<f64>,
+    /// Gossip mode: peers per anti-entropy round [default: 2].
+    #[arg(long)]
+    pub fanout: Option<usize>,
+    /// Gossip mode: milliseconds between anti-entropy rounds [default: 100].
+    #[arg(long)]
+    pub gossip_interval: Option<u64>,
+    /// Lock workload: lease length in ms [default: 300].
+    #[arg(long)]
+    pub lock_ttl_ms: Option<u64>,
+    /// Lock workload: typical client pause in ms, each 0.75-1.25 x this [default: 450].
+    #[arg(long)]
+    pub lock_pause_ms: Option<u64>,
+    /// Lock workload: chance that a cycle pauses [default: 0.2].
+    #[arg(long)]
+    pub lock_pause_probability: Option<f64>,
     /// Bundled cluster: serve reads through each node's read-through cache.
     #[arg(long)]
     pub cache: bool,
@@ -145,6 +160,11 @@ impl RunArgs {
             recovery_time,
             request_timeout,
             check_timeout,
+            fanout,
+            gossip_interval,
+            lock_ttl_ms,
+            lock_pause_ms,
+            lock_pause_probability,
             cache_ttl_ms
         );
         if self.cache {

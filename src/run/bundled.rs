@@ -24,7 +24,7 @@ pub struct Bundled {
     pub mesh: Option<Arc<ProxyMesh>>,
 }
 
-/// Starts `config.nodes` nodes of this executable under `nodes_dir`, waits for a leader.
+/// Starts `config.nodes` nodes of this executable under `nodes_dir`, waits for a leader (in modes that have one).
 pub async fn start(
     config: &RunConfig,
     kinds: &NemesisKinds,
@@ -40,6 +40,10 @@ pub async fn start(
         .iter()
         .map(|b| b.parse::<Bug>().map_err(|e| anyhow!("--bug: {e}")))
         .collect::<anyhow::Result<Vec<Bug>>>()?;
+    mode.check_bugs(&bugs).map_err(|e| anyhow!(e))?;
+    if config.cache && mode != Mode::Raft {
+        anyhow::bail!("--cache applies to raft mode; {mode} mode has no read cache");
+    }
     let base_port = if config.base_port == 0 {
         faultline_cluster::launcher::free_base_port(config.nodes)
     } else {
@@ -54,6 +58,13 @@ pub async fn start(
     );
     spec.mode = mode;
     spec.bugs = bugs;
+    if mode == Mode::Gossip {
+        spec.extra_args
+            .extend(faultline_cluster::gossip::node_flags(
+                config.fanout,
+                config.gossip_interval,
+            ));
+    }
     if config.cache {
         spec.extra_args.extend([
             "--cache".to_string(),
@@ -85,9 +96,12 @@ pub async fn start(
     };
     let cluster = tokio::task::spawn_blocking(move || -> anyhow::Result<Cluster> {
         let cluster = Cluster::start(spec).context("starting the bundled cluster")?;
-        cluster
-            .wait_for_leader(LEADER_TIMEOUT)
-            .context("waiting for the bundled cluster to elect a leader")?;
+        // Leaderless modes serve as soon as every node accepts connections.
+        if mode.has_leader() {
+            cluster
+                .wait_for_leader(LEADER_TIMEOUT)
+                .context("waiting for the bundled cluster to elect a leader")?;
+        }
         Ok(cluster)
     })
     .await

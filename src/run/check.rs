@@ -3,12 +3,17 @@
 use super::config::RunConfig;
 use faultline_checkers::card::{CardOptions, CheckerKind, run_checkers as run_card};
 use faultline_checkers::{CheckOptions, Event, ModelKind, Validity, Verdict};
+use faultline_workloads::workload::WorkloadKind;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
 /// The checkers a config asks for (`linearizable` when none; `none` for no check).
 pub fn checker_kinds(config: &RunConfig) -> anyhow::Result<Vec<CheckerKind>> {
     if config.checker.is_empty() {
+        // A lock history has no register model to linearize against.
+        if config.workload == WorkloadKind::Lock {
+            return Ok(vec![CheckerKind::Lock]);
+        }
         return Ok(vec![CheckerKind::Linearizable]);
     }
     let names: Vec<&String> = config.checker.iter().filter(|n| *n != "none").collect();
@@ -51,5 +56,7 @@ pub fn run_checkers(events: &[Event], config: &RunConfig, cancel: Arc<AtomicBool
         cancel: Some(cancel),
         init: None,
     };
+    // The run waited this long after the last heal before its final reads.
+    opts.eventual.quiet_period = config.quiet_period();
     run_card(events, &kinds, &opts)
 }

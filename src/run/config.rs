@@ -1,9 +1,11 @@
 //! The test configuration: defaults, a TOML file and flags (flags win).
 
 use anyhow::{Context, bail};
+use faultline_cluster::Bug;
 use faultline_workloads::client::{Balance, ReadMode};
 use faultline_workloads::generator::KeyDist;
 use faultline_workloads::workload::WorkloadKind;
+use faultline_workloads::workload::lock::LockOptions;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -147,6 +149,16 @@ pub struct RunConfig {
     pub request_timeout: f64,
     /// Checker deadline, seconds (after it the verdict is unknown).
     pub check_timeout: f64,
+    /// Gossip mode: peers each node exchanges state with per round.
+    pub fanout: usize,
+    /// Gossip mode: milliseconds between anti-entropy rounds.
+    pub gossip_interval: u64,
+    /// Lock workload: lease length asked for, milliseconds.
+    pub lock_ttl_ms: u64,
+    /// Lock workload: typical client pause (GC-like), milliseconds.
+    pub lock_pause_ms: u64,
+    /// Lock workload: chance that a cycle pauses.
+    pub lock_pause_probability: f64,
     /// Bundled cluster: serve reads through each node's read-through cache.
     pub cache: bool,
     /// Bundled cluster with `cache`: lease of a cached value, milliseconds.
@@ -185,6 +197,11 @@ impl Default for RunConfig {
             recovery_time: 3.0,
             request_timeout: 1.5,
             check_timeout: 60.0,
+            fanout: 2,
+            gossip_interval: 100,
+            lock_ttl_ms: 300,
+            lock_pause_ms: 450,
+            lock_pause_probability: 0.2,
             cache: false,
             cache_ttl_ms: 1000,
         }
@@ -249,6 +266,20 @@ impl RunConfig {
         secs(self.recovery_time)
     }
 
+    /// How long the run waits after the final heal before the final reads,
+    /// and how long the eventual checker wants after the last heal: the
+    /// recovery time, but in gossip mode at least `GOSSIP_QUIET_ROUNDS`
+    /// anti-entropy rounds, so the nodes have had time to converge.
+    pub fn quiet_period(&self) -> Duration {
+        let recovery = self.recovery_time();
+        if self.sut == SutKind::Bundled && self.mode == "gossip" {
+            let rounds = self.gossip_interval.saturating_mul(GOSSIP_QUIET_ROUNDS);
+            recovery.max(Duration::from_millis(rounds))
+        } else {
+            recovery
+        }
+    }
+
     /// Per-request timeout.
     pub fn request_timeout(&self) -> Duration {
         secs(self.request_timeout).max(Duration::from_millis(10))
@@ -257,6 +288,20 @@ impl RunConfig {
     /// Checker deadline.
     pub fn check_timeout(&self) -> Duration {
         secs(self.check_timeout)
+    }
+
+    /// How the lock workload's clients behave; `lease-ignores-pause` (a
+    /// client-side bug) turns off their lease check before writing.
+    pub fn lock_options(&self) -> LockOptions {
+        LockOptions {
+            ttl: Duration::from_millis(self.lock_ttl_ms.max(1)),
+            pause: Duration::from_millis(self.lock_pause_ms),
+            pause_probability: self.lock_pause_probability.clamp(0.0, 1.0),
+            check_lease: !self
+                .bug
+                .iter()
+                .any(|b| b.parse::<Bug>() == Ok(Bug::LeaseIgnoresPause)),
+        }
     }
 
     /// Rejects values no run can use.
@@ -273,6 +318,9 @@ impl RunConfig {
         if self.sut == SutKind::Http && self.endpoints.is_empty() {
             bail!("--sut http needs --endpoints URL,...");
         }
+        if self.gossip_interval == 0 {
+            bail!("gossip-interval must be at least 1 ms");
+        }
         super::nemesis::kinds(self)?;
         super::sut::validate(self)?;
         super::check::checker_kinds(self)?;
@@ -283,6 +331,7 @@ impl RunConfig {
             ("request-timeout", self.request_timeout),
             ("check-timeout", self.check_timeout),
             ("rate", self.rate),
+            ("lock-pause-probability", self.lock_pause_probability),
         ] {
             if !v.is_finite() || v < 0.0 {
                 bail!("{name} must be a non-negative number of seconds, got {v}");
@@ -291,6 +340,11 @@ impl RunConfig {
         Ok(())
     }
 }
+
+/// Anti-entropy rounds a gossip run waits at least after the final heal: with
+/// fanout 2 a value reaches all of a few nodes in 2-4 rounds, so this leaves a
+/// wide margin for a loaded machine.
+const GOSSIP_QUIET_ROUNDS: u64 = 20;
 
 /// Seconds as a duration; negative or non-finite values become zero.
 fn secs(s: f64) -> Duration {
@@ -337,6 +391,22 @@ mod tests {
             RunConfig::default().nemesis_schedule,
             NemesisSchedule::Interval
         );
+    }
+
+    #[test]
+    fn gossip_runs_wait_at_least_twenty_rounds_before_final_reads() {
+        let gossip = RunConfig {
+            mode: "gossip".into(),
+            recovery_time: 0.5,
+            gossip_interval: 100,
+            ..RunConfig::default()
+        };
+        assert_eq!(gossip.quiet_period(), Duration::from_secs(2));
+        let raft = RunConfig {
+            recovery_time: 0.5,
+            ..RunConfig::default()
+        };
+        assert_eq!(raft.quiet_period(), Duration::from_millis(500));
     }
 
     #[test]

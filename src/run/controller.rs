@@ -18,6 +18,7 @@ use anyhow::Context;
 use faultline_checkers::{EventType, Validity, Verdict};
 use faultline_workloads::Op;
 use faultline_workloads::generator::{KeyPicker, Pacer, Phase, WorkerGenerator, worker_seed};
+use faultline_workloads::workload::WorkloadKind;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use std::collections::BTreeSet;
@@ -110,8 +111,12 @@ pub async fn run_one(
             pacer: Pacer::new(config.rate, config.concurrency),
         };
         let (shared, stop) = (shared.clone(), interrupt.clone());
+        let lock = (config.workload == WorkloadKind::Lock).then(|| config.lock_options());
         handles.push(tokio::spawn(async move {
-            worker.run(&shared, deadline, &stop).await;
+            match &lock {
+                Some(opts) => worker.run_lock(&shared, opts, deadline, &stop).await,
+                None => worker.run(&shared, deadline, &stop).await,
+            }
             worker
         }));
     }
@@ -145,7 +150,7 @@ pub async fn run_one(
         timeline.enter(Phase::Recovery, recorder.now_ns());
         tokio::select! {
             _ = interrupt.cancelled() => {}
-            _ = tokio::time::sleep(config.recovery_time()) => {}
+            _ = tokio::time::sleep(config.quiet_period()) => {}
         }
     }
     if !interrupt.is_cancelled() {
@@ -262,28 +267,39 @@ pub async fn run_one(
     })
 }
 
-/// Reads every key the workers touched, spread over the workers; a read that
-/// does not come back `ok` is retried (as a new process after an `info`).
+/// Reads every key the workers touched on every node, spread over the
+/// workers; a read with an unknown outcome is retried (as a new process
+/// after an `info`). Each read is attributed to its node in the history, so
+/// the eventual checker can compare what the nodes hold; a mode that forwards
+/// reads (Raft followers) still answers each one linearizably.
 async fn final_reads(shared: &Arc<Shared>, workers: Vec<Worker>, stop: &CancellationToken) {
     let keys: BTreeSet<String> = workers
         .iter()
         .flat_map(|w| w.generator.keys_used())
         .collect();
-    let keys: Vec<String> = keys.into_iter().collect();
+    let nodes = shared.client.endpoints().len().max(1);
+    let reads: Vec<(String, usize)> = keys
+        .into_iter()
+        .flat_map(|k| (0..nodes).map(move |node| (k.clone(), node)))
+        .collect();
     let n = workers.len().max(1);
     let mut tasks = Vec::new();
     for (i, worker) in workers.into_iter().enumerate() {
-        let mine: Vec<String> = keys.iter().skip(i).step_by(n).cloned().collect();
+        let mine: Vec<(String, usize)> = reads.iter().skip(i).step_by(n).cloned().collect();
         let (shared, stop) = (shared.clone(), stop.clone());
         tasks.push(tokio::spawn(async move {
             let mut worker = worker;
-            for key in mine {
+            for (key, node) in mine {
                 for _ in 0..FINAL_READ_ATTEMPTS {
                     if stop.is_cancelled() {
                         return;
                     }
-                    let c = worker.invoke(&shared, &Op::read(key.clone())).await;
-                    if c.kind == EventType::Ok {
+                    let c = worker
+                        .invoke_on(&shared, &Op::read(key.clone()), node)
+                        .await;
+                    // A definite failure (e.g. `not_leader` from a store
+                    // that does not forward) will not change on a retry.
+                    if c.kind != EventType::Info {
                         break;
                     }
                 }
@@ -305,9 +321,17 @@ fn describe_sut(config: &RunConfig, endpoints: Option<usize>) -> String {
         } else {
             format!(", bug {}", config.bug.join(","))
         };
+        let gossip = if config.mode == "gossip" {
+            format!(
+                ", fanout {} every {} ms",
+                config.fanout, config.gossip_interval
+            )
+        } else {
+            String::new()
+        };
         let cache = if config.cache { ", read cache" } else { "" };
         format!(
-            "the bundled {} cluster ({} nodes{cache}{bugs})",
+            "the bundled {} cluster ({} nodes{gossip}{cache}{bugs})",
             config.mode, config.nodes
         )
     } else {

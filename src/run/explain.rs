@@ -1,19 +1,26 @@
 //! Terminal explanations of verdicts that are not `valid`: for the
 //! linearizability checker, its counterexample per key (the longest
-//! linearizable prefix and the operations that cannot follow it), rendered
-//! from the report the verdict carries in its details.
+//! linearizable prefix and the operations that cannot follow it), and for
+//! the lock checker its violations, rendered from the report the verdict
+//! carries in its details.
 
 use faultline_checkers::render::text;
-use faultline_checkers::{LinearizabilityReport, Validity, Verdict};
+use faultline_checkers::{LinearizabilityReport, LockReport, Validity, Verdict};
 
-/// One text block per linearizability verdict that is invalid or unknown.
+/// One text block per linearizability verdict that is invalid or unknown,
+/// and one listing the violations of an invalid lock verdict.
 pub fn explanations(verdicts: &[Verdict]) -> Vec<String> {
-    verdicts
+    let linearizability = verdicts
         .iter()
         .filter(|v| v.checker == "linearizable" && v.valid != Validity::Valid)
         .filter_map(|v| serde_json::from_value::<LinearizabilityReport>(v.details.clone()).ok())
-        .map(|report| text::render(&report))
-        .collect()
+        .map(|report| text::render(&report));
+    let lock = verdicts
+        .iter()
+        .filter(|v| v.checker == "lock" && v.valid == Validity::Invalid)
+        .filter_map(|v| serde_json::from_value::<LockReport>(v.details.clone()).ok())
+        .map(|report| report.explain());
+    linearizability.chain(lock).collect()
 }
 
 #[cfg(test)]

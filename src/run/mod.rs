@@ -7,6 +7,7 @@ mod controller;
 mod described_sut;
 mod etcd_sut;
 mod explain;
+mod lock_worker;
 mod nemesis;
 mod progress;
 pub mod recorder;

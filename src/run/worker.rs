@@ -11,6 +11,7 @@ use faultline_workloads::generator::{Pacer, WorkerGenerator};
 use faultline_workloads::{Completion, Op};
 use rand_chacha::ChaCha8Rng;
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
@@ -43,6 +44,30 @@ pub struct Worker {
 impl Worker {
     /// Invokes one operation as this process: record invoke, send, record completion.
     pub async fn invoke(&mut self, shared: &Shared, op: &Op) -> Completion {
+        self.send(shared, op, None, Duration::ZERO).await
+    }
+
+    /// Like [`Worker::invoke`], on endpoint `node` instead of the balancer's pick.
+    pub async fn invoke_on(&mut self, shared: &Shared, op: &Op, node: usize) -> Completion {
+        self.send(shared, op, Some(node), Duration::ZERO).await
+    }
+
+    /// Like [`Worker::invoke`], but stalls for `stall` between recording the
+    /// invoke and sending: the operation is in flight while the process is
+    /// paused (how a client GC pause delays a request it already issued).
+    pub async fn invoke_after(&mut self, shared: &Shared, op: &Op, stall: Duration) -> Completion {
+        self.send(shared, op, None, stall).await
+    }
+
+    /// Records the invoke, waits `stall`, sends to `node` (or the balancer's
+    /// pick) and records the completion.
+    async fn send(
+        &mut self,
+        shared: &Shared,
+        op: &Op,
+        node: Option<usize>,
+        stall: Duration,
+    ) -> Completion {
         let process = ProcessId::Client(self.process);
         let key = op.key.as_deref();
         shared.recorder.record(EventBody {
@@ -54,7 +79,13 @@ impl Worker {
             node: None,
             error: None,
         });
-        let c = shared.client.invoke(op, &mut self.rng).await;
+        if !stall.is_zero() {
+            tokio::time::sleep(stall).await;
+        }
+        let c = match node {
+            Some(idx) => shared.client.invoke_at(idx, op).await,
+            None => shared.client.invoke(op, &mut self.rng).await,
+        };
         shared.recorder.record(EventBody {
             process,
             kind: c.kind,

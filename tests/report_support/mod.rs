@@ -4,10 +4,15 @@
 
 #![allow(dead_code)] // each test binary uses a different part of this
 
+#[path = "../run_support/mod.rs"]
+mod run_support;
+
+pub use run_support::{faultline, output, run_dir, run_dirs};
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
@@ -15,23 +20,6 @@ use std::time::{Duration, Instant};
 pub const VALID: &str = "valid-run";
 /// The test name of the invalid run.
 pub const INVALID: &str = "stale-reads";
-
-/// The `faultline` binary under test.
-pub fn faultline() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_faultline"))
-}
-
-/// Runs a command and prints its output, so a failing test shows it.
-pub fn output(mut c: Command) -> Output {
-    let out = c.output().expect("start faultline");
-    eprintln!(
-        "status {:?}\nstdout:\n{}\nstderr:\n{}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
 
 /// A results directory holding one valid and one invalid run.
 pub struct Runs {
@@ -79,25 +67,11 @@ fn run_cmd(results: &Path, name: &str, bug: Option<&str>) -> Command {
 /// Keeps only the newest run under `results/<name>/` (the one `--test-count`
 /// stopped at), so the fixture holds exactly one run per name.
 fn keep_newest_run(results: &Path, name: &str) {
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(results.join(name))
-        .expect("test directory")
-        .map(|e| e.expect("entry").path())
-        .collect();
-    dirs.sort();
+    let mut dirs = run_dirs(results, name);
     dirs.pop();
     for d in dirs {
         std::fs::remove_dir_all(&d).expect("remove an earlier run");
     }
-}
-
-/// The single run directory under `results/<name>/`.
-pub fn run_dir(results: &Path, name: &str) -> PathBuf {
-    let dirs: Vec<PathBuf> = std::fs::read_dir(results.join(name))
-        .expect("test directory")
-        .map(|e| e.expect("entry").path())
-        .collect();
-    assert_eq!(dirs.len(), 1, "{dirs:?}");
-    dirs[0].clone()
 }
 
 /// The two runs, made on first use; both run at once to halve the wait.

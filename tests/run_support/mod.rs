@@ -15,10 +15,10 @@ use axum::routing::{get, post};
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Child, Command, ExitStatus, Output};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 type Map = HashMap<String, Value>;
 
@@ -296,16 +296,6 @@ pub fn results_json(dir: &Path) -> Value {
     serde_json::from_str(&std::fs::read_to_string(dir.join("results.json")).unwrap()).unwrap()
 }
 
-/// checker name → verdict object, from results.json.
-pub fn verdict<'a>(results: &'a Value, checker: &str) -> &'a Value {
-    results["verdicts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|v| v["checker"] == checker)
-        .unwrap_or_else(|| panic!("no {checker} verdict in {results}"))
-}
-
 /// Parses every line of the run's history; returns the events.
 pub fn history(dir: &Path) -> Vec<Value> {
     std::fs::read_to_string(dir.join("history.jsonl"))
@@ -318,4 +308,59 @@ pub fn history(dir: &Path) -> Vec<Value> {
 /// Client events of `history` (no nemesis events).
 pub fn client_events(history: &[Value]) -> Vec<&Value> {
     history.iter().filter(|e| e["process"].is_u64()).collect()
+}
+
+/// Waits (at most 60 s) until the run under `results/name` has a history
+/// for which `ready` holds; returns the history's path.
+pub fn wait_for_history(results: &Path, name: &str, ready: impl Fn(&str) -> bool) -> PathBuf {
+    let begun = Instant::now();
+    loop {
+        assert!(
+            begun.elapsed() < Duration::from_secs(60),
+            "the history never got ready"
+        );
+        let found = std::fs::read_dir(results.join(name))
+            .ok()
+            .and_then(|mut d| d.next())
+            .map(|e| e.unwrap().path().join("history.jsonl"))
+            .filter(|p| std::fs::read_to_string(p).is_ok_and(|t| ready(&t)));
+        if let Some(p) = found {
+            return p;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// Waits (at most 60 s) for `child` to exit.
+pub fn wait_exit(child: &mut Child) -> ExitStatus {
+    let begun = Instant::now();
+    loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            return s;
+        }
+        assert!(
+            begun.elapsed() < Duration::from_secs(60),
+            "the run did not stop"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// checker name → verdict object, from a run's `results.json`.
+pub fn verdict<'a>(results: &'a Value, checker: &str) -> &'a Value {
+    results["verdicts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["checker"] == checker)
+        .unwrap_or_else(|| panic!("no {checker} verdict in {results}"))
+}
+
+/// When `phase` (e.g. `final-reads`) began, on the history's clock, from a run's `results.json`.
+pub fn phase_start(results: &Value, phase: &str) -> Option<u64> {
+    results["phases"]
+        .as_array()?
+        .iter()
+        .find(|p| p["phase"] == phase)?["start_ns"]
+        .as_u64()
 }

@@ -18,6 +18,9 @@ pub enum CheckerKind {
     Eventual,
     /// How stale reads were (informative unless limits are given).
     Staleness,
+    /// Leases and fencing tokens of the lock workload (not part of `all`:
+    /// it judges only lock histories).
+    Lock,
 }
 
 impl CheckerKind {
@@ -38,6 +41,7 @@ impl CheckerKind {
             CheckerKind::Session => "session",
             CheckerKind::Eventual => "eventual",
             CheckerKind::Staleness => "staleness",
+            CheckerKind::Lock => "lock",
         }
     }
 
@@ -71,7 +75,7 @@ impl fmt::Display for CheckerKind {
 /// A checker name that is not one of ours.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "unknown checker {0:?}; expected linearizable, sequential, session, eventual, staleness or all"
+    "unknown checker {0:?}; expected linearizable, sequential, session, eventual, staleness, lock or all"
 )]
 pub struct UnknownChecker(pub String);
 
@@ -84,6 +88,7 @@ impl FromStr for CheckerKind {
             "session" => CheckerKind::Session,
             "eventual" => CheckerKind::Eventual,
             "staleness" => CheckerKind::Staleness,
+            "lock" => CheckerKind::Lock,
             _ => return Err(UnknownChecker(s.to_string())),
         })
     }

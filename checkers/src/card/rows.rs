@@ -117,6 +117,10 @@ fn witness(v: &Verdict) -> Option<String> {
             let r: StalenessReport = serde_json::from_value(d).ok()?;
             r.stalest.map(|s| s.text)
         }
+        "lock" => {
+            let r: crate::lock::LockReport = serde_json::from_value(d).ok()?;
+            r.violations.first().map(|v| v.text.clone())
+        }
         _ => None,
     }
 }

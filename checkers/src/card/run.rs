@@ -75,6 +75,9 @@ pub fn run_checker(events: &[Event], kind: CheckerKind, opts: &CardOptions) -> V
         CheckerKind::Staleness => check_staleness(events, &opts.staleness)
             .map(|r| r.to_verdict())
             .map_err(|e| e.to_string()),
+        CheckerKind::Lock => crate::lock::check_lock(events)
+            .map(|r| r.to_verdict())
+            .map_err(|e| e.to_string()),
     };
     result.unwrap_or_else(|reason| Verdict {
         checker: kind.as_str().to_string(),

@@ -32,6 +32,26 @@ pub struct TxnBody {
     pub ops: Vec<crate::kv::TxnOp>,
 }
 
+/// Body of `POST /lock/{name}/acquire`.
+#[derive(Deserialize)]
+pub struct AcquireBody {
+    /// Who asks.
+    #[serde(default)]
+    pub holder: String,
+    /// Lease length.
+    pub ttl_ms: u64,
+}
+
+/// Body of `POST /lock/{name}/renew` and `/release` (`ttl_ms` only for renew).
+#[derive(Deserialize)]
+pub struct TokenBody {
+    /// The holder's fencing token.
+    pub token: u64,
+    /// New lease length (renew).
+    #[serde(default)]
+    pub ttl_ms: Option<u64>,
+}
+
 /// 400 with the parse error: the request was never applied.
 pub fn bad_request(msg: String) -> Response {
     (

@@ -43,18 +43,20 @@ async fn read(
     if let Some(cache) = &node.cache {
         return crate::cache::read::serve(&node, cache, &key, path(&uri), &headers).await;
     }
-    match read_index::read(&node, &key).await {
+    read_linearizable(&node, &key, &uri, &headers).await
+}
+
+/// Reads map key `key` through ReadIndex on the leader, or forwards to it.
+pub(crate) async fn read_linearizable(
+    node: &Arc<RaftNode>,
+    key: &str,
+    uri: &Uri,
+    headers: &HeaderMap,
+) -> Response {
+    match read_index::read(node, key).await {
         Ok(v) => value_response(v),
         Err(ReadError::NotLeader(leader)) => {
-            forward::to_leader(
-                &node,
-                leader,
-                Method::GET,
-                path(&uri),
-                &headers,
-                Bytes::new(),
-            )
-            .await
+            forward::to_leader(node, leader, Method::GET, path(uri), headers, Bytes::new()).await
         }
         Err(ReadError::Timeout) => forward::unknown(),
     }
@@ -125,12 +127,12 @@ async fn txn(
     submit(&node, cmd, Method::POST, &uri, &headers, body).await
 }
 
-fn path(uri: &Uri) -> &str {
+pub(crate) fn path(uri: &Uri) -> &str {
     uri.path_and_query().map_or("/", |p| p.as_str())
 }
 
 /// Proposes on the leader, or forwards to it.
-async fn submit(
+pub(crate) async fn submit(
     node: &Arc<RaftNode>,
     cmd: Command,
     method: Method,

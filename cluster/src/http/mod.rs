@@ -4,6 +4,7 @@ pub mod body;
 pub mod cache_api;
 pub mod client_api;
 pub mod forward;
+pub mod lock_api;
 pub mod peer_api;
 pub mod status;
 
@@ -14,6 +15,7 @@ use std::sync::Arc;
 /// The complete router of a node.
 pub fn router(node: Arc<RaftNode>) -> Router {
     client_api::routes()
+        .merge(lock_api::routes())
         .merge(peer_api::routes())
         .merge(status::routes())
         .merge(cache_api::routes())

@@ -73,4 +73,47 @@ pub enum Command {
         /// The operations, in order.
         ops: Vec<TxnOp>,
     },
+    /// Acquire, renew or release a lease on a lock.
+    Lease {
+        /// The lock's name.
+        lock: String,
+        /// The proposing leader's wall clock (ms): the time every replica
+        /// decides expiry by (see `lock::clock`).
+        stamp_ms: u64,
+        /// What to do.
+        action: crate::lock::LeaseCommand,
+    },
+    /// Write the protected resource with a fencing token.
+    FencedWrite {
+        /// The resource's name.
+        resource: String,
+        /// Token and value.
+        write: crate::lock::FencedWrite,
+        /// Whether a token lower than the resource's is refused (false
+        /// only under the `lock-no-fencing` bug).
+        fenced: bool,
+    },
+}
+
+impl Command {
+    /// The client keys the command reads or writes (with repeats, in op
+    /// order). Lock commands touch only the lock service's reserved keys,
+    /// which no client reads through `/kv`, so they name none.
+    pub fn touched_keys(&self) -> Vec<&str> {
+        match self {
+            Command::Noop | Command::Lease { .. } | Command::FencedWrite { .. } => Vec::new(),
+            Command::Put { key, .. } | Command::Cas { key, .. } | Command::Append { key, .. } => {
+                vec![key.as_str()]
+            }
+            Command::Txn { ops } => ops
+                .iter()
+                .map(|op| match op {
+                    TxnOp::Read { key }
+                    | TxnOp::Write { key, .. }
+                    | TxnOp::Add { key, .. }
+                    | TxnOp::Cas { key, .. } => key.as_str(),
+                })
+                .collect(),
+        }
+    }
 }

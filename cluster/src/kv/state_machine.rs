@@ -58,6 +58,16 @@ impl KvState {
                 ApplyResult::Ok(json!({"value": list}))
             }
             Command::Txn { ops } => self.apply_txn(ops),
+            Command::Lease {
+                lock,
+                stamp_ms,
+                action,
+            } => crate::lock::apply_lease(&mut self.map, lock, *stamp_ms, action),
+            Command::FencedWrite {
+                resource,
+                write,
+                fenced,
+            } => crate::lock::apply_fenced_write(&mut self.map, resource, write, *fenced),
         }
     }
 

@@ -6,12 +6,13 @@
 //! `>= i`, so a follower's conflict truncation is itself just an append.
 
 use super::entries::Entry;
-use crate::checksum::crc32;
 use crate::error::ClusterError;
+pub use crate::framing::sync_dir;
+use crate::framing::{self, encode};
 use crate::node_id::NodeId;
 use serde::{Deserialize, Serialize};
-use std::fs::{File, OpenOptions};
-use std::io::{Read, Write};
+use std::fs::File;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -65,28 +66,13 @@ impl Wal {
     /// `lazy` switches on the `no-fsync` bug.
     pub fn open(dir: &Path, lazy: bool) -> Result<(Wal, Recovered), ClusterError> {
         let path = dir.join("wal");
-        let mut file = OpenOptions::new()
-            .read(true)
-            .append(true)
-            .create(true)
-            .open(&path)
-            .map_err(|e| ClusterError::io("open", &path, e))?;
-        let mut bytes = Vec::new();
-        file.read_to_end(&mut bytes)
-            .map_err(|e| ClusterError::io("read", &path, e))?;
-        let (records, good_len) = decode_all(&bytes);
+        let opened = framing::open::<Record>(&path)?;
+        let file = opened.file;
         let mut rec = Recovered {
-            dropped_bytes: (bytes.len() - good_len) as u64,
+            dropped_bytes: opened.dropped_bytes,
             ..Recovered::default()
         };
-        if good_len < bytes.len() {
-            // A crash mid-append leaves a partial record; drop it so new
-            // records are not written after garbage.
-            file.set_len(good_len as u64)
-                .and_then(|_| file.sync_all())
-                .map_err(|e| ClusterError::io("truncate torn tail of", &path, e))?;
-        }
-        for r in records {
+        for r in opened.records {
             match r {
                 Record::Entry(e) => rec.entries.push(e),
                 Record::HardState { term, voted_for } => {
@@ -140,74 +126,13 @@ impl Wal {
     /// Replaces the whole file with `records` (after compaction), atomically:
     /// write a temporary file, fsync it, rename it over the WAL.
     pub fn rewrite(&mut self, records: &[Record]) -> Result<(), ClusterError> {
-        let tmp = self.path.with_extension("tmp");
-        let mut buf = Vec::new();
-        for r in records {
-            encode(r, &mut buf);
-        }
-        let io = |what, e| ClusterError::io(what, &tmp, e);
-        let mut f = File::create(&tmp).map_err(|e| io("create", e))?;
-        f.write_all(&buf).map_err(|e| io("write", e))?;
-        f.sync_all().map_err(|e| io("sync", e))?;
-        std::fs::rename(&tmp, &self.path).map_err(|e| io("rename", e))?;
-        sync_dir(&self.path)?;
-        self.file = OpenOptions::new()
-            .append(true)
-            .open(&self.path)
-            .map_err(|e| ClusterError::io("reopen", &self.path, e))?;
+        self.file = framing::rewrite(&self.path, records)?;
         if let Some(lazy) = &mut self.lazy {
             lazy.bytes.clear();
             lazy.oldest = None;
         }
         Ok(())
     }
-}
-
-/// Fsyncs the directory holding `path`, so a rename survives a crash.
-pub fn sync_dir(path: &Path) -> Result<(), ClusterError> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    File::open(dir)
-        .and_then(|d| d.sync_all())
-        .map_err(|e| ClusterError::io("sync directory", dir, e))
-}
-
-fn encode(record: &Record, out: &mut Vec<u8>) {
-    // Serializing our own plain data types cannot fail.
-    let payload = serde_json::to_vec(record).unwrap_or_default();
-    out.extend_from_slice(&(payload.len() as u32).to_le_bytes());
-    out.extend_from_slice(&crc32(&payload).to_le_bytes());
-    out.extend_from_slice(&payload);
-}
-
-/// Decodes records until the first incomplete or corrupt one; returns them
-/// and the length of the valid prefix.
-fn decode_all(bytes: &[u8]) -> (Vec<Record>, usize) {
-    let mut out = Vec::new();
-    let mut pos = 0;
-    while bytes.len() - pos >= 8 {
-        let len = u32::from_le_bytes([bytes[pos], bytes[pos + 1], bytes[pos + 2], bytes[pos + 3]])
-            as usize;
-        let crc = u32::from_le_bytes([
-            bytes[pos + 4],
-            bytes[pos + 5],
-            bytes[pos + 6],
-            bytes[pos + 7],
-        ]);
-        let start = pos + 8;
-        if bytes.len() - start < len {
-            break;
-        }
-        let payload = &bytes[start..start + len];
-        if crc32(payload) != crc {
-            break;
-        }
-        match serde_json::from_slice::<Record>(payload) {
-            Ok(r) => out.push(r),
-            Err(_) => break,
-        }
-        pos = start + len;
-    }
-    (out, pos)
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@
 pub mod forwarder;
 
 use faultline_cluster::launcher::free_base_port;
-use faultline_cluster::{Bug, Cluster, ClusterSpec, NodeId};
+use faultline_cluster::{Bug, Cluster, ClusterSpec, Mode, NodeId};
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 
@@ -25,6 +25,14 @@ pub fn start(n: usize, bugs: &[Bug], extra: &[&str]) -> TestCluster {
     start_spec(spec(n, bugs, extra, &dir), dir)
 }
 
+/// Starts `n` nodes in replication `mode` with default flags.
+pub fn start_mode(n: usize, mode: Mode) -> TestCluster {
+    let dir = tempfile::tempdir().unwrap();
+    let mut spec = spec(n, &[], &[], &dir);
+    spec.mode = mode;
+    start_spec(spec, dir)
+}
+
 /// Starts `n` nodes whose peer traffic goes through a test-owned forwarder mesh.
 pub async fn start_with_mesh(n: usize, bugs: &[Bug]) -> (TestCluster, forwarder::Mesh) {
     start_with_mesh_args(n, bugs, &[]).await
@@ -37,7 +45,15 @@ pub async fn start_with_mesh_args(
     extra: &[&str],
 ) -> (TestCluster, forwarder::Mesh) {
     let dir = tempfile::tempdir().unwrap();
-    let mut spec = spec(n, bugs, extra, &dir);
+    let spec = spec(n, bugs, extra, &dir);
+    start_spec_with_mesh(spec, dir).await
+}
+
+/// Starts the nodes of `spec` with their peer traffic through a forwarder mesh.
+async fn start_spec_with_mesh(
+    mut spec: ClusterSpec,
+    dir: tempfile::TempDir,
+) -> (TestCluster, forwarder::Mesh) {
     let targets = spec
         .node_ids()
         .into_iter()
@@ -47,6 +63,22 @@ pub async fn start_with_mesh_args(
     let mesh = forwarder::Mesh::start(&targets).await;
     spec.peer_urls = Some(mesh.peer_urls());
     (start_spec(spec, dir), mesh)
+}
+
+/// Starts `n` gossip-mode nodes with the given extra node flags.
+pub fn start_gossip(n: usize, extra: &[&str]) -> TestCluster {
+    let dir = tempfile::tempdir().unwrap();
+    let mut spec = spec(n, &[], extra, &dir);
+    spec.mode = Mode::Gossip;
+    start_spec(spec, dir)
+}
+
+/// Starts `n` gossip-mode nodes whose peer traffic goes through a forwarder mesh.
+pub async fn start_gossip_with_mesh(n: usize, extra: &[&str]) -> (TestCluster, forwarder::Mesh) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut spec = spec(n, &[], extra, &dir);
+    spec.mode = Mode::Gossip;
+    start_spec_with_mesh(spec, dir).await
 }
 
 fn spec(n: usize, bugs: &[Bug], extra: &[&str], dir: &tempfile::TempDir) -> ClusterSpec {
@@ -87,6 +119,27 @@ impl TestCluster {
             .into_iter()
             .filter(|n| n != leader)
             .collect()
+    }
+
+    /// POST a JSON body to `path` on node `id`, retrying while the node has
+    /// no leader to forward to (503); returns the status and JSON body.
+    pub async fn post(&self, id: &NodeId, path: &str, body: Value) -> (u16, Value) {
+        let deadline = Instant::now() + SOON;
+        loop {
+            let r = self
+                .http
+                .post(format!("{}{path}", self.url(id)))
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            let code = r.status().as_u16();
+            let body = r.json::<Value>().await.unwrap_or(Value::Null);
+            if code != 503 || Instant::now() > deadline {
+                return (code, body);
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
     }
 
     /// PUT; returns the status code (0 if the request failed outright).

@@ -30,10 +30,10 @@ impl Op {
 /// The system under load.
 #[derive(Clone, Debug)]
 pub enum Target {
-    /// The bundled cluster's leader.
+    /// The bundled cluster: its leader (raft), or every node (paxos).
     Faultline {
-        /// Leader client URL.
-        url: String,
+        /// Client URLs (clients spread round-robin).
+        urls: Vec<String>,
     },
     /// etcd members (clients spread round-robin).
     Etcd {
@@ -135,10 +135,15 @@ async fn request(
     value: u64,
 ) -> bool {
     let req = match (target, op) {
-        (Target::Faultline { url }, Op::Write) => http
-            .put(format!("{url}/kv/{key}"))
-            .json(&json!({ "value": value })),
-        (Target::Faultline { url }, Op::Read) => http.get(format!("{url}/kv/{key}")),
+        (Target::Faultline { urls }, op) => {
+            let url = &urls[client % urls.len()];
+            match op {
+                Op::Write => http
+                    .put(format!("{url}/kv/{key}"))
+                    .json(&json!({ "value": value })),
+                Op::Read => http.get(format!("{url}/kv/{key}")),
+            }
+        }
         (Target::Etcd { urls }, op) => {
             let url = &urls[client % urls.len()];
             match op {

@@ -108,7 +108,22 @@ impl HttpClient {
         let ep = &self.endpoints[idx % self.endpoints.len()];
         let key = op.key.as_deref().unwrap_or("");
         let url = &ep.url;
+        let fenced = self.storage == Storage::Fenced;
         let req = match &op.f {
+            // The lock workload's protected resource.
+            OpFn::Read if fenced => self.http.get(format!("{url}/resource/{key}")),
+            OpFn::Write if fenced => self
+                .http
+                .post(format!("{url}/resource/{key}"))
+                .json(&op.value),
+            OpFn::Acquire => self
+                .http
+                .post(format!("{url}/lock/{key}/acquire"))
+                .json(&json!({"holder": op.value["holder"], "ttl_ms": op.value["ttl_ms"]})),
+            OpFn::Release => self
+                .http
+                .post(format!("{url}/lock/{key}/release"))
+                .json(&json!({ "token": op.value })),
             OpFn::Read => self.http.get(format!("{url}/kv/{key}")),
             OpFn::Write => self
                 .http
@@ -143,7 +158,8 @@ impl HttpClient {
             Err(e) => {
                 // Headers arrived, so the request was processed; a 2xx without
                 // its body is still unknown for reads, and certain for writes.
-                if (200..300).contains(&status) && op.f != OpFn::Read {
+                // An acquire's token is in the body, so without it the grant is unknown.
+                if (200..300).contains(&status) && op.f != OpFn::Read && op.f != OpFn::Acquire {
                     return Completion::ok(op.value.clone()).at(&ep.name);
                 }
                 return self.transport_error(idx, &e).at(&ep.name);

@@ -34,6 +34,12 @@ struct ValueBody {
     value: Value,
 }
 
+/// The body of a granted acquire: `{"token": t, ...}`.
+#[derive(Deserialize)]
+struct TokenBody {
+    token: u64,
+}
+
 #[derive(Deserialize)]
 struct ErrorBody {
     #[serde(default)]
@@ -44,12 +50,14 @@ struct ErrorBody {
 
 /// Classifies a response with `status` and `body` to operation `f` with argument `arg`.
 ///
-/// - 2xx: `ok`; a read's value comes from `{"value":v}` (an unreadable body is `info`).
+/// - 2xx: `ok`; a read's value comes from `{"value":v}`, an acquire's from
+///   `{"token":t}` (an unreadable body is `info`).
 /// - 404 on a read: `ok` with `null` (absent).
 /// - 409: `fail` (precondition failed / aborted).
 /// - 408: `info` (the server gave up; the request may still apply).
 /// - other 4xx: `fail` (rejected before taking effect).
 /// - 503 `{"error":"not_leader"}`: `fail`, with the leader hint.
+/// - 503 `{"error":"no_quorum"}`: `fail` (gave up before proposing it).
 /// - other 5xx, 1xx, 3xx: `info`.
 pub fn classify_response(f: &OpFn, arg: &Value, status: u16, body: &[u8]) -> Classified {
     let is_read = *f == OpFn::Read;
@@ -57,6 +65,10 @@ pub fn classify_response(f: &OpFn, arg: &Value, status: u16, body: &[u8]) -> Cla
         200..=299 if is_read => match serde_json::from_slice::<ValueBody>(body) {
             Ok(b) => Completion::ok(b.value).into(),
             Err(e) => Completion::info(format!("unreadable read response: {e}")).into(),
+        },
+        200..=299 if *f == OpFn::Acquire => match serde_json::from_slice::<TokenBody>(body) {
+            Ok(b) => Completion::ok(Value::from(b.token)).into(),
+            Err(e) => Completion::info(format!("unreadable acquire response: {e}")).into(),
         },
         200..=299 => Completion::ok(arg.clone()).into(),
         404 if is_read => Completion::ok(Value::Null).into(),
@@ -71,6 +83,10 @@ pub fn classify_response(f: &OpFn, arg: &Value, status: u16, body: &[u8]) -> Cla
                 completion: Completion::fail("not_leader"),
                 leader_hint: leader.filter(|l| !l.is_empty()),
             },
+            // A leaderless store that gave up before proposing anything.
+            Ok(ErrorBody { error: Some(e), .. }) if e == "no_quorum" => {
+                Completion::fail(error_text(status, body)).into()
+            }
             _ => Completion::info(error_text(status, body)).into(),
         },
         _ => Completion::info(error_text(status, body)).into(),
@@ -148,6 +164,7 @@ mod tests {
         assert_eq!(kind(OpFn::Write, 502, ""), Info);
         assert_eq!(kind(OpFn::Write, 503, r#"{"error":"unavailable"}"#), Info);
         assert_eq!(kind(OpFn::Write, 503, "not json"), Info);
+        assert_eq!(kind(OpFn::Cas, 503, r#"{"error":"no_quorum"}"#), Fail);
         assert_eq!(kind(OpFn::Write, 302, ""), Info);
     }
 

@@ -28,6 +28,15 @@ impl SutClient {
         }
     }
 
+    /// Invokes `op` on node `idx` of [`SutClient::endpoints`], whatever the balancer says.
+    pub async fn invoke_at(&self, idx: usize, op: &Op) -> Completion {
+        match self {
+            SutClient::Http(c) => c.invoke_at(idx, op).await,
+            SutClient::Etcd(c) => c.invoke_at(idx, op).await,
+            SutClient::Described(c) => c.invoke_at(idx, op).await,
+        }
+    }
+
     /// The nodes the client talks to.
     pub fn endpoints(&self) -> &[Endpoint] {
         match self {

@@ -2,6 +2,7 @@
 
 use super::keys::KeyPicker;
 use crate::op::Op;
+use crate::workload::lock::{LockCycle, LockOptions};
 use crate::workload::{UniqueValues, WorkloadKind};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -46,6 +47,12 @@ impl WorkerGenerator {
     pub fn next_op(&mut self) -> Op {
         let key = self.keys.next_key(&mut self.rng);
         self.workload.next_op(&mut self.rng, key, &mut self.values)
+    }
+
+    /// The next cycle of the lock workload.
+    pub fn next_lock_cycle(&mut self, opts: &LockOptions) -> LockCycle {
+        let key = self.keys.next_key(&mut self.rng);
+        LockCycle::draw(&mut self.rng, key, &mut self.values, opts)
     }
 
     /// Every key this worker has generated an operation for.

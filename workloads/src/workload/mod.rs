@@ -4,6 +4,7 @@ mod append;
 mod cas_register;
 mod counter;
 mod kv;
+pub mod lock;
 mod register;
 mod set;
 
@@ -31,22 +32,27 @@ pub enum WorkloadKind {
     Set,
     /// Increments of per-key counters, and reads of their totals.
     Counter,
+    /// Leases with fencing tokens, and writes of the resource they protect.
+    Lock,
 }
 
 /// A workload name that is not one of ours.
 #[derive(Debug, thiserror::Error)]
-#[error("unknown workload `{0}` (expected register, cas-register, kv, append, set or counter)")]
+#[error(
+    "unknown workload `{0}` (expected register, cas-register, kv, append, set, counter or lock)"
+)]
 pub struct ParseWorkloadError(String);
 
 impl WorkloadKind {
     /// Every workload, for help texts and tests.
-    pub const ALL: [WorkloadKind; 6] = [
+    pub const ALL: [WorkloadKind; 7] = [
         WorkloadKind::Register,
         WorkloadKind::CasRegister,
         WorkloadKind::Kv,
         WorkloadKind::Append,
         WorkloadKind::Set,
         WorkloadKind::Counter,
+        WorkloadKind::Lock,
     ];
 
     /// The name used on the command line and in configs.
@@ -58,6 +64,7 @@ impl WorkloadKind {
             WorkloadKind::Append => "append",
             WorkloadKind::Set => "set",
             WorkloadKind::Counter => "counter",
+            WorkloadKind::Lock => "lock",
         }
     }
 
@@ -70,6 +77,7 @@ impl WorkloadKind {
             WorkloadKind::Append => "append-list",
             WorkloadKind::Set => "set",
             WorkloadKind::Counter => "counter",
+            WorkloadKind::Lock => "mutex",
         }
     }
 
@@ -87,6 +95,7 @@ impl WorkloadKind {
             WorkloadKind::Append => append::next_op(rng, key, values),
             WorkloadKind::Set => set::next_op(rng, key, values),
             WorkloadKind::Counter => counter::next_op(rng, key),
+            WorkloadKind::Lock => lock::next_op(rng, key, values),
         }
     }
 
@@ -98,6 +107,7 @@ impl WorkloadKind {
             }
             WorkloadKind::Append | WorkloadKind::Set => Storage::List,
             WorkloadKind::Counter => Storage::Sum,
+            WorkloadKind::Lock => Storage::Fenced,
         }
     }
 }
@@ -127,6 +137,8 @@ pub enum Storage {
     List,
     /// A list of increments per key; a read returns their sum (absent = 0).
     Sum,
+    /// The lock service's protected resource: `{token, value}` per key.
+    Fenced,
 }
 
 impl Storage {
@@ -141,6 +153,7 @@ impl Storage {
                 Value::from(items.iter().filter_map(Value::as_i64).sum::<i64>())
             }
             (Storage::Sum, v) => v,
+            (Storage::Fenced, v) => v,
         }
     }
 }

@@ -228,6 +228,7 @@ impl StoreDescription {
             WorkloadKind::Register => &["write"],
             WorkloadKind::CasRegister | WorkloadKind::Kv => &["write", "cas"],
             WorkloadKind::Append | WorkloadKind::Set | WorkloadKind::Counter => &["append"],
+            WorkloadKind::Lock => &["acquire", "release"],
         };
         needs
             .iter()
@@ -235,6 +236,8 @@ impl StoreDescription {
             .filter(|n| match *n {
                 "write" => self.write.is_none(),
                 "cas" => self.cas.is_none(),
+                // Store descriptions have no lock operations.
+                "acquire" | "release" => true,
                 _ => self.append.is_none(),
             })
             .collect()

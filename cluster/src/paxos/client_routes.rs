@@ -1,0 +1,125 @@
+//! The client API of DESIGN.md's SUT protocol in paxos mode: any node
+//! serves any request by proposing it itself. Plus `GET /local/kv/{key}`
+//! (this node's accepted value, for tests).
+
+use super::proposer::{KeyOp, Outcome, propose};
+use super::server::PaxosNode;
+use crate::http::body::{CasBody, TxnBody, ValueBody, bad_request, parse, value_response};
+use crate::http::forward;
+use crate::kv::{ApplyResult, Command, TxnOp};
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde_json::json;
+use std::sync::Arc;
+
+/// Routes of the client API.
+pub fn routes() -> Router<Arc<PaxosNode>> {
+    Router::new()
+        .route("/kv/{key}", get(read).put(write))
+        .route("/kv/{key}/cas", post(cas))
+        .route("/kv/{key}/append", post(append))
+        .route("/txn", post(txn))
+        .route("/local/kv/{key}", get(local_read))
+}
+
+async fn local_read(State(node): State<Arc<PaxosNode>>, Path(key): Path<String>) -> Response {
+    value_response(node.acceptor.accepted_value(&key))
+}
+
+async fn read(State(node): State<Arc<PaxosNode>>, Path(key): Path<String>) -> Response {
+    respond(propose(&node, &key, &KeyOp::Read).await)
+}
+
+async fn write(
+    State(node): State<Arc<PaxosNode>>,
+    Path(key): Path<String>,
+    body: Bytes,
+) -> Response {
+    match parse::<ValueBody>(&body) {
+        Ok(b) => {
+            let cmd = Command::Put {
+                key: key.clone(),
+                value: b.value,
+            };
+            respond(propose(&node, &key, &KeyOp::Apply(cmd)).await)
+        }
+        Err(e) => bad_request(e.to_string()),
+    }
+}
+
+async fn cas(State(node): State<Arc<PaxosNode>>, Path(key): Path<String>, body: Bytes) -> Response {
+    match parse::<CasBody>(&body) {
+        Ok(b) => {
+            let cmd = Command::Cas {
+                key: key.clone(),
+                from: b.from,
+                to: b.to,
+            };
+            respond(propose(&node, &key, &KeyOp::Apply(cmd)).await)
+        }
+        Err(e) => bad_request(e.to_string()),
+    }
+}
+
+async fn append(
+    State(node): State<Arc<PaxosNode>>,
+    Path(key): Path<String>,
+    body: Bytes,
+) -> Response {
+    match parse::<ValueBody>(&body) {
+        Ok(b) => {
+            let cmd = Command::Append {
+                key: key.clone(),
+                value: b.value,
+            };
+            respond(propose(&node, &key, &KeyOp::Apply(cmd)).await)
+        }
+        Err(e) => bad_request(e.to_string()),
+    }
+}
+
+/// Paxos decides one key at a time, so only single-key transactions run.
+async fn txn(State(node): State<Arc<PaxosNode>>, body: Bytes) -> Response {
+    let ops = match parse::<TxnBody>(&body) {
+        Ok(b) => b.ops,
+        Err(e) => return bad_request(e.to_string()),
+    };
+    let mut keys = ops.iter().map(op_key);
+    let Some(key) = keys.next().map(str::to_string) else {
+        return bad_request("a transaction needs at least one op".into());
+    };
+    if keys.any(|k| k != key) {
+        return bad_request("paxos mode runs transactions on a single key only".into());
+    }
+    respond(propose(&node, &key, &KeyOp::Apply(Command::Txn { ops })).await)
+}
+
+fn op_key(op: &TxnOp) -> &str {
+    match op {
+        TxnOp::Read { key }
+        | TxnOp::Write { key, .. }
+        | TxnOp::Add { key, .. }
+        | TxnOp::Cas { key, .. } => key,
+    }
+}
+
+fn respond(outcome: Outcome) -> Response {
+    match outcome {
+        Outcome::Read(v) => value_response(v),
+        Outcome::Applied(ApplyResult::Ok(body)) => Json(body).into_response(),
+        Outcome::Applied(ApplyResult::Conflict(body)) => {
+            (StatusCode::CONFLICT, Json(body)).into_response()
+        }
+        // Nothing was sent for acceptance: a definite failure.
+        Outcome::GaveUp(why) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({"error": "no_quorum", "message": why})),
+        )
+            .into_response(),
+        Outcome::Unknown => forward::unknown(),
+    }
+}
