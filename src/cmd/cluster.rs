@@ -100,6 +100,9 @@ fn run_up(args: UpArgs) -> anyhow::Result<Exit> {
         }
         return crate::etcd::up::run(args.nodes, &data_dir, args.base_port);
     }
+    if args.bugs.contains(&Bug::CacheStale) && !args.cache {
+        anyhow::bail!("--bug cache-stale breaks the read cache; switch it on with --cache");
+    }
     let exe = std::env::current_exe().context("locating the faultline executable")?;
     let mut spec = ClusterSpec::new(
         exe,

@@ -217,4 +217,34 @@ mod tests {
         assert_eq!(c.keys, 9);
         assert_eq!(c.seed, Some(5));
     }
+
+    #[test]
+    fn the_read_cache_is_for_the_bundled_cluster_and_its_bug_needs_it() {
+        let c = RunArgs {
+            cache: true,
+            cache_ttl_ms: Some(300),
+            bug: Some(vec!["cache-stale".into()]),
+            ..RunArgs::default()
+        }
+        .resolve()
+        .unwrap();
+        assert!(c.cache);
+        assert_eq!(c.cache_ttl_ms, 300);
+        let err = RunArgs {
+            bug: Some(vec!["cache-stale".into()]),
+            ..RunArgs::default()
+        }
+        .resolve()
+        .unwrap_err();
+        assert!(format!("{err:#}").contains("--cache"), "{err:#}");
+        let err = RunArgs {
+            cache: true,
+            sut: Some(SutKind::Http),
+            endpoints: Some(vec!["http://127.0.0.1:1".into()]),
+            ..RunArgs::default()
+        }
+        .resolve()
+        .unwrap_err();
+        assert!(format!("{err:#}").contains("bundled"), "{err:#}");
+    }
 }

@@ -80,6 +80,9 @@ pub fn validate(config: &RunConfig) -> anyhow::Result<()> {
             config.sut
         );
     }
+    if config.bug.iter().any(|b| b == "cache-stale") && !config.cache {
+        bail!("--bug cache-stale breaks the read cache; switch it on with --cache");
+    }
     if config.read_mode != ReadMode::Linearizable
         && (config.sut != SutKind::Etcd || description.is_some())
     {
