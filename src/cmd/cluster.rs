@@ -41,7 +41,7 @@ struct UpArgs {
     /// Parent data directory (default: results/cluster-<timestamp>).
     #[arg(long)]
     data_dir: Option<PathBuf>,
-    /// Node i listens on base-port + i.
+    /// Node i listens on base-port + i (0: free ports, printed at start).
     #[arg(long, default_value_t = 7000)]
     base_port: u16,
     /// Applied entries between snapshots.
@@ -119,6 +119,10 @@ fn run_up(args: UpArgs) -> anyhow::Result<Exit> {
         "--shards needs raft mode without --cache (shards are raft groups, and a 2PC commit names no keys a cache could drop)"
     );
     spec.shards = args.shards;
+    if args.base_port == 0 {
+        // Every process: each shard's nodes and the coordinator.
+        spec.base_port = faultline_cluster::launcher::free_base_port(spec.node_ids().len());
+    }
     if let Some(t) = args.snapshot_threshold {
         spec.extra_args = vec!["--snapshot-threshold".into(), t.to_string()];
     }
