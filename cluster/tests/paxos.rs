@@ -265,13 +265,19 @@ async fn a_preempted_proposer_jumps_past_the_higher_promise() {
     // Counting up one round per retry would never get there in time.
     assert_eq!(tc.put(&n1, "j", json!("mine")).await, 200);
     assert_eq!(tc.get(&n2, "j").await.1["value"], json!("mine"));
-    let (_, r) = post(
-        &tc,
-        &n3,
-        "/paxos/prepare",
-        json!({"key": "j", "ballot": rival}),
-    )
-    .await;
-    assert_eq!(r["ok"], json!(false));
-    assert!(r["promised"]["round"].as_u64().unwrap() > 1_000_000, "{r}");
+    // The round's messages reach n3 too (perhaps after the answer).
+    let deadline = Instant::now() + SOON;
+    loop {
+        let req = json!({"key": "j", "ballot": rival});
+        let (_, r) = post(&tc, &n3, "/paxos/prepare", req).await;
+        assert_eq!(r["ok"], json!(false), "{r}");
+        if r["promised"]["round"].as_u64().unwrap() > 1_000_000 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "n3 never saw a round past the rival: {r}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }
