@@ -6,8 +6,10 @@ use crate::bugs::BugSet;
 use crate::error::ClusterError;
 use crate::http;
 use crate::mode::Mode;
+use crate::node_id::NodeId;
 use crate::paxos;
 use crate::raft::{Config, RaftNode, election, persist, replication};
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 /// Runs a node until it fails; builds its own tokio runtime (blocking).
@@ -31,12 +33,7 @@ pub fn run_node(args: NodeArgs) -> Result<(), ClusterError> {
     }
     let cfg = Config {
         id: args.id.clone(),
-        peers: args
-            .peers
-            .iter()
-            .filter(|p| p.id != args.id)
-            .map(|p| (p.id.clone(), p.url.clone()))
-            .collect(),
+        peers: peers(&args),
         data_dir: args.data_dir.clone(),
         bugs: BugSet::new(args.bugs.iter().copied()),
         snapshot_threshold: args.snapshot_threshold.max(1),
@@ -48,6 +45,15 @@ pub fn run_node(args: NodeArgs) -> Result<(), ClusterError> {
         commit_timeout: Duration::from_millis(args.commit_timeout_ms.max(1)),
     };
     runtime()?.block_on(serve(cfg, args))
+}
+
+/// The other nodes and their URLs (a node listed as its own peer is skipped).
+fn peers(args: &NodeArgs) -> BTreeMap<NodeId, String> {
+    args.peers
+        .iter()
+        .filter(|p| p.id != args.id)
+        .map(|p| (p.id.clone(), p.url.clone()))
+        .collect()
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime, ClusterError> {
@@ -65,12 +71,7 @@ fn run_paxos(args: NodeArgs) -> Result<(), ClusterError> {
         .map_err(ClusterError::InvalidArgument)?;
     let cfg = paxos::Config {
         id: args.id.clone(),
-        peers: args
-            .peers
-            .iter()
-            .filter(|p| p.id != args.id)
-            .map(|p| (p.id.clone(), p.url.clone()))
-            .collect(),
+        peers: peers(&args),
         data_dir: args.data_dir.clone(),
         commit_timeout: Duration::from_millis(args.commit_timeout_ms.max(1)),
     };
