@@ -245,3 +245,39 @@ async fn killing_a_minority_keeps_serving_and_restart_catches_up() {
     tc.wait_local(&n3, "k", &json!(4)).await;
     assert_eq!(tc.get(&n1, "k").await.1["value"], json!(4));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_preempted_proposer_jumps_past_the_higher_promise() {
+    let tc = common::start_mode(3, Mode::Paxos);
+    let (n1, n2, n3) = (n(1), n(2), n(3));
+    // A rival proposer "n9" has taken every acceptor to a far higher round.
+    let rival = json!({"round": 1_000_000, "node": "n9", "incarnation": 0});
+    for id in [&n1, &n2, &n3] {
+        let (_, r) = post(
+            &tc,
+            id,
+            "/paxos/prepare",
+            json!({"key": "j", "ballot": rival}),
+        )
+        .await;
+        assert_eq!(r["ok"], json!(true));
+    }
+    // Counting up one round per retry would never get there in time.
+    assert_eq!(tc.put(&n1, "j", json!("mine")).await, 200);
+    assert_eq!(tc.get(&n2, "j").await.1["value"], json!("mine"));
+    // The round's messages reach n3 too (perhaps after the answer).
+    let deadline = Instant::now() + SOON;
+    loop {
+        let req = json!({"key": "j", "ballot": rival});
+        let (_, r) = post(&tc, &n3, "/paxos/prepare", req).await;
+        assert_eq!(r["ok"], json!(false), "{r}");
+        if r["promised"]["round"].as_u64().unwrap() > 1_000_000 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "n3 never saw a round past the rival: {r}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}

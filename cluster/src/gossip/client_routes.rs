@@ -5,7 +5,7 @@
 
 use super::node::GossipNode;
 use crate::http::body::{
-    CasBody, TxnBody, ValueBody, applied_response, bad_request, parse, value_response,
+    KeyUpdate, TxnBody, applied_response, bad_request, key_command, parse, value_response,
 };
 use crate::http::forward;
 use crate::kv::Command;
@@ -36,11 +36,7 @@ async fn write(
     Path(key): Path<String>,
     body: Bytes,
 ) -> Response {
-    let cmd = parse::<ValueBody>(&body).map(|b| Command::Put {
-        key,
-        value: b.value,
-    });
-    apply(node, cmd).await
+    apply(node, key_command(KeyUpdate::Put, key, &body)).await
 }
 
 async fn cas(
@@ -48,12 +44,7 @@ async fn cas(
     Path(key): Path<String>,
     body: Bytes,
 ) -> Response {
-    let cmd = parse::<CasBody>(&body).map(|b| Command::Cas {
-        key,
-        from: b.from,
-        to: b.to,
-    });
-    apply(node, cmd).await
+    apply(node, key_command(KeyUpdate::Cas, key, &body)).await
 }
 
 async fn append(
@@ -61,11 +52,7 @@ async fn append(
     Path(key): Path<String>,
     body: Bytes,
 ) -> Response {
-    let cmd = parse::<ValueBody>(&body).map(|b| Command::Append {
-        key,
-        value: b.value,
-    });
-    apply(node, cmd).await
+    apply(node, key_command(KeyUpdate::Append, key, &body)).await
 }
 
 async fn txn(State(node): State<Arc<GossipNode>>, body: Bytes) -> Response {

@@ -1,6 +1,7 @@
 //! Request bodies and response shapes of the client API (DESIGN.md's SUT
 //! protocol), shared by every replication mode so they all speak it alike.
 
+use crate::kv::Command;
 use axum::Json;
 use axum::body::Bytes;
 use axum::http::StatusCode;
@@ -106,4 +107,39 @@ pub fn applied_response(result: crate::kv::ApplyResult) -> Response {
 /// not applied (the client may retry once the transaction is decided).
 pub fn locked(body: Value) -> Response {
     (StatusCode::SERVICE_UNAVAILABLE, Json(body)).into_response()
+}
+
+/// Which single-key update a client request asks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyUpdate {
+    /// `PUT /kv/{key}`.
+    Put,
+    /// `POST /kv/{key}/cas`.
+    Cas,
+    /// `POST /kv/{key}/append`.
+    Append,
+}
+
+/// The command for `update` on `key` from the request body (a parse error
+/// is answered with [`bad_request`]).
+pub fn key_command(
+    update: KeyUpdate,
+    key: String,
+    body: &Bytes,
+) -> Result<Command, serde_json::Error> {
+    match update {
+        KeyUpdate::Put => parse::<ValueBody>(body).map(|b| Command::Put {
+            key,
+            value: b.value,
+        }),
+        KeyUpdate::Cas => parse::<CasBody>(body).map(|b| Command::Cas {
+            key,
+            from: b.from,
+            to: b.to,
+        }),
+        KeyUpdate::Append => parse::<ValueBody>(body).map(|b| Command::Append {
+            key,
+            value: b.value,
+        }),
+    }
 }

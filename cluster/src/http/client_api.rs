@@ -2,7 +2,7 @@
 //! (this node's applied state, for tests).
 
 use super::body::{
-    CasBody, TxnBody, ValueBody, applied_response, bad_request, locked, parse, value_response,
+    KeyUpdate, TxnBody, applied_response, bad_request, key_command, locked, parse, value_response,
 };
 use super::forward;
 use crate::bugs::Bug;
@@ -72,14 +72,10 @@ async fn write(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let cmd = match parse::<ValueBody>(&body) {
-        Ok(b) => Command::Put {
-            key,
-            value: b.value,
-        },
-        Err(e) => return bad_request(e.to_string()),
-    };
-    submit(&node, cmd, Method::PUT, &uri, &headers, body).await
+    match key_command(KeyUpdate::Put, key, &body) {
+        Ok(cmd) => submit(&node, cmd, Method::PUT, &uri, &headers, body).await,
+        Err(e) => bad_request(e.to_string()),
+    }
 }
 
 async fn cas(
@@ -89,15 +85,10 @@ async fn cas(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let cmd = match parse::<CasBody>(&body) {
-        Ok(b) => Command::Cas {
-            key,
-            from: b.from,
-            to: b.to,
-        },
-        Err(e) => return bad_request(e.to_string()),
-    };
-    submit(&node, cmd, Method::POST, &uri, &headers, body).await
+    match key_command(KeyUpdate::Cas, key, &body) {
+        Ok(cmd) => submit(&node, cmd, Method::POST, &uri, &headers, body).await,
+        Err(e) => bad_request(e.to_string()),
+    }
 }
 
 async fn append(
@@ -107,14 +98,10 @@ async fn append(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let cmd = match parse::<ValueBody>(&body) {
-        Ok(b) => Command::Append {
-            key,
-            value: b.value,
-        },
-        Err(e) => return bad_request(e.to_string()),
-    };
-    submit(&node, cmd, Method::POST, &uri, &headers, body).await
+    match key_command(KeyUpdate::Append, key, &body) {
+        Ok(cmd) => submit(&node, cmd, Method::POST, &uri, &headers, body).await,
+        Err(e) => bad_request(e.to_string()),
+    }
 }
 
 async fn txn(
