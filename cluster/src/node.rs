@@ -105,14 +105,7 @@ async fn serve(cfg: Config, args: NodeArgs) -> Result<(), ClusterError> {
         "starting node"
     );
     let node = RaftNode::recover(cfg)?;
-    let listener = tokio::net::TcpListener::bind(args.listen)
-        .await
-        .map_err(|e| {
-            ClusterError::Server(std::io::Error::new(
-                e.kind(),
-                format!("bind {}: {e}", args.listen),
-            ))
-        })?;
+    let listener = crate::http::bind(args.listen).await?;
     for (peer, url) in &node.cfg.peers {
         tokio::spawn(replication::run_replicator(
             node.clone(),

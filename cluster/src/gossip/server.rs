@@ -18,9 +18,7 @@ pub fn router(node: Arc<GossipNode>) -> Router {
 /// Runs the node until its server fails.
 pub async fn serve(cfg: GossipConfig, listen: SocketAddr) -> Result<(), ClusterError> {
     let node = GossipNode::recover(cfg)?;
-    let listener = tokio::net::TcpListener::bind(listen).await.map_err(|e| {
-        ClusterError::Server(std::io::Error::new(e.kind(), format!("bind {listen}: {e}")))
-    })?;
+    let listener = crate::http::bind(listen).await?;
     tokio::spawn(anti_entropy::run(node.clone()));
     axum::serve(listener, router(node))
         .await

@@ -106,9 +106,7 @@ pub async fn serve(cfg: Config, listen: SocketAddr) -> Result<(), ClusterError> 
         key_locks: Mutex::new(HashMap::new()),
         fatal,
     });
-    let listener = tokio::net::TcpListener::bind(listen).await.map_err(|e| {
-        ClusterError::Server(std::io::Error::new(e.kind(), format!("bind {listen}: {e}")))
-    })?;
+    let listener = crate::http::bind(listen).await?;
     let app = router(node.clone());
     tokio::select! {
         res = axum::serve(listener, app) => res.map_err(ClusterError::Server),

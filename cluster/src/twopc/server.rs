@@ -39,14 +39,7 @@ pub async fn serve(args: NodeArgs) -> Result<(), ClusterError> {
         &args.data_dir,
     )?;
     let coordinator = Arc::new(coordinator);
-    let listener = tokio::net::TcpListener::bind(args.listen)
-        .await
-        .map_err(|e| {
-            ClusterError::Server(std::io::Error::new(
-                e.kind(),
-                format!("bind {}: {e}", args.listen),
-            ))
-        })?;
+    let listener = crate::http::bind(args.listen).await?;
     tracing::info!(id = %args.id, listen = %args.listen, "coordinator serving");
     tokio::spawn(run_redelivery(coordinator.clone()));
     axum::serve(listener, api::router(coordinator))
