@@ -5,30 +5,12 @@
 
 mod run_support;
 
-use run_support::{bundled_run, client_events, history, output, results_json, run_dir};
+use run_support::{
+    InterruptOnDrop, bundled_run, client_events, history, lines_of, output, results_json, run_dir,
+};
 use serde_json::{Value, json};
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
+use std::process::{Command, Stdio};
 use std::time::Duration;
-
-/// Stops `cluster up` with Ctrl-C (so it stops its nodes) when the test ends.
-struct Up(Child);
-
-impl Drop for Up {
-    fn drop(&mut self) {
-        let pid = nix::unistd::Pid::from_raw(self.0.id() as i32);
-        let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGINT);
-        for _ in 0..200 {
-            if let Ok(Some(_)) = self.0.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cluster_up_with_shards_serves_cross_shard_txns_through_the_coordinator() {
@@ -52,16 +34,8 @@ async fn cluster_up_with_shards_serves_cross_shard_txns_through_the_coordinator(
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let _up = Up(child);
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if tx.send(line).is_err() {
-                return;
-            }
-        }
-    });
+    let rx = lines_of(child.stdout.take().unwrap());
+    let _up = InterruptOnDrop(child);
     let mut lines = Vec::new();
     while let Ok(line) = rx.recv_timeout(Duration::from_secs(30)) {
         let done = line.starts_with("running");

@@ -146,6 +146,15 @@ impl Cluster {
         spec.mode
             .check_bugs(&spec.bugs)
             .map_err(ClusterError::InvalidArgument)?;
+        // Participants vote through Raft log entries, and a 2PC commit names
+        // no keys for the read cache to invalidate.
+        if spec.is_sharded()
+            && (spec.mode != Mode::Raft || spec.extra_args.iter().any(|a| a == "--cache"))
+        {
+            return Err(ClusterError::InvalidArgument(
+                "--shards needs raft mode without --cache".into(),
+            ));
+        }
         let ids = spec.node_ids();
         if spec.base_port as usize + ids.len() > u16::MAX as usize {
             return Err(ClusterError::InvalidArgument("base port too high".into()));
@@ -501,4 +510,31 @@ pub fn free_base_port(n: usize) -> u16 {
     // Practically unreachable on a machine with free ports; the caller's
     // start will report the bind failure.
     40_000
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sharded_specs_name_every_process_and_refuse_other_modes() {
+        let mut spec = ClusterSpec::new("unused", Vec::new(), 3, "unused", 40_000);
+        assert_eq!(spec.node_ids().len(), 3);
+        assert!(spec.coordinators().is_empty());
+        spec.shards = 2;
+        let ids: Vec<String> = spec.node_ids().iter().map(ToString::to_string).collect();
+        assert_eq!(ids, ["s1n1", "s1n2", "s1n3", "s2n1", "s2n2", "s2n3", "c1"]);
+        assert_eq!(spec.groups().len(), 2);
+        spec.mode = Mode::Paxos;
+        assert!(matches!(
+            Cluster::start(spec.clone()),
+            Err(ClusterError::InvalidArgument(_))
+        ));
+        spec.mode = Mode::Raft;
+        spec.extra_args = vec!["--cache".into()];
+        assert!(matches!(
+            Cluster::start(spec),
+            Err(ClusterError::InvalidArgument(_))
+        ));
+    }
 }

@@ -15,6 +15,7 @@ pub mod kv;
 pub mod launcher;
 pub mod lock;
 pub mod mode;
+pub mod net;
 pub mod node;
 pub mod node_id;
 pub mod paxos;

@@ -22,13 +22,9 @@ pub fn run_node(args: NodeArgs) -> Result<(), ClusterError> {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
         .try_init();
+    // The coordinator replicates nothing, so it runs whatever the mode.
     if args.role == crate::twopc::ProcessRole::Coordinator {
-        return tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .map_err(ClusterError::Server)?
-            .block_on(crate::twopc::server::serve(args));
+        return runtime()?.block_on(crate::twopc::server::serve(args));
     }
     match args.mode {
         Mode::Paxos => return run_paxos(args),
@@ -105,7 +101,7 @@ async fn serve(cfg: Config, args: NodeArgs) -> Result<(), ClusterError> {
         "starting node"
     );
     let node = RaftNode::recover(cfg)?;
-    let listener = crate::http::bind(args.listen).await?;
+    let listener = crate::net::bind(args.listen).await?;
     for (peer, url) in &node.cfg.peers {
         tokio::spawn(replication::run_replicator(
             node.clone(),

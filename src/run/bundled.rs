@@ -25,7 +25,8 @@ pub struct Bundled {
 }
 
 /// Starts `config.nodes` nodes of this executable under `nodes_dir` (per
-/// shard, plus the coordinator, with `config.shards` > 1), waits for leaders.
+/// shard, plus the coordinator, with `config.shards` > 1), waits for a
+/// leader (in each group, in modes that have one).
 pub async fn start(
     config: &RunConfig,
     kinds: &NemesisKinds,

@@ -443,3 +443,39 @@ pub fn phase_start(results: &Value, phase: &str) -> Option<u64> {
         .find(|p| p["phase"] == phase)?["start_ns"]
         .as_u64()
 }
+
+/// A child process (e.g. `cluster up`) stopped with Ctrl-C's SIGINT when
+/// dropped, so it stops what it started even if an assertion fails first;
+/// SIGKILLed if it is still running 10 s later.
+pub struct InterruptOnDrop(pub Child);
+
+impl Drop for InterruptOnDrop {
+    fn drop(&mut self) {
+        let pid = nix::unistd::Pid::from_raw(self.0.id() as i32);
+        let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGINT);
+        let begun = Instant::now();
+        while begun.elapsed() < Duration::from_secs(10) {
+            if let Ok(Some(_)) = self.0.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// The lines of a child's output, read on a thread of their own so a test
+/// can wait for them with a timeout.
+pub fn lines_of(out: impl std::io::Read + Send + 'static) -> std::sync::mpsc::Receiver<String> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        for line in std::io::BufReader::new(out).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                return;
+            }
+        }
+    });
+    rx
+}

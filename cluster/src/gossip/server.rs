@@ -18,7 +18,7 @@ pub fn router(node: Arc<GossipNode>) -> Router {
 /// Runs the node until its server fails.
 pub async fn serve(cfg: GossipConfig, listen: SocketAddr) -> Result<(), ClusterError> {
     let node = GossipNode::recover(cfg)?;
-    let listener = crate::http::bind(listen).await?;
+    let listener = crate::net::bind(listen).await?;
     tokio::spawn(anti_entropy::run(node.clone()));
     axum::serve(listener, router(node))
         .await

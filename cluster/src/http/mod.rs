@@ -23,13 +23,3 @@ pub fn router(node: Arc<RaftNode>) -> Router {
         .merge(cache_api::routes())
         .with_state(node)
 }
-
-/// Binds a node's HTTP listener; the error names the address (a port taken
-/// by another process is the usual cause).
-pub async fn bind(
-    addr: std::net::SocketAddr,
-) -> Result<tokio::net::TcpListener, crate::ClusterError> {
-    tokio::net::TcpListener::bind(addr).await.map_err(|e| {
-        crate::ClusterError::Server(std::io::Error::new(e.kind(), format!("bind {addr}: {e}")))
-    })
-}

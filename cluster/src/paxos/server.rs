@@ -91,11 +91,7 @@ pub async fn serve(cfg: Config, listen: SocketAddr) -> Result<(), ClusterError> 
         .map_err(|e| ClusterError::io("create", &cfg.data_dir, e))?;
     let incarnation = super::incarnation::next(&cfg.data_dir)?;
     let acceptor = Acceptor::recover(&cfg.data_dir)?;
-    let http = reqwest::Client::builder()
-        .no_proxy()
-        .pool_max_idle_per_host(64)
-        .build()
-        .map_err(|e| ClusterError::InvalidArgument(format!("http client: {e}")))?;
+    let http = crate::net::peer_client()?;
     let (fatal, mut fatal_rx) = mpsc::unbounded_channel();
     let node = Arc::new(PaxosNode {
         cfg,
@@ -106,7 +102,7 @@ pub async fn serve(cfg: Config, listen: SocketAddr) -> Result<(), ClusterError> 
         key_locks: Mutex::new(HashMap::new()),
         fatal,
     });
-    let listener = crate::http::bind(listen).await?;
+    let listener = crate::net::bind(listen).await?;
     let app = router(node.clone());
     tokio::select! {
         res = axum::serve(listener, app) => res.map_err(ClusterError::Server),

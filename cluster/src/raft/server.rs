@@ -117,11 +117,7 @@ impl RaftNode {
             cfg.election,
         );
         let applied = core.last_applied;
-        let http = reqwest::Client::builder()
-            .no_proxy()
-            .pool_max_idle_per_host(64)
-            .build()
-            .map_err(|e| ClusterError::InvalidArgument(format!("http client: {e}")))?;
+        let http = crate::net::peer_client()?;
         let cache = cfg.cache_ttl.map(crate::cache::Cache::new);
         Ok(Arc::new(RaftNode {
             peer_wakeups: cfg

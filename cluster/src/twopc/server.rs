@@ -20,11 +20,7 @@ pub async fn serve(args: NodeArgs) -> Result<(), ClusterError> {
             "a coordinator needs --shard 1=..., --shard 2=..., numbered from 1 without gaps".into(),
         ));
     }
-    let http = reqwest::Client::builder()
-        .no_proxy()
-        .pool_max_idle_per_host(64)
-        .build()
-        .map_err(|e| ClusterError::InvalidArgument(format!("http client: {e}")))?;
+    let http = crate::net::peer_client()?;
     // A group's answer may take a full commit timeout plus one forward hop.
     let request_timeout = Duration::from_millis(args.commit_timeout_ms.max(1) + 1500);
     let groups = shards
@@ -39,7 +35,7 @@ pub async fn serve(args: NodeArgs) -> Result<(), ClusterError> {
         &args.data_dir,
     )?;
     let coordinator = Arc::new(coordinator);
-    let listener = crate::http::bind(args.listen).await?;
+    let listener = crate::net::bind(args.listen).await?;
     tracing::info!(id = %args.id, listen = %args.listen, "coordinator serving");
     tokio::spawn(run_redelivery(coordinator.clone()));
     axum::serve(listener, api::router(coordinator))
