@@ -10,6 +10,7 @@
 //! println!("{}", report.summary());
 //! ```
 
+pub mod bank;
 pub mod card;
 pub mod eventual;
 pub mod format;
@@ -25,6 +26,7 @@ pub mod staleness;
 pub mod synth;
 pub mod verdict;
 
+pub use bank::{BankOptions, BankReport, check_bank};
 pub use card::{CardOptions, CardRow, CheckerKind, ReportCard, UnknownChecker, run_checkers};
 pub use eventual::{EventualOptions, EventualReport, check_eventual};
 pub use format::{

@@ -35,13 +35,13 @@ struct UpArgs {
     /// Replication mode.
     #[arg(long, value_enum, default_value_t = Mode::Raft)]
     mode: Mode,
-    /// Deliberate bugs (stale-reads, early-ack, no-fsync, no-term-check, cache-stale, 2pc-no-prepare with --shards), comma-separated.
+    /// Deliberate bugs (stale-reads, early-ack, no-fsync, no-term-check, cache-stale, lock-no-fencing, 2pc-no-prepare with --shards), comma-separated.
     #[arg(long = "bug", value_delimiter = ',')]
     bugs: Vec<Bug>,
     /// Parent data directory (default: results/cluster-<timestamp>).
     #[arg(long)]
     data_dir: Option<PathBuf>,
-    /// Node i listens on base-port + i.
+    /// Node i listens on base-port + i (0: free ports, printed at start).
     #[arg(long, default_value_t = 7000)]
     base_port: u16,
     /// Applied entries between snapshots.
@@ -95,10 +95,13 @@ fn run_up(args: UpArgs) -> anyhow::Result<Exit> {
             || args.shards != 1
         {
             anyhow::bail!(
-                "--bug, --mode, --snapshot-threshold, --cache and --shards apply to the bundled cluster, not to etcd"
+                "--bug, --mode, --shards, --snapshot-threshold and --cache apply to the bundled cluster, not to etcd"
             );
         }
         return crate::etcd::up::run(args.nodes, &data_dir, args.base_port);
+    }
+    if args.bugs.contains(&Bug::CacheStale) && !args.cache {
+        anyhow::bail!("--bug cache-stale breaks the read cache; switch it on with --cache");
     }
     let exe = std::env::current_exe().context("locating the faultline executable")?;
     let mut spec = ClusterSpec::new(
@@ -111,7 +114,15 @@ fn run_up(args: UpArgs) -> anyhow::Result<Exit> {
     spec.mode = args.mode;
     spec.bugs = args.bugs;
     anyhow::ensure!(args.shards >= 1, "--shards must be at least 1");
+    anyhow::ensure!(
+        args.shards == 1 || (args.mode == Mode::Raft && !args.cache),
+        "--shards needs raft mode without --cache (shards are raft groups, and a 2PC commit names no keys a cache could drop)"
+    );
     spec.shards = args.shards;
+    if args.base_port == 0 {
+        // Every process: each shard's nodes and the coordinator.
+        spec.base_port = faultline_cluster::launcher::free_base_port(spec.node_ids().len());
+    }
     if let Some(t) = args.snapshot_threshold {
         spec.extra_args = vec!["--snapshot-threshold".into(), t.to_string()];
     }

@@ -49,10 +49,10 @@ pub struct RunArgs {
     /// First port of the bundled cluster [default: free ports].
     #[arg(long)]
     pub base_port: Option<u16>,
-    /// Workload: register, cas-register, kv, append, set, counter, lock [default: cas-register].
+    /// Workload: register, cas-register, kv, append, set, counter, lock, bank [default: cas-register].
     #[arg(long)]
     pub workload: Option<WorkloadKind>,
-    /// Checkers: NAME,... [default: linearizable; lock for the lock workload].
+    /// Checkers: NAME,... [default: linearizable; lock for the lock workload, bank for bank].
     #[arg(long, value_delimiter = ',')]
     pub checker: Option<Vec<String>>,
     /// Concurrent client workers [default: 6].
@@ -64,6 +64,9 @@ pub struct RunArgs {
     /// Main phase length in seconds [default: 20].
     #[arg(long)]
     pub time_limit: Option<f64>,
+    /// Bank accounts (bank workload) [default: 8].
+    #[arg(long)]
+    pub accounts: Option<usize>,
     /// Concurrently active keys [default: 6].
     #[arg(long)]
     pub keys: Option<usize>,
@@ -169,7 +172,8 @@ impl RunArgs {
             lock_ttl_ms,
             lock_pause_ms,
             lock_pause_probability,
-            cache_ttl_ms
+            cache_ttl_ms,
+            accounts
         );
         if self.cache {
             c.cache = true;
@@ -212,5 +216,35 @@ mod tests {
         assert_eq!(c.concurrency, 4);
         assert_eq!(c.keys, 9);
         assert_eq!(c.seed, Some(5));
+    }
+
+    #[test]
+    fn the_read_cache_is_for_the_bundled_cluster_and_its_bug_needs_it() {
+        let c = RunArgs {
+            cache: true,
+            cache_ttl_ms: Some(300),
+            bug: Some(vec!["cache-stale".into()]),
+            ..RunArgs::default()
+        }
+        .resolve()
+        .unwrap();
+        assert!(c.cache);
+        assert_eq!(c.cache_ttl_ms, 300);
+        let err = RunArgs {
+            bug: Some(vec!["cache-stale".into()]),
+            ..RunArgs::default()
+        }
+        .resolve()
+        .unwrap_err();
+        assert!(format!("{err:#}").contains("--cache"), "{err:#}");
+        let err = RunArgs {
+            cache: true,
+            sut: Some(SutKind::Http),
+            endpoints: Some(vec!["http://127.0.0.1:1".into()]),
+            ..RunArgs::default()
+        }
+        .resolve()
+        .unwrap_err();
+        assert!(format!("{err:#}").contains("bundled"), "{err:#}");
     }
 }

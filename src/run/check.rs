@@ -1,23 +1,35 @@
 //! Checking the recorded history with the configured checkers (the report card).
 
 use super::config::RunConfig;
+use anyhow::bail;
 use faultline_checkers::card::{CardOptions, CheckerKind, run_checkers as run_card};
 use faultline_checkers::{CheckOptions, Event, ModelKind, Validity, Verdict};
 use faultline_workloads::workload::WorkloadKind;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
-/// The checkers a config asks for (`linearizable` when none; `none` for no check).
+/// The checkers a config asks for (when none: `bank` for the bank workload,
+/// else `linearizable`; `none` for no check).
 pub fn checker_kinds(config: &RunConfig) -> anyhow::Result<Vec<CheckerKind>> {
+    let bank = config.workload == WorkloadKind::Bank;
     if config.checker.is_empty() {
-        // A lock history has no register model to linearize against.
-        if config.workload == WorkloadKind::Lock {
-            return Ok(vec![CheckerKind::Lock]);
-        }
-        return Ok(vec![CheckerKind::Linearizable]);
+        return Ok(vec![match config.workload {
+            // A lock history has no register model to linearize against.
+            WorkloadKind::Lock => CheckerKind::Lock,
+            WorkloadKind::Bank => CheckerKind::Bank,
+            _ => CheckerKind::Linearizable,
+        }]);
     }
     let names: Vec<&String> = config.checker.iter().filter(|n| *n != "none").collect();
-    Ok(CheckerKind::parse_list(&names)?)
+    let kinds = CheckerKind::parse_list(&names)?;
+    // The register checkers need keyed operations, and the bank checker a bank history.
+    if let Some(k) = kinds.iter().find(|k| (**k == CheckerKind::Bank) != bank) {
+        if bank {
+            bail!("the bank workload is judged by the bank checker only, not {k}");
+        }
+        bail!("the bank checker needs the bank workload (--workload bank)");
+    }
+    Ok(kinds)
 }
 
 /// Runs every configured checker over `events`; returns one verdict each.

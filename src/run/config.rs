@@ -166,6 +166,8 @@ pub struct RunConfig {
     pub cache: bool,
     /// Bundled cluster with `cache`: lease of a cached value, milliseconds.
     pub cache_ttl_ms: u64,
+    /// Number of bank accounts (bank workload).
+    pub accounts: usize,
 }
 
 impl Default for RunConfig {
@@ -208,6 +210,7 @@ impl Default for RunConfig {
             lock_pause_probability: 0.2,
             cache: false,
             cache_ttl_ms: 1000,
+            accounts: faultline_workloads::workload::bank::DEFAULT_ACCOUNTS,
         }
     }
 }
@@ -319,14 +322,24 @@ impl RunConfig {
         if self.nodes == 0 {
             bail!("nodes must be at least 1");
         }
+        if self.workload == WorkloadKind::Bank && self.accounts < 2 {
+            bail!(
+                "the bank workload needs at least 2 accounts, got {}",
+                self.accounts
+            );
+        }
         if self.shards == 0 {
             bail!("shards must be at least 1");
         }
         if self.shards > 1 && self.sut != SutKind::Bundled {
             bail!("shards apply to the bundled cluster only");
         }
-        if self.shards > 1 && (self.mode != "raft" || self.cache) {
-            bail!("shards need raft mode without the read cache");
+        if self.shards > 1 && self.mode != "raft" {
+            bail!("shards are raft groups; mode {} has none", self.mode);
+        }
+        if self.shards > 1 && self.cache {
+            // A 2PC commit names no keys, so it could not invalidate caches.
+            bail!("cache is not available on sharded clusters");
         }
         if self.sut == SutKind::Http && self.endpoints.is_empty() {
             bail!("--sut http needs --endpoints URL,...");

@@ -19,6 +19,7 @@ use faultline_checkers::{EventType, Validity, Verdict};
 use faultline_workloads::Op;
 use faultline_workloads::generator::{KeyPicker, Pacer, Phase, WorkerGenerator, worker_seed};
 use faultline_workloads::workload::WorkloadKind;
+use faultline_workloads::workload::bank::Accounts;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use std::collections::BTreeSet;
@@ -77,6 +78,34 @@ pub async fn run_one(
         concurrency: config.concurrency,
     });
 
+    let per_key_limit = (config.per_key_limit > 0).then_some(config.per_key_limit);
+    let accounts = Accounts::new(&key_prefix, config.accounts);
+    let mut workers = Vec::with_capacity(config.concurrency);
+    for w in 0..config.concurrency {
+        let keys = KeyPicker::new(
+            config.key_dist,
+            config.keys,
+            per_key_limit,
+            config.concurrency,
+        )
+        .with_prefix(key_prefix.clone());
+        workers.push(Worker {
+            process: w as u64,
+            generator: WorkerGenerator::new(config.workload, keys, seed, w, config.concurrency)
+                .with_accounts(accounts.clone()),
+            rng: ChaCha8Rng::seed_from_u64(worker_seed(!seed, w)),
+            pacer: Pacer::new(config.rate, config.concurrency),
+        });
+    }
+    if config.workload == WorkloadKind::Bank
+        && let Some(first) = workers.first_mut()
+        && let Err(e) = bank_setup(&shared, first, &accounts, &interrupt).await
+    {
+        progress_stop.cancel();
+        sut.stop().await;
+        return Err(e);
+    }
+
     // Main phase: workers and nemesis together.
     counters.set_phase(Phase::Main);
     timeline.enter(Phase::Main, recorder.now_ns());
@@ -93,23 +122,9 @@ pub async fn run_one(
         tokio::spawn(async move { nemesis::run(&config, &sut, recorder, counters, stop).await })
     };
 
-    let per_key_limit = (config.per_key_limit > 0).then_some(config.per_key_limit);
     let deadline = Instant::now() + config.time_limit();
     let mut handles = Vec::with_capacity(config.concurrency);
-    for w in 0..config.concurrency {
-        let keys = KeyPicker::new(
-            config.key_dist,
-            config.keys,
-            per_key_limit,
-            config.concurrency,
-        )
-        .with_prefix(key_prefix.clone());
-        let mut worker = Worker {
-            process: w as u64,
-            generator: WorkerGenerator::new(config.workload, keys, seed, w, config.concurrency),
-            rng: ChaCha8Rng::seed_from_u64(worker_seed(!seed, w)),
-            pacer: Pacer::new(config.rate, config.concurrency),
-        };
+    for mut worker in workers {
         let (shared, stop) = (shared.clone(), interrupt.clone());
         let lock = (config.workload == WorkloadKind::Lock).then(|| config.lock_options());
         handles.push(tokio::spawn(async move {
@@ -156,7 +171,11 @@ pub async fn run_one(
     if !interrupt.is_cancelled() {
         counters.set_phase(Phase::FinalReads);
         timeline.enter(Phase::FinalReads, recorder.now_ns());
-        final_reads(&shared, workers, &interrupt).await;
+        if config.workload == WorkloadKind::Bank {
+            final_bank_reads(&shared, workers, &interrupt).await;
+        } else {
+            final_reads(&shared, workers, &interrupt).await;
+        }
     }
 
     progress_stop.cancel();
@@ -302,6 +321,60 @@ async fn final_reads(shared: &Arc<Shared>, workers: Vec<Worker>, stop: &Cancella
                     if c.kind != EventType::Info {
                         break;
                     }
+                }
+            }
+        }));
+    }
+    for t in tasks {
+        let _ = t.await;
+    }
+}
+
+/// Attempts of the bank's setup transaction before the run gives up.
+const SETUP_ATTEMPTS: usize = 20;
+
+/// Writes the initial balances as one transaction, recorded like any
+/// operation so the checker knows the total; retried until it is `ok`
+/// (a leader election may be under way).
+async fn bank_setup(
+    shared: &Shared,
+    worker: &mut Worker,
+    accounts: &Accounts,
+    stop: &CancellationToken,
+) -> anyhow::Result<()> {
+    let op = accounts.setup_op();
+    let mut last = String::new();
+    for _ in 0..SETUP_ATTEMPTS {
+        if stop.is_cancelled() {
+            anyhow::bail!("interrupted during the bank setup");
+        }
+        let c = worker.invoke(shared, &op).await;
+        if c.kind == EventType::Ok {
+            return Ok(());
+        }
+        last = c.error.unwrap_or_default();
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+    anyhow::bail!(
+        "the bank setup (one transaction writing {} accounts) did not succeed in {SETUP_ATTEMPTS} attempts; last error: {last}",
+        accounts.names().len()
+    )
+}
+
+/// One whole-bank read per worker, each retried until `ok`: reads that
+/// begin after every transfer ended show whether acknowledged ones survived.
+async fn final_bank_reads(shared: &Arc<Shared>, workers: Vec<Worker>, stop: &CancellationToken) {
+    let mut tasks = Vec::new();
+    for mut worker in workers {
+        let (shared, stop) = (shared.clone(), stop.clone());
+        tasks.push(tokio::spawn(async move {
+            let op = worker.generator.accounts().read_op();
+            for _ in 0..FINAL_READ_ATTEMPTS {
+                if stop.is_cancelled() {
+                    return;
+                }
+                if worker.invoke(&shared, &op).await.kind == EventType::Ok {
+                    return;
                 }
             }
         }));

@@ -21,20 +21,7 @@ impl Worker {
         deadline: Instant,
         stop: &CancellationToken,
     ) {
-        loop {
-            if stop.is_cancelled() || Instant::now() >= deadline {
-                return;
-            }
-            let start_at = self.pacer.next_deadline(Instant::now());
-            if start_at >= deadline {
-                return;
-            }
-            if start_at > Instant::now() {
-                tokio::select! {
-                    _ = stop.cancelled() => return,
-                    _ = tokio::time::sleep_until(start_at) => {}
-                }
-            }
+        while self.wait_turn(deadline, stop).await {
             let cycle = self.generator.next_lock_cycle(opts);
             self.lock_cycle(shared, opts, &cycle).await;
         }

@@ -53,6 +53,21 @@ pub fn build(config: &RunConfig, sut: &Sut) -> anyhow::Result<SutClient> {
 /// Rejects combinations of SUT, client, workload and faults that cannot run.
 pub fn validate(config: &RunConfig) -> anyhow::Result<()> {
     let description = described_sut::load(config)?;
+    if config.workload == WorkloadKind::Bank
+        && (description.is_some() || config.sut == SutKind::Etcd)
+    {
+        bail!(
+            "the bank workload sends multi-key transactions (POST /txn of DESIGN.md's protocol), \
+             which only the native HTTP client speaks: use --sut bundled or --sut http \
+             (not --sut {}{})",
+            config.sut,
+            if description.is_some() {
+                " with --store"
+            } else {
+                ""
+            }
+        );
+    }
     if !config.bug.is_empty() && matches!(config.sut, SutKind::Etcd | SutKind::Described) {
         bail!(
             "--bug switches on bugs of the bundled cluster; it does not apply to --sut {}",
@@ -64,6 +79,9 @@ pub fn validate(config: &RunConfig) -> anyhow::Result<()> {
             "--cache switches on the bundled cluster's read cache; it does not apply to --sut {}",
             config.sut
         );
+    }
+    if config.bug.iter().any(|b| b == "cache-stale") && !config.cache {
+        bail!("--bug cache-stale breaks the read cache; switch it on with --cache");
     }
     if config.read_mode != ReadMode::Linearizable
         && (config.sut != SutKind::Etcd || description.is_some())

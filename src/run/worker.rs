@@ -102,24 +102,30 @@ impl Worker {
         c
     }
 
+    /// Waits for the pacer's next slot; false once the run is over
+    /// (`deadline` passed or reached before the slot, or `stop`).
+    pub async fn wait_turn(&mut self, deadline: Instant, stop: &CancellationToken) -> bool {
+        if stop.is_cancelled() || Instant::now() >= deadline {
+            return false;
+        }
+        let start_at = self.pacer.next_deadline(Instant::now());
+        if start_at >= deadline {
+            return false;
+        }
+        if start_at > Instant::now() {
+            tokio::select! {
+                _ = stop.cancelled() => return false,
+                _ = tokio::time::sleep_until(start_at) => {}
+            }
+        }
+        true
+    }
+
     /// Runs generated operations until `deadline` or `stop`; an in-flight
     /// request is allowed to finish (bounded by the request timeout) so that
     /// every invoke gets its completion.
     pub async fn run(&mut self, shared: &Shared, deadline: Instant, stop: &CancellationToken) {
-        loop {
-            if stop.is_cancelled() || Instant::now() >= deadline {
-                return;
-            }
-            let start_at = self.pacer.next_deadline(Instant::now());
-            if start_at >= deadline {
-                return;
-            }
-            if start_at > Instant::now() {
-                tokio::select! {
-                    _ = stop.cancelled() => return,
-                    _ = tokio::time::sleep_until(start_at) => {}
-                }
-            }
+        while self.wait_turn(deadline, stop).await {
             let op = self.generator.next_op();
             self.invoke(shared, &op).await;
         }

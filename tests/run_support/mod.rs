@@ -35,6 +35,11 @@ pub struct StoreOptions {
     /// Every n-th request is applied and then answered only after 1.5 s,
     /// longer than the tests' request timeout, so its client sees `info`.
     pub slow_every: Option<u64>,
+    /// `POST /txn` applies its operations one at a time with a pause between
+    /// them, so a concurrent transaction sees half of it: not atomic.
+    pub torn_txns: bool,
+    /// Every n-th `POST /txn` that writes is acknowledged but not applied.
+    pub lose_txn_every: Option<u64>,
 }
 
 impl StoreOptions {
@@ -57,6 +62,9 @@ struct Node {
     leader: Option<String>,
     slow_every: Option<u64>,
     requests: Arc<AtomicU64>,
+    torn_txns: bool,
+    lose_txn_every: Option<u64>,
+    txn_writes: Arc<AtomicU64>,
 }
 
 impl Node {
@@ -156,6 +164,72 @@ async fn append(
     Json(json!({})).into_response()
 }
 
+/// Applies transaction operations to `m` (DESIGN.md's `/txn`: read, write,
+/// add that aborts below zero); `None` = aborted, and `m` is then unchanged.
+fn apply_txn(m: &mut Map, ops: &[Value]) -> Option<Vec<Value>> {
+    let mut scratch = m.clone();
+    let mut results = Vec::new();
+    for op in ops {
+        let key = op["key"].as_str().unwrap_or_default().to_string();
+        let current = scratch.get(&key).cloned().unwrap_or(Value::Null);
+        let value = match op["f"].as_str() {
+            Some("write") => op["value"].clone(),
+            Some("add") => {
+                let sum = current.as_i64().unwrap_or(0) + op["delta"].as_i64().unwrap_or(0);
+                if sum < 0 {
+                    return None;
+                }
+                json!(sum)
+            }
+            _ => {
+                results.push(json!({"f": op["f"], "key": key, "value": current}));
+                continue;
+            }
+        };
+        scratch.insert(key.clone(), value.clone());
+        results.push(json!({"f": op["f"], "key": key, "value": value}));
+    }
+    *m = scratch;
+    Some(results)
+}
+
+async fn txn(State(n): State<Node>, Json(b): Json<Value>) -> Response {
+    if let Some(r) = n.redirect() {
+        return r;
+    }
+    let ops = b["ops"].as_array().cloned().unwrap_or_default();
+    let writes = ops.iter().any(|o| o["f"] != "read");
+    let lost = writes
+        && n.lose_txn_every.is_some_and(|every| {
+            (n.txn_writes.fetch_add(1, Ordering::Relaxed) + 1).is_multiple_of(every)
+        });
+    let results = if lost {
+        // Answered as if applied, against a copy that is thrown away.
+        apply_txn(&mut lock(&n.primary).clone(), &ops)
+    } else if n.torn_txns {
+        let mut all = Vec::new();
+        for op in &ops {
+            let r = apply_txn(&mut lock(&n.primary), std::slice::from_ref(op));
+            match r {
+                Some(r) => all.extend(r),
+                None => {
+                    all.clear();
+                    break;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(3)).await;
+        }
+        (all.len() == ops.len()).then_some(all)
+    } else {
+        apply_txn(&mut lock(&n.primary), &ops)
+    };
+    n.maybe_slow().await;
+    match results {
+        Some(results) => Json(json!({ "results": results })).into_response(),
+        None => (StatusCode::CONFLICT, Json(json!({"error": "aborted"}))).into_response(),
+    }
+}
+
 /// Starts a store; returns its endpoint URLs. It lives as long as the test process.
 pub fn start_store(opts: StoreOptions) -> Vec<String> {
     let (tx, rx) = std::sync::mpsc::channel();
@@ -168,6 +242,7 @@ pub fn start_store(opts: StoreOptions) -> Vec<String> {
         rt.block_on(async move {
             let primary: Arc<Mutex<Map>> = Arc::default();
             let requests: Arc<AtomicU64> = Arc::default();
+            let txn_writes: Arc<AtomicU64> = Arc::default();
             let mut listeners = Vec::new();
             for _ in 0..opts.nodes {
                 let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -197,11 +272,15 @@ pub fn start_store(opts: StoreOptions) -> Vec<String> {
                     leader: (opts.leader_only && i > 0).then(|| urls[0].clone()),
                     slow_every: opts.slow_every,
                     requests: requests.clone(),
+                    torn_txns: opts.torn_txns,
+                    lose_txn_every: opts.lose_txn_every,
+                    txn_writes: txn_writes.clone(),
                 };
                 let app = Router::new()
                     .route("/kv/{key}", get(read).put(write))
                     .route("/kv/{key}/cas", post(cas))
                     .route("/kv/{key}/append", post(append))
+                    .route("/txn", post(txn))
                     .with_state(node);
                 tokio::spawn(async move { axum::serve(l, app).await });
             }

@@ -21,6 +21,9 @@ pub enum CheckerKind {
     /// Leases and fencing tokens of the lock workload (not part of `all`:
     /// it judges only lock histories).
     Lock,
+    /// Bank invariants: totals conserved, no negative balance, every
+    /// acknowledged transfer visible (not part of `all`: it needs a bank history).
+    Bank,
 }
 
 impl CheckerKind {
@@ -42,6 +45,7 @@ impl CheckerKind {
             CheckerKind::Eventual => "eventual",
             CheckerKind::Staleness => "staleness",
             CheckerKind::Lock => "lock",
+            CheckerKind::Bank => "bank",
         }
     }
 
@@ -75,7 +79,7 @@ impl fmt::Display for CheckerKind {
 /// A checker name that is not one of ours.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "unknown checker {0:?}; expected linearizable, sequential, session, eventual, staleness, lock or all"
+    "unknown checker {0:?}; expected linearizable, sequential, session, eventual, staleness, lock, bank or all"
 )]
 pub struct UnknownChecker(pub String);
 
@@ -89,6 +93,7 @@ impl FromStr for CheckerKind {
             "eventual" => CheckerKind::Eventual,
             "staleness" => CheckerKind::Staleness,
             "lock" => CheckerKind::Lock,
+            "bank" => CheckerKind::Bank,
             _ => return Err(UnknownChecker(s.to_string())),
         })
     }

@@ -2,6 +2,7 @@
 //! smallest witness of a violation, built from the checkers' verdicts (so it
 //! can be rebuilt from `results.json`).
 
+use crate::bank::BankReport;
 use crate::eventual::EventualReport;
 use crate::linearizability::LinearizabilityReport;
 use crate::sequential::SequentialReport;
@@ -120,6 +121,10 @@ fn witness(v: &Verdict) -> Option<String> {
         "lock" => {
             let r: crate::lock::LockReport = serde_json::from_value(d).ok()?;
             r.violations.first().map(|v| v.text.clone())
+        }
+        "bank" => {
+            let r: BankReport = serde_json::from_value(d).ok()?;
+            r.witness()
         }
         _ => None,
     }

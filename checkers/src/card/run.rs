@@ -1,6 +1,7 @@
 //! Running a list of checkers over one history, each to a [`Verdict`].
 
 use super::kind::CheckerKind;
+use crate::bank::{BankOptions, check_bank};
 use crate::eventual::{EventualOptions, check_eventual};
 use crate::history::Event;
 use crate::linearizability::{CheckOptions, check_linearizable};
@@ -21,6 +22,8 @@ pub struct CardOptions {
     pub eventual: EventualOptions,
     /// Limits of the staleness checker.
     pub staleness: StalenessOptions,
+    /// Search limits of the bank checker.
+    pub bank: BankOptions,
 }
 
 impl CardOptions {
@@ -31,6 +34,7 @@ impl CardOptions {
             check: CheckOptions::default(),
             eventual: EventualOptions::default(),
             staleness: StalenessOptions::default(),
+            bank: BankOptions::default(),
         }
     }
 }
@@ -76,6 +80,9 @@ pub fn run_checker(events: &[Event], kind: CheckerKind, opts: &CardOptions) -> V
             .map(|r| r.to_verdict())
             .map_err(|e| e.to_string()),
         CheckerKind::Lock => crate::lock::check_lock(events)
+            .map(|r| r.to_verdict())
+            .map_err(|e| e.to_string()),
+        CheckerKind::Bank => check_bank(events, &opts.bank)
             .map(|r| r.to_verdict())
             .map_err(|e| e.to_string()),
     };

@@ -65,7 +65,7 @@ pub async fn serve(
             fill_from(cache, key, sent, resp).await
         }
         Err(ReadError::Timeout) => forward::unknown(),
-        Err(ReadError::Locked(body)) => crate::http::body::locked_response(body),
+        Err(ReadError::Locked(body)) => crate::http::body::locked(body),
     }
 }
 

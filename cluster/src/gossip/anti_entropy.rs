@@ -8,9 +8,9 @@ use super::node::GossipNode;
 use super::peer_routes::{EXCHANGE_PATH, Exchange};
 use crate::node_id::NodeId;
 use rand::seq::IndexedRandom;
-use std::sync::Arc;
+use std::collections::BTreeSet;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::task::JoinSet;
 
 /// The shortest time an exchange may take before it is given up: a paused
 /// or partitioned peer must not stall rounds for long.
@@ -32,20 +32,37 @@ pub async fn run(node: Arc<GossipNode>) {
     };
     let mut ticker = tokio::time::interval(node.cfg.interval);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    // At most one exchange per peer at a time, and a round never waits for a
+    // slow one: a paused peer must not slow gossip between the others.
+    let in_flight: Arc<Mutex<BTreeSet<NodeId>>> = Arc::default();
     loop {
         ticker.tick().await;
-        let chosen: Vec<(NodeId, String)> = node
-            .cfg
-            .peers
-            .sample(&mut rand::rng(), node.cfg.fanout)
-            .cloned()
-            .collect();
-        let mut round = JoinSet::new();
+        let chosen: Vec<(NodeId, String)> = {
+            let busy = lock(&in_flight);
+            let idle: Vec<&(NodeId, String)> = node
+                .cfg
+                .peers
+                .iter()
+                .filter(|(id, _)| !busy.contains(id))
+                .collect();
+            idle.sample(&mut rand::rng(), node.cfg.fanout)
+                .map(|p| (*p).clone())
+                .collect()
+        };
         for (peer, url) in chosen {
-            round.spawn(exchange(node.clone(), http.clone(), peer, url));
+            lock(&in_flight).insert(peer.clone());
+            let (node, http, in_flight) = (node.clone(), http.clone(), in_flight.clone());
+            tokio::spawn(async move {
+                exchange(node, http, peer.clone(), url).await;
+                lock(&in_flight).remove(&peer);
+            });
         }
-        while round.join_next().await.is_some() {}
     }
+}
+
+/// The in-flight set; holders never panic, so a poisoned lock is still consistent.
+fn lock(set: &Mutex<BTreeSet<NodeId>>) -> std::sync::MutexGuard<'_, BTreeSet<NodeId>> {
+    set.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// One push-pull exchange with one peer.

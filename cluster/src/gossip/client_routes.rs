@@ -4,15 +4,16 @@
 //! without talking to any peer. Fast and available, not linearizable.
 
 use super::node::GossipNode;
-use crate::http::body::{CasBody, TxnBody, ValueBody, bad_request, parse, value_response};
+use crate::http::body::{
+    KeyUpdate, TxnBody, applied_response, bad_request, key_command, parse, value_response,
+};
 use crate::http::forward;
-use crate::kv::{ApplyResult, Command};
+use crate::kv::Command;
+use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::{get, post};
-use axum::{Json, Router};
 use std::sync::Arc;
 
 /// Routes of the client API.
@@ -35,11 +36,7 @@ async fn write(
     Path(key): Path<String>,
     body: Bytes,
 ) -> Response {
-    let cmd = parse::<ValueBody>(&body).map(|b| Command::Put {
-        key,
-        value: b.value,
-    });
-    apply(node, cmd).await
+    apply(node, key_command(KeyUpdate::Put, key, &body)).await
 }
 
 async fn cas(
@@ -47,12 +44,7 @@ async fn cas(
     Path(key): Path<String>,
     body: Bytes,
 ) -> Response {
-    let cmd = parse::<CasBody>(&body).map(|b| Command::Cas {
-        key,
-        from: b.from,
-        to: b.to,
-    });
-    apply(node, cmd).await
+    apply(node, key_command(KeyUpdate::Cas, key, &body)).await
 }
 
 async fn append(
@@ -60,11 +52,7 @@ async fn append(
     Path(key): Path<String>,
     body: Bytes,
 ) -> Response {
-    let cmd = parse::<ValueBody>(&body).map(|b| Command::Append {
-        key,
-        value: b.value,
-    });
-    apply(node, cmd).await
+    apply(node, key_command(KeyUpdate::Append, key, &body)).await
 }
 
 async fn txn(State(node): State<Arc<GossipNode>>, body: Bytes) -> Response {
@@ -79,9 +67,7 @@ async fn apply(node: Arc<GossipNode>, cmd: Result<Command, serde_json::Error>) -
         Err(e) => return bad_request(e.to_string()),
     };
     match tokio::task::spawn_blocking(move || node.apply_local(&cmd)).await {
-        Ok(Ok(ApplyResult::Ok(v))) => Json(v).into_response(),
-        Ok(Ok(ApplyResult::Conflict(v))) => (StatusCode::CONFLICT, Json(v)).into_response(),
-        Ok(Ok(ApplyResult::Locked(v))) => crate::http::body::locked_response(v),
+        Ok(Ok(result)) => applied_response(result),
         Ok(Err(e)) => {
             // The versions may or may not be on disk: the outcome is unknown.
             tracing::error!(error = %e, "local write failed");

@@ -1,6 +1,7 @@
 //! Request bodies and response shapes of the client API (DESIGN.md's SUT
 //! protocol), shared by every replication mode so they all speak it alike.
 
+use crate::kv::Command;
 use axum::Json;
 use axum::body::Bytes;
 use axum::http::StatusCode;
@@ -66,12 +67,6 @@ pub fn parse<T: DeserializeOwned>(body: &Bytes) -> Result<T, serde_json::Error> 
     serde_json::from_slice(body)
 }
 
-/// 503 with the body: a key is locked by a prepared two-phase-commit
-/// transaction, and the request was refused before anything was applied.
-pub fn locked_response(body: Value) -> Response {
-    (StatusCode::SERVICE_UNAVAILABLE, Json(body)).into_response()
-}
-
 /// 200 `{"value": v}`, or 404 `{"value": null}` for an absent key.
 pub fn value_response(value: Option<Value>) -> Response {
     match value {
@@ -96,4 +91,55 @@ pub struct PrepareBody {
 pub struct DecisionBody {
     /// The transaction id.
     pub txid: String,
+}
+
+/// The answer for an applied command: 200 with its body, 409 for a failed
+/// precondition, 503 for a key a prepared transaction holds (both definite).
+pub fn applied_response(result: crate::kv::ApplyResult) -> Response {
+    match result {
+        crate::kv::ApplyResult::Ok(v) => Json(v).into_response(),
+        crate::kv::ApplyResult::Conflict(v) => (StatusCode::CONFLICT, Json(v)).into_response(),
+        crate::kv::ApplyResult::Locked(v) => locked(v),
+    }
+}
+
+/// 503 for a key a prepared two-phase-commit transaction holds: definitely
+/// not applied (the client may retry once the transaction is decided).
+pub fn locked(body: Value) -> Response {
+    (StatusCode::SERVICE_UNAVAILABLE, Json(body)).into_response()
+}
+
+/// Which single-key update a client request asks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyUpdate {
+    /// `PUT /kv/{key}`.
+    Put,
+    /// `POST /kv/{key}/cas`.
+    Cas,
+    /// `POST /kv/{key}/append`.
+    Append,
+}
+
+/// The command for `update` on `key` from the request body (a parse error
+/// is answered with [`bad_request`]).
+pub fn key_command(
+    update: KeyUpdate,
+    key: String,
+    body: &Bytes,
+) -> Result<Command, serde_json::Error> {
+    match update {
+        KeyUpdate::Put => parse::<ValueBody>(body).map(|b| Command::Put {
+            key,
+            value: b.value,
+        }),
+        KeyUpdate::Cas => parse::<CasBody>(body).map(|b| Command::Cas {
+            key,
+            from: b.from,
+            to: b.to,
+        }),
+        KeyUpdate::Append => parse::<ValueBody>(body).map(|b| Command::Append {
+            key,
+            value: b.value,
+        }),
+    }
 }

@@ -2,20 +2,20 @@
 //! (this node's applied state, for tests).
 
 use super::body::{
-    CasBody, TxnBody, ValueBody, bad_request, locked_response, parse, value_response,
+    KeyUpdate, TxnBody, applied_response, bad_request, key_command, locked, parse, value_response,
 };
 use super::forward;
 use crate::bugs::Bug;
-use crate::kv::{ApplyResult, Command};
+use crate::kv::Command;
 use crate::raft::RaftNode;
 use crate::raft::propose::{Proposal, propose};
 use crate::raft::read_index::{self, ReadError};
+use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, Method, StatusCode, Uri};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderMap, Method, Uri};
+use axum::response::Response;
 use axum::routing::{get, post};
-use axum::{Json, Router};
 use std::sync::Arc;
 
 /// Routes of the client API.
@@ -61,7 +61,7 @@ pub(crate) async fn read_linearizable(
             forward::to_leader(node, leader, Method::GET, path(uri), headers, Bytes::new()).await
         }
         Err(ReadError::Timeout) => forward::unknown(),
-        Err(ReadError::Locked(body)) => locked_response(body),
+        Err(ReadError::Locked(body)) => locked(body),
     }
 }
 
@@ -72,14 +72,10 @@ async fn write(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let cmd = match parse::<ValueBody>(&body) {
-        Ok(b) => Command::Put {
-            key,
-            value: b.value,
-        },
-        Err(e) => return bad_request(e.to_string()),
-    };
-    submit(&node, cmd, Method::PUT, &uri, &headers, body).await
+    match key_command(KeyUpdate::Put, key, &body) {
+        Ok(cmd) => submit(&node, cmd, Method::PUT, &uri, &headers, body).await,
+        Err(e) => bad_request(e.to_string()),
+    }
 }
 
 async fn cas(
@@ -89,15 +85,10 @@ async fn cas(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let cmd = match parse::<CasBody>(&body) {
-        Ok(b) => Command::Cas {
-            key,
-            from: b.from,
-            to: b.to,
-        },
-        Err(e) => return bad_request(e.to_string()),
-    };
-    submit(&node, cmd, Method::POST, &uri, &headers, body).await
+    match key_command(KeyUpdate::Cas, key, &body) {
+        Ok(cmd) => submit(&node, cmd, Method::POST, &uri, &headers, body).await,
+        Err(e) => bad_request(e.to_string()),
+    }
 }
 
 async fn append(
@@ -107,14 +98,10 @@ async fn append(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let cmd = match parse::<ValueBody>(&body) {
-        Ok(b) => Command::Append {
-            key,
-            value: b.value,
-        },
-        Err(e) => return bad_request(e.to_string()),
-    };
-    submit(&node, cmd, Method::POST, &uri, &headers, body).await
+    match key_command(KeyUpdate::Append, key, &body) {
+        Ok(cmd) => submit(&node, cmd, Method::POST, &uri, &headers, body).await,
+        Err(e) => bad_request(e.to_string()),
+    }
 }
 
 async fn txn(
@@ -155,11 +142,7 @@ pub(crate) async fn submit(
         }
     }
     match result {
-        Proposal::Applied(ApplyResult::Ok(v)) => Json(v).into_response(),
-        Proposal::Applied(ApplyResult::Conflict(v)) => {
-            (StatusCode::CONFLICT, Json(v)).into_response()
-        }
-        Proposal::Applied(ApplyResult::Locked(v)) => locked_response(v),
+        Proposal::Applied(result) => applied_response(result),
         Proposal::NotLeader(leader) => {
             forward::to_leader(node, leader, method, path(uri), headers, body).await
         }

@@ -115,24 +115,12 @@ pub enum Command {
     },
 }
 
-impl TxnOp {
-    /// The key the operation touches.
-    pub fn key(&self) -> &str {
-        match self {
-            TxnOp::Read { key }
-            | TxnOp::Write { key, .. }
-            | TxnOp::Add { key, .. }
-            | TxnOp::Cas { key, .. } => key,
-        }
-    }
-}
-
 impl Command {
     /// The client keys the command reads or writes (with repeats, in op
     /// order). Lock commands touch only the lock service's reserved keys,
-    /// which no client reads through `/kv`, so they name none. A 2PC commit
-    /// names none either: its writes are in the prepared table, which is why
-    /// the read cache is refused with shards.
+    /// which no client reads through `/kv`, so they name none; a 2PC commit
+    /// or abort names none either, as its keys live in the prepared state
+    /// (which is why the read cache is refused on sharded clusters).
     pub fn touched_keys(&self) -> Vec<&str> {
         match self {
             Command::Noop
@@ -146,6 +134,18 @@ impl Command {
             Command::Txn { ops } | Command::Prepare { ops, .. } => {
                 ops.iter().map(TxnOp::key).collect()
             }
+        }
+    }
+}
+
+impl TxnOp {
+    /// The key the operation touches.
+    pub fn key(&self) -> &str {
+        match self {
+            TxnOp::Read { key }
+            | TxnOp::Write { key, .. }
+            | TxnOp::Add { key, .. }
+            | TxnOp::Cas { key, .. } => key,
         }
     }
 }

@@ -117,6 +117,8 @@ impl KvState {
             Command::Prepare { txid, ops, .. } => self
                 .txns
                 .first_locked(ops.iter().map(TxnOp::key), Some(txid))?,
+            // Lock commands touch only the lock service's reserved keys,
+            // which no transaction can name.
             Command::Noop
             | Command::Commit { .. }
             | Command::Abort { .. }

@@ -61,17 +61,10 @@ impl Acceptor {
                     promised: state.promised.clone(),
                     accepted: state.accepted.clone(),
                 };
-                let seq = self.store.enqueue(&Record {
-                    key: req.key,
-                    state: state.clone(),
-                });
-                (resp, Some(seq))
+                (resp, Some(self.store.enqueue(&Record::of(req.key, state))))
             }
         };
-        if let Some(seq) = seq {
-            self.store.wait_durable(seq).await?;
-            self.maybe_compact().await?;
-        }
+        self.durable(seq).await?;
         Ok(resp)
     }
 
@@ -96,18 +89,21 @@ impl Acceptor {
                     ok: true,
                     promised: state.promised.clone(),
                 };
-                let seq = self.store.enqueue(&Record {
-                    key: req.key,
-                    state: state.clone(),
-                });
-                (resp, Some(seq))
+                (resp, Some(self.store.enqueue(&Record::of(req.key, state))))
             }
         };
+        self.durable(seq).await?;
+        Ok(resp)
+    }
+
+    /// Waits until the record queued as `seq` (if any) is fsynced: no reply
+    /// may leave before the state it promises is on disk.
+    async fn durable(&self, seq: Option<u64>) -> Result<(), ClusterError> {
         if let Some(seq) = seq {
             self.store.wait_durable(seq).await?;
             self.maybe_compact().await?;
         }
-        Ok(resp)
+        Ok(())
     }
 
     /// Read-only: the accepted value of a key, answered only once it is on

@@ -4,9 +4,11 @@
 
 use super::proposer::{KeyOp, Outcome, propose};
 use super::server::PaxosNode;
-use crate::http::body::{CasBody, TxnBody, ValueBody, bad_request, parse, value_response};
+use crate::http::body::{
+    KeyUpdate, TxnBody, applied_response, bad_request, key_command, parse, value_response,
+};
 use crate::http::forward;
-use crate::kv::{ApplyResult, Command, TxnOp};
+use crate::kv::{Command, TxnOp};
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -39,30 +41,11 @@ async fn write(
     Path(key): Path<String>,
     body: Bytes,
 ) -> Response {
-    match parse::<ValueBody>(&body) {
-        Ok(b) => {
-            let cmd = Command::Put {
-                key: key.clone(),
-                value: b.value,
-            };
-            respond(propose(&node, &key, &KeyOp::Apply(cmd)).await)
-        }
-        Err(e) => bad_request(e.to_string()),
-    }
+    update(&node, KeyUpdate::Put, key, &body).await
 }
 
 async fn cas(State(node): State<Arc<PaxosNode>>, Path(key): Path<String>, body: Bytes) -> Response {
-    match parse::<CasBody>(&body) {
-        Ok(b) => {
-            let cmd = Command::Cas {
-                key: key.clone(),
-                from: b.from,
-                to: b.to,
-            };
-            respond(propose(&node, &key, &KeyOp::Apply(cmd)).await)
-        }
-        Err(e) => bad_request(e.to_string()),
-    }
+    update(&node, KeyUpdate::Cas, key, &body).await
 }
 
 async fn append(
@@ -70,14 +53,12 @@ async fn append(
     Path(key): Path<String>,
     body: Bytes,
 ) -> Response {
-    match parse::<ValueBody>(&body) {
-        Ok(b) => {
-            let cmd = Command::Append {
-                key: key.clone(),
-                value: b.value,
-            };
-            respond(propose(&node, &key, &KeyOp::Apply(cmd)).await)
-        }
+    update(&node, KeyUpdate::Append, key, &body).await
+}
+
+async fn update(node: &Arc<PaxosNode>, update: KeyUpdate, key: String, body: &Bytes) -> Response {
+    match key_command(update, key.clone(), body) {
+        Ok(cmd) => respond(propose(node, &key, &KeyOp::Apply(cmd)).await),
         Err(e) => bad_request(e.to_string()),
     }
 }
@@ -101,11 +82,7 @@ async fn txn(State(node): State<Arc<PaxosNode>>, body: Bytes) -> Response {
 fn respond(outcome: Outcome) -> Response {
     match outcome {
         Outcome::Read(v) => value_response(v),
-        Outcome::Applied(ApplyResult::Ok(body)) => Json(body).into_response(),
-        Outcome::Applied(ApplyResult::Conflict(body)) => {
-            (StatusCode::CONFLICT, Json(body)).into_response()
-        }
-        Outcome::Applied(ApplyResult::Locked(body)) => crate::http::body::locked_response(body),
+        Outcome::Applied(result) => applied_response(result),
         // Nothing was sent for acceptance: a definite failure.
         Outcome::GaveUp(why) => (
             StatusCode::SERVICE_UNAVAILABLE,

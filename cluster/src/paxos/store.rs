@@ -34,6 +34,16 @@ pub struct Record {
     pub state: KeyState,
 }
 
+impl Record {
+    /// The record of `key` in `state` (a copy: the live state moves on).
+    pub fn of(key: String, state: &KeyState) -> Record {
+        Record {
+            key,
+            state: state.clone(),
+        }
+    }
+}
+
 /// Compact once the file holds this many records...
 const COMPACT_MIN_RECORDS: u64 = 20_000;
 /// ...and this many times as many records as there are keys.

@@ -154,6 +154,23 @@ impl TestCluster {
         }
     }
 
+    /// POST once, no retry: status and body (0 if the request failed outright).
+    pub async fn post_once(&self, id: &NodeId, path: &str, body: Value) -> (u16, Value) {
+        match self
+            .http
+            .post(format!("{}{path}", self.url(id)))
+            .json(&body)
+            .send()
+            .await
+        {
+            Ok(r) => {
+                let code = r.status().as_u16();
+                (code, r.json().await.unwrap_or(Value::Null))
+            }
+            Err(_) => (0, Value::Null),
+        }
+    }
+
     /// PUT; returns the status code (0 if the request failed outright).
     pub async fn put(&self, id: &NodeId, key: &str, value: Value) -> u16 {
         let r = self

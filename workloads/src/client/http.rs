@@ -2,6 +2,7 @@
 
 use super::balance::Balancer;
 use super::outcome::{classify_response, classify_transport_error};
+use super::txn;
 use crate::op::{Completion, Op};
 use crate::workload::Storage;
 use faultline_checkers::{EventType, OpFn};
@@ -109,7 +110,12 @@ impl HttpClient {
         let key = op.key.as_deref().unwrap_or("");
         let url = &ep.url;
         let fenced = self.storage == Storage::Fenced;
+        let is_txn = txn::is_txn(op);
         let req = match &op.f {
+            _ if is_txn => match txn::body(op) {
+                Ok(body) => self.http.post(format!("{url}/txn")).json(&body),
+                Err(e) => return Completion::fail(e).at(&ep.name),
+            },
             // The lock workload's protected resource.
             OpFn::Read if fenced => self.http.get(format!("{url}/resource/{key}")),
             OpFn::Write if fenced => self
@@ -165,7 +171,11 @@ impl HttpClient {
                 return self.transport_error(idx, &e).at(&ep.name);
             }
         };
-        let classified = classify_response(&op.f, &op.value, status, &body);
+        let classified = if is_txn {
+            txn::classify(op, status, &body)
+        } else {
+            classify_response(&op.f, &op.value, status, &body)
+        };
         if let Some(hint) = &classified.leader_hint {
             let hint = hint.trim_end_matches('/');
             if let Some(l) = self.endpoints.iter().position(|e| e.url == hint) {
@@ -179,7 +189,7 @@ impl HttpClient {
             }
         }
         let mut completion = classified.completion;
-        if completion.kind == EventType::Ok && op.f == OpFn::Read {
+        if completion.kind == EventType::Ok && op.f == OpFn::Read && !is_txn {
             completion.value = self.storage.read_value(completion.value);
         }
         completion.at(&ep.name)

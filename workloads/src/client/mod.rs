@@ -9,6 +9,7 @@ mod etcd;
 mod http;
 mod outcome;
 mod sut_client;
+mod txn;
 
 pub use balance::{Balance, Balancer, ParseBalanceError};
 pub use described::{DescribedClient, DescriptionError, StoreDescription};

@@ -2,6 +2,7 @@
 
 use super::keys::KeyPicker;
 use crate::op::Op;
+use crate::workload::bank::{self, Accounts};
 use crate::workload::lock::{LockCycle, LockOptions};
 use crate::workload::{UniqueValues, WorkloadKind};
 use rand::SeedableRng;
@@ -24,6 +25,7 @@ pub struct WorkerGenerator {
     keys: KeyPicker,
     workload: WorkloadKind,
     values: UniqueValues,
+    accounts: Accounts,
 }
 
 impl WorkerGenerator {
@@ -40,11 +42,26 @@ impl WorkerGenerator {
             keys,
             workload,
             values: UniqueValues::new(worker, concurrency),
+            accounts: Accounts::default(),
         }
+    }
+
+    /// The same generator over these bank accounts (used by the bank workload only).
+    pub fn with_accounts(mut self, accounts: Accounts) -> WorkerGenerator {
+        self.accounts = accounts;
+        self
+    }
+
+    /// The bank accounts it transfers between.
+    pub fn accounts(&self) -> &Accounts {
+        &self.accounts
     }
 
     /// The next operation to invoke.
     pub fn next_op(&mut self) -> Op {
+        if self.workload == WorkloadKind::Bank {
+            return bank::next_op(&mut self.rng, &self.accounts);
+        }
         let key = self.keys.next_key(&mut self.rng);
         self.workload.next_op(&mut self.rng, key, &mut self.values)
     }
@@ -98,7 +115,8 @@ mod tests {
             let ys: Vec<Op> = (0..100).map(|_| b.next_op()).collect();
             proptest::prop_assert_eq!(&xs, &ys);
             if limit.is_none() {
-                for op in &xs {
+                // The bank's operations are unkeyed.
+                for op in xs.iter().filter(|o| o.key.is_some()) {
                     let key = op.key.as_deref().unwrap_or("");
                     let n: usize = key.trim_start_matches('k').parse().unwrap();
                     proptest::prop_assert!(n < slots, "{key} outside {slots} slots");

@@ -1,6 +1,7 @@
 //! Workloads: what operations to issue and which checker judges them.
 
 mod append;
+pub mod bank;
 mod cas_register;
 mod counter;
 mod kv;
@@ -34,18 +35,20 @@ pub enum WorkloadKind {
     Counter,
     /// Leases with fencing tokens, and writes of the resource they protect.
     Lock,
+    /// Transfers between accounts and whole-bank reads, each a transaction.
+    Bank,
 }
 
 /// A workload name that is not one of ours.
 #[derive(Debug, thiserror::Error)]
 #[error(
-    "unknown workload `{0}` (expected register, cas-register, kv, append, set, counter or lock)"
+    "unknown workload `{0}` (expected register, cas-register, kv, append, set, counter, lock or bank)"
 )]
 pub struct ParseWorkloadError(String);
 
 impl WorkloadKind {
     /// Every workload, for help texts and tests.
-    pub const ALL: [WorkloadKind; 7] = [
+    pub const ALL: [WorkloadKind; 8] = [
         WorkloadKind::Register,
         WorkloadKind::CasRegister,
         WorkloadKind::Kv,
@@ -53,6 +56,7 @@ impl WorkloadKind {
         WorkloadKind::Set,
         WorkloadKind::Counter,
         WorkloadKind::Lock,
+        WorkloadKind::Bank,
     ];
 
     /// The name used on the command line and in configs.
@@ -65,10 +69,12 @@ impl WorkloadKind {
             WorkloadKind::Set => "set",
             WorkloadKind::Counter => "counter",
             WorkloadKind::Lock => "lock",
+            WorkloadKind::Bank => "bank",
         }
     }
 
-    /// The linearizability model that judges this workload's histories.
+    /// The linearizability model that judges this workload's histories
+    /// (bank: `kv`, unused, since the bank checker needs no model).
     pub fn model(self) -> &'static str {
         match self {
             WorkloadKind::Register => "register",
@@ -78,6 +84,7 @@ impl WorkloadKind {
             WorkloadKind::Set => "set",
             WorkloadKind::Counter => "counter",
             WorkloadKind::Lock => "mutex",
+            WorkloadKind::Bank => "kv",
         }
     }
 
@@ -96,15 +103,18 @@ impl WorkloadKind {
             WorkloadKind::Set => set::next_op(rng, key, values),
             WorkloadKind::Counter => counter::next_op(rng, key),
             WorkloadKind::Lock => lock::next_op(rng, key, values),
+            // Unkeyed: the key is not used (see `WorkerGenerator::with_accounts`).
+            WorkloadKind::Bank => bank::next_op(rng, &bank::Accounts::default()),
         }
     }
 
     /// How the SUT stores this workload's values, which decides the requests the client sends.
     pub fn storage(self) -> Storage {
         match self {
-            WorkloadKind::Register | WorkloadKind::CasRegister | WorkloadKind::Kv => {
-                Storage::Register
-            }
+            WorkloadKind::Register
+            | WorkloadKind::CasRegister
+            | WorkloadKind::Kv
+            | WorkloadKind::Bank => Storage::Register,
             WorkloadKind::Append | WorkloadKind::Set => Storage::List,
             WorkloadKind::Counter => Storage::Sum,
             WorkloadKind::Lock => Storage::Fenced,

@@ -229,6 +229,8 @@ impl StoreDescription {
             WorkloadKind::CasRegister | WorkloadKind::Kv => &["write", "cas"],
             WorkloadKind::Append | WorkloadKind::Set | WorkloadKind::Counter => &["append"],
             WorkloadKind::Lock => &["acquire", "release"],
+            // Descriptions have no multi-key transactions.
+            WorkloadKind::Bank => &["txn"],
         };
         needs
             .iter()
@@ -238,6 +240,7 @@ impl StoreDescription {
                 "cas" => self.cas.is_none(),
                 // Store descriptions have no lock operations.
                 "acquire" | "release" => true,
+                "txn" => true,
                 _ => self.append.is_none(),
             })
             .collect()
