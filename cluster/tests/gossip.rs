@@ -125,3 +125,34 @@ async fn a_killed_node_keeps_its_acknowledged_writes() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn state_larger_than_the_default_body_limit_still_spreads() {
+    // Every exchange carries the whole store; past axum's default 2 MB body
+    // limit anti-entropy used to stop without a word.
+    let tc = common::start_gossip(3, &[]);
+    let big = "x".repeat(700_000);
+    for i in 0..4 {
+        let value = json!(format!("{i}{big}"));
+        assert_eq!(tc.put(&n(1), &format!("big{i}"), value).await, 200);
+    }
+    // Compare lengths only: a failure message with megabytes of values helps nobody.
+    let deadline = Instant::now() + common::SOON;
+    loop {
+        let mut lengths = Vec::new();
+        for id in tc.cluster.node_ids() {
+            for i in 0..4 {
+                let v = tc.local(&id, &format!("big{i}")).await;
+                lengths.push(v.and_then(|v| v.as_str().map(str::len)).unwrap_or(0));
+            }
+        }
+        if lengths.iter().all(|l| *l == 700_001) {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the big values did not reach every node: lengths {lengths:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}

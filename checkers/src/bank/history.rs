@@ -98,10 +98,10 @@ impl BankHistory {
             let mut balances = Vec::with_capacity(map.len());
             // serde_json's map is sorted, so account indices are stable.
             for (name, v) in map {
-                let b = v.as_i64().ok_or_else(|| {
+                let b = bounded(v).ok_or_else(|| {
                     shape(
                         s,
-                        format!("initial balance of {name} is not an integer: {v}"),
+                        format!("initial balance of {name} is not an integer within ±2^40: {v}"),
                     )
                 })?;
                 accounts.push(name.clone());
@@ -131,11 +131,11 @@ impl BankHistory {
                     let (Some(from), Some(to), Some(amount)) = (
                         field("from").and_then(Value::as_str),
                         field("to").and_then(Value::as_str),
-                        field("amount").and_then(Value::as_i64),
+                        field("amount").and_then(bounded),
                     ) else {
                         return Err(shape(
                             op,
-                            "a transfer's value must be {\"from\":account,\"to\":account,\"amount\":integer}",
+                            "a transfer's value must be {\"from\":account,\"to\":account,\"amount\":integer within ±2^40}",
                         ));
                     };
                     transfers.push(Transfer {
@@ -184,6 +184,16 @@ impl BankHistory {
     }
 }
 
+/// Largest balance or amount accepted: with at most a few million numbers
+/// per history, sums of values this size cannot overflow an i64, so the
+/// checker's arithmetic stays exact on any input.
+const MAX_MAGNITUDE: i64 = 1 << 40;
+
+/// `v` as an integer of at most [`MAX_MAGNITUDE`] either way.
+fn bounded(v: &Value) -> Option<i64> {
+    v.as_i64().filter(|n| n.abs() <= MAX_MAGNITUDE)
+}
+
 fn read_of(
     op: &Operation,
     events: &[Event],
@@ -195,8 +205,11 @@ fn read_of(
         for (name, v) in map {
             let b = match v {
                 Value::Null => None,
-                v => Some(v.as_i64().ok_or_else(|| {
-                    shape(op, format!("balance of {name} is not an integer: {v}"))
+                v => Some(bounded(v).ok_or_else(|| {
+                    shape(
+                        op,
+                        format!("balance of {name} is not an integer within ±2^40: {v}"),
+                    )
                 })?),
             };
             if let Some(&i) = index_of.get(name) {

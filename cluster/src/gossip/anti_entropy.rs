@@ -79,7 +79,7 @@ async fn exchange(node: Arc<GossipNode>, http: reqwest::Client, peer: NodeId, ur
     {
         Ok(r) if r.status().is_success() => r.json::<Exchange>().await,
         Ok(r) => {
-            tracing::debug!(%peer, status = %r.status(), "exchange refused");
+            tracing::warn!(%peer, status = %r.status(), "exchange refused");
             return;
         }
         Err(e) => Err(e),

@@ -5,7 +5,7 @@ use super::store::Versioned;
 use crate::http::body::{bad_request, parse};
 use crate::node_id::NodeId;
 use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
@@ -30,7 +30,11 @@ pub struct Exchange {
 
 /// Routes peers call.
 pub fn routes() -> Router<Arc<GossipNode>> {
-    Router::new().route(EXCHANGE_PATH, post(exchange))
+    // An exchange carries the whole store: axum's default 2 MB body limit
+    // would silently end anti-entropy once a node holds more than that.
+    Router::new()
+        .route(EXCHANGE_PATH, post(exchange))
+        .layer(DefaultBodyLimit::disable())
 }
 
 async fn exchange(State(node): State<Arc<GossipNode>>, body: Bytes) -> Response {

@@ -13,6 +13,18 @@ const TOKEN_KEY: &str = "\u{1}lock/token";
 /// Reserved prefix of each lock's lease record.
 const LEASE_PREFIX: &str = "\u{1}lock/lease/";
 
+/// Extra milliseconds on every lease. Stamps are whole milliseconds taken
+/// on the wall clock, while the checker times leases from the client's
+/// invoke on the harness's monotonic clock: without a margin a lease could
+/// end up to a millisecond before `invoke + ttl`, and a successor granted in
+/// that sliver would look like a second holder. Longer is always safe.
+const LEASE_MARGIN_MS: u64 = 5;
+
+/// When a lease granted or renewed at `now` for `ttl_ms` ends.
+fn lease_end(now: u64, ttl_ms: u64) -> u64 {
+    now.saturating_add(ttl_ms).saturating_add(LEASE_MARGIN_MS)
+}
+
 /// What a lease command does.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "f", rename_all = "lowercase")]
@@ -77,7 +89,7 @@ pub fn apply_lease(
             let granted = Lease {
                 holder: holder.clone(),
                 token,
-                expires_ms: now.saturating_add(*ttl_ms),
+                expires_ms: lease_end(now, *ttl_ms),
                 released: false,
             };
             let body = json!({"token": token, "expires_ms": granted.expires_ms});
@@ -86,7 +98,7 @@ pub fn apply_lease(
         }
         LeaseCommand::Renew { token, ttl_ms } => match lease {
             Some(mut l) if l.token == *token && l.held_at(now) => {
-                l.expires_ms = now.saturating_add(*ttl_ms);
+                l.expires_ms = lease_end(now, *ttl_ms);
                 let body = json!({"token": token, "expires_ms": l.expires_ms});
                 store(map, key, &l);
                 ApplyResult::Ok(body)
@@ -145,7 +157,12 @@ mod tests {
             acquire(&mut m, "b", 1050),
             ApplyResult::Conflict(_)
         ));
-        let t2 = token(&acquire(&mut m, "b", 1100));
+        // The margin keeps the lease a little past its TTL.
+        assert!(matches!(
+            acquire(&mut m, "b", 1100),
+            ApplyResult::Conflict(_)
+        ));
+        let t2 = token(&acquire(&mut m, "b", 1100 + LEASE_MARGIN_MS));
         assert!(t2 > t1);
         // The expired holder can neither renew nor release any more.
         let renew = LeaseCommand::Renew {

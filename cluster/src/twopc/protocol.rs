@@ -119,16 +119,13 @@ async fn two_phase(c: &Arc<Coordinator>, shares: &[Share]) -> Attempt {
         return Attempt::Aborted { body, locked };
     }
     if let Err(e) = c.decide_commit(&txid, &shard_list) {
-        // Not durable, so never sent: presumed abort holds.
-        tracing::error!("logging the commit of {txid}: {e}");
-        c.decide_abort(&txid);
-        return Attempt::Done(
-            (
-                StatusCode::CONFLICT,
-                Json(json!({"error": "aborted", "reason": e.to_string()})),
-            )
-                .into_response(),
-        );
+        // The commit line may or may not have reached the disk (a failed
+        // fsync after a complete write), so neither "aborted" nor a presumed
+        // abort to the participants is safe: a restart could replay the
+        // commit. Stop here, as a crash would, and let recovery decide from
+        // what the log really holds; the client sees the outcome as unknown.
+        tracing::error!("logging the commit of {txid}: {e}; stopping the coordinator");
+        std::process::exit(1);
     }
     let answers: Vec<Value> = votes
         .into_iter()
