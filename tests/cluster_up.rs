@@ -1,32 +1,17 @@
 //! `faultline cluster up`: real node processes on 127.0.0.1, driven over
 //! HTTP, stopped by Ctrl-C with nothing left running.
 
+mod run_support;
+
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
+use run_support::InterruptOnDrop as Guard;
 use serde_json::Value;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
-
-/// Kills the command (and so its nodes) if an assertion fails first.
-struct Guard(Child);
-
-impl Drop for Guard {
-    fn drop(&mut self) {
-        let _ = kill(Pid::from_raw(self.0.id() as i32), Signal::SIGINT);
-        let begun = Instant::now();
-        while begun.elapsed() < Duration::from_secs(10) {
-            if let Ok(Some(_)) = self.0.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 /// One HTTP/1.1 request over a fresh connection; returns status and JSON body.
 fn http(url: &str, method: &str, path: &str, body: Option<&str>) -> (u16, Value) {
@@ -53,9 +38,12 @@ fn http(url: &str, method: &str, path: &str, body: Option<&str>) -> (u16, Value)
 /// node and the other lines printed before `running`.
 fn up(tmp: &std::path::Path, extra: &[&str]) -> (Guard, u16, Vec<(String, String)>, Vec<String>) {
     let base = faultline_cluster::launcher::free_base_port(3);
-    let mut child = Command::new(env!("CARGO_BIN_EXE_faultline"))
-        .args(["cluster", "up", "--nodes", "3", "--base-port"])
-        .arg(base.to_string())
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_faultline"));
+    cmd.args(["cluster", "up", "--nodes", "3"]);
+    if !extra.contains(&"--base-port") {
+        cmd.arg("--base-port").arg(base.to_string());
+    }
+    let mut child = cmd
         .arg("--data-dir")
         .arg(tmp)
         .args(extra)
@@ -257,4 +245,17 @@ fn cluster_up_gossip_has_no_leader_and_spreads_writes() {
         }
     }
     drop(guard);
+}
+
+#[test]
+fn base_port_zero_puts_every_node_on_a_free_port() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (_guard, _, urls, _) = up(tmp.path(), &["--base-port", "0"]);
+    assert_eq!(urls.len(), 3, "{urls:?}");
+    for (id, url) in &urls {
+        let port: u16 = url.rsplit(':').next().unwrap().parse().unwrap();
+        assert!(port > 1024, "{id} listens on {url}");
+        let (code, status) = http(url, "GET", "/status", None);
+        assert_eq!((code, status["id"].as_str()), (200, Some(id.as_str())));
+    }
 }
