@@ -130,8 +130,12 @@ fn groups(v: &Value) -> Option<String> {
 fn describe(kind: &FaultKind, value: &Value) -> String {
     if let Some(nodes) = nodes_of(value) {
         let list = nodes.into_iter().collect::<Vec<_>>().join(", ");
-        return match value.get("target").and_then(Value::as_str) {
-            Some(t) if !t.is_empty() => format!("{list} ({t})"),
+        // A leader target without a leader (leaderless modes) hit a random
+        // node: saying "(leader)" would mislead whoever reads the report.
+        let fallback = value.get("fallback").and_then(Value::as_str);
+        return match (value.get("target").and_then(Value::as_str), fallback) {
+            (Some(t), Some(f)) if !t.is_empty() => format!("{list} ({t} target, no leader: {f})"),
+            (Some(t), None) if !t.is_empty() => format!("{list} ({t})"),
             _ => list,
         };
     }
@@ -319,9 +323,16 @@ mod tests {
             nem(7000, "stop-latency", json!({})),
             nem(7500, "kill", json!({"nodes": ["n1"], "target": "leader"})),
             nem(8000, "start", json!({"nodes": ["n1"]})),
+            nem(
+                8500,
+                "kill",
+                json!({"nodes": ["n2"], "target": "leader", "leader": null, "fallback": "random"}),
+            ),
+            nem(8800, "start", json!({"nodes": ["n2"]})),
         ];
         let w = fault_windows(&h, 9.0);
-        assert_eq!(w.len(), 6);
+        assert_eq!(w.len(), 7);
+        assert_eq!(w[6].detail, "n2 (leader target, no leader: random)");
         assert_eq!(w[3].detail, "isolate-leader: n2 | n1 n3, leader n2");
         assert_eq!(w[4].detail, "100 ms ± 50 ms on 2 links");
         assert_eq!(w[5].detail, "n1 (leader)");
@@ -337,7 +348,7 @@ mod tests {
         assert_eq!(w[1].detail, "n1, n2");
         assert_eq!(w[2].kind, FaultKind::Pause);
         assert_eq!((w[2].end_s, w[2].healed), (9.0, false));
-        assert_eq!(nemesis_events(&h).len(), 13);
+        assert_eq!(nemesis_events(&h).len(), 15);
         assert_eq!(
             kinds(&w),
             vec![
