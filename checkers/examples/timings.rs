@@ -3,11 +3,10 @@
 //!
 //! `cargo run --release -p faultline-checkers --example timings [corpus-dir]`
 
-use faultline_checkers::model::CasRegister;
+use faultline_checkers::model::{CasRegister, SearchOnly};
 use faultline_checkers::synth::{synth_cas_history, synth_kv_history};
 use faultline_checkers::{
-    CheckOptions, Format, Model, ModelError, ModelKind, Operation, Val, check_linearizable,
-    check_with_model, read_history,
+    CheckOptions, Format, ModelKind, Val, check_linearizable, check_with_model, read_history,
 };
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -35,7 +34,7 @@ fn main() {
         let events = synth_cas_history(n, p, c, bad, seed);
         let t = Instant::now();
         let r = if std::env::var("SEARCH_ONLY").is_ok() {
-            check_with_model(&events, &SearchOnly(CasRegister::new(Val::Nil)), &opts)
+            check_with_model(&events, &SearchOnly(&CasRegister::new(Val::Nil)), &opts)
                 .expect("check")
         } else {
             check_linearizable(&events, ModelKind::CasRegister, &opts).expect("check")
@@ -128,34 +127,5 @@ fn main() {
             r.valid,
             t.elapsed().as_secs_f64() * 1e3
         );
-    }
-}
-
-/// The model without its pre-check, so that every verdict comes from the search.
-struct SearchOnly<M>(M);
-
-impl<M: Model> Model for SearchOnly<M> {
-    type State = M::State;
-    type Input = M::Input;
-    fn name(&self) -> &str {
-        self.0.name()
-    }
-    fn init(&self) -> M::State {
-        self.0.init()
-    }
-    fn prepare(&self, op: &Operation) -> Result<M::Input, ModelError> {
-        self.0.prepare(op)
-    }
-    fn step(&self, state: &M::State, input: &M::Input) -> Option<M::State> {
-        self.0.step(state, input)
-    }
-    fn is_read_only(&self, input: &M::Input) -> bool {
-        self.0.is_read_only(input)
-    }
-    fn describe_state(&self, state: &M::State) -> String {
-        self.0.describe_state(state)
-    }
-    fn describe_op(&self, input: &M::Input) -> String {
-        self.0.describe_op(input)
     }
 }

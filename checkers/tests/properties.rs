@@ -5,6 +5,7 @@
 
 mod support;
 
+use faultline_checkers::model::SearchOnly;
 use faultline_checkers::{
     CheckOptions, Event, EventType, Model, ModelKind, OpFn, Validity, check_linearizable,
     check_with_model, synth,
@@ -14,7 +15,7 @@ use proptest::test_runner::RngSeed;
 use std::time::Duration;
 use support::brute_force::brute_force;
 use support::histories::{random_history, stretched_history};
-use support::models::{SearchOnly, WithModel, with_model};
+use support::models::{WithModel, with_model};
 use support::shadow::{Spec, impossible_output};
 
 /// Far more than any generated history needs; a search that explodes shows up as `Unknown`.

@@ -10,6 +10,7 @@ mod kind;
 mod kv_append;
 mod mutex;
 mod register;
+mod search_only;
 mod set;
 mod value;
 
@@ -23,6 +24,7 @@ pub use kind::{ModelKind, UnknownModel};
 pub use kv_append::KvAppend;
 pub use mutex::Mutex;
 pub use register::Register;
+pub use search_only::SearchOnly;
 pub use set::SetModel;
 pub use value::{Val, show_list};
 

@@ -1,10 +1,9 @@
-//! Runs a piece of test code against the built-in model of a [`ModelKind`],
-//! and a wrapper that hides a model's pre-check so the search itself is tested.
+//! Runs a piece of test code against the built-in model of a [`ModelKind`].
 
 use faultline_checkers::model::{
     AppendList, CasRegister, Counter, FifoQueue, KvAppend, Mutex, Register, SetModel,
 };
-use faultline_checkers::{Model, ModelError, ModelKind, Operation, Val};
+use faultline_checkers::{Model, ModelKind, Val};
 
 /// Test code generic over the model.
 pub trait WithModel {
@@ -26,32 +25,5 @@ pub fn with_model<F: WithModel>(kind: ModelKind, f: F) -> F::Out {
         ModelKind::Counter => f.run(&Counter::new(0)),
         ModelKind::FifoQueue => f.run(&FifoQueue),
         ModelKind::Mutex => f.run(&Mutex),
-    }
-}
-
-/// A model without its `impossible` pre-check: every verdict comes from the search.
-pub struct SearchOnly<'m, M>(pub &'m M);
-
-impl<M: Model> Model for SearchOnly<'_, M> {
-    type State = M::State;
-    type Input = M::Input;
-
-    fn name(&self) -> &str {
-        self.0.name()
-    }
-    fn init(&self) -> M::State {
-        self.0.init()
-    }
-    fn prepare(&self, op: &Operation) -> Result<M::Input, ModelError> {
-        self.0.prepare(op)
-    }
-    fn step(&self, state: &M::State, input: &M::Input) -> Option<M::State> {
-        self.0.step(state, input)
-    }
-    fn describe_state(&self, state: &M::State) -> String {
-        self.0.describe_state(state)
-    }
-    fn describe_op(&self, input: &M::Input) -> String {
-        self.0.describe_op(input)
     }
 }

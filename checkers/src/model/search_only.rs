@@ -1,0 +1,37 @@
+//! A wrapper that hides a model's `impossible` pre-check (and its
+//! `unobservable` pruning), so every verdict comes from the WGL search
+//! itself: what the property tests compare with brute force, and what
+//! `examples/timings.rs` measures.
+
+use super::{Model, ModelError};
+use crate::history::Operation;
+
+/// `M` without its pre-check: the search alone decides.
+pub struct SearchOnly<'m, M>(pub &'m M);
+
+impl<M: Model> Model for SearchOnly<'_, M> {
+    type State = M::State;
+    type Input = M::Input;
+
+    fn name(&self) -> &str {
+        self.0.name()
+    }
+    fn init(&self) -> M::State {
+        self.0.init()
+    }
+    fn prepare(&self, op: &Operation) -> Result<M::Input, ModelError> {
+        self.0.prepare(op)
+    }
+    fn step(&self, state: &M::State, input: &M::Input) -> Option<M::State> {
+        self.0.step(state, input)
+    }
+    fn is_read_only(&self, input: &M::Input) -> bool {
+        self.0.is_read_only(input)
+    }
+    fn describe_state(&self, state: &M::State) -> String {
+        self.0.describe_state(state)
+    }
+    fn describe_op(&self, input: &M::Input) -> String {
+        self.0.describe_op(input)
+    }
+}
