@@ -6,7 +6,7 @@ use std::process::{Command, Output};
 
 fn corpus(file: &str) -> PathBuf {
     let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/corpus")
+        .join("corpus")
         .join(file);
     assert!(p.exists(), "corpus file {} is missing", p.display());
     p

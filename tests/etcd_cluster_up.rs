@@ -2,6 +2,9 @@
 //! test as a described store, with pause/resume through the description's
 //! per-node commands (acting on the pid files the launcher writes).
 
+mod requirements;
+
+use requirements::{Need, have};
 use serde_json::Value;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -84,6 +87,12 @@ fn cluster_up(dir: &Path) -> (Up, Vec<String>) {
 
 #[test]
 fn a_described_run_against_cluster_up_pauses_members_through_commands() {
+    if !have(
+        Need::Etcd,
+        "a_described_run_against_cluster_up_pauses_members_through_commands",
+    ) {
+        return;
+    }
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().join("etcd");
     let (up, urls) = cluster_up(&data);

@@ -3,7 +3,10 @@
 //! under partitions and kills, serializable reads from a member cut off by a
 //! partition are caught as stale.
 
+mod requirements;
 mod run_support;
+
+use requirements::{Need, have};
 
 use run_support::{faultline, history, output, run_dirs};
 use serde_json::Value;
@@ -33,6 +36,12 @@ fn json_file(path: &Path) -> Value {
 
 #[test]
 fn linearizable_reads_under_partitions_and_kills_are_valid() {
+    if !have(
+        Need::Etcd,
+        "linearizable_reads_under_partitions_and_kills_are_valid",
+    ) {
+        return;
+    }
     let tmp = tempfile::tempdir().unwrap();
     let out = etcd_run(
         tmp.path(),
@@ -73,6 +82,12 @@ fn linearizable_reads_under_partitions_and_kills_are_valid() {
 
 #[test]
 fn serializable_reads_from_a_partitioned_member_are_caught() {
+    if !have(
+        Need::Etcd,
+        "serializable_reads_from_a_partitioned_member_are_caught",
+    ) {
+        return;
+    }
     // With three members every partition the nemesis draws cuts one member off
     // the majority (a bridge with the leader in the middle excepted); it keeps
     // answering serializable reads from its old state while the majority takes

@@ -213,7 +213,7 @@ fn a_default_bundled_run_under_faults_is_valid() {
     phases_are_in_order(&dir);
 }
 
-/// The phases in results.json come in DESIGN.md's order, faults happen
+/// The phases in results.json come in docs/DESIGN.md's order, faults happen
 /// before recovery, and the final reads read every key after it.
 fn phases_are_in_order(dir: &Path) {
     let r = results_json(dir);

@@ -1,4 +1,4 @@
-//! Measures checker timings (run with `--release`): the shared corpus,
+//! Measures checker timings (run with `--release`): the corpus,
 //! synthetic cas-register histories and a large multi-key history.
 //!
 //! `cargo run --release -p faultline-checkers --example timings [corpus-dir]`
@@ -15,9 +15,7 @@ fn main() {
     let dir = std::env::args()
         .nth(1)
         .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/corpus"))
-        });
+        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../corpus")));
     let opts = CheckOptions {
         timeout: Some(Duration::from_secs(120)),
         ..CheckOptions::default()

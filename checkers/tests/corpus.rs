@@ -1,4 +1,4 @@
-//! Every history of the shared corpus gets the verdict its manifest expects.
+//! Every history of the corpus (`corpus/` at the repository root) gets the verdict its manifest expects.
 
 use faultline_checkers::{
     CheckOptions, Format, ModelKind, Validity, check_linearizable, read_history,
@@ -9,9 +9,7 @@ use std::time::{Duration, Instant};
 fn corpus_dir() -> PathBuf {
     std::env::var_os("FAULTLINE_CORPUS")
         .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/corpus"))
-        })
+        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../corpus")))
 }
 
 #[test]

@@ -34,7 +34,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<Exit> {
     if let Some(spec) = &args.one {
         return run_one(spec, args.one_timeout);
     }
-    let corpus_ok = bench_corpus(&args.corpus)?;
+    let corpus_ok = bench_corpus(&args.corpus_dir())?;
     let synth_ok = bench_synthetic(args.quick)?;
     Ok(if corpus_ok && synth_ok {
         Exit::Valid

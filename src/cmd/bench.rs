@@ -22,9 +22,10 @@ pub struct BenchArgs {
     /// Smaller sizes, for a quick look.
     #[arg(long)]
     pub quick: bool,
-    /// checker: the corpus folder with manifest.tsv and porcupine-timings.tsv.
-    #[arg(long, value_name = "DIR", default_value = "../shared/corpus")]
-    pub corpus: std::path::PathBuf,
+    /// checker: the corpus folder with manifest.tsv and porcupine-timings.tsv
+    /// [default: ./corpus, else the corpus of the checkout faultline was built from].
+    #[arg(long, value_name = "DIR")]
+    pub corpus: Option<std::path::PathBuf>,
     /// checker: measure one case (JSON) in this process and print the result; used
     /// by the benchmark itself so that each case's peak memory is its own.
     #[arg(long, value_name = "CASE", hide = true)]
@@ -32,6 +33,22 @@ pub struct BenchArgs {
     /// checker: the check deadline (seconds) of the case given with --one.
     #[arg(long, value_name = "SECS", hide = true, default_value_t = 60.0)]
     pub one_timeout: f64,
+}
+
+impl BenchArgs {
+    /// The corpus folder: the one given, `./corpus` when run inside a
+    /// checkout, else the checkout this binary was built from.
+    pub fn corpus_dir(&self) -> std::path::PathBuf {
+        if let Some(dir) = &self.corpus {
+            return dir.clone();
+        }
+        let here = std::path::PathBuf::from("corpus");
+        if here.join("manifest.tsv").is_file() {
+            here
+        } else {
+            std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/corpus"))
+        }
+    }
 }
 
 /// Runs the chosen benchmark.

@@ -19,7 +19,7 @@ pub enum SutKind {
     /// The bundled reference cluster, started and stopped by the run.
     #[default]
     Bundled,
-    /// Any store speaking DESIGN.md's HTTP protocol at `endpoints`.
+    /// Any store speaking docs/DESIGN.md's HTTP protocol at `endpoints`.
     Http,
     /// etcd: a local cluster started by the run, or the members at `endpoints`.
     Etcd,

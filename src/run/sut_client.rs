@@ -57,7 +57,7 @@ pub fn validate(config: &RunConfig) -> anyhow::Result<()> {
         && (description.is_some() || config.sut == SutKind::Etcd)
     {
         bail!(
-            "the bank workload sends multi-key transactions (POST /txn of DESIGN.md's protocol), \
+            "the bank workload sends multi-key transactions (POST /txn of docs/DESIGN.md's protocol), \
              which only the native HTTP client speaks: use --sut bundled or --sut http \
              (not --sut {}{})",
             config.sut,

@@ -1,5 +1,5 @@
 //! Shared parts of the `faultline run` end-to-end tests: test-owned HTTP
-//! stores speaking DESIGN.md's protocol (served by the test process with axum
+//! stores speaking docs/DESIGN.md's protocol (served by the test process with axum
 //! on a background runtime), and helpers to run `faultline` and read its
 //! results.
 //!
@@ -164,7 +164,7 @@ async fn append(
     Json(json!({})).into_response()
 }
 
-/// Applies transaction operations to `m` (DESIGN.md's `/txn`: read, write,
+/// Applies transaction operations to `m` (docs/DESIGN.md's `/txn`: read, write,
 /// add that aborts below zero); `None` = aborted, and `m` is then unchanged.
 fn apply_txn(m: &mut Map, ops: &[Value]) -> Option<Vec<Value>> {
     let mut scratch = m.clone();

@@ -3,7 +3,7 @@
 //! A workload pairs a generator of operations with the checker model that
 //! can judge the resulting history; a client turns operations into requests
 //! against a system under test and maps each response to `ok`, `fail` or
-//! `info` exactly as DESIGN.md's SUT protocol prescribes.
+//! `info` exactly as docs/DESIGN.md's SUT protocol prescribes.
 
 pub mod client;
 pub mod generator;

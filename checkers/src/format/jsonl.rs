@@ -1,4 +1,4 @@
-//! faultline's own format: one JSON event per line (DESIGN.md "History").
+//! faultline's own format: one JSON event per line (docs/DESIGN.md "History").
 
 use super::Located;
 use crate::history::{Event, EventType, HistoryError, OpFn, ProcessId};

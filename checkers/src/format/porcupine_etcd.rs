@@ -1,4 +1,4 @@
-//! Porcupine's Jepsen etcd logs (see shared/corpus/README.md): a single
+//! Porcupine's Jepsen etcd logs (see corpus/README.md): a single
 //! cas-register, no timestamps (time = line number).
 
 use super::Located;

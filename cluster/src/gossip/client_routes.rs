@@ -1,4 +1,4 @@
-//! The client API of DESIGN.md's protocol, served from local state: reads
+//! The client API of docs/DESIGN.md's protocol, served from local state: reads
 //! answer with this node's current value, writes (and cas, append, txn as
 //! local read-modify-writes) are stamped, made durable and acknowledged
 //! without talking to any peer. Fast and available, not linearizable.

@@ -1,4 +1,4 @@
-//! Request bodies and response shapes of the client API (DESIGN.md's SUT
+//! Request bodies and response shapes of the client API (docs/DESIGN.md's SUT
 //! protocol), shared by every replication mode so they all speak it alike.
 
 use crate::kv::Command;

@@ -1,4 +1,4 @@
-//! The client API of DESIGN.md's SUT protocol, plus `GET /local/kv/{key}`
+//! The client API of docs/DESIGN.md's SUT protocol, plus `GET /local/kv/{key}`
 //! (this node's applied state, for tests).
 
 use super::body::{

@@ -1,4 +1,4 @@
-//! The client API of DESIGN.md's SUT protocol in paxos mode: any node
+//! The client API of docs/DESIGN.md's SUT protocol in paxos mode: any node
 //! serves any request by proposing it itself. Plus `GET /local/kv/{key}`
 //! (this node's accepted value, for tests).
 

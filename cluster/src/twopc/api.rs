@@ -1,4 +1,4 @@
-//! The coordinator's HTTP API: the whole client API of DESIGN.md (single-key
+//! The coordinator's HTTP API: the whole client API of docs/DESIGN.md (single-key
 //! ops relayed to the key's shard, `/txn` across shards), the participants'
 //! `GET /txn/{id}/decision`, and `GET /status`.
 

@@ -1,4 +1,4 @@
-//! The generic HTTP client of DESIGN.md's SUT protocol.
+//! The generic HTTP client of docs/DESIGN.md's SUT protocol.
 
 use super::balance::Balancer;
 use super::outcome::{classify_response, classify_transport_error};

@@ -1,4 +1,4 @@
-//! Clients of systems under test: the HTTP protocol of DESIGN.md, etcd's v3
+//! Clients of systems under test: the HTTP protocol of docs/DESIGN.md, etcd's v3
 //! JSON gateway, stores described in a TOML file, node selection, and the
 //! mapping of responses to `ok` / `fail` / `info`.
 

@@ -7,10 +7,10 @@ use super::http::{Endpoint, HttpClient};
 use crate::op::{Completion, Op};
 use rand::Rng;
 
-/// The client a run uses: DESIGN.md's HTTP protocol, etcd, or a described store.
+/// The client a run uses: docs/DESIGN.md's HTTP protocol, etcd, or a described store.
 #[derive(Debug)]
 pub enum SutClient {
-    /// DESIGN.md's protocol (the bundled cluster, `--sut http`).
+    /// docs/DESIGN.md's protocol (the bundled cluster, `--sut http`).
     Http(HttpClient),
     /// etcd's v3 JSON gateway.
     Etcd(EtcdClient),

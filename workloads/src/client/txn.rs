@@ -1,4 +1,4 @@
-//! The bank workload's operations as DESIGN.md's `POST /txn`: the setup
+//! The bank workload's operations as docs/DESIGN.md's `POST /txn`: the setup
 //! writes every account, a transfer is two `add`s (the store aborts it if
 //! the debit would go negative), a whole-bank read reads every account.
 

@@ -138,7 +138,7 @@ impl fmt::Display for WorkloadKind {
     }
 }
 
-/// How a workload's state lives in a store that speaks DESIGN.md's protocol.
+/// How a workload's state lives in a store that speaks docs/DESIGN.md's protocol.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Storage {
     /// One value per key; an absent key reads as `null`.
