@@ -2,10 +2,16 @@
 //! the library crates: it parses the command line and dispatches.
 
 mod bench;
+mod closed_pipe;
 mod cmd;
 mod etcd;
 mod exit;
+mod fd_limit;
 mod report;
+// Unit tests that need etcd skip where it is missing, as the integration tests do.
+#[cfg(test)]
+#[path = "../tests/requirements/mod.rs"]
+mod requirements;
 mod run;
 mod serve;
 
@@ -40,6 +46,9 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    closed_pipe::exit_quietly_on_closed_pipe();
+    // Before anything opens files or starts nodes: children inherit it.
+    fd_limit::raise_to_hard();
     // Usage errors are bad input (exit 3); clap's own code 2 would read as "unknown".
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,

@@ -195,3 +195,39 @@ fn help_documents_models_and_formats() {
         assert!(help.contains(word), "help lacks {word}: {help}");
     }
 }
+
+/// `faultline check --json FILE | head`: the reader is gone before anything
+/// is written. Before the fix this panicked (exit 101, a backtrace on stderr).
+#[test]
+fn a_closed_stdout_ends_quietly_without_a_panic() {
+    let (reader, writer) = std::io::pipe().expect("pipe");
+    drop(reader);
+    let out = Command::new(env!("CARGO_BIN_EXE_faultline"))
+        .arg("check")
+        .arg("--json")
+        .arg(corpus("porcupine/jepsen/etcd_000.log"))
+        .stdout(writer)
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .expect("run faultline");
+    let stderr = text(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(out.status.code(), Some(141), "{stderr}");
+}
+
+/// The same with stderr closed too: nothing can be reported, and no panic
+/// turns into exit 101.
+#[test]
+fn closed_stdout_and_stderr_end_quietly() {
+    let (reader, out_w) = std::io::pipe().expect("pipe");
+    let err_w = out_w.try_clone().expect("clone pipe");
+    drop(reader);
+    let status = Command::new(env!("CARGO_BIN_EXE_faultline"))
+        .arg("check")
+        .arg(corpus("porcupine/jepsen/etcd_000.log"))
+        .stdout(out_w)
+        .stderr(err_w)
+        .status()
+        .expect("run faultline");
+    assert_eq!(status.code(), Some(141));
+}
