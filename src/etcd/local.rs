@@ -110,7 +110,10 @@ impl LocalEtcd {
 
 #[cfg(test)]
 mod tests {
-    //! Needs the etcd binary (Debian package etcd-server), like tests/etcd_*.rs.
+    //! Needs the etcd binary (Debian package etcd-server), like tests/etcd_*.rs;
+    //! skipped with a line saying so where it is missing.
+
+    use crate::requirements;
 
     use super::*;
     use faultline_checkers::EventType;
@@ -169,6 +172,12 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_partition_in_the_mesh_cuts_etcd_peer_traffic() {
+        if !requirements::have(
+            requirements::Need::Etcd,
+            "a_partition_in_the_mesh_cuts_etcd_peer_traffic",
+        ) {
+            return;
+        }
         let dir = tempfile::tempdir().unwrap();
         let etcd = LocalEtcd::start(3, dir.path(), None, 0, true)
             .await
