@@ -148,6 +148,13 @@ fn a_missing_etcd_binary_says_how_to_install_it() {
         stderr.contains("apt-get install -y etcd-server"),
         "{stderr}"
     );
+    // Refused before anything was created: no stub results directory.
+    let left: Vec<_> = std::fs::read_dir(tmp.path())
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|e| e.file_name())
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
 }
 
 #[test]

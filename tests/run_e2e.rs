@@ -141,6 +141,49 @@ fn unknown_config_keys_are_errors_naming_file_and_key() {
     );
 }
 
+/// Before, `--endpoints` without `--sut` was ignored and a 23 s test of the
+/// bundled cluster ran and passed: a pass for a system that was never tested.
+#[test]
+fn endpoints_without_a_sut_that_uses_them_are_refused_before_anything_runs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = output({
+        let mut c = faultline();
+        c.args(["run", "--endpoints", "http://127.0.0.1:9"])
+            .arg("--results-dir")
+            .arg(tmp.path());
+        c
+    });
+    assert_eq!(out.status.code(), Some(3));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--endpoints applies to --sut http"), "{err}");
+    assert!(
+        std::fs::read_dir(tmp.path()).unwrap().next().is_none(),
+        "a refused run leaves no results directory"
+    );
+}
+
+/// Before, `--nodes 100` under a low limit flooded the terminal with "Too
+/// many open files" and ended "no leader elected"; now it is refused before
+/// any node starts, saying how many descriptors the run needs.
+#[test]
+fn a_run_needing_more_open_files_than_the_limit_is_refused_up_front() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(r#"ulimit -n 300 && exec "$0" run --nodes 20 --results-dir "$1""#)
+        .arg(env!("CARGO_BIN_EXE_faultline"))
+        .arg(tmp.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("open files") && err.contains("limit is 300"),
+        "{err}"
+    );
+    assert!(std::fs::read_dir(tmp.path()).unwrap().next().is_none());
+}
+
 #[test]
 fn a_config_file_repeats_a_run() {
     let urls = start_store(StoreOptions::good(1));

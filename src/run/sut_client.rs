@@ -168,5 +168,11 @@ pub fn validate(config: &RunConfig) -> anyhow::Result<()> {
         }
         _ => {}
     }
+    if config.sut == SutKind::Etcd && config.endpoints.is_empty() {
+        // Last, so that a run refused for another reason says that reason;
+        // here, not when the members start, so that no results directory is
+        // left behind.
+        crate::etcd::binary::require()?;
+    }
     Ok(())
 }
