@@ -575,6 +575,39 @@ fn a_final_value_nobody_wrote_or_an_absent_one_is_invalid() {
     assert_eq!(r.keys[0].lost_writes[0].survivor, None);
 }
 
+/// Before, an acknowledged delete (`write null`) read back as absent on every
+/// node was called a lost write, so `--checker all` said INVALID on a
+/// linearizable history.
+#[test]
+fn an_acknowledged_delete_read_back_as_absent_loses_nothing() {
+    let h = H::default()
+        .write(0, "x", 1)
+        .invoke(0, "write", "x", Value::Null)
+        .ok(0, "write", "x", Value::Null)
+        .nemesis("stop-partition")
+        .read_at(1, "x", None, "n1")
+        .read_at(2, "x", None, "n2")
+        .done();
+    assert_eq!(linearizable(&h), Validity::Valid);
+    let r = eventual(&h);
+    assert_eq!(r.valid, Validity::Valid, "{r:?}");
+    assert!(r.keys[0].lost_writes.is_empty());
+
+    // A write that began after the delete had finished is still lost.
+    let h = H::default()
+        .invoke(0, "write", "x", Value::Null)
+        .ok(0, "write", "x", Value::Null)
+        .write(1, "x", 2)
+        .nemesis("stop-partition")
+        .read_at(1, "x", None, "n1")
+        .done();
+    let r = eventual(&h);
+    assert_eq!(r.valid, Validity::Invalid);
+    assert_eq!(r.keys[0].lost_writes.len(), 1);
+    assert_eq!(r.keys[0].lost_writes[0].value, json!(2));
+    assert_eq!(r.keys[0].lost_writes[0].survivor, Some(0));
+}
+
 #[test]
 fn a_crashed_write_that_was_read_took_effect() {
     // p0's write of 1 crashed, but p1 read 1 and then nil: going backwards.

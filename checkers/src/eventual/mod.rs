@@ -134,9 +134,11 @@ fn lost_writes(key: &KeyView, agreed: &Val, out: &mut KeyOutcome) {
         );
         return;
     }
-    // The write whose value survived, and when it finished (None: absent or never finished).
+    // The write whose value survived, and when it finished. An absent final
+    // value survives from an acknowledged or crashed `write null` (a delete)
+    // when there is one, and otherwise from the initial state (None).
     let survivor: Option<&Access> = match agreed {
-        Val::Nil => None,
+        Val::Nil => key.writer.get(&Val::Nil).map(|&i| &key.accesses[i]),
         v => match key.writer.get(v) {
             Some(&i) => Some(&key.accesses[i]),
             None => {
@@ -156,7 +158,7 @@ fn lost_writes(key: &KeyView, agreed: &Val, out: &mut KeyOutcome) {
             continue;
         }
         let overwritten_by_later = match survivor {
-            // Nothing deletes, so an absent final value loses every write.
+            // Absent and nothing deleted: every acknowledged write is lost.
             None => false,
             Some(s) => s.complete_time.is_none_or(|c| c >= w.invoke_time),
         };
