@@ -38,9 +38,10 @@ otherwise cas-register for EDN and Porcupine logs, kv (a cas-register per
 key) for faultline JSONL.
 
 Formats (--format):
-  auto            detect from the first line (default)
-  jsonl           faultline's history.jsonl, one JSON event per line
-  edn             Jepsen/Knossos EDN maps, one per line ({:process 0, :type :invoke, ...})
+  auto            detect from the content, passing over `;` comments (default)
+  jsonl           faultline's history.jsonl, one JSON event per line, or one JSON array of them
+  edn             Jepsen/Knossos EDN maps, one per line ({:process 0, :type :invoke, ...}),
+                  or one vector [...] or list (...) of them
   porcupine-etcd  Jepsen etcd logs as in Porcupine's test data (INFO  jepsen.util - 3 :invoke :read nil)
 
 Exit codes: 0 valid, 1 invalid, 2 unknown (timeout or Ctrl-C), 3 bad input or error.";

@@ -126,10 +126,15 @@ fn split_independent(events: &mut [(Event, usize)]) {
             .filter(|(e, _)| e.process != ProcessId::Nemesis)
     };
     let any = clients().next().is_some();
+    let pair = |v: &serde_json::Value| matches!(v, serde_json::Value::Array(a) if a.len() == 2);
+    // A cas's own value is a pair `[from to]`, so a cas is only a tuple when
+    // its second element is a pair too (`[k [from to]]`): a history of cas
+    // operations alone is otherwise taken for tuples and its values torn.
     let all_pairs = clients().all(|(e, _)| {
-        e.key.is_none() && matches!(&e.value, serde_json::Value::Array(a) if a.len() == 2)
+        e.key.is_none() && pair(&e.value) && (e.f != OpFn::Cas || e.value.get(1).is_some_and(pair))
     });
-    // A plain read invoke has value nil, so a non-independent history never passes this test.
+    // A plain read invoke has value nil, so a non-independent history with
+    // reads never passes this test.
     if !any || !all_pairs {
         return;
     }

@@ -3,6 +3,7 @@
 mod edn_export;
 mod edn_import;
 mod edn_value;
+mod json_array;
 mod jsonl;
 mod porcupine_etcd;
 
@@ -31,12 +32,38 @@ impl Format {
     /// All selectable names, for help texts.
     pub const NAMES: &'static [&'static str] = &["auto", "jsonl", "edn", "porcupine-etcd"];
 
-    /// Guesses the format from the first non-empty line; `None` if nothing matches.
+    /// Guesses the format from the content; `None` if nothing matches.
+    ///
+    /// EDN `;` comment lines are passed over. A leading `[` opens either a
+    /// JSON array of objects (`[{"...`, as elle-cli accepts) or one EDN
+    /// vector of maps; what follows it, possibly on the next line, decides.
+    /// A leading `(` is an EDN list of maps.
     pub fn detect(text: &str) -> Option<Format> {
-        let line = text.lines().map(str::trim).find(|l| !l.is_empty())?;
+        let mut lines = text
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with(';'));
+        let line = lines.next()?;
         if line.starts_with("{\"") || line.starts_with("{ \"") || line == "{" {
             Some(Format::Jsonl)
-        } else if line.starts_with("{:") || line.starts_with("[{:") || line.starts_with('[') {
+        } else if let Some(rest) = line.strip_prefix('[') {
+            let rest = rest.trim_start();
+            let after = if rest.is_empty() {
+                lines.next().unwrap_or("")
+            } else {
+                rest
+            };
+            let after: String = after
+                .chars()
+                .filter(|c| !c.is_whitespace())
+                .take(2)
+                .collect();
+            if after.starts_with("{\"") || after == "]" || after.starts_with("]") {
+                Some(Format::Jsonl)
+            } else {
+                Some(Format::Edn)
+            }
+        } else if line.starts_with("{:") || line.starts_with('(') {
             Some(Format::Edn)
         } else if line.starts_with("INFO") || line.contains("jepsen.util") {
             Some(Format::PorcupineEtcd)
@@ -101,12 +128,15 @@ pub fn parse_history_located(
             HistoryError::new(
                 source_name,
                 text.lines().position(|l| !l.trim().is_empty()).map_or(1, |i| i + 1),
-                "cannot detect the history format; expected a JSON object ({\"...), an EDN map ({:...) or a Jepsen log line (INFO  jepsen.util ...)",
+                "cannot detect the history format; expected a JSON object ({\"...) or array of them ([{\"...), an EDN map ({:...) or vector/list of maps ([{:... or ({:...), or a Jepsen log line (INFO  jepsen.util ...); or name it with --format",
             )
         })?,
         f => f,
     };
     let located = match format {
+        Format::Jsonl if text.trim_start().starts_with('[') => {
+            json_array::parse(text, source_name)?
+        }
         Format::Jsonl => jsonl::parse(text, source_name)?,
         Format::Edn => edn_import::parse(text, source_name)?,
         Format::PorcupineEtcd => porcupine_etcd::parse(text, source_name)?,

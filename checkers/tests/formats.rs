@@ -1,0 +1,97 @@
+//! Format detection and the readers' shapes: EDN with leading `;` comments or
+//! as one vector/list of maps, faultline events as one JSON array, and
+//! Knossos cas histories that are not independent `[k v]` tuples.
+
+use faultline_checkers::{
+    CheckOptions, Format, ModelKind, Validity, check_linearizable, parse_history,
+};
+use serde_json::json;
+
+fn detect(text: &str) -> Option<Format> {
+    Format::detect(text)
+}
+
+#[test]
+fn edn_behind_comments_and_in_one_vector_or_list_is_detected() {
+    assert_eq!(
+        detect("; a Knossos history\n;; more\n{:process 0, :type :invoke, :f :read}\n"),
+        Some(Format::Edn)
+    );
+    assert_eq!(detect("[{:process 0 :type :invoke}]"), Some(Format::Edn));
+    assert_eq!(
+        detect("[\n  {:process 0 :type :invoke}\n]"),
+        Some(Format::Edn)
+    );
+    assert_eq!(detect("({:process 0 :type :invoke})"), Some(Format::Edn));
+}
+
+#[test]
+fn a_json_array_is_json_not_edn() {
+    assert_eq!(detect(r#"[{"process":0}]"#), Some(Format::Jsonl));
+    assert_eq!(detect("[\n  {\"process\": 0}\n]"), Some(Format::Jsonl));
+    assert_eq!(detect(r#"{"process":0}"#), Some(Format::Jsonl));
+}
+
+const EDN_LIST: &str = "; written by hand\n\
+(\n\
+ {:process 0, :type :invoke, :f :write, :value 1}\n\
+ {:process 0, :type :ok, :f :write, :value 1}\n\
+ {:process 1, :type :invoke, :f :read, :value nil}\n\
+ {:process 1, :type :ok, :f :read, :value 1}\n\
+)\n";
+
+#[test]
+fn a_commented_edn_list_of_maps_parses_with_auto() {
+    let events = parse_history(EDN_LIST, "h.edn", Format::Auto).expect("parses");
+    assert_eq!(events.len(), 4);
+    assert_eq!(events[3].value, json!(1));
+}
+
+#[test]
+fn a_json_array_of_events_reads_like_jsonl_and_names_lines() {
+    let text = "[\n\
+  {\"process\":0,\"type\":\"invoke\",\"f\":\"write\",\"value\":1},\n\
+  {\"process\":0,\"type\":\"ok\",\"f\":\"write\",\"value\":1},\n\
+  {\"process\":1,\"type\":\"invoke\",\"f\":\"read\",\"value\":null},\n\
+  {\"process\":1,\"type\":\"ok\",\"f\":\"read\",\"value\":2}\n\
+]\n";
+    let events = parse_history(text, "h.json", Format::Auto).expect("parses");
+    assert_eq!(events.len(), 4);
+    assert_eq!(
+        events.iter().map(|e| e.index).collect::<Vec<_>>(),
+        vec![0, 1, 2, 3]
+    );
+    let r = check_linearizable(&events, ModelKind::Register, &CheckOptions::default()).unwrap();
+    assert_eq!(r.valid, Validity::Invalid, "read 2 that nobody wrote");
+
+    let bad = "[\n  {\"process\":0,\"type\":\"invoke\",\"f\":\"write\",\"value\":1},\n  {\"process\":0,\"typo\":\"ok\"}\n]";
+    let err = parse_history(bad, "h.json", Format::Auto).unwrap_err();
+    assert_eq!(err.line, 3, "{err}");
+    let unclosed = "[\n  {\"process\":0,\"type\":\"invoke\",\"f\":\"write\",\"value\":1}\n";
+    let err = parse_history(unclosed, "h.json", Format::Auto).unwrap_err();
+    assert!(err.message.contains("`,` or `]`"), "{err}");
+}
+
+/// Before, a history of cas operations only (every value a pair `[from to]`)
+/// was split as independent `[k v]` tuples and refused with exit 3.
+#[test]
+fn a_cas_only_edn_history_is_not_taken_for_independent_tuples() {
+    let text = "{:process 0, :type :invoke, :f :cas, :value [nil 1]}\n\
+{:process 0, :type :ok, :f :cas, :value [nil 1]}\n\
+{:process 1, :type :invoke, :f :cas, :value [1 2]}\n\
+{:process 1, :type :ok, :f :cas, :value [1 2]}\n";
+    let events = parse_history(text, "cas.edn", Format::Auto).expect("parses");
+    assert!(events.iter().all(|e| e.key.is_none()), "{events:?}");
+    assert_eq!(events[2].value, json!([1, 2]));
+    let r = check_linearizable(&events, ModelKind::CasRegister, &CheckOptions::default()).unwrap();
+    assert_eq!(r.valid, Validity::Valid);
+
+    // Real tuples still split: `[k [from to]]` for cas, `[k v]` otherwise.
+    let tuples = "{:process 0, :type :invoke, :f :cas, :value [\"x\" [nil 1]]}\n\
+{:process 0, :type :ok, :f :cas, :value [\"x\" [nil 1]]}\n\
+{:process 1, :type :invoke, :f :read, :value [\"x\" nil]}\n\
+{:process 1, :type :ok, :f :read, :value [\"x\" 1]}\n";
+    let events = parse_history(tuples, "t.edn", Format::Auto).expect("parses");
+    assert!(events.iter().all(|e| e.key.as_deref() == Some("x")));
+    assert_eq!(events[0].value, json!([null, 1]));
+}
