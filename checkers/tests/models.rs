@@ -288,6 +288,37 @@ fn fifo_queue_dequeues_in_enqueue_order() {
     );
 }
 
+/// Before, a dequeue answering null always meant "empty", so an enqueued
+/// null could never be dequeued and this history was called invalid.
+#[test]
+fn an_enqueued_null_can_be_dequeued_and_null_on_a_nonempty_queue_is_not_empty() {
+    assert_valid(
+        ModelKind::FifoQueue,
+        &[
+            (0, "invoke", "enqueue", N),
+            (0, "ok", "enqueue", N),
+            (0, "invoke", "enqueue", json!(1)),
+            (0, "ok", "enqueue", json!(1)),
+            (1, "invoke", "dequeue", N),
+            (1, "ok", "dequeue", N),
+            (1, "invoke", "dequeue", N),
+            (1, "ok", "dequeue", json!(1)),
+            (1, "invoke", "dequeue", N),
+            (1, "ok", "dequeue", N),
+        ],
+    );
+    assert_invalid(
+        ModelKind::FifoQueue,
+        &[
+            (0, "invoke", "enqueue", json!(1)),
+            (0, "ok", "enqueue", json!(1)),
+            (1, "invoke", "dequeue", N),
+            (1, "ok", "dequeue", N),
+        ],
+        "but the head of the queue is 1",
+    );
+}
+
 #[test]
 fn mutex_excludes_a_second_holder() {
     assert_valid(

@@ -10,8 +10,8 @@ use std::sync::Arc;
 pub enum QueueOp {
     /// Enqueue an element.
     Enqueue(Val),
-    /// Dequeue that returned this element (`Some(Nil)`: the queue was empty;
-    /// `None`: crashed, result unknown).
+    /// Dequeue that returned this element (`Some(Nil)`: the queue was empty,
+    /// or its head was an enqueued null; `None`: crashed, result unknown).
     Dequeue(Option<Val>),
 }
 
@@ -53,7 +53,11 @@ impl Model for FifoQueue {
                 Some(Arc::new(q))
             }
             QueueOp::Dequeue(None) if state.is_empty() => Some(state.clone()),
-            QueueOp::Dequeue(Some(Val::Nil)) => state.is_empty().then(|| state.clone()),
+            // A null answer is "empty" on an empty queue and the dequeued
+            // head where the head is an enqueued null: the state tells which,
+            // so an enqueued null can be dequeued and the model stays
+            // deterministic.
+            QueueOp::Dequeue(Some(Val::Nil)) if state.is_empty() => Some(state.clone()),
             QueueOp::Dequeue(out) => {
                 let head = state.front()?;
                 if out.as_ref().is_some_and(|v| v != head) {
@@ -66,11 +70,6 @@ impl Model for FifoQueue {
         }
     }
 
-    fn is_read_only(&self, input: &QueueOp) -> bool {
-        // A dequeue that found the queue empty applies only there, and changes nothing.
-        matches!(input, QueueOp::Dequeue(Some(Val::Nil)))
-    }
-
     fn describe_state(&self, state: &Self::State) -> String {
         show_list(state.iter())
     }
@@ -78,7 +77,7 @@ impl Model for FifoQueue {
     fn describe_op(&self, input: &QueueOp) -> String {
         match input {
             QueueOp::Enqueue(v) => format!("enqueue {v}"),
-            QueueOp::Dequeue(Some(Val::Nil)) => "dequeue -> empty".to_string(),
+            QueueOp::Dequeue(Some(Val::Nil)) => "dequeue -> nil (empty)".to_string(),
             QueueOp::Dequeue(Some(v)) => format!("dequeue -> {v}"),
             QueueOp::Dequeue(None) => "dequeue -> ?".to_string(),
         }
