@@ -100,12 +100,15 @@ pub(crate) fn build<M: Model>(
         .iter()
         .zip(states_per_prefix)
         .map(|(p, states)| Linearization {
+            length: states.len(),
             steps: p
                 .iter()
                 .zip(states)
-                .filter(|(o, _)| in_window.contains(&(**o as usize)))
-                .map(|(o, s)| LinearizationStep {
+                .enumerate()
+                .filter(|(_, (o, _))| in_window.contains(&(**o as usize)))
+                .map(|(i, (o, s))| LinearizationStep {
                     op: ops[*o as usize].id,
+                    position: i + 1,
                     state_after: s,
                 })
                 .collect(),

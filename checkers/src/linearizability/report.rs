@@ -76,8 +76,13 @@ pub struct OpView {
 /// A linearization: operations in linearization order with the state after each.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Linearization {
-    /// Steps in order.
+    /// Steps in order: only those of operations inside the counterexample's
+    /// window, for a partition too large to draw whole.
     pub steps: Vec<LinearizationStep>,
+    /// How many operations the whole prefix linearizes (at least
+    /// `steps.len()`; 0 in reports written before it was recorded).
+    #[serde(default)]
+    pub length: usize,
 }
 
 /// One step of a linearization.
@@ -85,8 +90,34 @@ pub struct Linearization {
 pub struct LinearizationStep {
     /// The operation placed.
     pub op: usize,
+    /// 1-based position in the whole linearization (0 in reports written
+    /// before it was recorded).
+    #[serde(default)]
+    pub position: usize,
     /// The model state after it, as `Model::describe` renders it.
     pub state_after: String,
+}
+
+impl Linearization {
+    /// How many operations the whole prefix linearizes, also for reports
+    /// written before `length` was recorded.
+    pub fn len(&self) -> usize {
+        self.length.max(self.steps.len())
+    }
+
+    /// True when the prefix linearizes nothing.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The 1-based position of the `i`-th drawn step in the whole
+    /// linearization (its index in `steps` for older reports).
+    pub fn position(&self, i: usize) -> usize {
+        match self.steps.get(i) {
+            Some(s) if s.position > 0 => s.position,
+            _ => i + 1,
+        }
+    }
 }
 
 /// An operation that cannot be placed after a longest prefix.

@@ -302,7 +302,7 @@ impl<'a> Timeline<'a> {
         let lin_number: HashMap<usize, usize> = prefix
             .iter()
             .enumerate()
-            .map(|(i, s)| (s.op, i + 1))
+            .map(|(i, s)| (s.op, if s.position > 0 { s.position } else { i + 1 }))
             .collect();
         let drawn = window(cx, prefix);
 
@@ -787,13 +787,16 @@ pub(crate) mod tests {
                 steps: vec![
                     LinearizationStep {
                         op: 0,
+                        position: 1,
                         state_after: "4".into(),
                     },
                     LinearizationStep {
                         op: 1,
+                        position: 2,
                         state_after: "0".into(),
                     },
                 ],
+                length: 2,
             }],
             unplaceable: vec![Unplaceable {
                 op: 2,
@@ -891,6 +894,7 @@ pub(crate) mod tests {
             ));
             steps.push(LinearizationStep {
                 op: i as usize,
+                position: i as usize + 1,
                 state_after: i.to_string(),
             });
         }

@@ -132,22 +132,14 @@ fn render_prefix(
         let _ = writeln!(out, "  no operation can be linearized first");
         return;
     };
-    let len = prefix.steps.len();
+    let len = prefix.len();
     if len == 0 {
         let _ = writeln!(out, "  no operation can be linearized first");
         return;
     }
-    let skip = len.saturating_sub(PREFIX_TAIL);
-    let _ = writeln!(
-        out,
-        "  longest linearizable prefix: {len} of {} ops{}",
-        p.ops,
-        if skip > 0 {
-            format!(" (last {PREFIX_TAIL} shown)")
-        } else {
-            String::new()
-        }
-    );
+    // Only the steps inside the counterexample's window are kept, so the
+    // count and the numbers come from the whole prefix, not from `steps`.
+    let skip = prefix.steps.len().saturating_sub(PREFIX_TAIL);
     let rows: Vec<(usize, String, String, &str)> = prefix
         .steps
         .iter()
@@ -155,13 +147,24 @@ fn render_prefix(
         .skip(skip)
         .map(|(i, s)| {
             let (label, ev) = describe(s.op);
-            (i + 1, label, ev, s.state_after.as_str())
+            (prefix.position(i), label, ev, s.state_after.as_str())
         })
         .collect();
+    let _ = writeln!(
+        out,
+        "  longest linearizable prefix: {len} of {} ops{}",
+        p.ops,
+        if rows.len() < len {
+            format!(" (last {} shown)", rows.len())
+        } else {
+            String::new()
+        }
+    );
     let width = rows.iter().map(|r| r.1.chars().count()).max().unwrap_or(0);
     let num_width = len.to_string().len();
-    if skip > 0 {
-        let _ = writeln!(out, "    {:>num_width$}  ... {skip} earlier steps", "");
+    let earlier = rows.first().map_or(0, |r| r.0 - 1);
+    if earlier > 0 {
+        let _ = writeln!(out, "    {:>num_width$}  ... {earlier} earlier steps", "");
     }
     for (n, label, ev, state) in rows {
         let _ = writeln!(
@@ -208,6 +211,7 @@ pub(crate) fn format_ms(ms: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::linearizability::LinearizationStep;
     use crate::render::html::tests::sample_report;
 
     #[test]
@@ -230,13 +234,39 @@ mod tests {
     fn long_prefix_shows_only_its_tail() {
         let mut r = sample_report();
         let cx = r.partitions[0].counterexample.as_mut().unwrap();
-        let step = cx.longest_prefixes[0].steps[0].clone();
+        // Position 0: numbered by place in `steps`, as reports written
+        // before positions were recorded are.
+        let step = LinearizationStep {
+            position: 0,
+            ..cx.longest_prefixes[0].steps[0].clone()
+        };
         cx.longest_prefixes[0].steps = vec![step; 30];
         let text = render(&r);
         assert!(text.contains("30 of"), "{text}");
         assert!(text.contains("... 22 earlier steps"), "{text}");
         assert!(text.contains("30. p1 write 4"), "{text}");
         assert!(!text.contains(" 1. p1"), "{text}");
+    }
+
+    /// Before, a prefix of 500 operations of which the window kept 30 was
+    /// reported as "30 of N ops", numbered from 1.
+    #[test]
+    fn a_windowed_prefix_counts_and_numbers_the_whole_linearization() {
+        let mut r = sample_report();
+        let cx = r.partitions[0].counterexample.as_mut().unwrap();
+        let step = cx.longest_prefixes[0].steps[0].clone();
+        cx.longest_prefixes[0].steps = (0..30)
+            .map(|i| LinearizationStep {
+                position: 471 + i,
+                ..step.clone()
+            })
+            .collect();
+        cx.longest_prefixes[0].length = 500;
+        let text = render(&r);
+        assert!(text.contains("prefix: 500 of"), "{text}");
+        assert!(text.contains("(last 8 shown)"), "{text}");
+        assert!(text.contains("... 492 earlier steps"), "{text}");
+        assert!(text.contains("500. p1 write 4"), "{text}");
     }
 
     #[test]
