@@ -184,6 +184,40 @@ fn a_run_needing_more_open_files_than_the_limit_is_refused_up_front() {
     assert!(std::fs::read_dir(tmp.path()).unwrap().next().is_none());
 }
 
+/// Before, a store that refused every cas passed a cas-register run on its
+/// reads and writes alone (exit 0): Jepsen's stats rule makes an operation
+/// type that never succeeded an unknown verdict, naming it.
+#[test]
+fn an_operation_type_that_never_succeeded_makes_the_run_unknown() {
+    let urls = start_store(StoreOptions {
+        refuse_cas: true,
+        ..StoreOptions::good(1)
+    });
+    let tmp = tempfile::tempdir().unwrap();
+    let out = output({
+        let mut c = faultline();
+        c.args(["run", "--sut", "http", "--workload", "cas-register"])
+            .args(["--endpoints", &urls.join(",")])
+            .args([
+                "--nemesis",
+                "none",
+                "--time-limit",
+                "1",
+                "--recovery-time",
+                "0",
+            ])
+            .arg("--results-dir")
+            .arg(tmp.path());
+        c
+    });
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(2), "{stdout}");
+    assert!(
+        stdout.contains("no cas (") && stdout.contains("never tested"),
+        "{stdout}"
+    );
+}
+
 #[test]
 fn a_config_file_repeats_a_run() {
     let urls = start_store(StoreOptions::good(1));

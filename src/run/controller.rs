@@ -461,17 +461,43 @@ fn describe_faults(config: &RunConfig, has_control: bool) -> String {
 /// the endpoints are wrong or the SUT never became available).
 fn nothing_tested(stats: &stats::RunStats, interrupted: bool) -> Option<Verdict> {
     let ok = stats.ops.last().map_or(0, |total| total.ok);
-    (ok == 0).then(|| Verdict {
+    if ok == 0 {
+        return Some(Verdict {
+            checker: "workload".into(),
+            valid: Validity::Unknown,
+            summary: if interrupted && stats.invoked == 0 {
+                "interrupted before any operation ran".into()
+            } else {
+                format!(
+                    "none of {} operation(s) completed ok, so nothing was tested: is the SUT reachable?",
+                    stats.invoked
+                )
+            },
+            details: serde_json::Value::Null,
+        });
+    }
+    // Jepsen's stats rule: an operation type that never once succeeded
+    // tested nothing of what it stands for (a store refusing every cas
+    // passes a register check on reads and writes alone). Not applied to a
+    // run stopped by Ctrl-C, which is judged on what it recorded and says
+    // it was interrupted.
+    if interrupted {
+        return None;
+    }
+    let never: Vec<String> = stats
+        .ops
+        .iter()
+        .take(stats.ops.len().saturating_sub(1))
+        .filter(|row| row.ok == 0)
+        .map(|row| format!("{} ({} fail, {} info)", row.f, row.fail, row.info))
+        .collect();
+    (!never.is_empty()).then(|| Verdict {
         checker: "workload".into(),
         valid: Validity::Unknown,
-        summary: if interrupted && stats.invoked == 0 {
-            "interrupted before any operation ran".into()
-        } else {
-            format!(
-                "none of {} operation(s) completed ok, so nothing was tested: is the SUT reachable?",
-                stats.invoked
-            )
-        },
+        summary: format!(
+            "no {} completed ok, so that operation was never tested",
+            never.join(", no ")
+        ),
         details: serde_json::Value::Null,
     })
 }

@@ -40,6 +40,9 @@ pub struct StoreOptions {
     pub torn_txns: bool,
     /// Every n-th `POST /txn` that writes is acknowledged but not applied.
     pub lose_txn_every: Option<u64>,
+    /// Every cas is answered 409 without looking at the value: reads and
+    /// writes are fine, cas is never tested.
+    pub refuse_cas: bool,
 }
 
 impl StoreOptions {
@@ -65,6 +68,7 @@ struct Node {
     torn_txns: bool,
     lose_txn_every: Option<u64>,
     txn_writes: Arc<AtomicU64>,
+    refuse_cas: bool,
 }
 
 impl Node {
@@ -125,7 +129,7 @@ async fn cas(State(n): State<Node>, UrlPath(k): UrlPath<String>, Json(b): Json<V
     if let Some(r) = n.redirect() {
         return r;
     }
-    let swapped = {
+    let swapped = !n.refuse_cas && {
         let mut m = lock(&n.primary);
         let matches = m.get(&k).unwrap_or(&Value::Null) == &b["from"];
         if matches {
@@ -274,6 +278,7 @@ pub fn start_store(opts: StoreOptions) -> Vec<String> {
                     requests: requests.clone(),
                     torn_txns: opts.torn_txns,
                     lose_txn_every: opts.lose_txn_every,
+                    refuse_cas: opts.refuse_cas,
                     txn_writes: txn_writes.clone(),
                 };
                 let app = Router::new()
