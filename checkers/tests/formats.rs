@@ -95,3 +95,24 @@ fn a_cas_only_edn_history_is_not_taken_for_independent_tuples() {
     assert!(events.iter().all(|e| e.key.as_deref() == Some("x")));
     assert_eq!(events[0].value, json!([null, 1]));
 }
+
+/// Before, lines out of time order were checked in line order, silently
+/// disagreeing with the recorded times (and possibly flipping the verdict).
+#[test]
+fn events_whose_time_or_index_goes_backwards_are_refused_naming_the_line() {
+    let text = "{\"index\":0,\"time\":100,\"process\":0,\"type\":\"invoke\",\"f\":\"write\",\"value\":1}\n\
+{\"index\":1,\"time\":50,\"process\":0,\"type\":\"ok\",\"f\":\"write\",\"value\":1}\n";
+    let err = parse_history(text, "h.jsonl", Format::Auto).unwrap_err();
+    assert_eq!(err.line, 2, "{err}");
+    assert!(err.message.contains("time 50 is earlier"), "{err}");
+
+    let text = "{\"index\":5,\"time\":100,\"process\":0,\"type\":\"invoke\",\"f\":\"write\",\"value\":1}\n\
+{\"index\":4,\"time\":200,\"process\":0,\"type\":\"ok\",\"f\":\"write\",\"value\":1}\n";
+    let err = parse_history(text, "h.jsonl", Format::Auto).unwrap_err();
+    assert!(err.message.contains("index 4 is earlier"), "{err}");
+
+    // Equal times (a coarse clock) are in order.
+    let text = "{\"time\":100,\"process\":0,\"type\":\"invoke\",\"f\":\"write\",\"value\":1}\n\
+{\"time\":100,\"process\":0,\"type\":\"ok\",\"f\":\"write\",\"value\":1}\n";
+    assert!(parse_history(text, "h.jsonl", Format::Auto).is_ok());
+}

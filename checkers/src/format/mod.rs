@@ -144,7 +144,36 @@ pub fn parse_history_located(
     };
     let (events, lines): (Vec<Event>, Vec<usize>) = located.into_iter().unzip();
     validate_events(&events, Some(&lines), source_name)?;
+    check_order(&events, &lines, source_name)?;
     Ok((events, lines))
+}
+
+/// The checkers take real-time order from the order of the events, so a
+/// file whose `index` or `time` goes backwards would be judged in an order
+/// its own times contradict: refuse it, naming the line.
+fn check_order(events: &[Event], lines: &[usize], source: &str) -> Result<(), HistoryError> {
+    for (i, pair) in events.windows(2).enumerate() {
+        let (a, b) = (&pair[0], &pair[1]);
+        let field = if b.index < a.index {
+            Some(("index", a.index, b.index))
+        } else if b.time < a.time {
+            Some(("time", a.time, b.time))
+        } else {
+            None
+        };
+        if let Some((name, before, after)) = field {
+            return Err(HistoryError::new(
+                source,
+                lines[i + 1],
+                format!(
+                    "{name} {after} is earlier than the previous event's {name} {before} (line {}): \
+                     events must be in the order they happened; sort the file by {name}",
+                    lines[i]
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Reads and parses a history file.
