@@ -218,6 +218,48 @@ fn an_operation_type_that_never_succeeded_makes_the_run_unknown() {
     );
 }
 
+/// Before, warnings reached only stderr (with colour codes even when it was
+/// redirected), so a CI artifact did not keep them.
+#[test]
+fn warnings_go_to_faultline_log_without_colour_codes() {
+    let urls = start_store(StoreOptions::good(1));
+    let tmp = tempfile::tempdir().unwrap();
+    // A fault the http SUT cannot inject draws a warning.
+    let out = output({
+        let mut c = faultline();
+        c.args([
+            "run",
+            "--sut",
+            "http",
+            "--nemesis",
+            "pause",
+            "--name",
+            "log",
+        ])
+        .args(["--time-limit", "1", "--recovery-time", "0.2"])
+        .args(["--endpoints", &urls.join(",")])
+        .arg("--results-dir")
+        .arg(tmp.path());
+        c
+    });
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("WARN"), "{stderr}");
+    assert!(
+        !stderr.contains('\u{1b}'),
+        "colour codes on a redirected stderr: {stderr:?}"
+    );
+    let dir = run_dir(tmp.path(), "log");
+    let log = std::fs::read_to_string(dir.join("faultline.log")).expect("faultline.log");
+    assert!(
+        log.contains("WARN") && log.contains("node control"),
+        "{log}"
+    );
+    assert!(!log.contains('\u{1b}'), "{log:?}");
+    // Each line is timestamped (RFC 3339, UTC).
+    let first = log.lines().next().unwrap_or("");
+    assert!(first.starts_with("20") && first.contains('T'), "{log}");
+}
+
 #[test]
 fn a_config_file_repeats_a_run() {
     let urls = start_store(StoreOptions::good(1));

@@ -50,6 +50,12 @@ pub async fn run_one(
     let seed = config.seed.unwrap_or_default();
     let name = config.test_name();
     let dir = RunDir::create(&config.results_dir, &name)?;
+    if let Err(e) = super::run_log::open(dir.path()) {
+        tracing::warn!(
+            "cannot write faultline.log in {}: {e}",
+            dir.path().display()
+        );
+    }
     dir.write("config.toml", &config.as_ran().to_toml()?)?;
     let key_prefix = config.effective_key_prefix();
     eprintln!("run {name} (seed {seed}) → {}", dir.path().display());

@@ -12,6 +12,7 @@ mod nemesis;
 mod progress;
 pub mod recorder;
 pub mod results;
+mod run_log;
 pub mod stats;
 pub mod summary;
 pub mod sut;
@@ -27,14 +28,9 @@ use tokio_util::sync::CancellationToken;
 
 /// Runs `config.test_count` tests (seed, seed+1, ...), stopping at the first invalid one.
 pub fn run_tests(config: RunConfig) -> anyhow::Result<Exit> {
-    // Harness warnings (e.g. a nemesis that cannot run) go to stderr; RUST_LOG overrides.
-    let _ = tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
-        )
-        .try_init();
+    // Harness warnings (e.g. a nemesis that cannot run) go to stderr and to
+    // the run's faultline.log; RUST_LOG overrides.
+    run_log::install();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -48,9 +44,12 @@ pub fn run_tests(config: RunConfig) -> anyhow::Result<Exit> {
         for i in 0..config.test_count.max(1) {
             let mut c = config.clone();
             c.seed = Some(base_seed.wrapping_add(u64::from(i)));
-            let outcome = controller::run_one(c, interrupt.clone(), hurry.clone())
-                .await?
-                .valid;
+            let outcome = controller::run_one(c, interrupt.clone(), hurry.clone()).await;
+            if let Err(e) = &outcome {
+                run_log::line("ERROR", &format!("{e:#}"));
+            }
+            run_log::close();
+            let outcome = outcome?.valid;
             overall = overall.and(outcome);
             if outcome == Validity::Invalid || interrupt.is_cancelled() {
                 break;
@@ -84,14 +83,16 @@ async fn on_ctrl_c(interrupt: CancellationToken, hurry: CancellationToken) {
         presses += 1;
         match presses {
             1 => {
-                eprintln!(
-                    "interrupted: stopping workers, healing, checking what was recorded \
-                     (Ctrl-C again to cut the check short)"
-                );
+                let text = "interrupted: stopping workers, healing, checking what was recorded \
+                            (Ctrl-C again to cut the check short)";
+                eprintln!("{text}");
+                run_log::line("WARN", text);
                 interrupt.cancel();
             }
             2 => {
-                eprintln!("interrupted again: cutting the check short (Ctrl-C again to quit now)");
+                let text = "interrupted again: cutting the check short (Ctrl-C again to quit now)";
+                eprintln!("{text}");
+                run_log::line("WARN", text);
                 hurry.cancel();
             }
             _ => std::process::exit(i32::from(crate::exit::Exit::Error.code())),
