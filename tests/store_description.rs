@@ -429,13 +429,15 @@ fn commands_are_checked() {
 }
 
 #[test]
-fn the_annotated_example_in_the_readme_parses() {
-    let readme =
-        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+fn the_annotated_example_in_the_docs_parses() {
+    let readme = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/systems-under-test.md"),
+    )
+    .unwrap();
     // The first TOML block after the store-description section's heading.
     let section = readme
-        .find("## Systems under test")
-        .expect("the systems-under-test section in README.md");
+        .find("# Systems under test")
+        .expect("the systems-under-test heading in docs/systems-under-test.md");
     let marker = "# Optional: a name for humans.";
     let at = section
         + readme[section..]
@@ -443,7 +445,11 @@ fn the_annotated_example_in_the_readme_parses() {
             .expect("the annotated example");
     let start = readme[..at].rfind("```toml\n").expect("its toml fence") + "```toml\n".len();
     let len = readme[start..].find("```").unwrap();
-    let d = StoreDescription::parse(Path::new("README.md"), &readme[start..start + len]).unwrap();
+    let d = StoreDescription::parse(
+        Path::new("docs/systems-under-test.md"),
+        &readme[start..start + len],
+    )
+    .unwrap();
     assert_eq!(d.name, "etcd v3 JSON gateway");
     assert!(d.missing_for(WorkloadKind::CasRegister).is_empty());
     let c = d.commands.unwrap();

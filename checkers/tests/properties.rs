@@ -101,7 +101,7 @@ impl WithModel for BothChecks<'_> {
 
 /// Longest stretched execution generated: crashed enqueues and appends may
 /// land anywhere in the queue or list, and the search's work grows quickly
-/// with them (see the checker section of README.md), so these stay moderate to keep the test fast.
+/// with them (see docs/check.md), so these stay moderate to keep the test fast.
 const STRETCHED_MAX_OPS: usize = 60;
 
 /// 200 cases from a fixed seed, so CI runs the same (checked, fast) cases

@@ -1,5 +1,5 @@
 //! Switchable bugs: deliberate departures from correct Raft, each producing an
-//! anomaly the checkers must catch (documented in README.md, "Switchable bugs").
+//! anomaly the checkers must catch (documented in docs/cluster.md, "Switchable bugs").
 
 use std::collections::BTreeSet;
 use std::fmt;

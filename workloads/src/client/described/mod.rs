@@ -1,7 +1,7 @@
 //! Any HTTP store, described in a TOML file: per operation the request
 //! (method, URL and body templates), where the value is in the response, and
 //! which responses mean ok, fail or unknown; optionally per-node process
-//! commands for nemeses. README.md ("Systems under test") documents the format.
+//! commands for nemeses. docs/systems-under-test.md documents the format.
 
 mod client;
 mod error;
