@@ -462,9 +462,10 @@ fn describe_faults(config: &RunConfig, has_control: bool) -> String {
     }
 }
 
-/// An `unknown` verdict when no operation succeeded: then no checker had
-/// anything to judge, and a CI gate must not read that as a pass (typically
-/// the endpoints are wrong or the SUT never became available).
+/// An `unknown` verdict when no operation succeeded, or no operation of some
+/// type: then the checkers judged less than the workload claims to test,
+/// and a CI gate must not read that as a pass (typically the endpoints are
+/// wrong, the SUT never became available, or it refuses one operation).
 fn nothing_tested(stats: &stats::RunStats, interrupted: bool) -> Option<Verdict> {
     let ok = stats.ops.last().map_or(0, |total| total.ok);
     if ok == 0 {
