@@ -116,3 +116,40 @@ fn events_whose_time_or_index_goes_backwards_are_refused_naming_the_line() {
 {\"time\":100,\"process\":0,\"type\":\"ok\",\"f\":\"write\",\"value\":1}\n";
     assert!(parse_history(text, "h.jsonl", Format::Auto).is_ok());
 }
+
+/// Before, key 1 and key "1" were merged into one key.
+#[test]
+fn a_number_key_and_a_string_key_with_the_same_text_are_refused() {
+    let text = "{\"process\":0,\"type\":\"invoke\",\"f\":\"write\",\"key\":1,\"value\":1}\n\
+{\"process\":0,\"type\":\"ok\",\"f\":\"write\",\"key\":1,\"value\":1}\n\
+{\"process\":1,\"type\":\"invoke\",\"f\":\"read\",\"key\":\"1\",\"value\":null}\n";
+    let err = parse_history(text, "h.jsonl", Format::Auto).unwrap_err();
+    assert_eq!(err.line, 3, "{err}");
+    assert!(
+        err.message.contains("clashes with key 1 on line 1"),
+        "{err}"
+    );
+    // One type throughout is fine, numbers or strings.
+    let ok = text.replace("\"key\":\"1\"", "\"key\":1");
+    assert!(parse_history(&ok, "h.jsonl", Format::Auto).is_ok());
+}
+
+/// Before, a write of 5 and a read of 5.0 were different values.
+#[test]
+fn numbers_compare_by_value() {
+    let text = "{\"process\":0,\"type\":\"invoke\",\"f\":\"write\",\"value\":5}\n\
+{\"process\":0,\"type\":\"ok\",\"f\":\"write\",\"value\":5}\n\
+{\"process\":1,\"type\":\"invoke\",\"f\":\"read\",\"value\":null}\n\
+{\"process\":1,\"type\":\"ok\",\"f\":\"read\",\"value\":5.0}\n";
+    let events = parse_history(text, "h.jsonl", Format::Auto).unwrap();
+    let r = check_linearizable(&events, ModelKind::Register, &CheckOptions::default()).unwrap();
+    assert_eq!(r.valid, Validity::Valid, "{}", r.summary());
+    assert_eq!(
+        faultline_checkers::Val::from_json(&json!(5.0)),
+        faultline_checkers::Val::from_json(&json!(5))
+    );
+    assert_ne!(
+        faultline_checkers::Val::from_json(&json!(5.5)),
+        faultline_checkers::Val::from_json(&json!(5))
+    );
+}

@@ -20,9 +20,11 @@ pub(crate) fn parse(text: &str, source: &str) -> Result<Located, HistoryError> {
         return Err(HistoryError::new(source, line_of(pos), "expected `[`"));
     }
     pos = skip_ws(pos + 1);
-    let mut out: Located = Vec::new();
+    // Each element with the line it starts on.
+    let mut elements: Vec<(serde_json::Value, usize)> = Vec::new();
     if bytes.get(pos) == Some(&b']') {
-        return trailing(text, source, pos + 1, out);
+        trailing(text, source, pos + 1)?;
+        return as_jsonl(&elements, source);
     }
     loop {
         let start = pos;
@@ -46,24 +48,14 @@ pub(crate) fn parse(text: &str, source: &str) -> Result<Located, HistoryError> {
             }
         };
         let end = start + stream.byte_offset();
-        // One element is one JSONL line; its events take the element's line.
-        let line = line_of(start);
-        for (mut event, _) in jsonl::parse(&element.to_string(), source)
-            .map_err(|e| HistoryError::new(source, line, e.message))?
-        {
-            // Defaults as in JSONL: the event number and the source line.
-            if element.get("index").is_none() {
-                event.index = out.len() as u64;
-            }
-            if element.get("time").is_none() {
-                event.time = line as u64;
-            }
-            out.push((event, line));
-        }
+        elements.push((element, line_of(start)));
         pos = skip_ws(end);
         match bytes.get(pos) {
             Some(b',') => pos = skip_ws(pos + 1),
-            Some(b']') => return trailing(text, source, pos + 1, out),
+            Some(b']') => {
+                trailing(text, source, pos + 1)?;
+                return as_jsonl(&elements, source);
+            }
             _ => {
                 return Err(HistoryError::new(
                     source,
@@ -75,10 +67,32 @@ pub(crate) fn parse(text: &str, source: &str) -> Result<Located, HistoryError> {
     }
 }
 
+/// Reads the elements as the lines of one JSONL text (so that rules across
+/// events, such as key types, hold for the whole array), then gives every
+/// event, default time and error the source line its element starts on.
+fn as_jsonl(
+    elements: &[(serde_json::Value, usize)],
+    source: &str,
+) -> Result<Located, HistoryError> {
+    let text: Vec<String> = elements.iter().map(|(e, _)| e.to_string()).collect();
+    let line = |jsonl_line: usize| elements.get(jsonl_line.wrapping_sub(1)).map_or(0, |e| e.1);
+    let events = jsonl::parse(&text.join("\n"), source)
+        .map_err(|e| HistoryError::new(source, line(e.line), e.message))?;
+    Ok(events
+        .into_iter()
+        .map(|(mut event, l)| {
+            if elements[l - 1].0.get("time").is_none() {
+                event.time = line(l) as u64;
+            }
+            (event, line(l))
+        })
+        .collect())
+}
+
 /// Only white space may follow the closing `]`.
-fn trailing(text: &str, source: &str, pos: usize, out: Located) -> Result<Located, HistoryError> {
+fn trailing(text: &str, source: &str, pos: usize) -> Result<(), HistoryError> {
     match text[pos..].find(|c: char| !c.is_whitespace()) {
-        None => Ok(out),
+        None => Ok(()),
         Some(i) => Err(HistoryError::new(
             source,
             text[..pos + i].matches('\n').count() + 1,

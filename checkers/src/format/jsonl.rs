@@ -27,6 +27,10 @@ struct RawEvent {
 /// number and the line number.
 pub(crate) fn parse(text: &str, source: &str) -> Result<Located, HistoryError> {
     let mut out = Vec::new();
+    // Keys are compared as text, so the number 1 and the string "1" would
+    // silently become one key: each key text remembers whether it was a
+    // string and where it was first seen, and a clash is refused.
+    let mut key_kinds: rustc_hash::FxHashMap<String, (bool, usize)> = Default::default();
     for (i, line) in text.lines().enumerate() {
         let lineno = i + 1;
         let trimmed = line.trim();
@@ -42,8 +46,30 @@ pub(crate) fn parse(text: &str, source: &str) -> Result<Located, HistoryError> {
         })?;
         let key = match raw.key {
             None | Some(serde_json::Value::Null) => None,
-            Some(serde_json::Value::String(s)) => Some(s),
-            Some(other) => Some(other.to_string()),
+            Some(serde_json::Value::String(s)) => Some((s, true)),
+            Some(other) => Some((other.to_string(), false)),
+        };
+        let key = match key {
+            None => None,
+            Some((text, is_string)) => {
+                let (was_string, first) =
+                    *key_kinds.entry(text.clone()).or_insert((is_string, lineno));
+                if was_string != is_string {
+                    let show = |s: bool| if s { format!("{text:?}") } else { text.clone() };
+                    return Err(HistoryError::new(
+                        source,
+                        lineno,
+                        format!(
+                            "key {} clashes with key {} on line {first}: a number key and a \
+                             string key with the same text would be checked as one key; \
+                             write every key as a string (or every one as a number)",
+                            show(is_string),
+                            show(was_string)
+                        ),
+                    ));
+                }
+                Some(text)
+            }
         };
         let error = match raw.error {
             None | Some(serde_json::Value::Null) => None,

@@ -19,11 +19,21 @@ pub enum Val {
 
 impl Val {
     /// Converts a JSON value; integers and strings stay compact.
+    ///
+    /// Numbers compare by value: `5.0` is the integer 5, so a write of `5`
+    /// and a read of `5.0` (a store that answers in floats) agree.
     pub fn from_json(v: &serde_json::Value) -> Val {
         match v {
             serde_json::Value::Null => Val::Nil,
             serde_json::Value::Number(n) if n.as_i64().is_some() => {
                 Val::Int(n.as_i64().unwrap_or_default())
+            }
+            serde_json::Value::Number(n)
+                if n.as_f64().is_some_and(|f| {
+                    f.fract() == 0.0 && f >= i64::MIN as f64 && f < i64::MAX as f64
+                }) =>
+            {
+                Val::Int(n.as_f64().unwrap_or_default() as i64)
             }
             serde_json::Value::String(s) => Val::Str(Arc::from(s.as_str())),
             other => Val::Json(Arc::from(other.to_string().as_str())),
