@@ -58,7 +58,7 @@ impl Format {
                 .filter(|c| !c.is_whitespace())
                 .take(2)
                 .collect();
-            if after.starts_with("{\"") || after == "]" || after.starts_with("]") {
+            if after.starts_with("{\"") || after.starts_with(']') {
                 Some(Format::Jsonl)
             } else {
                 Some(Format::Edn)
