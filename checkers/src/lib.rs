@@ -33,7 +33,7 @@ pub use format::{
     Format, UnknownFormat, parse_history, parse_history_located, read_history, to_edn,
 };
 pub use history::{
-    CAS_MISMATCH, Event, EventType, HistoryError, OpFn, OpStatus, Operation, ProcessId,
+    Event, EventType, FailReason, HistoryError, OpFn, OpStatus, Operation, ProcessId,
     pair_operations,
 };
 pub use linearizability::{

@@ -3,7 +3,7 @@
 //! effect at a random point between its invocation and its completion), with
 //! optional crashed operations and an optional impossible read.
 
-use crate::history::{CAS_MISMATCH, Event, EventType, OpFn, ProcessId};
+use crate::history::{Event, EventType, FailReason, OpFn, ProcessId};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde_json::{Value, json};
@@ -79,6 +79,7 @@ fn generate(
             value,
             node: None,
             error,
+            detail: None,
         });
     };
     let mut active = 0usize;
@@ -178,7 +179,8 @@ fn generate(
                     // Jepsen: a crashed process continues under a new id.
                     ids[p] += processes as u64;
                 } else {
-                    let error = (kind == EventType::Fail).then(|| CAS_MISMATCH.to_string());
+                    let error =
+                        (kind == EventType::Fail).then(|| FailReason::CasMismatch.to_string());
                     push(&mut events, ids[p], kind, &op.f, &op.key, v, error);
                 }
             }

@@ -23,6 +23,7 @@ impl H {
             value,
             node: Some("n1".into()),
             error: None,
+            detail: None,
         });
         self
     }

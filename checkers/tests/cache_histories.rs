@@ -78,6 +78,7 @@ fn history(ops: &[Op]) -> Vec<Event> {
                 },
                 node: done.then(|| o.node.to_string()),
                 error: None,
+                detail: None,
             }
         })
         .collect()

@@ -30,6 +30,7 @@ impl History {
             value,
             node: None,
             error: None,
+            detail: None,
         };
         self.0.push(event(invoke, EventType::Invoke, value));
         self.0.push(event(done, kind, output));

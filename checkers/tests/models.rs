@@ -2,8 +2,8 @@
 //! linearizable and ones that are not, with the reason the checker gives.
 
 use faultline_checkers::{
-    CAS_MISMATCH, CheckOptions, Event, EventType, LinearizabilityReport, ModelKind, OpFn,
-    ProcessId, Validity, check_linearizable,
+    CheckOptions, Event, EventType, FailReason, LinearizabilityReport, ModelKind, OpFn, ProcessId,
+    Validity, check_linearizable,
 };
 use serde_json::{Value, json};
 
@@ -19,7 +19,7 @@ fn history(lines: &[Line<'_>]) -> Vec<Event> {
                 "invoke" => (EventType::Invoke, None),
                 "ok" => (EventType::Ok, None),
                 "fail" => (EventType::Fail, None),
-                "mismatch" => (EventType::Fail, Some(CAS_MISMATCH.to_string())),
+                "mismatch" => (EventType::Fail, Some(FailReason::CasMismatch.to_string())),
                 "info" => (EventType::Info, None),
                 other => panic!("bad type {other}"),
             };
@@ -33,6 +33,7 @@ fn history(lines: &[Line<'_>]) -> Vec<Event> {
                 value: v.clone(),
                 node: None,
                 error,
+                detail: None,
             }
         })
         .collect()
@@ -108,6 +109,35 @@ fn cas_register_follows_successful_and_failed_cas() {
             (1, "mismatch", "cas", json!([1, 3])),
             (1, "invoke", "read", N),
             (1, "ok", "read", json!(2)),
+        ],
+    );
+}
+
+#[test]
+fn cas_register_failed_comparison_against_the_value_held_is_invalid() {
+    // Only the failed cas is wrong: the register held 1 throughout it.
+    assert_invalid(
+        ModelKind::CasRegister,
+        &[
+            (0, "invoke", "write", json!(1)),
+            (0, "ok", "write", json!(1)),
+            (1, "invoke", "cas", json!([1, 3])),
+            (1, "mismatch", "cas", json!([1, 3])),
+            (0, "invoke", "read", N),
+            (0, "ok", "read", json!(1)),
+        ],
+        "cas expecting 1 failed but the register holds 1",
+    );
+    // Recorded the old way (free text), the failure is dropped and the history passes.
+    assert_valid(
+        ModelKind::CasRegister,
+        &[
+            (0, "invoke", "write", json!(1)),
+            (0, "ok", "write", json!(1)),
+            (1, "invoke", "cas", json!([1, 3])),
+            (1, "fail", "cas", json!([1, 3])),
+            (0, "invoke", "read", N),
+            (0, "ok", "read", json!(1)),
         ],
     );
 }

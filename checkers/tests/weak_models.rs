@@ -39,6 +39,7 @@ impl H {
             value,
             node: None,
             error: None,
+            detail: None,
         });
         self
     }
@@ -47,6 +48,21 @@ impl H {
     }
     fn ok(&mut self, p: u64, f: &str, key: &str, v: Value) -> &mut Self {
         self.push(ProcessId::Client(p), EventType::Ok, f, key, v)
+    }
+    /// A cas by `p` whose completion is `fail` with `error` (arguments kept).
+    fn failed_cas(&mut self, p: u64, key: &str, from: i64, to: i64, error: &str) -> &mut Self {
+        self.invoke(p, "cas", key, json!([from, to]));
+        self.push(
+            ProcessId::Client(p),
+            EventType::Fail,
+            "cas",
+            key,
+            json!([from, to]),
+        );
+        if let Some(e) = self.events.last_mut() {
+            e.error = Some(error.to_string());
+        }
+        self
     }
     fn info(&mut self, p: u64, f: &str, key: &str, v: Value) -> &mut Self {
         self.push(ProcessId::Client(p), EventType::Info, f, key, v)
@@ -270,6 +286,52 @@ fn cas_chains_order_versions() {
     let s = session(&h);
     assert_eq!(s[1], (Guarantee::MonotonicReads, Validity::Invalid));
     assert_eq!(s[0], (Guarantee::ReadYourWrites, Validity::Valid));
+}
+
+#[test]
+fn a_failed_comparison_against_the_own_write_is_neither_linearizable_nor_sequential() {
+    // p0 wrote 1 and nobody else wrote: its own cas expecting 1 cannot fail.
+    let h = H::default()
+        .write(0, "x", 1)
+        .failed_cas(0, "x", 1, 2, "cas-mismatch")
+        .done();
+    assert_eq!(linearizable(&h), Validity::Invalid);
+    assert_eq!(sequential(&h), Validity::Invalid);
+    // No version is installed by a failed cas, so no session order breaks.
+    assert!(session(&h).iter().all(|(_, v)| *v == Validity::Valid));
+    // The same failure with free text (an old history) is dropped: valid.
+    let old = H::default()
+        .write(0, "x", 1)
+        .failed_cas(0, "x", 1, 2, "409: precondition_failed")
+        .done();
+    assert_eq!(linearizable(&old), Validity::Valid);
+    assert_eq!(sequential(&old), Validity::Valid);
+    // Another typed reason observed nothing either.
+    let not_leader = H::default()
+        .write(0, "x", 1)
+        .failed_cas(0, "x", 1, 2, "not-leader")
+        .done();
+    assert_eq!(linearizable(&not_leader), Validity::Valid);
+}
+
+#[test]
+fn a_failed_comparison_after_another_process_wrote_is_sequential_but_not_linearizable() {
+    // p1's cas saw "not 1" after p0's write of 1 finished: a real-time
+    // violation, but in some sequential order p1 simply went first.
+    let h = H::default()
+        .write(0, "x", 1)
+        .failed_cas(1, "x", 1, 2, "cas-mismatch")
+        .done();
+    assert_eq!(linearizable(&h), Validity::Invalid);
+    assert_eq!(sequential(&h), Validity::Valid);
+    // And a failed comparison that is true (the register held 1, not 5) is fine.
+    let fine = H::default()
+        .write(0, "x", 1)
+        .failed_cas(1, "x", 5, 2, "cas-mismatch")
+        .read(1, "x", Some(1))
+        .done();
+    assert_eq!(linearizable(&fine), Validity::Valid);
+    assert_eq!(sequential(&fine), Validity::Valid);
 }
 
 #[test]

@@ -26,11 +26,14 @@ pub enum Bug {
     /// The 2PC coordinator applies each shard's share of a transaction
     /// directly, one shard after another, without prepare or locks.
     TwoPcNoPrepare,
+    /// A cas is first compared with this node's own applied value, and a
+    /// mismatch there is answered 409 at once, without asking the leader.
+    CasLocalCheck,
 }
 
 impl Bug {
     /// All bugs, in a stable order.
-    pub const ALL: [Bug; 8] = [
+    pub const ALL: [Bug; 9] = [
         Bug::StaleReads,
         Bug::EarlyAck,
         Bug::NoFsync,
@@ -39,6 +42,7 @@ impl Bug {
         Bug::LeaseIgnoresPause,
         Bug::CacheStale,
         Bug::TwoPcNoPrepare,
+        Bug::CasLocalCheck,
     ];
 
     /// The command-line name of the bug.
@@ -52,6 +56,7 @@ impl Bug {
             Bug::LeaseIgnoresPause => "lease-ignores-pause",
             Bug::CacheStale => "cache-stale",
             Bug::TwoPcNoPrepare => "2pc-no-prepare",
+            Bug::CasLocalCheck => "cas-local-check",
         }
     }
 }

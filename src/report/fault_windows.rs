@@ -290,6 +290,7 @@ mod tests {
             value,
             node: None,
             error: None,
+            detail: None,
         }
     }
 

@@ -257,7 +257,16 @@ fn stats_table(out: &mut String, stats: &RunStats) {
             s.max_ms
         );
     }
-    out.push_str("</tbody></table></section>\n");
+    out.push_str("</tbody></table>");
+    if let Some(line) = stats.fail_reasons_line() {
+        let _ = write!(
+            out,
+            "<p class=\"note\">{} — expected failures are answers of a healthy store (a \
+             cas-mismatch is checked as an observation); the others could not be served.</p>",
+            esc(&line)
+        );
+    }
+    out.push_str("</section>\n");
 }
 
 fn faults(out: &mut String, windows: &[FaultWindow], events: &[NemesisEvent]) {

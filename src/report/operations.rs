@@ -102,6 +102,7 @@ mod tests {
             value: serde_json::Value::Null,
             node: None,
             error: None,
+            detail: None,
         }
     }
 

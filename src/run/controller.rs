@@ -358,7 +358,7 @@ async fn bank_setup(
         if c.kind == EventType::Ok {
             return Ok(());
         }
-        last = c.error.unwrap_or_default();
+        last = c.describe();
         tokio::time::sleep(std::time::Duration::from_millis(250)).await;
     }
     anyhow::bail!(

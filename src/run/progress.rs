@@ -1,8 +1,10 @@
-//! Live progress on stderr: ops/s, ok/fail/info counts, phase and current fault.
+//! Live progress on stderr: ops/s, ok / fail (expected + unavailable) / info
+//! counts, phase and current fault.
 //!
 //! On a terminal an indicatif spinner line is redrawn; otherwise (CI logs) a
 //! plain line is printed every few seconds.
 
+use faultline_checkers::FailReason;
 use faultline_workloads::generator::Phase;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::IsTerminal;
@@ -15,6 +17,9 @@ use tokio_util::sync::CancellationToken;
 #[derive(Debug)]
 pub struct Counters {
     ok: AtomicU64,
+    /// Failures a healthy store gives (cas-mismatch, lock held, aborted).
+    expected: AtomicU64,
+    /// Failures because the store could not serve (not leader, refused, ...).
     fail: AtomicU64,
     info: AtomicU64,
     phase: Mutex<Phase>,
@@ -25,6 +30,7 @@ impl Default for Counters {
     fn default() -> Self {
         Counters {
             ok: AtomicU64::new(0),
+            expected: AtomicU64::new(0),
             fail: AtomicU64::new(0),
             info: AtomicU64::new(0),
             phase: Mutex::new(Phase::Setup),
@@ -34,11 +40,12 @@ impl Default for Counters {
 }
 
 impl Counters {
-    /// Counts one completion.
-    pub fn count(&self, kind: faultline_checkers::EventType) {
+    /// Counts one completion (`reason`: a `fail`'s).
+    pub fn count(&self, kind: faultline_checkers::EventType, reason: Option<FailReason>) {
         use faultline_checkers::EventType::*;
         let c = match kind {
             Ok => &self.ok,
+            Fail if reason.is_some_and(FailReason::is_expected) => &self.expected,
             Fail => &self.fail,
             Info | Invoke => &self.info,
         };
@@ -55,20 +62,27 @@ impl Counters {
         *self.fault.lock().unwrap_or_else(|e| e.into_inner()) = f.into();
     }
 
-    /// `(ok, fail, info)` so far.
+    /// `(ok, fail, info)` so far (`fail` of either kind).
     pub fn totals(&self) -> (u64, u64, u64) {
         (
             self.ok.load(Ordering::Relaxed),
-            self.fail.load(Ordering::Relaxed),
+            self.expected.load(Ordering::Relaxed) + self.fail.load(Ordering::Relaxed),
             self.info.load(Ordering::Relaxed),
         )
     }
 
     fn line(&self, rate: f64) -> String {
-        let (ok, fail, info) = self.totals();
+        let ok = self.ok.load(Ordering::Relaxed);
+        let expected = self.expected.load(Ordering::Relaxed);
+        let fail = self.fail.load(Ordering::Relaxed);
+        let info = self.info.load(Ordering::Relaxed);
         let phase = *self.phase.lock().unwrap_or_else(|e| e.into_inner());
         let fault = self.fault.lock().unwrap_or_else(|e| e.into_inner()).clone();
-        format!("[{phase}] {rate:>7.0} ops/s  ok {ok}  fail {fail}  info {info}  fault: {fault}")
+        // Expected failures (a cas whose comparison said no) climb in a
+        // healthy run, so they are shown apart from real unavailability.
+        format!(
+            "[{phase}] {rate:>7.0} ops/s  ok {ok}  fail {expected} expected + {fail} unavailable  info {info}  fault: {fault}"
+        )
     }
 }
 

@@ -60,8 +60,10 @@ pub struct EventBody<'a> {
     pub value: &'a Value,
     /// Serving node.
     pub node: Option<&'a str>,
-    /// Why a fail/info happened.
+    /// Why a fail/info happened (a reason name for a fail).
     pub error: Option<&'a str>,
+    /// The store's own words beside a fail's reason.
+    pub detail: Option<&'a str>,
 }
 
 impl Recorder {
@@ -108,6 +110,7 @@ impl Recorder {
             value: body.value.clone(),
             node: body.node.map(str::to_string),
             error: body.error.map(str::to_string),
+            detail: body.detail.map(str::to_string),
         };
         let mut line = Vec::with_capacity(192);
         // Serialising an `Event` to memory cannot fail (string keys, no
@@ -131,6 +134,7 @@ impl Recorder {
             value,
             node: None,
             error: None,
+            detail: None,
         });
     }
 
@@ -236,6 +240,7 @@ mod tests {
             value: &json!(3),
             node: None,
             error: None,
+            detail: None,
         });
         r.nemesis(
             "start-partition",
@@ -274,6 +279,7 @@ mod tests {
                             value: &json!(i),
                             node: None,
                             error: None,
+                            detail: None,
                         });
                     }
                 })

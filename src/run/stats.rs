@@ -1,6 +1,6 @@
 //! Per-operation counts and latency quantiles, computed from the history.
 
-use faultline_checkers::{Event, EventType, ProcessId};
+use faultline_checkers::{Event, EventType, FailReason, ProcessId};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 
@@ -39,6 +39,33 @@ pub struct RunStats {
     /// Client operations per second invoked during the main phase (what
     /// `rate` asks for; 0 until the controller fills it in).
     pub main_ops_per_sec: f64,
+    /// `fail` completions by typed reason.
+    pub fail_reasons: BTreeMap<FailReason, u64>,
+    /// `fail` completions whose `error` is free text (histories from before
+    /// the reasons, or other tools).
+    pub fail_untyped: u64,
+}
+
+impl RunStats {
+    /// `fail reasons: cas-mismatch 374 (expected) · not-leader 83`, or
+    /// `None` when nothing failed.
+    pub fn fail_reasons_line(&self) -> Option<String> {
+        let mut parts: Vec<String> = self
+            .fail_reasons
+            .iter()
+            .map(|(r, n)| {
+                if r.is_expected() {
+                    format!("{r} {n} (expected)")
+                } else {
+                    format!("{r} {n}")
+                }
+            })
+            .collect();
+        if self.fail_untyped > 0 {
+            parts.push(format!("untyped {}", self.fail_untyped));
+        }
+        (!parts.is_empty()).then(|| format!("fail reasons: {}", parts.join(" · ")))
+    }
 }
 
 /// Client operations per second invoked in `[start_ns, end_ns)`.
@@ -85,7 +112,13 @@ pub fn compute(events: &[Event]) -> RunStats {
                 let (s, l) = lat.entry(e.f.as_str().to_string()).or_default();
                 match kind {
                     EventType::Ok => s.ok += 1,
-                    EventType::Fail => s.fail += 1,
+                    EventType::Fail => {
+                        s.fail += 1;
+                        match e.fail_reason() {
+                            Some(r) => *stats.fail_reasons.entry(r).or_default() += 1,
+                            None => stats.fail_untyped += 1,
+                        }
+                    }
                     _ => s.info += 1,
                 }
                 l.push(e.time.saturating_sub(t0));
@@ -149,6 +182,7 @@ mod tests {
             value: serde_json::Value::Null,
             node: None,
             error: None,
+            detail: None,
         }
     }
 

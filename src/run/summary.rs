@@ -83,10 +83,17 @@ pub fn render(
     out.push_str(&Table::new(ops).with(Style::sharp()).to_string());
     out.push_str(&format!(
         "\n{} operations invoked, {:.0} ops/s in the main phase, {} nemesis events\n\
-         ok = took effect · fail = definitely did not (e.g. CAS mismatch, not leader) · \
+         ok = took effect · fail = definitely did not (e.g. cas-mismatch, not-leader) · \
          info = unknown (timeout, lost connection, or a 5xx such as 504)\n",
         stats.invoked, stats.main_ops_per_sec, stats.nemesis_events
     ));
+    if let Some(line) = stats.fail_reasons_line() {
+        out.push_str(&line);
+        out.push_str(
+            "\n(expected = the store answered no: a cas-mismatch is checked as an observation; \
+             the others could not be served)\n",
+        );
+    }
     out.push_str(&render_card(verdicts));
     out.push('\n');
     for e in explanations {

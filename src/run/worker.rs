@@ -78,6 +78,7 @@ impl Worker {
             value: &op.value,
             node: None,
             error: None,
+            detail: None,
         });
         if !stall.is_zero() {
             tokio::time::sleep(stall).await;
@@ -86,16 +87,24 @@ impl Worker {
             Some(idx) => shared.client.invoke_at(idx, op).await,
             None => shared.client.invoke(op, &mut self.rng).await,
         };
+        // A failed operation keeps its arguments, so a failed cas still
+        // says which `from` it compared against.
+        let value = if c.kind == EventType::Fail {
+            &op.value
+        } else {
+            &c.value
+        };
         shared.recorder.record(EventBody {
             process,
             kind: c.kind,
             f: &op.f,
             key,
-            value: &c.value,
+            value,
             node: c.node.as_deref(),
-            error: c.error.as_deref(),
+            error: c.history_error(),
+            detail: c.history_detail(),
         });
-        shared.counters.count(c.kind);
+        shared.counters.count(c.kind, c.reason);
         if c.kind == EventType::Info {
             self.process += shared.concurrency as u64;
         }

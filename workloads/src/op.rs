@@ -1,6 +1,6 @@
 //! Operations a worker issues and how they completed.
 
-use faultline_checkers::{EventType, OpFn};
+use faultline_checkers::{EventType, FailReason, OpFn};
 use serde_json::Value;
 
 /// One operation to invoke: function, key and argument.
@@ -34,8 +34,11 @@ pub struct Completion {
     pub value: Value,
     /// The node that served (or was asked), where known.
     pub node: Option<String>,
-    /// Why the operation failed or is unknown.
-    pub error: Option<String>,
+    /// Why a `fail` did not take effect (always set for `fail`).
+    pub reason: Option<FailReason>,
+    /// The store's or transport's own words: what a `fail` said, or why an
+    /// `info` is unknown.
+    pub detail: Option<String>,
 }
 
 impl Completion {
@@ -45,27 +48,30 @@ impl Completion {
             kind: EventType::Ok,
             value,
             node: None,
-            error: None,
+            reason: None,
+            detail: None,
         }
     }
 
-    /// A definite failure: the operation did not take effect.
-    pub fn fail(error: impl Into<String>) -> Completion {
+    /// A definite failure: the operation did not take effect, for `reason`.
+    pub fn fail(reason: FailReason, detail: impl Into<String>) -> Completion {
         Completion {
             kind: EventType::Fail,
             value: Value::Null,
             node: None,
-            error: Some(error.into()),
+            reason: Some(reason),
+            detail: Some(detail.into()),
         }
     }
 
     /// An indeterminate outcome: the operation may or may not take effect.
-    pub fn info(error: impl Into<String>) -> Completion {
+    pub fn info(detail: impl Into<String>) -> Completion {
         Completion {
             kind: EventType::Info,
             value: Value::Null,
             node: None,
-            error: Some(error.into()),
+            reason: None,
+            detail: Some(detail.into()),
         }
     }
 
@@ -73,5 +79,32 @@ impl Completion {
     pub fn at(mut self, node: impl Into<String>) -> Completion {
         self.node = Some(node.into());
         self
+    }
+
+    /// The history's `error` field: the reason's name for a `fail`, the
+    /// words for an `info` (whose unknown outcome has no reason to type).
+    pub fn history_error(&self) -> Option<&str> {
+        match self.kind {
+            EventType::Fail => self.reason.map(FailReason::as_str),
+            _ => self.detail.as_deref(),
+        }
+    }
+
+    /// The history's `detail` field: a `fail`'s own words beside its reason.
+    pub fn history_detail(&self) -> Option<&str> {
+        match self.kind {
+            EventType::Fail => self.detail.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// Why it failed or is unknown, in words, for messages.
+    pub fn describe(&self) -> String {
+        match (self.reason, self.detail.as_deref()) {
+            (Some(r), Some(d)) => format!("{r} ({d})"),
+            (Some(r), None) => r.to_string(),
+            (None, Some(d)) => d.to_string(),
+            (None, None) => String::new(),
+        }
     }
 }

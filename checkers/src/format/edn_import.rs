@@ -114,6 +114,7 @@ fn to_event(m: &EdnValue, source: &str, line: usize, n: usize) -> Result<Event, 
             .map_or(serde_json::Value::Null, EdnValue::to_json),
         node: None,
         error,
+        detail: None,
     })
 }
 

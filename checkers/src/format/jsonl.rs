@@ -87,6 +87,7 @@ pub(crate) fn parse(text: &str, source: &str) -> Result<Located, HistoryError> {
                 value: raw.value,
                 node: raw.node,
                 error,
+                detail: None,
             },
             lineno,
         ));

@@ -2,7 +2,7 @@
 //! cas-register, no timestamps (time = line number).
 
 use super::Located;
-use crate::history::{CAS_MISMATCH, Event, EventType, HistoryError, OpFn, ProcessId};
+use crate::history::{Event, EventType, FailReason, HistoryError, OpFn, ProcessId};
 use serde_json::Value;
 
 pub(crate) fn parse(text: &str, source: &str) -> Result<Located, HistoryError> {
@@ -50,8 +50,8 @@ pub(crate) fn parse(text: &str, source: &str) -> Result<Located, HistoryError> {
                 _ => parse_scalar(&value_s)
                     .ok_or_else(|| err(format!("expected an integer or nil, found {value_s:?}")))?,
             };
-            let error =
-                (kind == EventType::Fail && f == OpFn::Cas).then(|| CAS_MISMATCH.to_string());
+            let error = (kind == EventType::Fail && f == OpFn::Cas)
+                .then(|| FailReason::CasMismatch.to_string());
             (v, error)
         };
         out.push((
@@ -65,6 +65,7 @@ pub(crate) fn parse(text: &str, source: &str) -> Result<Located, HistoryError> {
                 value,
                 node: None,
                 error,
+                detail: None,
             },
             lineno,
         ));

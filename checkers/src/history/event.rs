@@ -1,5 +1,6 @@
 //! One line of a history: the event types that every format is read into.
 
+use super::FailReason;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -175,7 +176,21 @@ pub struct Event {
     /// The node that served the request, where known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub node: Option<String>,
-    /// Why a `fail`/`info` completion happened, where known.
+    /// Why a `fail`/`info` completion happened, where known. For `fail`, a
+    /// [`FailReason`] name; free text (older histories) means "dropped".
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// The store's or transport's own words, kept beside a typed `error`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
+impl Event {
+    /// The typed reason of a `fail` completion; `None` for other events and free text.
+    pub fn fail_reason(&self) -> Option<FailReason> {
+        if self.kind != EventType::Fail {
+            return None;
+        }
+        self.error.as_deref().and_then(FailReason::parse)
+    }
 }

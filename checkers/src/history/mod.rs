@@ -4,8 +4,10 @@ mod error;
 mod event;
 mod operation;
 mod pairing;
+mod reason;
 
 pub use error::HistoryError;
 pub use event::{Event, EventType, OpFn, ProcessId};
 pub use operation::{OpStatus, Operation};
-pub use pairing::{CAS_MISMATCH, pair_operations, validate_events};
+pub use pairing::{pair_operations, validate_events};
+pub use reason::FailReason;

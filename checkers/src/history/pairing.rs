@@ -1,14 +1,11 @@
 //! Pairs invocations with completions per process, applying the history rules:
-//! `fail` operations are dropped, `info` reads are dropped, other `info`
+//! `fail` operations are dropped (except a cas that failed its comparison,
+//! which observed the register), `info` reads are dropped, other `info`
 //! operations (and invocations never completed) stay open, nemesis events are
 //! ignored, and a crashed process may not issue again.
 
-use super::{Event, EventType, HistoryError, OpFn, OpStatus, Operation, ProcessId};
+use super::{Event, EventType, FailReason, HistoryError, OpFn, OpStatus, Operation, ProcessId};
 use rustc_hash::FxHashMap;
-
-/// `error` of a `fail` cas completion meaning "the comparison ran and failed":
-/// such an operation is kept as an observation of a value other than `from`.
-pub const CAS_MISMATCH: &str = "cas-mismatch";
 
 struct Pending {
     pos: usize,
@@ -111,7 +108,9 @@ pub fn pair_operations(
                         OpStatus::Crashed
                     }
                     _ => {
-                        if ev.f == OpFn::Cas && ev.error.as_deref() == Some(CAS_MISMATCH) {
+                        // A failed comparison observed "not `from`"; every other
+                        // definite failure (typed or free text) did nothing.
+                        if ev.f == OpFn::Cas && ev.fail_reason() == Some(FailReason::CasMismatch) {
                             OpStatus::CasMismatch
                         } else {
                             continue;

@@ -28,6 +28,7 @@ fn event(
         value,
         node: None,
         error,
+        detail: None,
     }
 }
 

@@ -2,7 +2,7 @@
 //! checker's models, so generators can produce the outputs a correct store
 //! would give, plus random operations and random (probably wrong) outputs.
 
-use faultline_checkers::{CAS_MISMATCH, ModelKind, OpFn};
+use faultline_checkers::{FailReason, ModelKind, OpFn};
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 use serde_json::{Value, json};
@@ -112,7 +112,7 @@ impl Shadow {
                     self.reg = v[1].clone();
                     Outcome::Ok(v.clone())
                 } else {
-                    Outcome::Fail(Some(CAS_MISMATCH.to_string()))
+                    Outcome::Fail(Some(FailReason::CasMismatch.to_string()))
                 }
             }
             (_, OpFn::Append) => {
@@ -174,7 +174,7 @@ pub fn random_outcome(kind: ModelKind, spec: &Spec, rng: &mut ChaCha8Rng) -> Opt
             if rng.random() {
                 Outcome::Ok(spec.value.clone())
             } else {
-                Outcome::Fail(Some(CAS_MISMATCH.to_string()))
+                Outcome::Fail(Some(FailReason::CasMismatch.to_string()))
             }
         }
         (_, OpFn::Acquire) | (_, OpFn::Release) => Outcome::Ok(Value::Null),

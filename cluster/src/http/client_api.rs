@@ -6,7 +6,7 @@ use super::body::{
 };
 use super::forward;
 use crate::bugs::Bug;
-use crate::kv::Command;
+use crate::kv::{ApplyResult, Command};
 use crate::raft::RaftNode;
 use crate::raft::propose::{Proposal, propose};
 use crate::raft::read_index::{self, ReadError};
@@ -16,6 +16,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, Method, Uri};
 use axum::response::Response;
 use axum::routing::{get, post};
+use serde_json::{Value, json};
 use std::sync::Arc;
 
 /// Routes of the client API.
@@ -86,9 +87,33 @@ async fn cas(
     body: Bytes,
 ) -> Response {
     match key_command(KeyUpdate::Cas, key, &body) {
-        Ok(cmd) => submit(&node, cmd, Method::POST, &uri, &headers, body).await,
+        Ok(cmd) => {
+            if node.cfg.bug(Bug::CasLocalCheck)
+                && let Some(refusal) = local_cas_refusal(&node, &cmd)
+            {
+                return refusal;
+            }
+            submit(&node, cmd, Method::POST, &uri, &headers, body).await
+        }
         Err(e) => bad_request(e.to_string()),
     }
+}
+
+/// The `cas-local-check` bug: a "fast path" that refuses a cas whose `from`
+/// differs from this replica's applied value. A lagging follower or a
+/// partitioned minority thereby reports a failed comparison against a value
+/// the register no longer holds; successful cas still go through the log,
+/// so only the failed ones are wrong.
+fn local_cas_refusal(node: &Arc<RaftNode>, cmd: &Command) -> Option<Response> {
+    let Command::Cas { key, from, .. } = cmd else {
+        return None;
+    };
+    let current = node.lock().kv.get(key).cloned().unwrap_or(Value::Null);
+    (current != *from).then(|| {
+        applied_response(ApplyResult::Conflict(
+            json!({"error": "precondition_failed", "value": current}),
+        ))
+    })
 }
 
 async fn append(

@@ -6,7 +6,7 @@ use super::balance::Balancer;
 use super::base64;
 use super::http::{ClientError, Endpoint, error_chain};
 use crate::op::{Completion, Op};
-use faultline_checkers::OpFn;
+use faultline_checkers::{FailReason, OpFn};
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -53,7 +53,10 @@ impl fmt::Display for ReadMode {
 /// gRPC status codes (carried in the gateway's error bodies) that reject a
 /// request before it is proposed: invalid argument, not found, permission
 /// denied, failed precondition, unimplemented, unauthenticated.
-const DEFINITE_CODES: [i64; 6] = [3, 5, 7, 9, 12, 16];
+const DEFINITE_CODES: [i64; 6] = [3, 5, 7, 9, UNIMPLEMENTED, 16];
+
+/// gRPC "unimplemented": the store cannot do what was asked.
+const UNIMPLEMENTED: i64 = 12;
 
 /// Sends operations to etcd members; shared by all workers.
 #[derive(Debug)]
@@ -104,7 +107,7 @@ impl EtcdClient {
         let key = base64::encode(op.key.as_deref().unwrap_or("").as_bytes());
         let (path, body) = match request_body(&op.f, &key, &op.value, self.read_mode) {
             Ok(r) => r,
-            Err(why) => return Completion::fail(why).at(&ep.name),
+            Err(why) => return Completion::fail(FailReason::Unsupported, why).at(&ep.name),
         };
         let sent = self
             .http
@@ -222,14 +225,19 @@ pub fn classify(f: &OpFn, arg: &Value, status: u16, body: &[u8]) -> Completion {
                     None => Completion::ok(Value::Null),
                     Some(kv) => match decode_value(&kv.value) {
                         Ok(v) => Completion::ok(v),
-                        Err(e) => Completion::fail(format!("unreadable value: {e}")),
+                        Err(e) => {
+                            Completion::fail(FailReason::Rejected, format!("unreadable value: {e}"))
+                        }
                     },
                 },
-                Err(e) => Completion::fail(format!("unreadable range response: {e}")),
+                Err(e) => Completion::fail(
+                    FailReason::Rejected,
+                    format!("unreadable range response: {e}"),
+                ),
             },
             OpFn::Cas => match serde_json::from_slice::<TxnBody>(body) {
                 Ok(t) if t.succeeded => Completion::ok(arg.clone()),
-                Ok(_) => Completion::fail("compare failed"),
+                Ok(_) => Completion::fail(compare_failed(arg), "compare failed"),
                 // The txn reached etcd and we cannot tell whether it applied.
                 Err(e) => Completion::info(format!("unreadable txn response: {e}")),
             },
@@ -238,17 +246,33 @@ pub fn classify(f: &OpFn, arg: &Value, status: u16, body: &[u8]) -> Completion {
     }
     let parsed = serde_json::from_slice::<ErrorBody>(body).ok();
     let text = error_text(status, parsed.as_ref(), body);
-    if is_read {
-        return Completion::fail(text);
-    }
-    let definite = match parsed.as_ref().and_then(|e| e.code) {
+    let code = parsed.as_ref().and_then(|e| e.code);
+    let definite = match code {
         Some(code) => DEFINITE_CODES.contains(&code),
         None => (400..500).contains(&status) && status != 408,
     };
     if definite {
-        Completion::fail(text)
+        let reason = if code == Some(UNIMPLEMENTED) {
+            FailReason::Unsupported
+        } else {
+            FailReason::Rejected
+        };
+        Completion::fail(reason, text)
+    } else if is_read {
+        // A read has no effect, so not knowing its answer is a plain failure.
+        Completion::fail(FailReason::Unavailable, text)
     } else {
         Completion::info(text)
+    }
+}
+
+/// What a txn whose value compare failed says. etcd fails a compare on an
+/// absent key, where the register model holds `null`: a cas from `null`
+/// that failed therefore observed nothing, every other one saw "not `from`".
+fn compare_failed(arg: &Value) -> FailReason {
+    match arg.as_array().map(Vec::as_slice) {
+        Some([from, _]) if !from.is_null() => FailReason::CasMismatch,
+        _ => FailReason::Rejected,
     }
 }
 
@@ -265,8 +289,8 @@ fn error_text(status: u16, parsed: Option<&ErrorBody>, body: &[u8]) -> String {
 /// A transport error: reads `fail`; writes `fail` only if nothing was sent.
 fn transport_error(f: &OpFn, e: &reqwest::Error) -> Completion {
     let text = error_chain(e);
-    if *f == OpFn::Read {
-        Completion::fail(text)
+    if *f == OpFn::Read && !e.is_connect() {
+        Completion::fail(FailReason::Unavailable, text)
     } else {
         super::outcome::classify_transport_error(e.is_connect(), e.is_timeout(), &text)
     }
@@ -320,6 +344,11 @@ mod tests {
     fn txn_without_succeeded_is_a_failed_compare() {
         let c = classify(&OpFn::Cas, &json!([1, 2]), 200, br#"{"header":{}}"#);
         assert_eq!(c.kind, Fail);
+        assert_eq!(c.reason, Some(FailReason::CasMismatch));
+        // etcd fails a compare on an absent key, which the model reads as
+        // null: a failed cas from null saw nothing it can vouch for.
+        let c = classify(&OpFn::Cas, &json!([null, 2]), 200, br#"{"header":{}}"#);
+        assert_eq!(c.reason, Some(FailReason::Rejected));
         let c = classify(
             &OpFn::Cas,
             &json!([1, 2]),
@@ -348,5 +377,18 @@ mod tests {
         assert_eq!(classify(&OpFn::Write, &json!(1), 404, b"nope").kind, Fail);
         assert_eq!(classify(&OpFn::Write, &json!(1), 502, b"").kind, Info);
         assert_eq!(classify(&OpFn::Write, &json!(1), 200, b"{}").kind, Ok);
+        let reason =
+            |f: OpFn, status: u16, body: &[u8]| classify(&f, &json!(1), status, body).reason;
+        assert_eq!(
+            reason(OpFn::Read, 503, timed_out),
+            Some(FailReason::Unavailable)
+        );
+        assert_eq!(reason(OpFn::Write, 400, bad), Some(FailReason::Rejected));
+        let unimplemented = br#"{"error":"no","code":12}"#;
+        assert_eq!(
+            reason(OpFn::Write, 501, unimplemented),
+            Some(FailReason::Unsupported)
+        );
+        assert_eq!(reason(OpFn::Write, 503, timed_out), None);
     }
 }

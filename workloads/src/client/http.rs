@@ -5,7 +5,7 @@ use super::outcome::{classify_response, classify_transport_error};
 use super::txn;
 use crate::op::{Completion, Op};
 use crate::workload::Storage;
-use faultline_checkers::{EventType, OpFn};
+use faultline_checkers::{EventType, FailReason, OpFn};
 use rand::Rng;
 use serde_json::json;
 use std::time::Duration;
@@ -114,7 +114,7 @@ impl HttpClient {
         let req = match &op.f {
             _ if is_txn => match txn::body(op) {
                 Ok(body) => self.http.post(format!("{url}/txn")).json(&body),
-                Err(e) => return Completion::fail(e).at(&ep.name),
+                Err(e) => return Completion::fail(FailReason::Unsupported, e).at(&ep.name),
             },
             // The lock workload's protected resource.
             OpFn::Read if fenced => self.http.get(format!("{url}/resource/{key}")),
@@ -138,7 +138,10 @@ impl HttpClient {
             OpFn::Cas => {
                 let (from, to) = match op.value.as_array().map(Vec::as_slice) {
                     Some([from, to]) => (from.clone(), to.clone()),
-                    _ => return Completion::fail("cas needs [from, to]").at(&ep.name),
+                    _ => {
+                        return Completion::fail(FailReason::Unsupported, "cas needs [from, to]")
+                            .at(&ep.name);
+                    }
                 };
                 self.http
                     .post(format!("{url}/kv/{key}/cas"))
@@ -150,8 +153,11 @@ impl HttpClient {
                 .post(format!("{url}/kv/{key}/append"))
                 .json(&json!({ "value": op.value })),
             other => {
-                return Completion::fail(format!("`{other}` is not in the HTTP protocol"))
-                    .at(&ep.name);
+                return Completion::fail(
+                    FailReason::Unsupported,
+                    format!("`{other}` is not in the HTTP protocol"),
+                )
+                .at(&ep.name);
             }
         };
         let resp = match req.send().await {

@@ -6,7 +6,7 @@
 //! so anything uncertain is `info`.
 
 use crate::op::Completion;
-use faultline_checkers::OpFn;
+use faultline_checkers::{FailReason, OpFn};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -53,11 +53,13 @@ struct ErrorBody {
 /// - 2xx: `ok`; a read's value comes from `{"value":v}`, an acquire's from
 ///   `{"token":t}` (an unreadable body is `info`).
 /// - 404 on a read: `ok` with `null` (absent).
-/// - 409: `fail` (precondition failed / aborted).
+/// - 409: `fail`; on a cas the comparison failed (`cas-mismatch`, an
+///   observation), otherwise by the body's `error`: `aborted`, `held`/`locked`
+///   (`locked`), anything else `rejected`.
 /// - 408: `info` (the server gave up; the request may still apply).
-/// - other 4xx: `fail` (rejected before taking effect).
-/// - 503 `{"error":"not_leader"}`: `fail`, with the leader hint.
-/// - 503 `{"error":"no_quorum"}`: `fail` (gave up before proposing it).
+/// - other 4xx: `fail`, `rejected` before taking effect.
+/// - 503 `{"error":"not_leader"}`: `fail`, `not-leader`, with the leader hint.
+/// - 503 `{"error":"no_quorum"}`: `fail`, `unavailable` (gave up before proposing it).
 /// - other 5xx, 1xx, 3xx: `info`.
 pub fn classify_response(f: &OpFn, arg: &Value, status: u16, body: &[u8]) -> Classified {
     let is_read = *f == OpFn::Read;
@@ -72,20 +74,20 @@ pub fn classify_response(f: &OpFn, arg: &Value, status: u16, body: &[u8]) -> Cla
         },
         200..=299 => Completion::ok(arg.clone()).into(),
         404 if is_read => Completion::ok(Value::Null).into(),
-        409 => Completion::fail(error_text(status, body)).into(),
+        409 => Completion::fail(conflict_reason(f, body), error_text(status, body)).into(),
         408 => Completion::info(error_text(status, body)).into(),
-        400..=499 => Completion::fail(error_text(status, body)).into(),
+        400..=499 => Completion::fail(FailReason::Rejected, error_text(status, body)).into(),
         503 => match serde_json::from_slice::<ErrorBody>(body) {
             Ok(ErrorBody {
                 error: Some(e),
                 leader,
             }) if e == "not_leader" => Classified {
-                completion: Completion::fail("not_leader"),
+                completion: Completion::fail(FailReason::NotLeader, error_text(status, body)),
                 leader_hint: leader.filter(|l| !l.is_empty()),
             },
             // A leaderless store that gave up before proposing anything.
             Ok(ErrorBody { error: Some(e), .. }) if e == "no_quorum" => {
-                Completion::fail(error_text(status, body)).into()
+                Completion::fail(FailReason::Unavailable, error_text(status, body)).into()
             }
             _ => Completion::info(error_text(status, body)).into(),
         },
@@ -100,11 +102,24 @@ pub fn classify_response(f: &OpFn, arg: &Value, status: u16, body: &[u8]) -> Cla
 /// truncated body) leaves it unknown.
 pub fn classify_transport_error(connect_failed: bool, timed_out: bool, text: &str) -> Completion {
     if connect_failed {
-        Completion::fail(format!("connect: {text}"))
+        Completion::fail(FailReason::Refused, format!("connect: {text}"))
     } else if timed_out {
         Completion::info("timeout")
     } else {
         Completion::info(format!("transport: {text}"))
+    }
+}
+
+/// Why a 409 said no. The protocol answers 409 to a cas only when its
+/// comparison ran against the current value, so that one is an observation.
+fn conflict_reason(f: &OpFn, body: &[u8]) -> FailReason {
+    if *f == OpFn::Cas {
+        return FailReason::CasMismatch;
+    }
+    match serde_json::from_slice::<ErrorBody>(body) {
+        Ok(ErrorBody { error: Some(e), .. }) if e == "aborted" => FailReason::Aborted,
+        Ok(ErrorBody { error: Some(e), .. }) if e == "held" || e == "locked" => FailReason::Locked,
+        _ => FailReason::Rejected,
     }
 }
 
@@ -166,6 +181,55 @@ mod tests {
         assert_eq!(kind(OpFn::Write, 503, "not json"), Info);
         assert_eq!(kind(OpFn::Cas, 503, r#"{"error":"no_quorum"}"#), Fail);
         assert_eq!(kind(OpFn::Write, 302, ""), Info);
+    }
+
+    fn reason(f: OpFn, status: u16, body: &str) -> Option<FailReason> {
+        classify_response(&f, &json!([1, 2]), status, body.as_bytes())
+            .completion
+            .reason
+    }
+
+    #[test]
+    fn every_fail_has_a_typed_reason_and_keeps_the_body_text() {
+        let c = classify_response(
+            &OpFn::Cas,
+            &json!([1, 2]),
+            409,
+            br#"{"error":"precondition_failed","value":3}"#,
+        )
+        .completion;
+        assert_eq!(c.reason, Some(FailReason::CasMismatch));
+        assert_eq!(c.history_error(), Some("cas-mismatch"));
+        assert_eq!(c.history_detail(), Some("409: precondition_failed"));
+        assert_eq!(
+            reason(OpFn::Txn, 409, r#"{"error":"aborted","op":0}"#),
+            Some(FailReason::Aborted)
+        );
+        assert_eq!(
+            reason(OpFn::Acquire, 409, r#"{"error":"held","holder":"w1"}"#),
+            Some(FailReason::Locked)
+        );
+        assert_eq!(
+            reason(OpFn::Release, 409, r#"{"error":"not_holder"}"#),
+            Some(FailReason::Rejected)
+        );
+        assert_eq!(reason(OpFn::Write, 400, "bad"), Some(FailReason::Rejected));
+        assert_eq!(
+            reason(OpFn::Write, 503, r#"{"error":"not_leader"}"#),
+            Some(FailReason::NotLeader)
+        );
+        assert_eq!(
+            reason(OpFn::Cas, 503, r#"{"error":"no_quorum"}"#),
+            Some(FailReason::Unavailable)
+        );
+        assert_eq!(
+            classify_transport_error(true, false, "refused").reason,
+            Some(FailReason::Refused)
+        );
+        // Unknown outcomes carry words, not a reason.
+        let info = classify_response(&OpFn::Write, &json!(1), 504, br#"{"error":"timeout"}"#);
+        assert_eq!(info.completion.reason, None);
+        assert_eq!(info.completion.history_error(), Some("504: timeout"));
     }
 
     #[test]

@@ -9,7 +9,7 @@ use crate::client::http::{ClientError, Endpoint, error_chain};
 use crate::client::outcome::classify_transport_error;
 use crate::op::{Completion, Op};
 use crate::workload::Storage;
-use faultline_checkers::OpFn;
+use faultline_checkers::{FailReason, OpFn};
 use rand::Rng;
 use serde_json::Value;
 use std::sync::Arc;
@@ -69,15 +69,18 @@ impl DescribedClient {
             _ => None,
         };
         let Some(spec) = spec else {
-            return Completion::fail(format!(
-                "the store description has no operation for `{}`",
-                op.f
-            ))
+            return Completion::fail(
+                FailReason::Unsupported,
+                format!("the store description has no operation for `{}`", op.f),
+            )
             .at(&ep.name);
         };
         let (from, to) = match (&op.f, op.value.as_array().map(Vec::as_slice)) {
             (OpFn::Cas, Some([from, to])) => (from.clone(), to.clone()),
-            (OpFn::Cas, _) => return Completion::fail("cas needs [from, to]").at(&ep.name),
+            (OpFn::Cas, _) => {
+                return Completion::fail(FailReason::Unsupported, "cas needs [from, to]")
+                    .at(&ep.name);
+            }
             _ => (Value::Null, Value::Null),
         };
         let fill = Fill {
@@ -120,7 +123,10 @@ fn transport(f: &OpFn, e: &reqwest::Error) -> Completion {
     let text = error_chain(e);
     if *f == OpFn::Read {
         // A read has no effect, so an unanswered read definitely changed nothing.
-        Completion::fail(text)
+        if e.is_connect() {
+            return classify_transport_error(true, false, &text);
+        }
+        Completion::fail(FailReason::Unavailable, text)
     } else {
         classify_transport_error(e.is_connect(), e.is_timeout(), &text)
     }
@@ -139,7 +145,7 @@ pub fn classify(spec: &Operation, f: &OpFn, arg: &Value, status: u16, body: &[u8
         }
     };
     match outcome {
-        Outcome::Fail => Completion::fail(detail()),
+        Outcome::Fail(reason) => Completion::fail(reason, detail()),
         Outcome::Unknown => Completion::info(detail()),
         Outcome::Absent => Completion::ok(Value::Null),
         Outcome::Ok if *f != OpFn::Read => Completion::ok(arg.clone()),
@@ -148,8 +154,13 @@ pub fn classify(spec: &Operation, f: &OpFn, arg: &Value, status: u16, body: &[u8
             let found = json.as_ref().and_then(|j| j.pointer(pointer));
             match found.map(|v| decode(v, spec.value_encoding)) {
                 Some(Ok(v)) => Completion::ok(v),
-                Some(Err(e)) => Completion::fail(format!("value at {pointer}: {e}")),
-                None => Completion::fail(format!("no value at {pointer} in {}", detail())),
+                Some(Err(e)) => {
+                    Completion::fail(FailReason::Rejected, format!("value at {pointer}: {e}"))
+                }
+                None => Completion::fail(
+                    FailReason::Rejected,
+                    format!("no value at {pointer} in {}", detail()),
+                ),
             }
         }
     }

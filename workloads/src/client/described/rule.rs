@@ -1,5 +1,6 @@
 //! Outcome rules: which statuses and bodies mean ok, fail, unknown or absent.
 
+use faultline_checkers::FailReason;
 use serde_json::Value;
 
 /// What a matching response means.
@@ -7,8 +8,9 @@ use serde_json::Value;
 pub enum Outcome {
     /// The operation took effect (a read's value is taken from the response).
     Ok,
-    /// The operation definitely did not take effect.
-    Fail,
+    /// The operation definitely did not take effect, for this reason (the
+    /// rule's `reason`, `rejected` when it names none).
+    Fail(FailReason),
     /// The operation may or may not have taken effect.
     Unknown,
     /// A read found no value for the key (reads only).
@@ -16,11 +18,11 @@ pub enum Outcome {
 }
 
 impl Outcome {
-    /// Parses `ok`, `fail`, `unknown` or `absent`.
+    /// Parses `ok`, `fail` (as `rejected`), `unknown` or `absent`.
     pub fn parse(s: &str) -> Option<Outcome> {
         match s {
             "ok" => Some(Outcome::Ok),
-            "fail" => Some(Outcome::Fail),
+            "fail" => Some(Outcome::Fail(FailReason::Rejected)),
             "unknown" => Some(Outcome::Unknown),
             "absent" => Some(Outcome::Absent),
             _ => None,
@@ -132,18 +134,24 @@ mod tests {
                 status: vec![StatusMatch::Code(200)],
                 body: None,
                 body_contains: None,
-                result: Outcome::Fail,
+                result: Outcome::Fail(FailReason::Rejected),
             },
             Rule {
                 status: vec![StatusMatch::Class(4)],
                 body: None,
                 body_contains: Some("not_leader".into()),
-                result: Outcome::Fail,
+                result: Outcome::Fail(FailReason::Rejected),
             },
         ];
         assert_eq!(decide(&rules, 200, br#"{"succeeded":true}"#).0, Outcome::Ok);
-        assert_eq!(decide(&rules, 200, br#"{}"#).0, Outcome::Fail);
-        assert_eq!(decide(&rules, 200, b"not json").0, Outcome::Fail);
+        assert_eq!(
+            decide(&rules, 200, br#"{}"#).0,
+            Outcome::Fail(FailReason::Rejected)
+        );
+        assert_eq!(
+            decide(&rules, 200, b"not json").0,
+            Outcome::Fail(FailReason::Rejected)
+        );
         let absent = vec![Rule {
             status: vec![],
             body: Some(("/kvs".into(), BodyCheck::Exists(false))),
@@ -152,7 +160,10 @@ mod tests {
         }];
         assert_eq!(decide(&absent, 200, b"{}").0, Outcome::Absent);
         assert_eq!(decide(&absent, 200, b"garbage").0, Outcome::Unknown);
-        assert_eq!(decide(&rules, 421, b"x not_leader y").0, Outcome::Fail);
+        assert_eq!(
+            decide(&rules, 421, b"x not_leader y").0,
+            Outcome::Fail(FailReason::Rejected)
+        );
         assert_eq!(decide(&rules, 421, b"other").0, Outcome::Unknown);
         assert_eq!(decide(&rules, 500, b"").0, Outcome::Unknown);
     }

@@ -5,6 +5,7 @@ use super::rule::{BodyCheck, Outcome, Rule, StatusMatch};
 use super::template::{Arguments, Template};
 use super::toml_reader::{Doc, Field, Table};
 use crate::workload::WorkloadKind;
+use faultline_checkers::FailReason;
 use std::path::Path;
 
 /// HTTP methods a description may use.
@@ -140,13 +141,14 @@ const OP_KEYS: [&str; 6] = [
     "value-encoding",
     "outcome",
 ];
-const RULE_KEYS: [&str; 6] = [
+const RULE_KEYS: [&str; 7] = [
     "status",
     "pointer",
     "exists",
     "equals",
     "body-contains",
     "result",
+    "reason",
 ];
 const COMMAND_KEYS: [&str; 5] = ["kill", "start", "pause", "resume", "timeout-secs"];
 
@@ -329,7 +331,7 @@ fn operation(
     }
     let outcome = items
         .iter()
-        .map(|item| rule(item, is_read))
+        .map(|item| rule(item, is_read, args == Arguments::FromTo))
         .collect::<Result<Vec<Rule>, _>>()?;
     if !outcome.iter().any(|r| r.result == Outcome::Ok) {
         return Err(rules_field.error("at least one rule with result = \"ok\""));
@@ -344,7 +346,7 @@ fn operation(
     })
 }
 
-fn rule(f: &Field<'_, '_>, is_read: bool) -> Result<Rule, DescriptionError> {
+fn rule(f: &Field<'_, '_>, is_read: bool, is_cas: bool) -> Result<Rule, DescriptionError> {
     let t = f.table(&RULE_KEYS)?;
     let results = if is_read {
         "one of ok, fail, unknown, absent"
@@ -353,9 +355,12 @@ fn rule(f: &Field<'_, '_>, is_read: bool) -> Result<Rule, DescriptionError> {
     };
     let result_field = t.required("result", results)?;
     let r = result_field.str(results)?;
-    let result = Outcome::parse(r)
+    let mut result = Outcome::parse(r)
         .filter(|o| is_read || *o != Outcome::Absent)
         .ok_or_else(|| result_field.error(format!("{results}, found `{r}`")))?;
+    if let Some(field) = t.get("reason") {
+        result = fail_reason(&field, result, is_cas)?;
+    }
     let status = match t.get("status") {
         None => Vec::new(),
         Some(s) => {
@@ -424,6 +429,31 @@ fn rule(f: &Field<'_, '_>, is_read: bool) -> Result<Rule, DescriptionError> {
         body_contains,
         result,
     })
+}
+
+/// A fail rule's `reason`: one of the history's reasons; `cas-mismatch` (an
+/// observation the checkers rely on) only where a comparison can fail.
+fn fail_reason(
+    field: &Field<'_, '_>,
+    result: Outcome,
+    is_cas: bool,
+) -> Result<Outcome, DescriptionError> {
+    let names: Vec<&str> = FailReason::ALL.iter().map(|r| r.as_str()).collect();
+    let expected = format!("one of {}", names.join(", "));
+    let text = field.str(&expected)?;
+    let reason = FailReason::parse(text)
+        .ok_or_else(|| field.error(format!("{expected}, found `{text}`")))?;
+    if !matches!(result, Outcome::Fail(_)) {
+        return Err(field.error(
+            "`reason` only in a rule with result = \"fail\" (it says why nothing was applied)",
+        ));
+    }
+    if reason == FailReason::CasMismatch && !is_cas {
+        return Err(field.error(
+            "a reason other than `cas-mismatch` here: only a cas rule can report a failed comparison",
+        ));
+    }
+    Ok(Outcome::Fail(reason))
 }
 
 fn commands(f: &Field<'_, '_>) -> Result<ProcessCommands, DescriptionError> {
