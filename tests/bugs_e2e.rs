@@ -43,6 +43,8 @@ struct Scenario {
     attempts: u32,
     /// The first nemesis event: its `f` and a `(field, value)` it must carry.
     first_fault: (&'static str, &'static str, &'static str),
+    /// Text the invalid verdict's witness must contain (empty: any).
+    witness: &'static str,
 }
 
 impl Scenario {
@@ -82,7 +84,16 @@ impl Scenario {
             runs.len()
         );
         let last = runs.last().expect("no run directory");
-        assert_eq!(results_json(last)["valid"], "invalid");
+        let results = results_json(last);
+        assert_eq!(results["valid"], "invalid");
+        // The witness (e.g. the unplaceable operation's reason) is in the details.
+        let verdicts = results["verdicts"].to_string();
+        assert!(
+            verdicts.contains(self.witness),
+            "--bug {}: no verdict names {:?}: {verdicts:.2000}",
+            self.bug,
+            self.witness
+        );
 
         let out = output(self.command(tmp.path(), "correct", false));
         let dir = run_dir(tmp.path(), "correct");
@@ -131,6 +142,7 @@ fn early_ack_loses_writes_acknowledged_by_an_isolated_leader() {
         extra: &["--concurrency", "12", "--rate", "200", "--keys", "3"],
         attempts: 3,
         first_fault: ("start-partition", "kind", "isolate-leader"),
+        witness: "",
     }
     .check();
 }
@@ -149,6 +161,7 @@ fn no_fsync_loses_acknowledged_appends_when_every_node_crashes() {
         extra: &["--rate", "200"],
         attempts: 3,
         first_fault: ("kill", "target", "all"),
+        witness: "",
     }
     .check();
 }
@@ -167,6 +180,28 @@ fn no_term_check_lets_a_resumed_leader_lead_beside_the_new_one() {
         extra: &["--rate", "200"],
         attempts: 3,
         first_fault: ("pause", "target", "leader"),
+        witness: "",
+    }
+    .check();
+}
+
+#[test]
+fn cas_local_check_is_caught_through_failed_cas_alone() {
+    // The isolated node answers cas from its stale copy: "409, the register
+    // is not `from`" while the majority's register is `from`. Reads and
+    // successful cas stay correct, so only a checker that keeps failed
+    // comparisons as observations can see it.
+    Scenario {
+        bug: "cas-local-check",
+        nemesis: "partition",
+        workload: "cas-register",
+        seed: 2,
+        interval: "2",
+        time_limit: "10",
+        extra: &[],
+        attempts: 3,
+        first_fault: ("start-partition", "kind", "random-halves"),
+        witness: "failed but the register holds",
     }
     .check();
 }

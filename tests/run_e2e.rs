@@ -8,7 +8,7 @@ mod run_support;
 
 use run_support::{
     StoreOptions, bundled_run, client_events, faultline, history, http_run, newest_run_dir, output,
-    results_json, run_dir, run_dirs, start_store, wait_exit, wait_for_history,
+    results_json, run_dir, run_dirs, start_store, verdict, wait_exit, wait_for_history,
 };
 use serde_json::Value;
 use std::path::Path;
@@ -306,6 +306,58 @@ fn a_default_bundled_run_under_faults_is_valid() {
         "no fault was recorded"
     );
     assert!(h.iter().filter(|e| e["type"] == "ok").count() > 50);
+    // A cas whose comparison failed is recorded as an observation, with its
+    // arguments, and the checker counts it among the operations it checked.
+    let mismatches: Vec<&Value> = h
+        .iter()
+        .filter(|e| e["type"] == "fail" && e["f"] == "cas")
+        .filter(|e| e["error"] == "cas-mismatch")
+        .collect();
+    assert!(!mismatches.is_empty(), "no failed comparison in a cas run");
+    for m in &mismatches {
+        assert!(m["value"].as_array().is_some_and(|a| a.len() == 2), "{m}");
+        assert!(
+            m["detail"].as_str().is_some_and(|d| d.starts_with("409")),
+            "{m}"
+        );
+    }
+    let results = results_json(&dir);
+    assert_eq!(
+        results["stats"]["fail_reasons"]["cas-mismatch"].as_u64(),
+        Some(mismatches.len() as u64)
+    );
+    // What the checker keeps: ok, failed comparisons, and writes/cas whose
+    // outcome is unknown (an info, or an invoke the run's end cut off).
+    let mut open = std::collections::HashMap::new();
+    let mut observed = 0;
+    for e in h.iter().filter(|e| e["process"] != "nemesis") {
+        let p = e["process"].as_u64().unwrap();
+        if e["type"] == "invoke" {
+            open.insert(p, e["f"].clone());
+            continue;
+        }
+        open.remove(&p);
+        if e["type"] == "ok"
+            || (e["type"] == "info" && e["f"] != "read")
+            || (e["type"] == "fail" && e["error"] == "cas-mismatch")
+        {
+            observed += 1;
+        }
+    }
+    observed += open.values().filter(|f| *f != "read").count();
+    let checked: u64 = verdict(&results, "linearizable")["details"]["partitions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["ops"].as_u64().unwrap())
+        .sum();
+    assert_eq!(
+        checked,
+        observed as u64,
+        "the checker must keep failed cas ({} mismatches) in {}",
+        mismatches.len(),
+        dir.display()
+    );
     // Node logs live in the run directory.
     assert!(dir.join("nodes/n1/log").exists());
     // Not a terminal: a plain progress line on stderr, with counts and the fault.
@@ -314,7 +366,15 @@ fn a_default_bundled_run_under_faults_is_valid() {
         .lines()
         .find(|l| l.starts_with("[main]"))
         .unwrap_or_else(|| panic!("no progress line in {err}"));
-    for part in ["ops/s", "ok ", "fail ", "info ", "fault: "] {
+    for part in [
+        "ops/s",
+        "ok ",
+        "fail ",
+        " expected + ",
+        " unavailable",
+        "info ",
+        "fault: ",
+    ] {
         assert!(progress.contains(part), "{progress}");
     }
     // The summary: a row per operation type with latency quantiles, the verdict.
@@ -325,6 +385,7 @@ fn a_default_bundled_run_under_faults_is_valid() {
         "│ write ",
         "p50 ms",
         "p99 ms",
+        "fail reasons: cas-mismatch ",
         "verdict: valid",
     ] {
         assert!(text.contains(part), "{part} missing from {text}");

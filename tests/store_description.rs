@@ -395,6 +395,48 @@ fn outcome_rules_are_checked() {
 }
 
 #[test]
+fn a_fail_rule_names_its_reason_and_only_cas_may_report_a_failed_comparison() {
+    use faultline_checkers::FailReason;
+    let cas_fail = "[[cas.outcome]]\nstatus = \"2xx\"\nresult = \"ok\"\n\n\
+                    [[cas.outcome]]\nstatus = 409\nresult = \"fail\"\nreason = \"cas-mismatch\"\n\n\
+                    [[cas.outcome]]\nstatus = \"4xx\"\nresult = \"fail\"\n";
+    let text = VALID.replacen(
+        "[[cas.outcome]]\nstatus = \"2xx\"\nresult = \"ok\"\n",
+        cas_fail,
+        1,
+    );
+    let d = parse(&text).unwrap();
+    let cas = d.cas.as_ref().unwrap();
+    assert_eq!(
+        cas.outcome[1].result,
+        Outcome::Fail(FailReason::CasMismatch)
+    );
+    // Without a reason a fail observed nothing.
+    assert_eq!(cas.outcome[2].result, Outcome::Fail(FailReason::Rejected));
+    // Only a cas can fail its comparison.
+    let e = field_error(&VALID.replacen(
+        "status = [200, 201]\nresult = \"ok\"",
+        "status = [200, 201]\nresult = \"ok\"\n[[write.outcome]]\nresult = \"fail\"\nreason = \"cas-mismatch\"",
+        1,
+    ));
+    assert_eq!(e.key, "write.outcome[1].reason", "{e}");
+    assert!(e.expected.contains("only a cas rule"), "{e}");
+    // A reason belongs to a fail rule.
+    assert_error(
+        &with_line("status = 200", "reason = \"not-leader\""),
+        "read.outcome[0].reason",
+        14,
+        "only in a rule with result = \"fail\"",
+    );
+    assert_error(
+        &with_line("status = 200", "reason = \"nope\""),
+        "read.outcome[0].reason",
+        14,
+        "one of cas-mismatch, not-leader, unavailable, refused, locked, aborted, rejected, unsupported, found `nope`",
+    );
+}
+
+#[test]
 fn commands_are_checked() {
     assert_error(
         &with_line("kill =", "kill = \"kill -9\""),

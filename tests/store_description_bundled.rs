@@ -2,6 +2,7 @@
 //! gives the same verdicts as the native client: response by response, and
 //! end to end on real clusters with and without a stale-reads bug.
 
+use faultline_checkers::FailReason;
 use faultline_checkers::{EventType, OpFn};
 use faultline_workloads::client::described::{self, Operation};
 use faultline_workloads::client::{StoreDescription, classify_response};
@@ -59,6 +60,9 @@ fn every_response_is_classified_as_the_native_client_does() {
                         && native.kind != EventType::Ok
                         && desc.kind != EventType::Ok);
                 assert!(same_kind, "{context}");
+                // What the checker keeps as an observation must agree exactly.
+                let observes = |r: Option<FailReason>| r == Some(FailReason::CasMismatch);
+                assert_eq!(observes(native.reason), observes(desc.reason), "{context}");
                 if native.kind == EventType::Ok {
                     assert_eq!(native.value, desc.value, "{context}");
                 }
