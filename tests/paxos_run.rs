@@ -98,7 +98,16 @@ fn raft_bugs_are_refused_in_paxos_mode() {
     let tmp = tempfile::tempdir().unwrap();
     let out = output(bundled_run(
         tmp.path(),
-        &["--mode", "paxos", "--bug", "early-ack", "--time-limit", "1"],
+        &[
+            "--mode",
+            "paxos",
+            "--bug",
+            "early-ack",
+            "--time-limit",
+            "1",
+            "--nemesis",
+            "none",
+        ],
     ));
     assert_ne!(out.status.code(), Some(0));
     let stderr = String::from_utf8_lossy(&out.stderr);

@@ -30,7 +30,7 @@ fn nodes_of(opts: StoreOptions, extra: &[&str]) -> (BTreeMap<String, usize>, usi
         *per_node
             .entry(e["node"].as_str().unwrap().to_string())
             .or_insert(0) += 1;
-        if e["error"] == "not_leader" {
+        if e["error"] == "not-leader" {
             not_leader += 1;
         }
     }

@@ -46,6 +46,42 @@ fn a_linearizable_http_store_is_valid() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("p99 ms"));
 }
 
+/// Before, a server answering every request `200 {"error":"unknown command"}`
+/// had every operation recorded ok, and the run ended INVALID ("cas 2->2
+/// succeeded but the register holds 3"): a false alarm from misread
+/// answers. The probe refuses it before any load, saying what was sent,
+/// what came back and what the protocol expects.
+#[test]
+fn a_store_speaking_another_protocol_is_refused_by_the_probe() {
+    let urls = start_store(StoreOptions {
+        foreign: true,
+        ..StoreOptions::good(2)
+    });
+    let tmp = tempfile::tempdir().unwrap();
+    let out = output(http_run(
+        tmp.path(),
+        &urls,
+        &["--name", "foreign", "--time-limit", "1"],
+    ));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    for part in [
+        "endpoint n1",
+        "faultline-probe-n1",
+        "unknown command",
+        "expected 2xx with {\"value\": ...}",
+        "docs/cluster.md#http-api",
+    ] {
+        assert!(stderr.contains(part), "{part} missing from {stderr}");
+    }
+    // No load ran: the history holds no operation.
+    let dir = run_dir(tmp.path(), "foreign");
+    assert!(
+        history(&dir).is_empty(),
+        "operations ran after a failed probe"
+    );
+}
+
 #[test]
 fn a_stale_http_store_is_caught() {
     let urls = start_store(StoreOptions {
@@ -162,6 +198,53 @@ fn endpoints_without_a_sut_that_uses_them_are_refused_before_anything_runs() {
     );
 }
 
+/// Before, options of another SUT, mode or workload were silently ignored
+/// (`--mode paxos` against an HTTP store, `--fanout` without gossip, a
+/// `lock-ttl-ms` in a config file of a register test).
+#[test]
+fn options_that_do_nothing_in_the_run_are_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let config = tmp.path().join("t.toml");
+    std::fs::write(&config, "lock-ttl-ms = 50\n").unwrap();
+    let cases: [(&[&str], &str); 3] = [
+        (
+            &[
+                "--sut",
+                "http",
+                "--endpoints",
+                "http://127.0.0.1:9",
+                "--nemesis",
+                "none",
+                "--mode",
+                "paxos",
+            ],
+            "--mode does nothing in this run",
+        ),
+        (&["--fanout", "3"], "--fanout does nothing in this run"),
+        (
+            &["--config", config.to_str().unwrap()],
+            "--lock-ttl-ms does nothing",
+        ),
+    ];
+    for (args, want) in cases {
+        let out = output({
+            let mut c = faultline();
+            c.arg("run")
+                .args(args)
+                .arg("--results-dir")
+                .arg(tmp.path().join("results"));
+            c
+        });
+        assert_eq!(out.status.code(), Some(3), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(want), "{args:?}: {err}");
+    }
+    assert!(
+        !tmp.path().join("results").exists(),
+        "a refused run left results"
+    );
+}
+
 /// Before, `--nodes 100` under a low limit flooded the terminal with "Too
 /// many open files" and ended "no leader elected"; now it is refused before
 /// any node starts, saying how many descriptors the run needs.
@@ -218,46 +301,131 @@ fn an_operation_type_that_never_succeeded_makes_the_run_unknown() {
     );
 }
 
-/// Before, warnings reached only stderr (with colour codes even when it was
-/// redirected), so a CI artifact did not keep them.
+/// Before, a kill command that failed stopped every later fault, yet the run
+/// ended valid with exit 0 (the error only on stderr). Now it is a harness
+/// error (exit 3) that the verdict table, results.json, junit.xml and
+/// report.html name; heal starts no node (none was killed); and every
+/// warning and error lands in faultline.log without colour codes.
 #[test]
-fn warnings_go_to_faultline_log_without_colour_codes() {
+fn a_fault_that_fails_mid_run_is_a_harness_error_named_everywhere() {
     let urls = start_store(StoreOptions::good(1));
     let tmp = tempfile::tempdir().unwrap();
-    // A fault the http SUT cannot inject draws a warning.
+    let store = tmp.path().join("store.toml");
+    let bundled =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("stores/bundled.toml"))
+            .unwrap();
+    std::fs::write(
+        &store,
+        format!(
+            "{bundled}\n[commands]\nkill = [\"sh\", \"-c\", \"echo no such host >&2; exit 7\"]\n\
+             start = [\"true\"]\n"
+        ),
+    )
+    .unwrap();
     let out = output({
         let mut c = faultline();
-        c.args([
-            "run",
-            "--sut",
-            "http",
-            "--nemesis",
-            "pause",
-            "--name",
-            "log",
-        ])
-        .args(["--time-limit", "1", "--recovery-time", "0.2"])
-        .args(["--endpoints", &urls.join(",")])
-        .arg("--results-dir")
-        .arg(tmp.path());
+        c.args(["run", "--sut", "described", "--name", "broken"])
+            .arg("--store")
+            .arg(&store)
+            .args(["--endpoints", &urls.join(",")])
+            .args(["--nemesis", "kill", "--nemesis-interval", "0.3"])
+            .args(["--time-limit", "1.5", "--recovery-time", "0.2"])
+            .arg("--results-dir")
+            .arg(tmp.path());
         c
     });
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("WARN"), "{stderr}");
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(stderr.contains("harness error"), "{stderr}");
     assert!(
         !stderr.contains('\u{1b}'),
         "colour codes on a redirected stderr: {stderr:?}"
     );
-    let dir = run_dir(tmp.path(), "log");
+    let dir = run_dir(tmp.path(), "broken");
+    let results = results_json(&dir);
+    let faults = verdict(&results, "faults");
+    assert_eq!(faults["valid"], "unknown", "{faults}");
+    assert!(
+        faults["summary"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("a fault failed") && s.contains("no such host")),
+        "{faults}"
+    );
+    assert_eq!(results["faults"]["injected"]["kill"], 0, "{results}");
+    // The workload's own verdict is still there: the history was checked.
+    assert_eq!(verdict(&results, "linearizable")["valid"], "valid");
+    let summary = std::fs::read_to_string(dir.join("summary.txt")).unwrap();
+    assert!(summary.contains("│ faults"), "{summary}");
+    for file in ["junit.xml", "report.html"] {
+        let text = std::fs::read_to_string(dir.join(file)).unwrap();
+        assert!(text.contains("a fault failed"), "{file}: no fault failure");
+    }
+    // Nothing was killed, so nothing is started.
+    let h = history(&dir);
+    assert!(
+        !h.iter()
+            .any(|e| e["process"] == "nemesis" && e["f"] == "start"),
+        "heal started a node that was never killed"
+    );
     let log = std::fs::read_to_string(dir.join("faultline.log")).expect("faultline.log");
     assert!(
-        log.contains("WARN") && log.contains("node control"),
+        log.contains("ERROR") && log.contains("no such host"),
         "{log}"
     );
     assert!(!log.contains('\u{1b}'), "{log:?}");
     // Each line is timestamped (RFC 3339, UTC).
     let first = log.lines().next().unwrap_or("");
     assert!(first.starts_with("20") && first.contains('T'), "{log}");
+}
+
+/// Before, `--sut http` dropped the default partition,kill with one warning
+/// and passed; and a run too short for its fault interval injected nothing
+/// while its title claimed faults. Both are refused before anything starts.
+#[test]
+fn faults_that_cannot_happen_are_refused_before_the_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = output({
+        let mut c = faultline();
+        c.args(["run", "--sut", "http", "--endpoints", "http://127.0.0.1:9"])
+            .arg("--results-dir")
+            .arg(tmp.path());
+        c
+    });
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(
+        stderr.contains("--nemesis partition,kill (the default) cannot run")
+            && stderr.contains("--nemesis none"),
+        "{stderr}"
+    );
+    let out = output({
+        let mut c = faultline();
+        c.args(["run", "--time-limit", "5"])
+            .arg("--results-dir")
+            .arg(tmp.path());
+        c
+    });
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(
+        stderr.contains("has room for 0 fault(s)") && stderr.contains("above 15 s"),
+        "{stderr}"
+    );
+    // Room for one fault, but two kinds asked: one would never happen.
+    let out = output({
+        let mut c = faultline();
+        c.args(["run", "--time-limit", "8", "--nemesis", "pause,kill"])
+            .arg("--results-dir")
+            .arg(tmp.path());
+        c
+    });
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(stderr.contains("has room for 1 fault(s)"), "{stderr}");
+    assert!(
+        std::fs::read_dir(tmp.path()).unwrap().next().is_none(),
+        "a refused run left a results directory"
+    );
 }
 
 #[test]
@@ -296,7 +464,8 @@ fn a_config_file_repeats_a_run() {
 #[test]
 fn a_default_bundled_run_under_faults_is_valid() {
     let tmp = tempfile::tempdir().unwrap();
-    let out = output(bundled_run(tmp.path(), &["--time-limit", "6"]));
+    // Faults at 2 s (one kind) and 6 s (the other).
+    let out = output(bundled_run(tmp.path(), &["--time-limit", "7"]));
     assert_eq!(out.status.code(), Some(0));
     let dir = run_dir(tmp.path(), "cas-register");
     assert_eq!(results_json(&dir)["valid"], "valid");

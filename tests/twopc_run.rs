@@ -136,7 +136,7 @@ fn run_with_shards_goes_through_the_coordinator_and_faults_reach_every_process()
                 "--time-limit",
                 "8",
                 "--seed",
-                "7",
+                "5",
             ],
         );
         c.stdin(Stdio::null());
@@ -159,9 +159,9 @@ fn run_with_shards_goes_through_the_coordinator_and_faults_reach_every_process()
         assert!(nodes_dir.join(id).is_dir(), "no nodes/{id}");
     }
     // The faults know the coordinator as a process like any other: every
-    // partition splits it off with some shard nodes, and seed 7's schedule
-    // kills it (if schedules are drawn differently one day, pick a seed
-    // that does).
+    // partition splits it off with some shard nodes, and seed 5's schedule
+    // kills it with the rest (if schedules are drawn differently one day,
+    // pick a seed that does).
     let faults: Vec<&Value> = events
         .iter()
         .filter(|e| {
@@ -185,7 +185,7 @@ fn run_with_shards_goes_through_the_coordinator_and_faults_reach_every_process()
     assert!(
         faults
             .iter()
-            .any(|e| e["f"] == "kill" && e["value"]["nodes"] == json!(["c1"])),
-        "seed 7 no longer kills the coordinator: {faults:?}"
+            .any(|e| e["f"] == "kill" && e["value"]["nodes"].to_string().contains("\"c1\"")),
+        "seed 5 no longer kills the coordinator: {faults:?}"
     );
 }

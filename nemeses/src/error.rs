@@ -107,6 +107,21 @@ impl NemesisError {
         }
     }
 
+    /// True when the failed step certainly changed nothing (the command ran
+    /// and exited non-zero, the node or pid was unknown, the signal was not
+    /// delivered); false when it may have acted (a timeout, a control error).
+    pub fn had_no_effect(&self) -> bool {
+        matches!(
+            self,
+            NemesisError::CommandFailed { .. }
+                | NemesisError::UnknownNode(_)
+                | NemesisError::NoPid(_)
+                | NemesisError::BadPid(_)
+                | NemesisError::Signal { .. }
+                | NemesisError::BadCommand(_)
+        )
+    }
+
     /// Builds an `Io` error with context.
     pub fn io(context: impl Into<String>, source: std::io::Error) -> Self {
         NemesisError::Io {

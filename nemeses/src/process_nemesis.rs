@@ -120,6 +120,11 @@ impl Nemesis for ProcessNemesis {
                 match result {
                     Ok(()) => done.push(node.clone()),
                     Err(e) => {
+                        // A fault that definitely did nothing must not be
+                        // "healed": that would start a node nobody killed.
+                        if e.had_no_effect() {
+                            self.lock().remove(node);
+                        }
                         failure = Some(e);
                         break;
                     }

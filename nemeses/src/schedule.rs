@@ -99,6 +99,29 @@ impl Schedule {
         windows.take(self.max_faults.unwrap_or(usize::MAX))
     }
 
+    /// How many faults start before `limit` whatever the seed draws (each
+    /// window at its longest), so a run can refuse a plan that leaves a
+    /// requested fault out instead of finding out at the end.
+    pub fn faults_certain_within(&self, limit: Duration) -> usize {
+        let (healthy, faulty) = match &self.timing {
+            Timing::Interval { faulty, healthy } => (*healthy, *faulty),
+            Timing::Random { faulty, healthy } => {
+                (healthy.0.max(healthy.1), faulty.0.max(faulty.1))
+            }
+        };
+        if healthy + faulty == Duration::ZERO {
+            return self.max_faults.unwrap_or(usize::MAX);
+        }
+        // Fault k (from 1) starts at k quiet windows plus k-1 faulty ones.
+        let mut n = 0usize;
+        let mut start = healthy;
+        while start < limit && self.max_faults.is_none_or(|m| n < m) && n < 1_000_000 {
+            n += 1;
+            start += healthy + faulty;
+        }
+        n
+    }
+
     /// The RNG the nemesis draws its fault choices from.
     pub fn fault_rng(&self) -> ChaCha8Rng {
         ChaCha8Rng::seed_from_u64(self.seed ^ FAULT_STREAM)
@@ -126,6 +149,24 @@ mod tests {
         assert!(take(&a).iter().all(|w| {
             w.faulty >= Duration::from_secs(1) && w.faulty <= Duration::from_secs(20)
         }));
+    }
+
+    #[test]
+    fn faults_certain_within_a_time_limit() {
+        let s = |i| Schedule::interval(Duration::from_secs(i), 1);
+        // Faults start at 5, 15, 25 s.
+        assert_eq!(s(5).faults_certain_within(Duration::from_secs(5)), 0);
+        assert_eq!(s(5).faults_certain_within(Duration::from_secs(6)), 1);
+        assert_eq!(s(5).faults_certain_within(Duration::from_secs(20)), 2);
+        assert_eq!(
+            s(5).with_max_faults(1)
+                .faults_certain_within(Duration::from_secs(60)),
+            1
+        );
+        // Random windows are counted at their longest: 6 s, then every 12 s.
+        let r = Schedule::random(Duration::from_secs(2), Duration::from_secs(6), 3);
+        assert_eq!(r.faults_certain_within(Duration::from_secs(6)), 0);
+        assert_eq!(r.faults_certain_within(Duration::from_secs(19)), 2);
     }
 
     #[test]

@@ -373,6 +373,8 @@ impl RunConfig {
         }
         super::nemesis::kinds(self)?;
         super::sut::validate(self)?;
+        super::inapplicable::check(self)?;
+        super::nemesis::check_room(self)?;
         super::check::checker_kinds(self)?;
         for (name, v) in [
             ("time-limit", self.time_limit),

@@ -5,6 +5,7 @@ use super::check::run_checkers;
 use super::config::RunConfig;
 use super::config::{NemesisSchedule, SutKind};
 use super::explain;
+use super::fault_coverage::FaultCoverage;
 use super::nemesis;
 use super::progress::{self, Counters};
 use super::recorder::Recorder;
@@ -38,6 +39,9 @@ pub struct RunOutcome {
     pub valid: Validity,
     /// Counts and latencies.
     pub stats: stats::RunStats,
+    /// A harness failure found after the history was checked (a fault that
+    /// failed mid-run): the run's exit is an error unless it found an anomaly.
+    pub harness_error: Option<String>,
 }
 
 /// Runs one test and writes its results; returns the combined verdict.
@@ -77,6 +81,13 @@ pub async fn run_one(
         .collect();
 
     let client = sut.client(&config)?;
+    if matches!(config.sut, SutKind::Http | SutKind::Described)
+        && let Err(e) = super::probe::probe(&client, &config, &key_prefix).await
+    {
+        progress_stop.cancel();
+        sut.stop().await;
+        return Err(e);
+    }
     let shared = Arc::new(Shared {
         client,
         recorder: recorder.clone(),
@@ -162,9 +173,13 @@ pub async fn run_one(
     if let Some(e) = worker_panic {
         return Err(e).context("a worker task panicked (the nemesis healed first)");
     }
-    if let Err(e) = &nemesis_result {
-        tracing::error!("nemesis: {e:#}");
-    }
+    let fault_error = match &nemesis_result {
+        Ok(()) => None,
+        Err(e) => {
+            tracing::error!("nemesis: {e:#}");
+            Some(format!("{e:#}"))
+        }
+    };
 
     if !interrupt.is_cancelled() {
         counters.set_phase(Phase::Recovery);
@@ -230,6 +245,10 @@ pub async fn run_one(
     if let Some(v) = nothing_tested(&run_stats, interrupt.is_cancelled()) {
         verdicts.push(v);
     }
+    let faults = FaultCoverage::from_events(&nemesis::kinds(&config)?, &events, fault_error);
+    if let Some(v) = faults.verdict(interrupt.is_cancelled()) {
+        verdicts.push(v);
+    }
     let valid = verdicts
         .iter()
         .fold(Validity::Valid, |acc, v| acc.and(v.valid));
@@ -262,6 +281,7 @@ pub async fn run_one(
         nodes: node_list,
         stats: &run_stats,
         phases: &phases,
+        faults: &faults,
         verdicts: &verdicts,
         files: Files {
             history: "history.jsonl".into(),
@@ -289,6 +309,7 @@ pub async fn run_one(
     Ok(RunOutcome {
         valid,
         stats: run_stats,
+        harness_error: faults.error.clone(),
     })
 }
 

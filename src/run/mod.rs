@@ -7,8 +7,11 @@ mod controller;
 mod described_sut;
 mod etcd_sut;
 mod explain;
+mod fault_coverage;
+mod inapplicable;
 mod lock_worker;
 mod nemesis;
+mod probe;
 mod progress;
 pub mod recorder;
 pub mod results;
@@ -41,6 +44,7 @@ pub fn run_tests(config: RunConfig) -> anyhow::Result<Exit> {
         tokio::spawn(on_ctrl_c(interrupt.clone(), hurry.clone()));
         let base_seed = config.seed.unwrap_or_else(rand::random);
         let mut overall = Validity::Valid;
+        let mut harness_error = false;
         for i in 0..config.test_count.max(1) {
             let mut c = config.clone();
             c.seed = Some(base_seed.wrapping_add(u64::from(i)));
@@ -49,11 +53,20 @@ pub fn run_tests(config: RunConfig) -> anyhow::Result<Exit> {
                 run_log::line("ERROR", &format!("{e:#}"));
             }
             run_log::close();
-            let outcome = outcome?.valid;
-            overall = overall.and(outcome);
-            if outcome == Validity::Invalid || interrupt.is_cancelled() {
+            let outcome = outcome?;
+            overall = overall.and(outcome.valid);
+            if let Some(e) = &outcome.harness_error {
+                eprintln!("harness error: {e} (the verdict table says what was checked)");
+                harness_error = true;
+            }
+            if outcome.valid == Validity::Invalid || harness_error || interrupt.is_cancelled() {
                 break;
             }
+        }
+        // An anomaly found is a finding even if a fault failed later; short
+        // of that, a run whose faults broke down is the harness's failure.
+        if harness_error && overall != Validity::Invalid {
+            return Ok(Exit::Error);
         }
         Ok(Exit::from(overall))
     })

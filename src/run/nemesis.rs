@@ -107,6 +107,53 @@ fn fault_change(f: &str, value: &serde_json::Value) -> FaultChange {
     }
 }
 
+/// Refuses a plan in which some requested fault kind cannot happen: faults
+/// come one kind after another (every kind once per round), so the main
+/// phase must hold at least one fault per kind even with the longest windows.
+pub fn check_room(config: &RunConfig) -> anyhow::Result<()> {
+    let kinds = kinds(config)?;
+    let wanted = kinds.iter().count();
+    if wanted == 0 {
+        return Ok(());
+    }
+    let interval = Duration::from_secs_f64(config.nemesis_interval.max(0.1));
+    let schedule = schedule_for(
+        config.nemesis_schedule,
+        interval,
+        Schedule::interval(interval, 0),
+    );
+    let limit = Duration::from_secs_f64(config.time_limit.max(0.0));
+    let room = schedule.faults_certain_within(limit);
+    if room >= wanted {
+        return Ok(());
+    }
+    // Fault k starts after k quiet windows and k-1 faults, each at most `longest`.
+    let longest = match config.nemesis_schedule {
+        NemesisSchedule::Interval => config.nemesis_interval,
+        NemesisSchedule::Random => config.nemesis_interval * 1.5,
+    };
+    let needed = (2 * wanted - 1) as f64 * longest;
+    anyhow::bail!(
+        "--time-limit {} with faults every {} s ({} schedule) has room for {room} fault(s), but \
+         --nemesis {} asks for {wanted} kind(s): {}. Use --time-limit above {needed} s, a \
+         shorter --nemesis-interval, fewer kinds, or --nemesis none",
+        config.time_limit,
+        config.nemesis_interval,
+        match config.nemesis_schedule {
+            NemesisSchedule::Interval => "interval",
+            NemesisSchedule::Random => "random",
+        },
+        config.nemesis.join(","),
+        if room == 0 {
+            format!(
+                "the first fault would start only after {longest} s of quiet, so none would run"
+            )
+        } else {
+            "some kind would never be injected".to_string()
+        }
+    )
+}
+
 /// Runs the configured nemesis until `stop`, then heals; returns after the final heal.
 pub async fn run(
     config: &RunConfig,
@@ -122,11 +169,8 @@ pub async fn run(
         return Ok(());
     }
     let Some(control) = sut.control.clone() else {
-        tracing::warn!(
-            "nemesis {kinds} needs node control (the bundled cluster); running without faults"
-        );
-        stop.cancelled().await;
-        return Ok(());
+        // Validation refuses such runs; a SUT that lost its control since is a harness fault.
+        anyhow::bail!("nemesis {kinds} needs node control, which this SUT does not offer");
     };
     let interval = Duration::from_secs_f64(config.nemesis_interval.max(0.1));
     let built = build_nemesis(

@@ -105,6 +105,8 @@ pub struct ResultsFile<'a> {
     pub stats: &'a RunStats,
     /// When each phase began and ended, on the history's clock.
     pub phases: &'a [PhaseSpan],
+    /// The faults requested, how many of each were injected, and a mid-run failure.
+    pub faults: &'a super::fault_coverage::FaultCoverage,
     /// One verdict per checker.
     pub verdicts: &'a [Verdict],
     /// Files of the run, relative to its directory.

@@ -50,6 +50,26 @@ pub fn build(config: &RunConfig, sut: &Sut) -> anyhow::Result<SutClient> {
     })
 }
 
+/// A SUT the run does not start has no node control, so any requested fault
+/// would silently not happen (the default `partition,kill` included).
+fn no_node_control(config: &RunConfig, what: &str) -> anyhow::Result<()> {
+    let kinds = super::nemesis::kinds(config)?;
+    if kinds.is_none() {
+        return Ok(());
+    }
+    bail!(
+        "{what} gives faultline no control over the nodes, so --nemesis {}{} cannot run: \
+         pass --nemesis none to test without faults, or describe the store (--sut described \
+         --store FILE) with kill/start/pause/resume [commands]",
+        config.nemesis.join(","),
+        if config.nemesis == RunConfig::default().nemesis {
+            " (the default)"
+        } else {
+            ""
+        }
+    )
+}
+
 /// Rejects combinations of SUT, client, workload and faults that cannot run.
 pub fn validate(config: &RunConfig) -> anyhow::Result<()> {
     let description = described_sut::load(config)?;
@@ -165,6 +185,10 @@ pub fn validate(config: &RunConfig) -> anyhow::Result<()> {
                     _ => {}
                 }
             }
+        }
+        SutKind::Http => no_node_control(config, "--sut http")?,
+        SutKind::Etcd if !config.endpoints.is_empty() => {
+            no_node_control(config, "--sut etcd with --endpoints")?;
         }
         _ => {}
     }

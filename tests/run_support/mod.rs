@@ -40,9 +40,12 @@ pub struct StoreOptions {
     pub torn_txns: bool,
     /// Every n-th `POST /txn` that writes is acknowledged but not applied.
     pub lose_txn_every: Option<u64>,
-    /// Every cas is answered 409 without looking at the value: reads and
+    /// Every cas is refused (400) without looking at the value: reads and
     /// writes are fine, cas is never tested.
     pub refuse_cas: bool,
+    /// Speaks another protocol: every request is answered
+    /// `200 {"error":"unknown command"}`.
+    pub foreign: bool,
 }
 
 impl StoreOptions {
@@ -122,14 +125,22 @@ async fn write(
     }
     lock(&n.primary).insert(k, b["value"].clone());
     n.maybe_slow().await;
-    Json(json!({})).into_response()
+    Json(json!({"ok": true})).into_response()
 }
 
 async fn cas(State(n): State<Node>, UrlPath(k): UrlPath<String>, Json(b): Json<Value>) -> Response {
     if let Some(r) = n.redirect() {
         return r;
     }
-    let swapped = !n.refuse_cas && {
+    if n.refuse_cas {
+        // A refusal, not a failed comparison: nothing was compared.
+        return (
+            StatusCode::BAD_REQUEST,
+            Json(json!({"error": "cas is not supported"})),
+        )
+            .into_response();
+    }
+    let swapped = {
         let mut m = lock(&n.primary);
         let matches = m.get(&k).unwrap_or(&Value::Null) == &b["from"];
         if matches {
@@ -139,7 +150,7 @@ async fn cas(State(n): State<Node>, UrlPath(k): UrlPath<String>, Json(b): Json<V
     };
     n.maybe_slow().await;
     if swapped {
-        Json(json!({})).into_response()
+        Json(json!({"ok": true})).into_response()
     } else {
         (
             StatusCode::CONFLICT,
@@ -165,7 +176,7 @@ async fn append(
         }
     }
     n.maybe_slow().await;
-    Json(json!({})).into_response()
+    Json(json!({"ok": true})).into_response()
 }
 
 /// Applies transaction operations to `m` (docs/DESIGN.md's `/txn`: read, write,
@@ -281,6 +292,13 @@ pub fn start_store(opts: StoreOptions) -> Vec<String> {
                     refuse_cas: opts.refuse_cas,
                     txn_writes: txn_writes.clone(),
                 };
+                if opts.foreign {
+                    let app = Router::new().fallback(|| async {
+                        Json(json!({"error": "unknown command"})).into_response()
+                    });
+                    tokio::spawn(async move { axum::serve(l, app).await });
+                    continue;
+                }
                 let app = Router::new()
                     .route("/kv/{key}", get(read).put(write))
                     .route("/kv/{key}/cas", post(cas))

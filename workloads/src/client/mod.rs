@@ -15,5 +15,5 @@ pub use balance::{Balance, Balancer, ParseBalanceError};
 pub use described::{DescribedClient, DescriptionError, StoreDescription};
 pub use etcd::{EtcdClient, ParseReadModeError, ReadMode, classify as classify_etcd};
 pub use http::{ClientError, Endpoint, HttpClient};
-pub use outcome::{Classified, classify_response, classify_transport_error};
+pub use outcome::{Classified, classify_response, classify_transport_error, promised_body};
 pub use sut_client::SutClient;

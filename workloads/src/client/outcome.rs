@@ -28,9 +28,11 @@ impl From<Completion> for Classified {
     }
 }
 
+/// A read's answer: `{"value": v}`. The field must be there: a body
+/// without it is not a read of `null` (the absent key), it is an answer the
+/// protocol does not know.
 #[derive(Deserialize)]
 struct ValueBody {
-    #[serde(default)]
     value: Value,
 }
 
@@ -50,8 +52,11 @@ struct ErrorBody {
 
 /// Classifies a response with `status` and `body` to operation `f` with argument `arg`.
 ///
-/// - 2xx: `ok`; a read's value comes from `{"value":v}`, an acquire's from
-///   `{"token":t}` (an unreadable body is `info`).
+/// - 2xx: `ok` only with what the protocol promises: a read's value from
+///   `{"value":v}`, an acquire's from `{"token":t}`; any other operation
+///   `{"ok":true}` (appends also `{"value":[...]}`). A 2xx
+///   without it (`200 {"error":"unknown command"}`) is `info` with the body
+///   kept: the store answered something faultline cannot read as success.
 /// - 404 on a read: `ok` with `null` (absent).
 /// - 409: `fail`; on a cas the comparison failed (`cas-mismatch`, an
 ///   observation), otherwise by the body's `error`: `aborted`, `held`/`locked`
@@ -66,13 +71,23 @@ pub fn classify_response(f: &OpFn, arg: &Value, status: u16, body: &[u8]) -> Cla
     match status {
         200..=299 if is_read => match serde_json::from_slice::<ValueBody>(body) {
             Ok(b) => Completion::ok(b.value).into(),
-            Err(e) => Completion::info(format!("unreadable read response: {e}")).into(),
+            Err(e) => Completion::info(format!(
+                "{status} without {{\"value\": ...}} ({e}): {}",
+                body_text(body)
+            ))
+            .into(),
         },
         200..=299 if *f == OpFn::Acquire => match serde_json::from_slice::<TokenBody>(body) {
             Ok(b) => Completion::ok(Value::from(b.token)).into(),
             Err(e) => Completion::info(format!("unreadable acquire response: {e}")).into(),
         },
-        200..=299 => Completion::ok(arg.clone()).into(),
+        200..=299 if acknowledges(f, body) => Completion::ok(arg.clone()).into(),
+        200..=299 => Completion::info(format!(
+            "{status} without {} in the body: {}",
+            promised_body(f),
+            body_text(body)
+        ))
+        .into(),
         404 if is_read => Completion::ok(Value::Null).into(),
         409 => Completion::fail(conflict_reason(f, body), error_text(status, body)).into(),
         408 => Completion::info(error_text(status, body)).into(),
@@ -108,6 +123,30 @@ pub fn classify_transport_error(connect_failed: bool, timed_out: bool, text: &st
     } else {
         Completion::info(format!("transport: {text}"))
     }
+}
+
+/// Whether a 2xx body says what the protocol promises for a success of `f`.
+fn acknowledges(f: &OpFn, body: &[u8]) -> bool {
+    let Ok(Value::Object(map)) = serde_json::from_slice::<Value>(body) else {
+        return false;
+    };
+    map.get("ok") == Some(&Value::Bool(true))
+        || (matches!(f, OpFn::Append | OpFn::Add | OpFn::Incr) && map.contains_key("value"))
+}
+
+/// What a success of `f` carries, for messages.
+pub fn promised_body(f: &OpFn) -> &'static str {
+    match f {
+        OpFn::Read => "{\"value\": ...}",
+        OpFn::Acquire => "{\"token\": ...}",
+        OpFn::Append | OpFn::Add | OpFn::Incr => "{\"ok\": true} or {\"value\": [...]}",
+        _ => "{\"ok\": true}",
+    }
+}
+
+/// The start of a body, for the history's words.
+fn body_text(body: &[u8]) -> String {
+    String::from_utf8_lossy(&body[..body.len().min(120)]).into_owned()
 }
 
 /// Why a 409 said no. The protocol answers 409 to a cas only when its
@@ -158,10 +197,33 @@ mod tests {
     }
 
     #[test]
+    fn a_2xx_without_what_the_protocol_promises_is_unknown_not_ok() {
+        // A server that answers everything with 200 and an error.
+        let body = r#"{"error":"unknown command"}"#;
+        for f in [OpFn::Read, OpFn::Write, OpFn::Cas, OpFn::Append] {
+            let c = classify_response(&f, &json!([1, 2]), 200, body.as_bytes()).completion;
+            assert_eq!(c.kind, Info, "{f}");
+            assert!(
+                c.detail
+                    .as_deref()
+                    .is_some_and(|d| d.contains("unknown command")),
+                "{f}: {c:?}"
+            );
+        }
+        // A read without a value field is not a read of null.
+        assert_eq!(kind(OpFn::Read, 200, "{}"), Info);
+        assert_eq!(kind(OpFn::Read, 200, r#"{"value":null}"#), Ok);
+        assert_eq!(kind(OpFn::Write, 200, r#"{"ok":true}"#), Ok);
+        assert_eq!(kind(OpFn::Write, 204, ""), Info);
+        assert_eq!(kind(OpFn::Write, 200, r#"{"ok":false}"#), Info);
+        assert_eq!(kind(OpFn::Append, 200, r#"{"value":[1]}"#), Ok);
+    }
+
+    #[test]
     fn writes_echo_their_argument_on_ok() {
-        let c = classify_response(&OpFn::Write, &json!(5), 200, b"{}");
+        let c = classify_response(&OpFn::Write, &json!(5), 200, br#"{"ok":true}"#);
         assert_eq!(c.completion, Completion::ok(json!(5)));
-        let c = classify_response(&OpFn::Cas, &json!([1, 2]), 200, b"");
+        let c = classify_response(&OpFn::Cas, &json!([1, 2]), 200, br#"{"ok":true}"#);
         assert_eq!(c.completion.value, json!([1, 2]));
     }
 
@@ -252,6 +314,6 @@ mod tests {
         assert_eq!(classify_transport_error(true, false, "refused").kind, Fail);
         assert_eq!(classify_transport_error(false, true, "").kind, Info);
         assert_eq!(classify_transport_error(false, false, "reset").kind, Info);
-        assert_eq!(kind(OpFn::Write, 200, ""), Ok);
+        assert_eq!(kind(OpFn::Write, 200, r#"{"ok":true}"#), Ok);
     }
 }

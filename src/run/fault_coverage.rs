@@ -1,0 +1,168 @@
+//! Whether the faults a run asked for happened. A run that was meant to test
+//! a store under partitions and kills, but injected neither, has not tested
+//! what its title says; a CI gate must not read it as a pass.
+
+use faultline_checkers::{Event, ProcessId, Validity, Verdict};
+use faultline_nemeses::{NemesisKind, NemesisKinds};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// Requested fault kinds, how often each was injected, and a mid-run failure.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct FaultCoverage {
+    /// The kinds `--nemesis` asked for.
+    pub requested: Vec<String>,
+    /// Faults that started, by kind (a kind never injected has 0).
+    pub injected: BTreeMap<String, u64>,
+    /// Why faults stopped before the main phase ended: a fault or heal failed.
+    pub error: Option<String>,
+}
+
+/// The kind a nemesis event starts, if it starts one.
+fn started_kind(f: &str) -> Option<NemesisKind> {
+    match f {
+        "start-partition" => Some(NemesisKind::Partition),
+        "kill" => Some(NemesisKind::Kill),
+        "pause" => Some(NemesisKind::Pause),
+        "start-latency" => Some(NemesisKind::Latency),
+        _ => None,
+    }
+}
+
+impl FaultCoverage {
+    /// Counts the faults the history's nemesis events started.
+    pub fn from_events(requested: &NemesisKinds, events: &[Event], error: Option<String>) -> Self {
+        let mut injected: BTreeMap<String, u64> = requested
+            .iter()
+            .map(|k| (k.as_str().to_string(), 0))
+            .collect();
+        for e in events.iter().filter(|e| e.process == ProcessId::Nemesis) {
+            if let Some(kind) = started_kind(e.f.as_str()) {
+                *injected.entry(kind.as_str().to_string()).or_default() += 1;
+            }
+        }
+        FaultCoverage {
+            requested: requested.iter().map(|k| k.as_str().to_string()).collect(),
+            injected,
+            error,
+        }
+    }
+
+    /// Requested kinds that never happened.
+    pub fn missing(&self) -> Vec<&str> {
+        self.requested
+            .iter()
+            .filter(|k| self.injected.get(*k).copied().unwrap_or(0) == 0)
+            .map(String::as_str)
+            .collect()
+    }
+
+    /// `kill ×2, partition ×1`.
+    fn injected_text(&self) -> String {
+        let parts: Vec<String> = self
+            .injected
+            .iter()
+            .map(|(k, n)| format!("{k} ×{n}"))
+            .collect();
+        parts.join(", ")
+    }
+
+    /// A `faults` verdict row when the faults asked for did not all happen:
+    /// a failure mid-run, or (for a run that was not interrupted) a kind that
+    /// was never injected. `None` when every requested fault happened.
+    pub fn verdict(&self, interrupted: bool) -> Option<Verdict> {
+        let details = serde_json::to_value(self).unwrap_or_default();
+        if let Some(e) = &self.error {
+            return Some(Verdict {
+                checker: "faults".into(),
+                valid: Validity::Unknown,
+                summary: format!(
+                    "a fault failed, so no fault ran after it ({}): {e}",
+                    self.injected_text()
+                ),
+                details,
+            });
+        }
+        let missing = self.missing();
+        if interrupted || missing.is_empty() {
+            return None;
+        }
+        Some(Verdict {
+            checker: "faults".into(),
+            valid: Validity::Unknown,
+            summary: format!(
+                "{} requested but never injected ({}), so the run did not test what it claims",
+                missing.join(", "),
+                self.injected_text()
+            ),
+            details,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use faultline_checkers::{EventType, OpFn};
+
+    fn nemesis(f: &str) -> Event {
+        Event {
+            index: 0,
+            time: 0,
+            process: ProcessId::Nemesis,
+            kind: EventType::Info,
+            f: OpFn::parse(f),
+            key: None,
+            value: serde_json::Value::Null,
+            node: None,
+            error: None,
+            detail: None,
+        }
+    }
+
+    fn kinds(s: &str) -> NemesisKinds {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn every_requested_kind_injected_needs_no_row() {
+        let events = [
+            nemesis("kill"),
+            nemesis("start"),
+            nemesis("start-partition"),
+        ];
+        let c = FaultCoverage::from_events(&kinds("partition,kill"), &events, None);
+        assert_eq!(c.injected["kill"], 1);
+        assert!(c.missing().is_empty());
+        assert_eq!(c.verdict(false), None);
+    }
+
+    #[test]
+    fn a_kind_never_injected_makes_the_run_unknown() {
+        let events = [nemesis("kill"), nemesis("start"), nemesis("kill")];
+        let c = FaultCoverage::from_events(&kinds("partition,kill"), &events, None);
+        assert_eq!(c.missing(), ["partition"]);
+        let v = c.verdict(false).unwrap();
+        assert_eq!(v.valid, Validity::Unknown);
+        assert!(
+            v.summary.contains("partition requested but never injected"),
+            "{}",
+            v.summary
+        );
+        assert!(v.summary.contains("kill ×2"), "{}", v.summary);
+        // A run stopped by Ctrl-C says it was interrupted instead.
+        assert_eq!(c.verdict(true), None);
+    }
+
+    #[test]
+    fn a_failed_fault_is_reported_even_when_interrupted() {
+        let c = FaultCoverage::from_events(
+            &kinds("kill"),
+            &[],
+            Some("command [\"false\"] failed with exit status: 1".into()),
+        );
+        let v = c.verdict(true).unwrap();
+        assert!(v.summary.starts_with("a fault failed"), "{}", v.summary);
+        assert_eq!(v.details["error"], c.error.clone().unwrap());
+    }
+}
