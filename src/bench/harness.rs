@@ -47,14 +47,14 @@ async fn write(
     Json(b): Json<WriteBody>,
 ) -> Response {
     lock(&s).insert(k, b.value);
-    Json(json!({})).into_response()
+    Json(json!({"ok": true})).into_response()
 }
 
 async fn cas(State(s): State<Store>, Path(k): Path<String>, Json(b): Json<CasBody>) -> Response {
     let mut m = lock(&s);
     if m.get(&k).unwrap_or(&Value::Null) == &b.from {
         m.insert(k, b.to);
-        Json(json!({})).into_response()
+        Json(json!({"ok": true})).into_response()
     } else {
         (
             StatusCode::CONFLICT,
@@ -74,7 +74,7 @@ async fn append(
     if let Value::Array(items) = entry {
         items.push(b.value);
     }
-    Json(json!({})).into_response()
+    Json(json!({"ok": true})).into_response()
 }
 
 /// Starts the in-memory store on a free loopback port; returns its URL.
