@@ -31,6 +31,7 @@ pub use card::{CardOptions, CardRow, CheckerKind, ReportCard, UnknownChecker, ru
 pub use eventual::{EventualOptions, EventualReport, check_eventual};
 pub use format::{
     Format, UnknownFormat, parse_history, parse_history_located, read_history, to_edn,
+    to_edn_with_init,
 };
 pub use history::{
     Event, EventType, FailReason, HistoryError, OpFn, OpStatus, Operation, ProcessId,

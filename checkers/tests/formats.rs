@@ -3,7 +3,8 @@
 //! Knossos cas histories that are not independent `[k v]` tuples.
 
 use faultline_checkers::{
-    CheckOptions, Format, ModelKind, Validity, check_linearizable, parse_history,
+    CheckOptions, Event, EventType, Format, ModelKind, OpFn, ProcessId, Validity,
+    check_linearizable, parse_history, to_edn, to_edn_with_init,
 };
 use serde_json::json;
 
@@ -152,4 +153,82 @@ fn numbers_compare_by_value() {
         faultline_checkers::Val::from_json(&json!(5.5)),
         faultline_checkers::Val::from_json(&json!(5))
     );
+}
+
+fn ev(index: u64, process: u64, kind: EventType, f: &str, value: serde_json::Value) -> Event {
+    Event {
+        index,
+        time: index * 1_000_000,
+        process: ProcessId::Client(process),
+        kind,
+        f: OpFn::parse(f),
+        key: None,
+        value,
+        node: None,
+        error: None,
+        detail: None,
+    }
+}
+
+fn register(events: &[Event]) -> Validity {
+    check_linearizable(events, ModelKind::Register, &CheckOptions::default())
+        .expect("checks")
+        .valid
+}
+
+#[test]
+fn an_exported_read_of_the_absent_key_stays_an_observation() {
+    // p1 reads nothing after p0's write of 1 finished: not linearizable.
+    // Written as a nil read, Knossos semantics dropped it and the export was valid.
+    let h = vec![
+        ev(0, 0, EventType::Invoke, "write", json!(1)),
+        ev(1, 0, EventType::Ok, "write", json!(1)),
+        ev(2, 1, EventType::Invoke, "read", json!(null)),
+        ev(3, 1, EventType::Ok, "read", json!(null)),
+    ];
+    assert_eq!(register(&h), Validity::Invalid);
+    let edn = to_edn(&h);
+    assert!(edn.starts_with("; "), "a header comment: {edn}");
+    assert!(
+        edn.contains(":type :ok, :f :read, :value :faultline/absent"),
+        "{edn}"
+    );
+    // A read's invocation observes nothing and keeps Knossos's nil.
+    assert!(edn.contains(":type :invoke, :f :read, :value nil"), "{edn}");
+    let back = parse_history(&edn, "h.edn", Format::Auto).expect("parses");
+    assert_eq!(back[3].value, json!(null));
+    assert_eq!(back[3].kind, EventType::Ok);
+    assert_eq!(register(&back), Validity::Invalid);
+}
+
+#[test]
+fn a_foreign_nil_read_still_constrains_nothing() {
+    let text = "{:process 0, :type :invoke, :f :write, :value 1}\n\
+                {:process 0, :type :ok, :f :write, :value 1}\n\
+                {:process 1, :type :invoke, :f :read, :value nil}\n\
+                {:process 1, :type :ok, :f :read, :value nil}\n";
+    let events = parse_history(text, "k.edn", Format::Auto).expect("parses");
+    assert_eq!(register(&events), Validity::Valid);
+}
+
+#[test]
+fn deletes_and_cas_from_nothing_round_trip_and_the_header_names_the_init() {
+    let h = vec![
+        ev(0, 0, EventType::Invoke, "cas", json!([null, 1])),
+        ev(1, 0, EventType::Ok, "cas", json!([null, 1])),
+        ev(2, 0, EventType::Invoke, "write", json!(null)),
+        ev(3, 0, EventType::Ok, "write", json!(null)),
+        ev(4, 1, EventType::Invoke, "read", json!(null)),
+        ev(5, 1, EventType::Ok, "read", json!(null)),
+    ];
+    let edn = to_edn(&h);
+    assert!(edn.contains(":value [:faultline/absent 1]"), "{edn}");
+    assert!(edn.contains("cas-register :faultline/absent"), "{edn}");
+    let back = parse_history(&edn, "h.edn", Format::Auto).expect("parses");
+    let values: Vec<_> = back.iter().map(|e| e.value.clone()).collect();
+    let want: Vec<_> = h.iter().map(|e| e.value.clone()).collect();
+    assert_eq!(values, want);
+    let with_init = to_edn_with_init(&h, Some(&json!(0)));
+    assert!(with_init.contains("--init '0'"), "{with_init}");
+    assert!(with_init.contains("cas-register 0)"), "{with_init}");
 }

@@ -7,8 +7,8 @@ mod support;
 
 use faultline_checkers::model::SearchOnly;
 use faultline_checkers::{
-    CheckOptions, Event, EventType, Model, ModelKind, OpFn, Validity, check_linearizable,
-    check_with_model, synth,
+    CheckOptions, Event, EventType, Format, Model, ModelKind, OpFn, Validity, check_linearizable,
+    check_with_model, parse_history, synth, to_edn,
 };
 use proptest::prelude::*;
 use proptest::test_runner::RngSeed;
@@ -133,6 +133,29 @@ proptest! {
     #![proptest_config(config())]
 
     #[test]
+    fn an_edn_export_checks_the_same_as_the_history(
+        cas in any::<bool>(),
+        deletes in any::<bool>(),
+        n in 1usize..10,
+        seed in any::<u64>(),
+    ) {
+        let kind = if cas { ModelKind::CasRegister } else { ModelKind::Register };
+        let mut events = random_history(kind, n, seed);
+        if deletes {
+            // Value 0 becomes null everywhere: deletes, cas from and to nothing.
+            for e in &mut events {
+                null_zeros(&mut e.value);
+            }
+        }
+        let edn = to_edn(&events);
+        let back = parse_history(&edn, "export.edn", Format::Edn).expect("the export parses");
+        let opts = CheckOptions { timeout: Some(CHECK_TIMEOUT), ..CheckOptions::default() };
+        let before = check_linearizable(&events, kind, &opts).expect("checks").valid;
+        let after = check_linearizable(&back, kind, &opts).expect("checks").valid;
+        prop_assert_eq!(before, after, "{}\n{}", show(&events), edn);
+    }
+
+    #[test]
     fn stretched_sequential_executions_are_linearizable(
         kind in any_model(),
         keys in 1u32..4,
@@ -196,5 +219,13 @@ proptest! {
         let (checked, search_only) = with_model(ModelKind::CasRegister, BothChecks(&events));
         prop_assert_eq!(checked, Validity::Invalid);
         prop_assert_eq!(search_only, Validity::Invalid);
+    }
+}
+
+fn null_zeros(v: &mut serde_json::Value) {
+    match v {
+        serde_json::Value::Number(n) if n.as_i64() == Some(0) => *v = serde_json::Value::Null,
+        serde_json::Value::Array(a) => a.iter_mut().for_each(null_zeros),
+        _ => {}
     }
 }

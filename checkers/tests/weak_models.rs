@@ -72,6 +72,11 @@ impl H {
         self.invoke(p, "write", key, json!(v))
             .ok(p, "write", key, json!(v))
     }
+    /// A write of null (a delete) that completes ok before anything else happens.
+    fn delete(&mut self, p: u64, key: &str) -> &mut Self {
+        self.invoke(p, "write", key, Value::Null)
+            .ok(p, "write", key, Value::Null)
+    }
     /// A read that completes ok (with `v`, `None` = absent) before anything else happens.
     fn read(&mut self, p: u64, key: &str, v: Option<i64>) -> &mut Self {
         let v = v.map_or(Value::Null, |v| json!(v));
@@ -236,6 +241,103 @@ fn a_read_side_violation_is_not_blamed_on_the_write_side() {
         .read(0, "x", None)
         .done();
     only_violates(&h, Guarantee::ReadYourWrites);
+}
+
+#[test]
+fn reading_back_an_own_delete_keeps_every_session_guarantee() {
+    // The null read is the delete, not the initial state from before the writes.
+    let h = H::default()
+        .write(0, "x", 1)
+        .delete(0, "x")
+        .read(0, "x", None)
+        .done();
+    assert!(
+        session(&h).iter().all(|(_, v)| *v == Validity::Valid),
+        "{:?}",
+        session(&h)
+    );
+    let only_delete = H::default().delete(0, "x").read(0, "x", None).done();
+    assert!(
+        session(&only_delete)
+            .iter()
+            .all(|(_, v)| *v == Validity::Valid)
+    );
+    // Another session may read the delete or the initial state, in either order.
+    let other = H::default()
+        .write(0, "x", 1)
+        .delete(0, "x")
+        .read(1, "x", None)
+        .read(1, "x", Some(1))
+        .read(1, "x", None)
+        .done();
+    assert!(session(&other).iter().all(|(_, v)| *v == Validity::Valid));
+}
+
+#[test]
+fn a_null_read_after_an_own_write_is_judged_against_the_delete() {
+    // p1's delete may come after p0's write of 1, so p0's null read can be it.
+    let h = H::default()
+        .delete(1, "x")
+        .write(0, "x", 1)
+        .read(0, "x", None)
+        .done();
+    assert!(session(&h).iter().all(|(_, v)| *v == Validity::Valid));
+    // Without a delete the null read is the initial state: read-your-writes breaks.
+    let h = H::default().write(0, "x", 1).read(0, "x", None).done();
+    only_violates(&h, Guarantee::ReadYourWrites);
+    // p0 deleted, then wrote 1, then read null: its writes were applied out of order.
+    let h = H::default()
+        .delete(0, "x")
+        .write(0, "x", 1)
+        .read(0, "x", None)
+        .done();
+    only_violates(&h, Guarantee::MonotonicWrites);
+}
+
+#[test]
+fn read_your_writes_has_no_look_back_limit() {
+    // p0 writes 0, installs 1 over it by cas, writes 2..=40 and reads 0:
+    // older than its own cas 40 writes back. Nobody else writes.
+    let mut h = H::default();
+    h.write(0, "x", 0)
+        .invoke(0, "cas", "x", json!([0, 1]))
+        .ok(0, "cas", "x", json!([0, 1]));
+    for v in 2..=40 {
+        h.write(0, "x", v);
+    }
+    h.read(0, "x", Some(0));
+    let h = h.done();
+    only_violates(&h, Guarantee::ReadYourWrites);
+    let r = check_session(&h).unwrap();
+    let w = r
+        .guarantee(Guarantee::ReadYourWrites)
+        .and_then(|g| g.witness.clone())
+        .expect("witness");
+    assert_eq!(w.steps.len(), 2, "{}", w.text);
+    assert!(
+        w.text
+            .contains("process 0 wrote 1 (op 1) then read 0 (op 41)"),
+        "{}",
+        w.text
+    );
+}
+
+#[test]
+fn read_your_writes_scales_linearly_with_the_session() {
+    // 20 000 own writes each followed by a read of it: pairwise relations
+    // would be 2 * 10^8; the checker answers at once.
+    let mut h = H::default();
+    for v in 0..20_000 {
+        h.write(0, "x", v).read(0, "x", Some(v));
+    }
+    let h = h.done();
+    let start = std::time::Instant::now();
+    assert!(session(&h).iter().all(|(_, v)| *v == Validity::Valid));
+    assert!(
+        start.elapsed() < Duration::from_secs(20),
+        "{:?}",
+        start.elapsed()
+    );
 }
 
 #[test]
@@ -477,6 +579,27 @@ fn staleness_counts_versions_and_lag() {
         check_staleness(&h, &strict).unwrap().valid,
         Validity::Invalid
     );
+}
+
+#[test]
+fn a_read_of_the_delete_is_not_behind() {
+    let h = H::default()
+        .write(0, "x", 1)
+        .delete(0, "x")
+        .read(1, "x", None)
+        .done();
+    let r = check_staleness(&h, &StalenessOptions::default()).unwrap();
+    assert_eq!(r.reads, 1);
+    assert_eq!(r.versions.max, 0.0, "{:?}", r.stalest);
+    assert_eq!(r.stale_reads, 0);
+    // Before the delete began, null is the initial state: one version behind.
+    let h = H::default()
+        .write(0, "x", 1)
+        .read(1, "x", None)
+        .delete(0, "x")
+        .done();
+    let r = check_staleness(&h, &StalenessOptions::default()).unwrap();
+    assert_eq!(r.versions.max, 1.0, "{:?}", r.stalest);
 }
 
 #[test]

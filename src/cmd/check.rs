@@ -10,7 +10,7 @@ use faultline_checkers::linearizability::LinearizabilityReport;
 use faultline_checkers::render;
 use faultline_checkers::{
     CheckOptions, Event, Format, HistoryError, ModelKind, check_linearizable, default_model_for,
-    parse_history, to_edn,
+    parse_history, to_edn_with_init,
 };
 use faultline_checkers::{EventualOptions, ReportCard, StalenessOptions, Validity};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -106,14 +106,14 @@ impl std::str::FromStr for CheckerKindArg {
 /// Runs the command.
 pub fn execute(args: CheckArgs) -> anyhow::Result<Exit> {
     let (events, format) = load(&args.file, args.format)?;
+    let init = args.init.as_deref().map(parse_init);
     if let Some(path) = &args.export_edn {
-        std::fs::write(path, to_edn(&events))
+        std::fs::write(path, to_edn_with_init(&events, init.as_ref()))
             .with_context(|| format!("cannot write the EDN export to {}", path.display()))?;
     }
     let model = args
         .model
         .unwrap_or_else(|| default_model_for(format, &events));
-    let init = args.init.as_deref().map(parse_init);
     let timeout = match args.timeout {
         Some(s) if !(s.is_finite() && s > 0.0) => {
             anyhow::bail!("--timeout must be a positive number of seconds, got {s}")

@@ -1,10 +1,13 @@
 //! Jepsen/Knossos EDN histories: one map per event (optionally all inside one vector).
 //!
 //! Keeps Knossos's meaning: a read that returned `nil` constrains nothing (it is
-//! turned into a `fail` read, which the checker drops). Independent-key histories
-//! (`:value [k v]` everywhere, no `:key`) are split into key + value.
+//! turned into a `fail` read, which the checker drops). The keyword
+//! `:faultline/absent`, which faultline's own export writes for null, is null
+//! as an observed value: a read of it is a read of the absent key. Independent-key
+//! histories (`:value [k v]` everywhere, no `:key`) are split into key + value.
 
 use super::Located;
+use super::edn_export::ABSENT;
 use super::edn_value::{EdnValue, parse_edn_forms};
 use crate::history::{Event, EventType, HistoryError, OpFn, ProcessId};
 
@@ -28,8 +31,10 @@ pub(crate) fn parse(text: &str, source: &str) -> Result<Located, HistoryError> {
         events.push((to_event(m, source, *line, events.len())?, *line));
     }
     split_independent(&mut events);
-    for (ev, _) in events.iter_mut() {
-        if ev.kind == EventType::Ok && ev.f == OpFn::Read && ev.value.is_null() {
+    for ((ev, _), (m, _)) in events.iter_mut().zip(&maps) {
+        // Only a literal nil: an exported absent read is an observation.
+        if ev.kind == EventType::Ok && ev.f == OpFn::Read && ev.value.is_null() && !names_absent(m)
+        {
             ev.kind = EventType::Fail;
             ev.error = Some(NIL_READ.to_string());
         }
@@ -109,9 +114,7 @@ fn to_event(m: &EdnValue, source: &str, line: usize, n: usize) -> Result<Event, 
         kind,
         f,
         key,
-        value: m
-            .get("value")
-            .map_or(serde_json::Value::Null, EdnValue::to_json),
+        value: m.get("value").map_or(serde_json::Value::Null, value_json),
         node: None,
         error,
         detail: None,
@@ -152,5 +155,28 @@ fn split_independent(events: &mut [(Event, usize)]) {
             });
             e.value = it.next().unwrap_or_default();
         }
+    }
+}
+
+/// `to_json`, with [`ABSENT`] as null.
+fn value_json(v: &EdnValue) -> serde_json::Value {
+    match v {
+        EdnValue::Keyword(k) if k == ABSENT => serde_json::Value::Null,
+        EdnValue::Vector(items) | EdnValue::List(items) => {
+            serde_json::Value::Array(items.iter().map(value_json).collect())
+        }
+        other => other.to_json(),
+    }
+}
+
+/// The map's value is [`ABSENT`], alone or as an independent `[k v]` tuple's `v`.
+fn names_absent(m: &EdnValue) -> bool {
+    let absent = |v: &EdnValue| matches!(v, EdnValue::Keyword(k) if k == ABSENT);
+    match m.get("value") {
+        Some(EdnValue::Vector(items)) | Some(EdnValue::List(items)) => {
+            items.len() == 2 && absent(&items[1])
+        }
+        Some(v) => absent(v),
+        None => false,
     }
 }

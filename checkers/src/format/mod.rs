@@ -7,7 +7,7 @@ mod json_array;
 mod jsonl;
 mod porcupine_etcd;
 
-pub use edn_export::to_edn;
+pub use edn_export::{ABSENT, to_edn, to_edn_with_init};
 pub use edn_value::{EdnValue, parse_edn_forms};
 
 use crate::history::{Event, HistoryError, validate_events};

@@ -56,6 +56,41 @@ pub struct Access {
     pub node: Option<String>,
 }
 
+/// A version of one key.
+///
+/// The initial state and a written `null` are both read as null, but they are
+/// different versions: the initial one precedes every write, a delete is
+/// ordered like any other write. Conflating them made a session that deleted
+/// and then read null look as if it had gone back to before its own writes.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Version {
+    /// Before any write: the key is absent.
+    Initial,
+    /// Installed by the write (or cas) of this value; `Val::Nil` is a delete.
+    Written(Val),
+}
+
+impl Version {
+    /// The value a read of this version returns.
+    pub fn to_json(&self) -> serde_json::Value {
+        match self {
+            Version::Initial => serde_json::Value::Null,
+            Version::Written(v) => v.to_json(),
+        }
+    }
+}
+
+impl std::fmt::Display for Version {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Version::Initial => f.write_str("nil"),
+            // Told apart from the initial `nil` in witnesses.
+            Version::Written(Val::Nil) => f.write_str("null"),
+            Version::Written(v) => write!(f, "{v}"),
+        }
+    }
+}
+
 /// Every access to one key, in invocation order.
 #[derive(Debug, Clone)]
 pub struct KeyView {
@@ -73,6 +108,12 @@ impl KeyView {
     /// True when every written value is unique, so reads identify their write.
     pub fn unique(&self) -> bool {
         self.duplicates.is_empty()
+    }
+
+    /// The write of `null` (a delete), if the key has one: a read of null
+    /// may then have seen it rather than the initial state.
+    pub fn delete(&self) -> Option<&Access> {
+        self.writer.get(&Val::Nil).map(|&i| &self.accesses[i])
     }
 
     /// Display form of the key.

@@ -6,7 +6,10 @@
 //! (the `register` and `kv` workloads guarantee it), so a read names the exact
 //! write it saw. Keys where a value is written twice are set aside as
 //! not checkable rather than guessed at.
+//!
+//! A written `null` (a delete) is a version of its own, distinct from the
+//! initial state although both read as null; see [`Version`].
 
 mod access;
 
-pub use access::{Access, KeyView, RegisterView, ViewError};
+pub use access::{Access, KeyView, RegisterView, Version, ViewError};

@@ -39,13 +39,13 @@ pub fn check_session(events: &[Event]) -> Result<SessionReport, ViewError> {
             continue;
         }
         checked += 1;
-        let edges = edges::collect(key);
+        let relations = edges::collect(key);
         for (g, keys, witness) in per_guarantee.iter_mut() {
-            let Some(found) = cycle::find(&edges, *g) else {
+            let Some(found) = cycle::find(&relations, *g) else {
                 continue;
             };
             keys.push(key.name());
-            let w = CycleWitness::build(key, &edges, &found.cycle, found.violating);
+            let w = CycleWitness::build(key, &found.cycle, found.violating);
             if witness
                 .as_ref()
                 .is_none_or(|old: &CycleWitness| w.steps.len() < old.steps.len())

@@ -73,11 +73,11 @@ pub struct WitnessStep {
 }
 
 impl CycleWitness {
-    pub(super) fn build(key: &KeyView, edges: &[Edge], cycle: &[usize], violating: usize) -> Self {
-        let steps: Vec<WitnessStep> = cycle.iter().map(|&i| step(&edges[i])).collect();
-        let mut chain: Vec<String> = steps.iter().map(|s| show(&s.before)).collect();
-        if let Some(first) = steps.first() {
-            chain.push(show(&first.before));
+    pub(super) fn build(key: &KeyView, cycle: &[Edge], violating: usize) -> Self {
+        let steps: Vec<WitnessStep> = cycle.iter().map(step).collect();
+        let mut chain: Vec<String> = cycle.iter().map(|e| e.before.to_string()).collect();
+        if let Some(first) = cycle.first() {
+            chain.push(first.before.to_string());
         }
         let reasons: Vec<String> = steps.iter().map(|s| s.text.clone()).collect();
         let text = format!(
@@ -92,14 +92,6 @@ impl CycleWitness {
             violating_relations: violating,
             text,
         }
-    }
-}
-
-fn show(v: &serde_json::Value) -> String {
-    if v.is_null() {
-        "nil".to_string()
-    } else {
-        v.to_string()
     }
 }
 

@@ -4,7 +4,9 @@
 //! A read that returned version `u` is behind by the acknowledged writes that
 //! certainly came after `u` and were already acknowledged when the read
 //! began: writes invoked after `u`'s write finished and finished before the
-//! read was invoked (every write, if `u` is the absent initial value). Its
+//! read was invoked (every write, if `u` is the absent initial value; a read
+//! of null counts from the key's delete, a `write null`, if that had begun
+//! before the read finished). Its
 //! lag is the time from the first of those acknowledgements to the read's
 //! invocation. A linearizable store has no stale read by this measure.
 //! Needs unique written values per key; other keys are skipped.
@@ -125,9 +127,15 @@ fn measure_key(
     acked.sort_by_key(|a| a.invoke_time);
     for r in key.accesses.iter().filter(|a| a.f == OpFn::Read) {
         let Some(u) = &r.observed else { continue };
-        // Newer means invoked after this version's write finished.
+        // Newer means invoked after this version's write finished. A null
+        // read may have seen the key's delete instead of the initial state
+        // if the delete had begun; then it is measured from the delete,
+        // which is never further behind.
+        let delete_seen = key
+            .delete()
+            .is_some_and(|d| r.complete_time.is_none_or(|c| d.invoke_time < c));
         let newer_than: Option<u64> = match u {
-            Val::Nil => None,
+            Val::Nil if !delete_seen => None,
             v => match key.writer.get(v).map(|&i| &key.accesses[i]) {
                 Some(w) => match w.complete_time {
                     Some(c) => Some(c),
