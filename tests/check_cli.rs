@@ -231,3 +231,53 @@ fn closed_stdout_and_stderr_end_quietly() {
         .expect("run faultline");
     assert_eq!(status.code(), Some(141));
 }
+
+/// Before, whether an EDN history was one of Jepsen's independent `[key
+/// value]` tuples was guessed silently (and a history of cas operations alone
+/// was once torn apart as tuples). The guess is now said on stderr, and
+/// `--independent` / `--no-independent` decide it.
+#[test]
+fn edn_independence_is_stated_and_can_be_chosen() {
+    let dir = tempfile::tempdir().unwrap();
+    let tuples = dir.path().join("tuples.edn");
+    std::fs::write(
+        &tuples,
+        "{:process 0 :type :invoke :f :write :value [1 3]}\n\
+         {:process 0 :type :ok :f :write :value [1 3]}\n\
+         {:process 1 :type :invoke :f :read :value [1 nil]}\n\
+         {:process 1 :type :ok :f :read :value [1 3]}\n",
+    )
+    .unwrap();
+    let out = faultline(&[tuples.as_os_str()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("read as independent tuples"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = faultline(&["--no-independent".as_ref(), tuples.as_os_str()]);
+    assert!(
+        text(&out.stderr).contains("values read whole (--no-independent)"),
+        "{}",
+        text(&out.stderr)
+    );
+    // Plain values with reads of nil: read whole; forcing tuples is an error
+    // naming the line whose value is not a pair.
+    let plain = dir.path().join("plain.edn");
+    std::fs::write(
+        &plain,
+        "{:process 0 :type :invoke :f :write :value 3}\n\
+         {:process 0 :type :ok :f :write :value 3}\n",
+    )
+    .unwrap();
+    let out = faultline(&[plain.as_os_str()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("values read whole (not every :value"));
+    let out = faultline(&["--independent".as_ref(), plain.as_os_str()]);
+    assert_eq!(out.status.code(), Some(3));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("plain.edn:1") && err.contains("expected a [key value] tuple"),
+        "{err}"
+    );
+}

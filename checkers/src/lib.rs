@@ -30,8 +30,8 @@ pub use bank::{BankOptions, BankReport, check_bank};
 pub use card::{CardOptions, CardRow, CheckerKind, ReportCard, UnknownChecker, run_checkers};
 pub use eventual::{EventualOptions, EventualReport, check_eventual};
 pub use format::{
-    Format, UnknownFormat, parse_history, parse_history_located, read_history, to_edn,
-    to_edn_with_init,
+    Format, Independence, ParsedHistory, UnknownFormat, parse_history, parse_history_located,
+    parse_history_with, read_history, to_edn, to_edn_with_init,
 };
 pub use history::{
     Event, EventType, FailReason, HistoryError, OpFn, OpStatus, Operation, ProcessId,

@@ -9,8 +9,8 @@ use faultline_checkers::card::{CardOptions, CheckerKind, run_checkers};
 use faultline_checkers::linearizability::LinearizabilityReport;
 use faultline_checkers::render;
 use faultline_checkers::{
-    CheckOptions, Event, Format, HistoryError, ModelKind, check_linearizable, default_model_for,
-    parse_history, to_edn_with_init,
+    CheckOptions, Event, Format, HistoryError, Independence, ModelKind, check_linearizable,
+    default_model_for, parse_history_with, to_edn_with_init,
 };
 use faultline_checkers::{EventualOptions, ReportCard, StalenessOptions, Validity};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -65,6 +65,13 @@ pub struct CheckArgs {
     /// Give up after this many seconds: undecided partitions are reported unknown (exit 2).
     #[arg(long, value_name = "SECS")]
     pub timeout: Option<f64>,
+    /// EDN: read every `:value` as a Jepsen independent `[key value]` tuple
+    /// (without either flag this is guessed, and the guess is printed).
+    #[arg(long, conflicts_with = "no_independent")]
+    pub independent: bool,
+    /// EDN: take `:value`s whole, never as `[key value]` tuples.
+    #[arg(long)]
+    pub no_independent: bool,
     /// Print the report as JSON (the serde form of the report) instead of text.
     #[arg(long)]
     pub json: bool,
@@ -105,7 +112,14 @@ impl std::str::FromStr for CheckerKindArg {
 
 /// Runs the command.
 pub fn execute(args: CheckArgs) -> anyhow::Result<Exit> {
-    let (events, format) = load(&args.file, args.format)?;
+    let independence = if args.independent {
+        Independence::Independent
+    } else if args.no_independent {
+        Independence::Whole
+    } else {
+        Independence::Auto
+    };
+    let (events, format) = load(&args.file, args.format, independence)?;
     let init = args.init.as_deref().map(parse_init);
     if let Some(path) = &args.export_edn {
         std::fs::write(path, to_edn_with_init(&events, init.as_ref()))
@@ -278,14 +292,31 @@ fn spinner(events: usize, model: ModelKind) -> Option<ProgressBar> {
 
 /// Reads and parses the file; with `auto`, the detected format is returned so
 /// that the default model can depend on it.
-fn load(path: &Path, format: Format) -> anyhow::Result<(Vec<Event>, Format)> {
+fn load(
+    path: &Path,
+    format: Format,
+    independence: Independence,
+) -> anyhow::Result<(Vec<Event>, Format)> {
     let name = path.display().to_string();
     let text = std::fs::read_to_string(path)
         .map_err(|e| HistoryError::new(&name, 0, format!("cannot read the file: {e}")))?;
-    let format = match format {
-        Format::Auto => Format::detect(&text).unwrap_or(Format::Auto),
-        f => f,
-    };
-    let events = parse_history(&text, &name, format)?;
-    Ok((events, format))
+    let parsed = parse_history_with(&text, &name, format, independence)?;
+    if parsed.format == Format::Edn {
+        // Independence changes what the keys are, so the choice is said aloud.
+        eprintln!(
+            "{name}: {}",
+            match (parsed.independent, independence) {
+                (true, Independence::Auto) =>
+                    "every :value is a [key value] pair, so they are read as \
+                     independent tuples (Jepsen's independent checker); --no-independent reads them whole",
+                (true, _) => "values read as independent [key value] tuples (--independent)",
+                (false, Independence::Auto) =>
+                    "values read whole (not every :value is a [key value] \
+                     pair); --independent reads them as tuples",
+                (false, _) => "values read whole (--no-independent)",
+            }
+        );
+    }
+    let format = parsed.format;
+    Ok((parsed.events, format))
 }

@@ -14,7 +14,25 @@ use crate::history::{Event, EventType, HistoryError, OpFn, ProcessId};
 /// `error` given to reads that returned nil, which Knossos treats as unconstrained.
 pub(crate) const NIL_READ: &str = "read returned nil: constrains nothing (Knossos semantics)";
 
-pub(crate) fn parse(text: &str, source: &str) -> Result<Located, HistoryError> {
+/// Whether an EDN history's values are Jepsen independent `[key value]` tuples.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Independence {
+    /// Tuples when every client value is a pair and no event names a key
+    /// (a cas only when its second element is a pair too).
+    #[default]
+    Auto,
+    /// Always tuples: a value that is not a `[key value]` pair is an error.
+    Independent,
+    /// Never tuples: values are taken whole.
+    Whole,
+}
+
+/// Parses an EDN history; the flag says whether values were split into key + value.
+pub(crate) fn parse(
+    text: &str,
+    source: &str,
+    independence: Independence,
+) -> Result<(Located, bool), HistoryError> {
     let forms = parse_edn_forms(text)
         .map_err(|(line, msg)| HistoryError::new(source, line, format!("invalid EDN: {msg}")))?;
     let mut maps: Vec<(EdnValue, usize)> = Vec::new();
@@ -30,7 +48,17 @@ pub(crate) fn parse(text: &str, source: &str) -> Result<Located, HistoryError> {
     for (m, line) in &maps {
         events.push((to_event(m, source, *line, events.len())?, *line));
     }
-    split_independent(&mut events);
+    let split = match independence {
+        Independence::Whole => false,
+        Independence::Auto => looks_independent(&events),
+        Independence::Independent => {
+            require_tuples(&events, source)?;
+            true
+        }
+    };
+    if split {
+        split_independent(&mut events);
+    }
     for ((ev, _), (m, _)) in events.iter_mut().zip(&maps) {
         // Only a literal nil: an exported absent read is an observation.
         if ev.kind == EventType::Ok && ev.f == OpFn::Read && ev.value.is_null() && !names_absent(m)
@@ -39,7 +67,7 @@ pub(crate) fn parse(text: &str, source: &str) -> Result<Located, HistoryError> {
             ev.error = Some(NIL_READ.to_string());
         }
     }
-    Ok(events)
+    Ok((events, split))
 }
 
 fn to_event(m: &EdnValue, source: &str, line: usize, n: usize) -> Result<Event, HistoryError> {
@@ -121,27 +149,53 @@ fn to_event(m: &EdnValue, source: &str, line: usize, n: usize) -> Result<Event, 
     })
 }
 
-/// Jepsen's independent checker wraps every value as `[k v]`; detect that
-/// (all client values are pairs and no event has a key) and split them.
-fn split_independent(events: &mut [(Event, usize)]) {
-    let clients = || {
-        events
-            .iter()
-            .filter(|(e, _)| e.process != ProcessId::Nemesis)
-    };
-    let any = clients().next().is_some();
-    let pair = |v: &serde_json::Value| matches!(v, serde_json::Value::Array(a) if a.len() == 2);
+fn is_pair(v: &serde_json::Value) -> bool {
+    matches!(v, serde_json::Value::Array(a) if a.len() == 2)
+}
+
+/// Jepsen's independent checker wraps every value as `[k v]`: true when all
+/// client values are pairs and no event has a key. A guess, which `faultline
+/// check` states and `--independent` / `--no-independent` override.
+fn looks_independent(events: &[(Event, usize)]) -> bool {
+    let mut clients = events
+        .iter()
+        .filter(|(e, _)| e.process != ProcessId::Nemesis)
+        .peekable();
     // A cas's own value is a pair `[from to]`, so a cas is only a tuple when
     // its second element is a pair too (`[k [from to]]`): a history of cas
     // operations alone is otherwise taken for tuples and its values torn.
-    let all_pairs = clients().all(|(e, _)| {
-        e.key.is_none() && pair(&e.value) && (e.f != OpFn::Cas || e.value.get(1).is_some_and(pair))
-    });
-    // A plain read invoke has value nil, so a non-independent history with
-    // reads never passes this test.
-    if !any || !all_pairs {
-        return;
+    // A plain read invoke has value nil, so a history with reads never
+    // passes unless it is one of tuples.
+    clients.peek().is_some()
+        && clients.all(|(e, _)| {
+            e.key.is_none()
+                && is_pair(&e.value)
+                && (e.f != OpFn::Cas || e.value.get(1).is_some_and(is_pair))
+        })
+}
+
+/// With `--independent`, every client value must be a `[key value]` pair.
+fn require_tuples(events: &[(Event, usize)], source: &str) -> Result<(), HistoryError> {
+    for (e, line) in events
+        .iter()
+        .filter(|(e, _)| e.process != ProcessId::Nemesis)
+    {
+        if !is_pair(&e.value) {
+            return Err(HistoryError::new(
+                source,
+                *line,
+                format!(
+                    "--independent: expected a [key value] tuple as :value, found {}",
+                    e.value
+                ),
+            ));
+        }
     }
+    Ok(())
+}
+
+/// Splits every client value `[k v]` into key `k` and value `v`.
+fn split_independent(events: &mut [(Event, usize)]) {
     for (e, _) in events.iter_mut() {
         if e.process == ProcessId::Nemesis {
             continue;

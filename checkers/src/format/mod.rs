@@ -8,6 +8,7 @@ mod jsonl;
 mod porcupine_etcd;
 
 pub use edn_export::{ABSENT, to_edn, to_edn_with_init};
+pub use edn_import::Independence;
 pub use edn_value::{EdnValue, parse_edn_forms};
 
 use crate::history::{Event, HistoryError, validate_events};
@@ -123,6 +124,30 @@ pub fn parse_history_located(
     source_name: &str,
     format: Format,
 ) -> Result<(Vec<Event>, Vec<usize>), HistoryError> {
+    let parsed = parse_history_with(text, source_name, format, Independence::Auto)?;
+    Ok((parsed.events, parsed.lines))
+}
+
+/// A parsed history with how it was read.
+#[derive(Debug, Clone)]
+pub struct ParsedHistory {
+    /// The events, in file order.
+    pub events: Vec<Event>,
+    /// The 1-based source line of each event.
+    pub lines: Vec<usize>,
+    /// The format it was read as (never `Auto`).
+    pub format: Format,
+    /// Whether EDN values were split as independent `[key value]` tuples.
+    pub independent: bool,
+}
+
+/// Like [`parse_history_located`], with the choice of EDN independence.
+pub fn parse_history_with(
+    text: &str,
+    source_name: &str,
+    format: Format,
+    independence: Independence,
+) -> Result<ParsedHistory, HistoryError> {
     let format = match format {
         Format::Auto => Format::detect(text).ok_or_else(|| {
             HistoryError::new(
@@ -133,19 +158,29 @@ pub fn parse_history_located(
         })?,
         f => f,
     };
+    let mut independent = false;
     let located = match format {
         Format::Jsonl if text.trim_start().starts_with('[') => {
             json_array::parse(text, source_name)?
         }
         Format::Jsonl => jsonl::parse(text, source_name)?,
-        Format::Edn => edn_import::parse(text, source_name)?,
+        Format::Edn => {
+            let (located, split) = edn_import::parse(text, source_name, independence)?;
+            independent = split;
+            located
+        }
         Format::PorcupineEtcd => porcupine_etcd::parse(text, source_name)?,
         Format::Auto => unreachable!("Auto was resolved above"),
     };
     let (events, lines): (Vec<Event>, Vec<usize>) = located.into_iter().unzip();
     validate_events(&events, Some(&lines), source_name)?;
     check_order(&events, &lines, source_name)?;
-    Ok((events, lines))
+    Ok(ParsedHistory {
+        events,
+        lines,
+        format,
+        independent,
+    })
 }
 
 /// The checkers take real-time order from the order of the events, so a
