@@ -19,7 +19,7 @@ fn card_run(results: &Path, name: &str, extra: &[&str]) -> Output {
         "--checker",
         "linearizable,sequential,session,eventual,staleness",
         "--time-limit",
-        "7",
+        "8",
         "--recovery-time",
         "1",
         "--nemesis-interval",

@@ -464,8 +464,8 @@ fn a_config_file_repeats_a_run() {
 #[test]
 fn a_default_bundled_run_under_faults_is_valid() {
     let tmp = tempfile::tempdir().unwrap();
-    // Faults at 2 s (one kind) and 6 s (the other).
-    let out = output(bundled_run(tmp.path(), &["--time-limit", "7"]));
+    // Faults at 2 s (one kind) and 6 s plus the first heal (the other).
+    let out = output(bundled_run(tmp.path(), &["--time-limit", "8"]));
     assert_eq!(out.status.code(), Some(0));
     let dir = run_dir(tmp.path(), "cas-register");
     assert_eq!(results_json(&dir)["valid"], "valid");
@@ -526,6 +526,22 @@ fn a_default_bundled_run_under_faults_is_valid() {
         "the checker must keep failed cas ({} mismatches) in {}",
         mismatches.len(),
         dir.display()
+    );
+    // Every requested kind happened, and the coverage says where it struck.
+    let faults = &results["faults"];
+    assert_eq!(faults["injected"]["kill"], 1, "{faults}");
+    assert_eq!(faults["injected"]["partition"], 1, "{faults}");
+    let targets = faults["targets"].as_object().unwrap();
+    assert_eq!(
+        targets.values().filter_map(Value::as_u64).sum::<u64>(),
+        2,
+        "{faults}"
+    );
+    assert!(targets.keys().any(|k| k.starts_with("kill ")), "{faults}");
+    let report = std::fs::read_to_string(dir.join("report.html")).unwrap();
+    assert!(
+        report.contains("faults injected"),
+        "no fault coverage in the report"
     );
     // Node logs live in the run directory.
     assert!(dir.join("nodes/n1/log").exists());

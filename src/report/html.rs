@@ -113,6 +113,15 @@ fn header(out: &mut String, run: &RunData, name: &str, valid: Validity, stats: &
         if r.interrupted {
             item("interrupted", "yes (Ctrl-C): the history is partial".into());
         }
+        if !r.faults.targets.is_empty() {
+            let faults: Vec<String> = r
+                .faults
+                .targets
+                .iter()
+                .map(|(t, n)| format!("{t}: {n}"))
+                .collect();
+            item("faults injected", faults.join(", "));
+        }
     }
     item("operations", stats.invoked.to_string());
     item("throughput", format!("{:.0} ops/s", stats.ops_per_sec));

@@ -35,6 +35,16 @@ pub struct ResultsSummary {
     pub nodes: Vec<(String, String)>,
     /// One verdict per checker.
     pub verdicts: Vec<Verdict>,
+    /// `faults.targets`: faults injected by kind and target.
+    pub faults: FaultsSummary,
+}
+
+/// The part of `results.json`'s `faults` the report shows.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct FaultsSummary {
+    /// Faults injected, by kind and target (`kill leader`).
+    pub targets: std::collections::BTreeMap<String, u64>,
 }
 
 /// Where the verdicts shown came from.

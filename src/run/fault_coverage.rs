@@ -14,6 +14,9 @@ pub struct FaultCoverage {
     pub requested: Vec<String>,
     /// Faults that started, by kind (a kind never injected has 0).
     pub injected: BTreeMap<String, u64>,
+    /// Faults that started, by kind and target: `kill all`, `pause leader`,
+    /// `partition isolate-leader` (the node that matters is often one role).
+    pub targets: BTreeMap<String, u64>,
     /// Why faults stopped before the main phase ended: a fault or heal failed.
     pub error: Option<String>,
 }
@@ -29,6 +32,20 @@ fn started_kind(f: &str) -> Option<NemesisKind> {
     }
 }
 
+/// `kill leader`; a leader fault that fell back to a random node says so.
+fn target_label(kind: NemesisKind, value: &serde_json::Value) -> String {
+    let target = value
+        .get("target")
+        .or_else(|| value.get("kind"))
+        .and_then(|t| t.as_str());
+    let fallback = value.get("fallback").and_then(|f| f.as_str());
+    match (target, fallback) {
+        (Some(t), Some(f)) => format!("{kind} {t} (fell back to {f})"),
+        (Some(t), None) => format!("{kind} {t}"),
+        (None, _) => kind.as_str().to_string(),
+    }
+}
+
 impl FaultCoverage {
     /// Counts the faults the history's nemesis events started.
     pub fn from_events(requested: &NemesisKinds, events: &[Event], error: Option<String>) -> Self {
@@ -36,14 +53,17 @@ impl FaultCoverage {
             .iter()
             .map(|k| (k.as_str().to_string(), 0))
             .collect();
+        let mut targets: BTreeMap<String, u64> = BTreeMap::new();
         for e in events.iter().filter(|e| e.process == ProcessId::Nemesis) {
             if let Some(kind) = started_kind(e.f.as_str()) {
                 *injected.entry(kind.as_str().to_string()).or_default() += 1;
+                *targets.entry(target_label(kind, &e.value)).or_default() += 1;
             }
         }
         FaultCoverage {
             requested: requested.iter().map(|k| k.as_str().to_string()).collect(),
             injected,
+            targets,
             error,
         }
     }
