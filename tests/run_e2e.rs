@@ -356,6 +356,10 @@ fn a_fault_that_fails_mid_run_is_a_harness_error_named_everywhere() {
     assert_eq!(verdict(&results, "linearizable")["valid"], "valid");
     let summary = std::fs::read_to_string(dir.join("summary.txt")).unwrap();
     assert!(summary.contains("│ faults"), "{summary}");
+    assert!(
+        summary.contains("verdict: unknown, harness error (exit code 3)"),
+        "{summary}"
+    );
     for file in ["junit.xml", "report.html"] {
         let text = std::fs::read_to_string(dir.join(file)).unwrap();
         assert!(text.contains("a fault failed"), "{file}: no fault failure");

@@ -267,7 +267,14 @@ pub async fn run_one(
             ""
         }
     );
-    let text = summary::render(&title, &run_stats, &verdicts, &explanations, valid);
+    let text = summary::render(
+        &title,
+        &run_stats,
+        &verdicts,
+        &explanations,
+        valid,
+        faults.error.is_some(),
+    );
 
     dir.write("summary.txt", &text)?;
     let results = ResultsFile {

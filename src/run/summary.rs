@@ -62,6 +62,7 @@ pub fn render(
     verdicts: &[Verdict],
     explanations: &[String],
     valid: Validity,
+    harness_error: bool,
 ) -> String {
     let ops: Vec<OpRow> = stats
         .ops
@@ -100,10 +101,16 @@ pub fn render(
         out.push('\n');
         out.push_str(e);
     }
+    // A harness error outranks every verdict but an anomaly found (see run_tests).
+    let (extra, exit) = if harness_error && valid != Validity::Invalid {
+        (", harness error", crate::exit::Exit::Error)
+    } else {
+        ("", crate::exit::Exit::from(valid))
+    };
     out.push_str(&format!(
-        "verdict: {} (exit code {})\n",
+        "verdict: {}{extra} (exit code {})\n",
         validity_word(valid),
-        crate::exit::Exit::from(valid).code()
+        exit.code()
     ));
     out
 }
