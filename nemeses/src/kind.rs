@@ -39,6 +39,38 @@ impl NemesisKind {
     }
 }
 
+impl NemesisKind {
+    /// The `f` of the history event recording that a fault of this kind began.
+    pub fn start_event(self) -> &'static str {
+        match self {
+            NemesisKind::Kill => "kill",
+            NemesisKind::Pause => "pause",
+            NemesisKind::Partition => "start-partition",
+            NemesisKind::Latency => "start-latency",
+        }
+    }
+
+    /// The `f` of the history event recording that it was healed.
+    pub fn stop_event(self) -> &'static str {
+        match self {
+            NemesisKind::Kill => "start",
+            NemesisKind::Pause => "resume",
+            NemesisKind::Partition => "stop-partition",
+            NemesisKind::Latency => "stop-latency",
+        }
+    }
+
+    /// The kind whose fault the event `f` began, if it began one.
+    pub fn started_by(f: &str) -> Option<NemesisKind> {
+        NemesisKind::ALL.into_iter().find(|k| k.start_event() == f)
+    }
+
+    /// The kind whose fault the event `f` healed, if it healed one.
+    pub fn stopped_by(f: &str) -> Option<NemesisKind> {
+        NemesisKind::ALL.into_iter().find(|k| k.stop_event() == f)
+    }
+}
+
 impl fmt::Display for NemesisKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())

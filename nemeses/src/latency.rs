@@ -9,6 +9,7 @@ use serde_json::json;
 
 use crate::control::BoxFuture;
 use crate::error::NemesisError;
+use crate::kind::NemesisKind;
 use crate::nemesis::Nemesis;
 use crate::proxy::ProxyMesh;
 use crate::sink::EventSink;
@@ -63,7 +64,7 @@ impl Nemesis for LatencyNemesis {
                 .map(|l| [l.from.as_str(), l.to.as_str()])
                 .collect();
             sink.record(
-                "start-latency",
+                NemesisKind::Latency.start_event(),
                 json!({
                     "links": pairs,
                     "delay_ms": self.delay.as_millis() as u64,
@@ -86,7 +87,7 @@ impl Nemesis for LatencyNemesis {
                 c.jitter = Duration::ZERO;
                 c.loss = 0.0;
             })?;
-            sink.record("stop-latency", json!({}));
+            sink.record(NemesisKind::Latency.stop_event(), json!({}));
             Ok(())
         })
     }

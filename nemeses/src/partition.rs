@@ -10,6 +10,7 @@ use serde_json::json;
 
 use crate::control::{BoxFuture, NodeControl};
 use crate::error::NemesisError;
+use crate::kind::NemesisKind;
 use crate::nemesis::Nemesis;
 use crate::sink::EventSink;
 use crate::topology::{Link, TopologyKind, plan_partition};
@@ -81,7 +82,7 @@ impl Nemesis for PartitionNemesis {
             if let Some(obj) = value.as_object_mut() {
                 obj.insert("backend".into(), json!(self.backend.name()));
             }
-            sink.record("start-partition", value);
+            sink.record(NemesisKind::Partition.start_event(), value);
             Ok(())
         })
     }
@@ -93,7 +94,10 @@ impl Nemesis for PartitionNemesis {
             }
             self.backend.heal().await?;
             self.active.store(false, Ordering::SeqCst);
-            sink.record("stop-partition", json!({"backend": self.backend.name()}));
+            sink.record(
+                NemesisKind::Partition.stop_event(),
+                json!({"backend": self.backend.name()}),
+            );
             Ok(())
         })
     }

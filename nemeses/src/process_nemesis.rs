@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 
 use crate::control::{BoxFuture, NodeControl};
 use crate::error::NemesisError;
+use crate::kind::NemesisKind;
 use crate::nemesis::Nemesis;
 use crate::sink::EventSink;
 use crate::targets::{TargetSelection, select_targets};
@@ -25,8 +26,14 @@ pub enum ProcessFault {
 impl ProcessFault {
     fn names(self) -> (&'static str, &'static str) {
         match self {
-            ProcessFault::Kill => ("kill", "start"),
-            ProcessFault::Pause => ("pause", "resume"),
+            ProcessFault::Kill => (
+                NemesisKind::Kill.start_event(),
+                NemesisKind::Kill.stop_event(),
+            ),
+            ProcessFault::Pause => (
+                NemesisKind::Pause.start_event(),
+                NemesisKind::Pause.stop_event(),
+            ),
         }
     }
 }

@@ -103,23 +103,36 @@ impl Schedule {
     /// window at its longest), so a run can refuse a plan that leaves a
     /// requested fault out instead of finding out at the end.
     pub fn faults_certain_within(&self, limit: Duration) -> usize {
-        let (healthy, faulty) = match &self.timing {
+        let (healthy, faulty) = self.longest_windows();
+        if healthy + faulty == Duration::ZERO {
+            return self.max_faults.unwrap_or(usize::MAX);
+        }
+        let mut n = 0usize;
+        while self.latest_start(n + 1) < limit
+            && self.max_faults.is_none_or(|m| n < m)
+            && n < 1_000_000
+        {
+            n += 1;
+        }
+        n
+    }
+
+    /// The latest time fault `k` (from 1) can start, whatever the seed: `k`
+    /// quiet windows and `k - 1` faulty ones, each at its longest.
+    pub fn latest_start(&self, k: usize) -> Duration {
+        let (healthy, faulty) = self.longest_windows();
+        let k = u32::try_from(k).unwrap_or(u32::MAX);
+        healthy * k + faulty * k.saturating_sub(1)
+    }
+
+    /// The longest quiet and faulty windows the timing allows.
+    fn longest_windows(&self) -> (Duration, Duration) {
+        match &self.timing {
             Timing::Interval { faulty, healthy } => (*healthy, *faulty),
             Timing::Random { faulty, healthy } => {
                 (healthy.0.max(healthy.1), faulty.0.max(faulty.1))
             }
-        };
-        if healthy + faulty == Duration::ZERO {
-            return self.max_faults.unwrap_or(usize::MAX);
         }
-        // Fault k (from 1) starts at k quiet windows plus k-1 faulty ones.
-        let mut n = 0usize;
-        let mut start = healthy;
-        while start < limit && self.max_faults.is_none_or(|m| n < m) && n < 1_000_000 {
-            n += 1;
-            start += healthy + faulty;
-        }
-        n
     }
 
     /// The RNG the nemesis draws its fault choices from.
@@ -167,6 +180,7 @@ mod tests {
         let r = Schedule::random(Duration::from_secs(2), Duration::from_secs(6), 3);
         assert_eq!(r.faults_certain_within(Duration::from_secs(6)), 0);
         assert_eq!(r.faults_certain_within(Duration::from_secs(19)), 2);
+        assert_eq!(r.latest_start(2), Duration::from_secs(18));
     }
 
     #[test]

@@ -270,9 +270,9 @@ fn stats_table(out: &mut String, stats: &RunStats) {
     if let Some(line) = stats.fail_reasons_line() {
         let _ = write!(
             out,
-            "<p class=\"note\">{} — expected failures are answers of a healthy store (a \
-             cas-mismatch is checked as an observation); the others could not be served.</p>",
-            esc(&line)
+            "<p class=\"note\">{} — {}.</p>",
+            esc(&line),
+            esc(crate::run::stats::FAIL_REASONS_NOTE)
         );
     }
     out.push_str("</section>\n");

@@ -21,17 +21,6 @@ pub struct FaultCoverage {
     pub error: Option<String>,
 }
 
-/// The kind a nemesis event starts, if it starts one.
-fn started_kind(f: &str) -> Option<NemesisKind> {
-    match f {
-        "start-partition" => Some(NemesisKind::Partition),
-        "kill" => Some(NemesisKind::Kill),
-        "pause" => Some(NemesisKind::Pause),
-        "start-latency" => Some(NemesisKind::Latency),
-        _ => None,
-    }
-}
-
 /// `kill leader`; a leader fault that fell back to a random node says so.
 fn target_label(kind: NemesisKind, value: &serde_json::Value) -> String {
     let target = value
@@ -55,7 +44,7 @@ impl FaultCoverage {
             .collect();
         let mut targets: BTreeMap<String, u64> = BTreeMap::new();
         for e in events.iter().filter(|e| e.process == ProcessId::Nemesis) {
-            if let Some(kind) = started_kind(e.f.as_str()) {
+            if let Some(kind) = NemesisKind::started_by(e.f.as_str()) {
                 *injected.entry(kind.as_str().to_string()).or_default() += 1;
                 *targets.entry(target_label(kind, &e.value)).or_default() += 1;
             }

@@ -8,7 +8,9 @@ use super::progress::Counters;
 use super::recorder::Recorder;
 use super::sut::Sut;
 use anyhow::Context;
-use faultline_nemeses::{EventSink, NemesisKinds, Schedule, build_nemesis, run_schedule};
+use faultline_nemeses::{
+    EventSink, NemesisKind, NemesisKinds, Schedule, build_nemesis, run_schedule,
+};
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -76,34 +78,36 @@ fn fault_change(f: &str, value: &serde_json::Value) -> FaultChange {
             .unwrap_or_default();
         names.join(",")
     };
-    match f {
-        "start-partition" => {
-            let groups: Vec<String> = value
-                .get("groups")
-                .or_else(|| value.get("halves"))
-                .and_then(|g| g.as_array())
-                .map(|g| {
-                    g.iter()
-                        .filter_map(|grp| grp.as_array())
-                        .map(|grp| {
-                            grp.iter()
-                                .filter_map(|n| n.as_str())
-                                .collect::<Vec<_>>()
-                                .join(",")
-                        })
-                        .collect()
-                })
-                .unwrap_or_default();
-            FaultChange::Start("partition", format!("partition {}", groups.join(" | ")))
-        }
-        "stop-partition" => FaultChange::Stop("partition"),
-        "kill" => FaultChange::Start("kill", format!("killed {}", nodes())),
-        "start" => FaultChange::Stop("kill"),
-        "pause" => FaultChange::Start("pause", format!("paused {}", nodes())),
-        "resume" => FaultChange::Stop("pause"),
-        "start-latency" => FaultChange::Start("latency", "latency".to_string()),
-        "stop-latency" => FaultChange::Stop("latency"),
-        _ => FaultChange::Other,
+    if let Some(kind) = NemesisKind::started_by(f) {
+        let label = match kind {
+            NemesisKind::Partition => {
+                let groups: Vec<String> = value
+                    .get("groups")
+                    .or_else(|| value.get("halves"))
+                    .and_then(|g| g.as_array())
+                    .map(|g| {
+                        g.iter()
+                            .filter_map(|grp| grp.as_array())
+                            .map(|grp| {
+                                grp.iter()
+                                    .filter_map(|n| n.as_str())
+                                    .collect::<Vec<_>>()
+                                    .join(",")
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                format!("partition {}", groups.join(" | "))
+            }
+            NemesisKind::Kill => format!("killed {}", nodes()),
+            NemesisKind::Pause => format!("paused {}", nodes()),
+            NemesisKind::Latency => "latency".to_string(),
+        };
+        return FaultChange::Start(kind.as_str(), label);
+    }
+    match NemesisKind::stopped_by(f) {
+        Some(kind) => FaultChange::Stop(kind.as_str()),
+        None => FaultChange::Other,
     }
 }
 
@@ -127,26 +131,19 @@ pub fn check_room(config: &RunConfig) -> anyhow::Result<()> {
     if room >= wanted {
         return Ok(());
     }
-    // Fault k starts after k quiet windows and k-1 faults, each at most `longest`.
-    let longest = match config.nemesis_schedule {
-        NemesisSchedule::Interval => config.nemesis_interval,
-        NemesisSchedule::Random => config.nemesis_interval * 1.5,
-    };
-    let needed = (2 * wanted - 1) as f64 * longest;
+    let needed = schedule.latest_start(wanted).as_secs_f64();
     anyhow::bail!(
         "--time-limit {} with faults every {} s ({} schedule) has room for {room} fault(s), but \
          --nemesis {} asks for {wanted} kind(s): {}. Use --time-limit above {needed} s, a \
          shorter --nemesis-interval, fewer kinds, or --nemesis none",
         config.time_limit,
         config.nemesis_interval,
-        match config.nemesis_schedule {
-            NemesisSchedule::Interval => "interval",
-            NemesisSchedule::Random => "random",
-        },
+        config.nemesis_schedule,
         config.nemesis.join(","),
         if room == 0 {
             format!(
-                "the first fault would start only after {longest} s of quiet, so none would run"
+                "the first fault would start only after {} s of quiet, so none would run",
+                schedule.latest_start(1).as_secs_f64()
             )
         } else {
             "some kind would never be injected".to_string()

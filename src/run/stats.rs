@@ -46,6 +46,10 @@ pub struct RunStats {
     pub fail_untyped: u64,
 }
 
+/// What the `(expected)` of [`RunStats::fail_reasons_line`] means, wherever it is shown.
+pub const FAIL_REASONS_NOTE: &str = "expected = the store answered no (a cas-mismatch is checked \
+     as an observation); the others could not be served";
+
 impl RunStats {
     /// `fail reasons: cas-mismatch 374 (expected) · not-leader 83`, or
     /// `None` when nothing failed.

@@ -89,11 +89,7 @@ pub fn render(
         stats.invoked, stats.main_ops_per_sec, stats.nemesis_events
     ));
     if let Some(line) = stats.fail_reasons_line() {
-        out.push_str(&line);
-        out.push_str(
-            "\n(expected = the store answered no: a cas-mismatch is checked as an observation; \
-             the others could not be served)\n",
-        );
+        out.push_str(&format!("{line}\n({})\n", super::stats::FAIL_REASONS_NOTE));
     }
     out.push_str(&render_card(verdicts));
     out.push('\n');
