@@ -2,6 +2,7 @@
 //! the library crates: it parses the command line and dispatches.
 
 mod bench;
+mod byte_size;
 mod closed_pipe;
 mod cmd;
 mod etcd;

@@ -38,7 +38,7 @@ pub use history::{
     pair_operations,
 };
 pub use linearizability::{
-    CheckError, CheckOptions, LinearizabilityReport, check_linearizable, check_with_model,
+    CheckError, CheckOptions, Engine, LinearizabilityReport, check_linearizable, check_with_model,
 };
 pub use lock::{LockReport, check_lock};
 pub use model::{Model, ModelError, ModelKind, UnknownModel, Val};

@@ -11,6 +11,7 @@ use crate::exit::Exit;
 use anyhow::Context;
 use case::Case;
 use child::Outcome;
+use faultline_checkers::synth::HardFamily;
 use std::collections::HashMap;
 use std::io::Write;
 use std::path::Path;
@@ -28,6 +29,8 @@ const SPEEDUP_TARGET: f64 = 5.0;
 /// Time and memory targets for the invalid crashed histories and the 1M-op kv history.
 const DECIDE_TARGET_S: f64 = 10.0;
 const KV_MEMORY_TARGET_KIB: u64 = 2 * 1024 * 1024;
+/// Peak memory a hard single-key case may take (issue 16: 2 GiB).
+const HARD_MEMORY_TARGET_KIB: u64 = 2 * 1024 * 1024;
 
 /// Runs the benchmark and prints its numbers.
 pub fn run(args: &BenchArgs) -> anyhow::Result<Exit> {
@@ -236,7 +239,56 @@ fn synthetic_cases(quick: bool) -> Vec<Synth> {
         reference_s: None,
         target: Target::Within(DECIDE_TARGET_S, Some(KV_MEMORY_TARGET_KIB)),
     };
-    if quick {
+    // The hard single-key families, decided by the search alone (pre-checks
+    // off) and as `faultline check` runs them, invalid and linearizable twin.
+    let hard = |family: HardFamily, ops: usize, processes: usize, crash_pct: f64| {
+        let mut v = Vec::new();
+        for invalid in [true, false] {
+            for search_only in [true, false] {
+                v.push(Synth {
+                    name: format!(
+                        "{family}{} {}k ops, {processes} procs, {crash_pct}% crashed{}",
+                        if invalid { "" } else { " twin" },
+                        ops / 1000,
+                        if search_only { ", search only" } else { "" }
+                    ),
+                    case: Case::Hard {
+                        family: family.name().to_string(),
+                        ops,
+                        processes,
+                        crash_rate: crash_pct / 100.0,
+                        invalid,
+                        search_only,
+                        seed: 42,
+                    },
+                    expected: if invalid { "invalid" } else { "valid" },
+                    reference: "",
+                    reference_s: None,
+                    target: Target::Within(DECIDE_TARGET_S, Some(HARD_MEMORY_TARGET_KIB)),
+                });
+            }
+        }
+        v
+    };
+    let hard_sizes: &[(usize, usize, f64)] = if quick {
+        &[(2_000, 5, 5.0), (10_000, 10, 5.0)]
+    } else {
+        &[
+            (2_000, 5, 2.0),
+            (2_000, 10, 5.0),
+            (10_000, 5, 2.0),
+            (10_000, 10, 5.0),
+            (50_000, 5, 5.0),
+            (50_000, 10, 2.0),
+            (50_000, 10, 5.0),
+        ]
+    };
+    let hard_cases = HardFamily::ALL.into_iter().flat_map(|f| {
+        hard_sizes
+            .iter()
+            .flat_map(move |&(ops, procs, crash)| hard(f, ops, procs, crash))
+    });
+    let mut cases = if quick {
         vec![
             linearizable(10_000, 10, 0.0, None),
             linearizable(10_000, 10, 2.0, Some(0.24)),
@@ -254,7 +306,9 @@ fn synthetic_cases(quick: bool) -> Vec<Synth> {
             impossible(50_000),
             kv(1000, 1_000_000),
         ]
-    }
+    };
+    cases.extend(hard_cases);
+    cases
 }
 
 /// Runs the synthetic cases; prints a table. True when all verdicts match.

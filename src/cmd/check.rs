@@ -3,6 +3,7 @@
 //! the HTML timeline of the counterexample and an EDN export. With
 //! `--checker NAME,...` it runs those checkers and prints a report card.
 
+use crate::byte_size::{ByteSize, default_memory_limit};
 use crate::exit::Exit;
 use anyhow::Context;
 use faultline_checkers::card::{CardOptions, CheckerKind, run_checkers};
@@ -46,6 +47,10 @@ Formats (--format):
 
 Exit codes: 0 valid, 1 invalid, 2 unknown (timeout or Ctrl-C), 3 bad input or error.";
 
+/// `--timeout` when not given, in seconds: long enough for every history
+/// the benchmarks know of, short enough that a CI job never hangs on one.
+const DEFAULT_TIMEOUT_S: f64 = 300.0;
+
 /// Arguments of `faultline check`.
 #[derive(clap::Args, Debug)]
 #[command(after_long_help = MODELS_HELP, after_help = "Run with --help for the list of models and formats.")]
@@ -62,9 +67,14 @@ pub struct CheckArgs {
     /// Like Knossos's `(cas-register 0)`; without it a key starts absent (nil).
     #[arg(long, value_name = "VALUE")]
     pub init: Option<String>,
-    /// Give up after this many seconds: undecided partitions are reported unknown (exit 2).
-    #[arg(long, value_name = "SECS")]
-    pub timeout: Option<f64>,
+    /// Give up after this many seconds: undecided keys are reported unknown (exit 2).
+    #[arg(long, value_name = "SECS", default_value_t = DEFAULT_TIMEOUT_S)]
+    pub timeout: f64,
+    /// Memory the searches may use in all (e.g. 2GiB, 512MiB); a key whose
+    /// search would need more is reported unknown with that reason
+    /// [default: half of this machine's memory].
+    #[arg(long, value_name = "SIZE")]
+    pub memory_limit: Option<ByteSize>,
     /// EDN: read every `:value` as a Jepsen independent `[key value]` tuple
     /// (without either flag this is guessed, and the guess is printed).
     #[arg(long, conflicts_with = "no_independent")]
@@ -129,11 +139,10 @@ pub fn execute(args: CheckArgs) -> anyhow::Result<Exit> {
         .model
         .unwrap_or_else(|| default_model_for(format, &events));
     let timeout = match args.timeout {
-        Some(s) if !(s.is_finite() && s > 0.0) => {
+        s if !(s.is_finite() && s > 0.0) => {
             anyhow::bail!("--timeout must be a positive number of seconds, got {s}")
         }
-        Some(s) => Some(Duration::from_secs_f64(s)),
-        None => None,
+        s => Some(Duration::from_secs_f64(s)),
     };
     let cancel = Arc::new(AtomicBool::new(false));
     install_ctrlc(&cancel)?;
@@ -141,6 +150,8 @@ pub fn execute(args: CheckArgs) -> anyhow::Result<Exit> {
         timeout,
         cancel: Some(Arc::clone(&cancel)),
         init,
+        engine: None,
+        memory_limit: Some(args.memory_limit.unwrap_or_else(default_memory_limit).0),
     };
     // A bank history has no keys to check linearizability on: its own checker judges it.
     let bank = events

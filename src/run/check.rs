@@ -67,6 +67,8 @@ pub fn run_checkers(events: &[Event], config: &RunConfig, cancel: Arc<AtomicBool
         timeout: Some(config.check_timeout()),
         cancel: Some(cancel),
         init: None,
+        engine: None,
+        memory_limit: Some(crate::byte_size::default_memory_limit().0),
     };
     // The run waited this long after the last heal before its final reads.
     opts.eventual.quiet_period = config.quiet_period();

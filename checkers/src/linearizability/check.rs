@@ -2,9 +2,10 @@
 //! partition searches in parallel, deadlines and cancellation.
 
 use super::counterexample;
-use super::options::{CheckError, CheckOptions};
+use super::options::{CheckError, CheckOptions, Engine};
 use super::partition::by_key;
 use super::report::{LinearizabilityReport, PartitionResult};
+use super::sweep::Sweep;
 use super::wgl::{Outcome, Search};
 use crate::history::{Event, Operation, pair_operations};
 use crate::model::{Model, ModelKind, ModelTask, Val, with_model};
@@ -16,12 +17,18 @@ use std::time::{Duration, Instant};
 /// Step budgets of the rounds: every partition gets the first budget, then
 /// the undecided ones get growing budgets, so that a cheap invalid key is
 /// found (and the rest stopped) before expensive keys take all the time.
+/// The last round goes on until decided or stopped, each search taking
+/// turns with budgets that double up to [`MAX_TURN`].
 const ROUNDS: [(u64, bool); 4] = [
     (4_096, false),
     (32_768, true),
     (262_144, true),
     (u64::MAX, true),
 ];
+/// A sweep's turn is this many times shorter in steps than the depth-first one's.
+const SWEEP_SHARE: u64 = 16;
+/// The largest budget of one turn in the last round.
+const MAX_TURN: u64 = 1 << 24;
 /// Steps the counterexample search gets when the pre-check already proved a partition invalid.
 const PRECHECK_PREFIX_STEPS: u64 = 200_000;
 
@@ -45,11 +52,132 @@ pub fn check_linearizable(
 }
 
 /// One partition on its way through the scheduler.
+///
+/// Two searches take turns on it: the depth-first one finds a linearization
+/// quickly when there is one; the sweep proves there is none without
+/// exploring anything twice. Either may decide; one that runs out of memory
+/// drops out and leaves the other to go on.
 struct Part<'m, M: Model> {
     key: Option<String>,
     ops: Vec<Operation>,
     search: Option<Search<'m, M>>,
+    /// The relaxed sweep (see [`Sweep::relaxed`]): can only prove invalid.
+    relaxed: Option<Sweep<'m, M>>,
+    sweep: Option<Sweep<'m, M>>,
+    /// What the sweeps are built from, until the depth-first search has had
+    /// its first turn (most keys are decided there, and building costs).
+    deferred: Option<Deferred<'m, M>>,
     result: Option<PartitionResult>,
+    /// A search dropped out for want of memory.
+    memory_hit: bool,
+}
+
+struct Deferred<'m, M: Model> {
+    model: &'m M,
+    inputs: Vec<M::Input>,
+    times: Vec<(usize, Option<usize>)>,
+    relaxed: bool,
+    exact: bool,
+    cap: usize,
+}
+
+impl<'m, M: Model> Part<'m, M> {
+    /// Gives each search still in the race one turn of `budget`; the first
+    /// verdict wins. `OverMemory` once every search has dropped out.
+    fn turn(&mut self, budget: u64, stop: &dyn Fn() -> bool) -> Outcome {
+        if self.search.is_none()
+            && let Some(d) = self.deferred.take()
+        {
+            self.build_sweeps(d);
+        }
+        if let Some(s) = self.search.as_mut() {
+            match s.run(budget, stop) {
+                Outcome::OverMemory => {
+                    self.search = None;
+                    self.memory_hit = true;
+                }
+                Outcome::Paused => {}
+                decided => return decided,
+            }
+            if let Some(d) = self.deferred.take() {
+                self.build_sweeps(d);
+            }
+        }
+        // A sweep step expands a whole configuration, a depth-first step
+        // tries one candidate: this share keeps their turns about equal in time.
+        let sweep_budget = (budget / SWEEP_SHARE).max(1024);
+        if let Some(s) = self.relaxed.as_mut().filter(|_| !stop()) {
+            match s.run(sweep_budget, stop) {
+                Outcome::Invalid => {
+                    self.sweep = self.relaxed.take();
+                    return Outcome::Invalid;
+                }
+                Outcome::Paused if !s.exhausted() => {}
+                Outcome::OverMemory => {
+                    self.relaxed = None;
+                    self.memory_hit = true;
+                }
+                // Its "valid" proves nothing: leave the race.
+                _ => self.relaxed = None,
+            }
+        }
+        if let Some(s) = self.sweep.as_mut().filter(|_| !stop()) {
+            match s.run(sweep_budget, stop) {
+                Outcome::OverMemory => {
+                    self.sweep = None;
+                    self.memory_hit = true;
+                }
+                Outcome::Paused => {}
+                decided => return decided,
+            }
+        }
+        if self.search.is_none()
+            && self.relaxed.is_none()
+            && self.sweep.is_none()
+            && self.deferred.is_none()
+        {
+            Outcome::OverMemory
+        } else {
+            Outcome::Paused
+        }
+    }
+
+    fn build_sweeps(&mut self, d: Deferred<'m, M>) {
+        if d.relaxed {
+            let mut s = Sweep::relaxed(d.model, d.inputs.clone(), &d.times);
+            s.memory_cap = d.cap;
+            self.relaxed = Some(s);
+        }
+        if d.exact {
+            let mut s = Sweep::new(d.model, d.inputs, &d.times);
+            s.memory_cap = d.cap;
+            self.sweep = Some(s);
+        }
+    }
+
+    fn drop_searches(&mut self) {
+        self.search = None;
+        self.relaxed = None;
+        self.sweep = None;
+        self.deferred = None;
+    }
+}
+
+/// Reason given to a partition whose searches both ran out of memory.
+fn over_memory_reason(cap: usize) -> String {
+    format!(
+        "memory limit exceeded: the search needed more than {} for this key (raise --memory-limit)",
+        fmt_bytes(cap)
+    )
+}
+
+fn fmt_bytes(b: usize) -> String {
+    const MIB: f64 = 1024.0 * 1024.0;
+    if b as f64 >= 1024.0 * MIB {
+        format!("{:.1} GiB", b as f64 / (1024.0 * MIB))
+    } else {
+        format!("{:.0} MiB", b as f64 / MIB)
+    }
 }
 
 /// Checks a history against any model (built-in or your own), per key, in parallel.
@@ -81,6 +209,12 @@ pub fn check_with_model<M: Model>(
         None
     };
 
+    // Each partition being searched may hold its share of the limit; as many
+    // are searched at once as there are threads.
+    let cap = opts
+        .memory_limit
+        .map_or(usize::MAX, |l| l / rayon::current_num_threads().max(1));
+
     // Prepare every partition's inputs (model errors surface here) and run the pre-check.
     let mut parts: Vec<Part<'_, M>> = by_key(ops)
         .into_par_iter()
@@ -102,11 +236,33 @@ pub fn check_with_model<M: Model>(
                     key,
                     ops,
                     search: None,
+                    relaxed: None,
+                    sweep: None,
+                    deferred: None,
                     result: Some(result),
+                    memory_hit: false,
                 });
             }
+            let runs = |e: Engine| opts.engine.is_none_or(|only| only == e);
+            let search = runs(Engine::DepthFirst).then(|| {
+                let mut s = Search::new(model, inputs.clone(), &times, false);
+                s.memory_cap = cap;
+                s
+            });
+            let deferred = Some(Deferred {
+                model,
+                inputs,
+                times,
+                relaxed: runs(Engine::RelaxedSweep),
+                exact: runs(Engine::Sweep),
+                cap,
+            });
             Ok(Part {
-                search: Some(Search::new(model, inputs, &times, false)),
+                search,
+                relaxed: None,
+                sweep: None,
+                deferred,
+                memory_hit: false,
                 key,
                 ops,
                 result: None,
@@ -130,13 +286,20 @@ pub fn check_with_model<M: Model>(
             .for_each(|p| {
                 if respect_other && let Some(reason) = stop_reason(true) {
                     p.result = Some(unknown_result(p, reason));
-                    p.search = None;
+                    p.drop_searches();
                     return;
                 }
-                let Some(search) = p.search.as_mut() else {
-                    return;
+                let stop = || stop_reason(respect_other).is_some();
+                let mut turn = budget.min(MAX_TURN);
+                // Bounded: each turn is bounded, and the loop ends when
+                // decided, stopped (deadline, cancel), or out of memory.
+                let outcome = loop {
+                    let outcome = p.turn(turn, &stop);
+                    if outcome != Outcome::Paused || budget != u64::MAX || stop() {
+                        break outcome;
+                    }
+                    turn = (turn * 2).min(MAX_TURN);
                 };
-                let outcome = search.run(budget, &|| stop_reason(respect_other).is_some());
                 match outcome {
                     Outcome::Valid => {
                         p.result = Some(PartitionResult {
@@ -146,21 +309,29 @@ pub fn check_with_model<M: Model>(
                             reason: None,
                             counterexample: None,
                         });
-                        p.search = None;
+                        p.drop_searches();
                     }
                     Outcome::Invalid => {
                         other_invalid.store(true, Ordering::Relaxed);
-                        let inputs = std::mem::take(&mut search.inputs);
-                        p.search = None;
-                        p.result = Some(explain_invalid(model, p, inputs, &|| {
+                        p.result = Some(explain_invalid(model, p, cap, &|| {
                             stop_reason(false).is_some()
                         }));
+                        p.drop_searches();
+                    }
+                    Outcome::OverMemory => {
+                        let reason = if p.memory_hit {
+                            over_memory_reason(cap)
+                        } else {
+                            "undecided: the relaxed sweep alone can only prove a key invalid"
+                                .to_string()
+                        };
+                        p.result = Some(unknown_result(p, reason));
                     }
                     Outcome::Paused => {
-                        // Out of this round's budget: the next round resumes it, unless told to stop.
                         if respect_other && let Some(reason) = stop_reason(true) {
+                            // Out of this round's budget: the next round resumes it, unless told to stop.
                             p.result = Some(unknown_result(p, reason));
-                            p.search = None;
+                            p.drop_searches();
                         }
                     }
                 }
@@ -235,11 +406,14 @@ fn unknown_result<M: Model>(p: &Part<'_, M>, reason: String) -> PartitionResult 
     }
 }
 
-/// Re-runs the (deterministic) search with dead-end tracking to find the longest prefixes.
+/// Builds the counterexample: re-runs the depth-first search with dead-end
+/// tracking for the longest prefixes (bounded when the sweep decided, as
+/// the depth-first search may need far longer), and names the operation
+/// whose return no order could reach when the sweep found it.
 fn explain_invalid<M: Model>(
     model: &M,
     p: &Part<'_, M>,
-    inputs: Vec<M::Input>,
+    cap: usize,
     stop: &dyn Fn() -> bool,
 ) -> PartitionResult {
     let times: Vec<(usize, Option<usize>)> = p
@@ -247,9 +421,31 @@ fn explain_invalid<M: Model>(
         .iter()
         .map(|o| (o.invoke_pos, o.complete_pos))
         .collect();
+    let swept = p.sweep.as_ref().and_then(|s| s.failed_at);
+    let inputs = match (&p.search, &p.sweep) {
+        (Some(s), _) => s.inputs.clone(),
+        (None, Some(s)) => s.inputs().to_vec(),
+        // Unreachable (a verdict came from one of them), but harmless.
+        (None, None) => Vec::new(),
+    };
     let mut s = Search::new(model, inputs, &times, true);
-    let _ = s.run(u64::MAX, stop);
-    invalid_result(model, &p.key, &p.ops, &s, None)
+    s.memory_cap = cap;
+    let budget = if swept.is_some() {
+        PRECHECK_PREFIX_STEPS
+    } else {
+        u64::MAX
+    };
+    let _ = s.run(budget, stop);
+    let extra = swept.map(|o| {
+        (
+            o as usize,
+            format!(
+                "{} returned, but no order of the operations before its return lets it take effect",
+                model.describe_op(&s.inputs[o as usize])
+            ),
+        )
+    });
+    invalid_result(model, &p.key, &p.ops, &s, extra)
 }
 
 fn invalid_result<M: Model>(

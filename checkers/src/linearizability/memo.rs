@@ -1,105 +1,153 @@
-//! The set of linearized operations, kept in a form whose memo key is small
-//! and canonical.
+//! The search's memory of configurations already explored, with subsumption
+//! over crashed operations.
 //!
-//! Completed operations are numbered densely in invocation order; almost all
-//! of them below some point are linearized, so the key is that point plus the
-//! few linearized ones above it. Crashed operations with equal inputs are
-//! interchangeable and always linearized in invocation order, so only how many
-//! of each group are linearized matters.
+//! A configuration is the set of completed operations linearized, the model
+//! state, and how many of each group of equal crashed operations were used.
+//! Crashed operations are optional: one may take effect at any time after
+//! its call, or never. So a configuration that used, group by group, no more
+//! crashed operations than another with the same completed set and state can
+//! do everything the other can (the members it has left were called no later
+//! than the other's, and equal members act alike): once it has been seen, the
+//! other need not be explored. Per (completed set, state) the memo keeps only
+//! the minimal vectors of used counts (an antichain), which is what keeps
+//! crashed writes from multiplying the search space by every subset of them.
 
-pub(crate) struct LinearizedSet {
-    words: Vec<u64>,
-    /// Every completed op with a dense index below this is linearized.
-    prefix: u32,
-    /// How many completed ops are linearized.
-    pub count: u32,
-    /// Per crashed-op group: how many of its members are linearized.
-    pub group_next: Vec<u32>,
-    /// Groups with a non-zero count.
-    active: Vec<u32>,
+use rustc_hash::FxHashMap;
+use std::hash::Hash;
+use std::mem::size_of;
+
+/// Used counts per crashed-op group: (group, count) pairs sorted by group,
+/// groups with a count of zero left out.
+pub(crate) type Used = Box<[(u32, u32)]>;
+
+pub(crate) struct Memo<S> {
+    seen: FxHashMap<(Box<[u32]>, S), Vec<Used>>,
+    /// An estimate of the heap the memo holds, in bytes.
+    bytes: usize,
 }
 
-impl LinearizedSet {
-    pub fn new(completed: usize, groups: usize) -> Self {
-        LinearizedSet {
-            words: vec![0; completed.div_ceil(64) + 1],
-            prefix: 0,
-            count: 0,
-            group_next: vec![0; groups],
-            active: Vec::new(),
+/// Heap per hash-map entry beyond its key's and vectors' own allocations:
+/// the table slot (key, value, control byte) at the map's usual load.
+fn entry_overhead<S>() -> usize {
+    (size_of::<(Box<[u32]>, S)>() + size_of::<Vec<Used>>() + 1) * 8 / 7
+}
+
+impl<S: Hash + Eq + Clone> Memo<S> {
+    pub fn new() -> Self {
+        Memo {
+            seen: FxHashMap::default(),
+            bytes: 0,
         }
     }
 
-    fn get(&self, d: u32) -> bool {
-        self.words[(d / 64) as usize] >> (d % 64) & 1 == 1
-    }
-
-    pub fn insert_completed(&mut self, d: u32) {
-        self.words[(d / 64) as usize] |= 1 << (d % 64);
-        self.count += 1;
-        if d == self.prefix {
-            while self.get(self.prefix) {
-                self.prefix += 1;
+    /// Records the configuration; false if it (or one that subsumes it) was seen before.
+    pub fn insert(&mut self, completed: Box<[u32]>, state: S, used: Used) -> bool {
+        let used_bytes = used.len() * size_of::<(u32, u32)>() + size_of::<Used>();
+        let key_bytes = completed.len() * size_of::<u32>();
+        match self.seen.entry((completed, state)) {
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(vec![used]);
+                self.bytes += entry_overhead::<S>() + key_bytes + used_bytes;
+                true
+            }
+            std::collections::hash_map::Entry::Occupied(mut o) => {
+                let chain = o.get_mut();
+                if chain.iter().any(|old| at_most(old, &used)) {
+                    return false;
+                }
+                let before = chain.len();
+                let mut freed = 0;
+                chain.retain(|old| {
+                    let keep = !at_most(&used, old);
+                    if !keep {
+                        freed += old.len() * size_of::<(u32, u32)>() + size_of::<Used>();
+                    }
+                    keep
+                });
+                let grew = chain.capacity();
+                chain.push(used);
+                self.bytes =
+                    self.bytes + used_bytes - freed + (chain.capacity() - grew) * size_of::<Used>();
+                debug_assert!(chain.len() <= before + 1);
+                true
             }
         }
     }
 
-    pub fn remove_completed(&mut self, d: u32) {
-        self.words[(d / 64) as usize] &= !(1 << (d % 64));
-        self.count -= 1;
-        if d < self.prefix {
-            self.prefix = d;
-        }
+    /// An estimate of the heap the memo holds, in bytes.
+    pub fn bytes(&self) -> usize {
+        self.bytes
     }
 
-    pub fn push_group(&mut self, g: u32) {
-        if self.group_next[g as usize] == 0 {
-            self.active.push(g);
-        }
-        self.group_next[g as usize] += 1;
+    /// True if exactly this configuration is kept (it was recorded and
+    /// nothing that subsumes it came later).
+    pub fn holds(&self, completed: &[u32], state: &S, used: &[(u32, u32)]) -> bool {
+        // Looking up by borrowed parts would need a custom key type; the
+        // clone of a short key is cheap next to expanding a configuration.
+        self.seen
+            .get(&(completed.into(), state.clone()))
+            .is_some_and(|chain| chain.iter().any(|u| &**u == used))
     }
 
-    pub fn pop_group(&mut self, g: u32) {
-        self.group_next[g as usize] -= 1;
-        if self.group_next[g as usize] == 0
-            && let Some(i) = self.active.iter().position(|&x| x == g)
-        {
-            self.active.swap_remove(i);
-        }
+    /// True if nothing was recorded.
+    pub fn is_empty(&self) -> bool {
+        self.seen.is_empty()
     }
 
-    /// The canonical key: prefix, count, linearized indices above the prefix,
-    /// then (group, count) pairs in group order.
-    pub fn key(&self) -> Box<[u32]> {
-        let extras = (self.count - self.prefix) as usize;
-        let mut k = Vec::with_capacity(2 + extras + 2 * self.active.len());
-        k.push(self.prefix);
-        k.push(self.count);
-        let mut found = 0;
-        let mut w = (self.prefix / 64) as usize;
-        while found < extras && w < self.words.len() {
-            let mut bits = self.words[w];
-            if w == (self.prefix / 64) as usize {
-                bits &= !0u64 << (self.prefix % 64);
-            }
-            while bits != 0 {
-                let b = bits.trailing_zeros();
-                k.push(w as u32 * 64 + b);
-                found += 1;
-                bits &= bits - 1;
-            }
-            w += 1;
+    /// Every configuration kept (the minimal ones), in no particular order.
+    pub fn into_configs(self) -> impl Iterator<Item = (Box<[u32]>, S, Used)> {
+        self.seen
+            .into_iter()
+            .flat_map(|((k, s), chain)| chain.into_iter().map(move |u| (k.clone(), s.clone(), u)))
+    }
+}
+
+/// True if `a` uses no more than `b` of every group.
+fn at_most(a: &[(u32, u32)], b: &[(u32, u32)]) -> bool {
+    let mut j = 0;
+    for &(g, n) in a {
+        while j < b.len() && b[j].0 < g {
+            j += 1;
         }
-        let mut groups: Vec<(u32, u32)> = self
-            .active
-            .iter()
-            .map(|&g| (g, self.group_next[g as usize]))
-            .collect();
-        groups.sort_unstable();
-        for (g, n) in groups {
-            k.push(g);
-            k.push(n);
+        if j == b.len() || b[j].0 != g || b[j].1 < n {
+            return false;
         }
-        k.into_boxed_slice()
+    }
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn used(pairs: &[(u32, u32)]) -> Used {
+        pairs.to_vec().into_boxed_slice()
+    }
+
+    #[test]
+    fn fewer_crashed_operations_subsume_more() {
+        let mut m: Memo<u8> = Memo::new();
+        let key = || vec![0u32, 1].into_boxed_slice();
+        assert!(m.insert(key(), 0, used(&[(1, 2)])));
+        // More of group 1, or another group besides: subsumed.
+        assert!(!m.insert(key(), 0, used(&[(1, 3)])));
+        assert!(!m.insert(key(), 0, used(&[(0, 1), (1, 2)])));
+        // Incomparable: kept beside it.
+        assert!(m.insert(key(), 0, used(&[(0, 1)])));
+        // Another state is another configuration.
+        assert!(m.insert(key(), 1, used(&[(1, 3)])));
+        // None used subsumes everything, and replaces what it subsumes.
+        assert!(m.insert(key(), 0, used(&[])));
+        assert!(!m.insert(key(), 0, used(&[(0, 1)])));
+        assert_eq!(m.seen[&(key(), 0)].len(), 1);
+    }
+
+    #[test]
+    fn at_most_compares_group_by_group() {
+        assert!(at_most(&[], &[(3, 1)]));
+        assert!(at_most(&[(3, 1)], &[(1, 1), (3, 2)]));
+        assert!(!at_most(&[(3, 1)], &[(1, 1)]));
+        assert!(!at_most(&[(2, 1)], &[(1, 1), (3, 1)]));
+        assert!(!at_most(&[(1, 2)], &[(1, 1)]));
     }
 }

@@ -4,15 +4,18 @@
 mod check;
 mod counterexample;
 mod entries;
+mod linearized;
 mod memo;
 mod options;
 mod partition;
 pub mod report;
+mod shape;
+mod sweep;
 mod verdict;
 mod wgl;
 
 pub use check::{NOT_CHECKED_OTHER_INVALID, check_linearizable, check_with_model};
-pub use options::{CheckError, CheckOptions};
+pub use options::{CheckError, CheckOptions, Engine};
 pub use report::{
     Counterexample, LinearizabilityReport, Linearization, LinearizationStep, OpView,
     PartitionResult, Unplaceable,

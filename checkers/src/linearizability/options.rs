@@ -15,6 +15,24 @@ pub struct CheckOptions {
     pub cancel: Option<Arc<AtomicBool>>,
     /// Initial value of the built-in models (register value, kv-append string, counter).
     pub init: Option<serde_json::Value>,
+    /// Run only this search (for benchmarks and tests); `None`: all of
+    /// them, taking turns.
+    pub engine: Option<Engine>,
+    /// Bytes the searches may hold in all; a key whose search would need
+    /// more becomes `Unknown` with that reason. `None`: no limit.
+    pub memory_limit: Option<usize>,
+}
+
+/// The searches a check runs on each key, taking turns until one decides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    /// Wing–Gong–Lowe depth-first search: quick to find a linearization.
+    DepthFirst,
+    /// The exhaustive sweep in time order: quick to prove there is none.
+    Sweep,
+    /// The sweep with interchangeable crashed operations unlimited: proves
+    /// invalidity only, where counting them would be too costly.
+    RelaxedSweep,
 }
 
 /// Why a check could not run at all.

@@ -10,9 +10,10 @@
 //! state (placing it there is the same as never placing it).
 
 use super::entries::{Entries, HEAD, NONE};
-use super::memo::LinearizedSet;
+use super::linearized::LinearizedSet;
+use super::memo::Memo;
+use super::shape::Shape;
 use crate::model::Model;
-use rustc_hash::{FxHashMap, FxHashSet};
 
 /// How a run of the search ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,6 +24,8 @@ pub(crate) enum Outcome {
     Invalid,
     /// Out of budget or told to stop; can be resumed.
     Paused,
+    /// The search's memory went over its cap; it cannot go on.
+    OverMemory,
 }
 
 /// How often (in steps) to look at the clock and the stop flags.
@@ -58,8 +61,11 @@ pub(crate) struct Search<'a, M: Model> {
     stack: Vec<(u32, M::State, bool)>,
     /// True right after moving to a new node, before any candidate was tried.
     fresh: bool,
-    memo: FxHashSet<(Box<[u32]>, M::State)>,
+    memo: Memo<M::State>,
     cursor: u32,
+    /// The scan of a node's candidates tries completed operations first and
+    /// crashed ones second (true in the second pass); see [`Search::run`].
+    crashed_pass: bool,
     /// Completed operations with equal inputs share a class (`NONE` for crashed ones).
     class: Vec<u32>,
     /// Completion position of each operation (`usize::MAX` if crashed).
@@ -72,6 +78,8 @@ pub(crate) struct Search<'a, M: Model> {
     class_stamp: Vec<u32>,
     done: Option<Outcome>,
     pub tracker: Option<Tracker>,
+    /// Bytes the memo may hold before the search gives up.
+    pub memory_cap: usize,
 }
 
 impl<'a, M: Model> Search<'a, M> {
@@ -83,38 +91,15 @@ impl<'a, M: Model> Search<'a, M> {
         times: &[(usize, Option<usize>)],
         track: bool,
     ) -> Self {
-        let crashed: Vec<bool> = times.iter().map(|t| t.1.is_none()).collect();
-        let mut slot = Vec::with_capacity(inputs.len());
-        let mut groups: FxHashMap<&M::Input, u32> = FxHashMap::default();
-        let mut group_members: Vec<Vec<u32>> = Vec::new();
-        let mut completed = 0u32;
-        for (i, input) in inputs.iter().enumerate() {
-            if crashed[i] {
-                let g = *groups.entry(input).or_insert_with(|| {
-                    group_members.push(Vec::new());
-                    group_members.len() as u32 - 1
-                });
-                group_members[g as usize].push(i as u32);
-                slot.push(g);
-            } else {
-                slot.push(completed);
-                completed += 1;
-            }
-        }
-        let mut classes: FxHashMap<&M::Input, u32> = FxHashMap::default();
-        let class: Vec<u32> = inputs
-            .iter()
-            .enumerate()
-            .map(|(i, input)| {
-                if crashed[i] {
-                    return NONE;
-                }
-                let next = classes.len() as u32;
-                *classes.entry(input).or_insert(next)
-            })
-            .collect();
-        let nclasses = classes.len();
-        drop(classes);
+        let Shape {
+            crashed,
+            slot,
+            group_members,
+            class,
+            nclasses,
+            ret_pos,
+            completed,
+        } = Shape::new(&inputs, times);
         let entries = Entries::new(times);
         let cursor = entries.next[HEAD as usize];
         let ngroups = group_members.len();
@@ -129,10 +114,11 @@ impl<'a, M: Model> Search<'a, M> {
             state: model.init(),
             stack: Vec::new(),
             fresh: true,
-            memo: FxHashSet::default(),
+            memo: Memo::new(),
             cursor,
+            crashed_pass: false,
             class,
-            ret_pos: times.iter().map(|t| t.1.unwrap_or(usize::MAX)).collect(),
+            ret_pos,
             eligible: vec![0; times.len()],
             stamp: 0,
             class_best: vec![NONE; nclasses],
@@ -143,6 +129,7 @@ impl<'a, M: Model> Search<'a, M> {
                 prefixes: vec![Vec::new()],
                 low_water: 0,
             }),
+            memory_cap: usize::MAX,
             inputs,
         };
         search.enter_node();
@@ -167,6 +154,13 @@ impl<'a, M: Model> Search<'a, M> {
         }
     }
 
+    /// Records the configuration reached with `state`; false if one that
+    /// subsumes it was explored before.
+    fn remember(&mut self, state: M::State) -> bool {
+        self.memo
+            .insert(self.lin.completed_key(), state, self.lin.used_crashed())
+    }
+
     /// Runs until decided, `budget` steps have passed, or `stop()` says so
     /// (polled every few thousand steps).
     pub fn run(&mut self, budget: u64, stop: &dyn Fn() -> bool) -> Outcome {
@@ -183,14 +177,25 @@ impl<'a, M: Model> Search<'a, M> {
                 return Outcome::Valid;
             }
             steps += 1;
-            if steps.is_multiple_of(POLL_EVERY) && (steps >= budget || stop()) {
-                return Outcome::Paused;
+            if steps.is_multiple_of(POLL_EVERY) {
+                if self.memo.bytes() > self.memory_cap {
+                    self.done = Some(Outcome::OverMemory);
+                    return Outcome::OverMemory;
+                }
+                if steps >= budget || stop() {
+                    return Outcome::Paused;
+                }
             }
             if std::mem::take(&mut self.fresh) && self.place_forced() {
                 continue;
             }
             let e = self.cursor;
             if e == NONE || !self.entries.is_call[e as usize] {
+                if !self.crashed_pass {
+                    self.crashed_pass = true;
+                    self.cursor = self.entries.next[HEAD as usize];
+                    continue;
+                }
                 // A completed operation's return was reached before it was linearized.
                 if !self.backtrack() {
                     self.done = Some(Outcome::Invalid);
@@ -200,6 +205,10 @@ impl<'a, M: Model> Search<'a, M> {
             }
             let op = self.entries.op[e as usize];
             let oi = op as usize;
+            if self.crashed[oi] != self.crashed_pass {
+                self.cursor = self.entries.next[e as usize];
+                continue;
+            }
             if !self.crashed[oi] && self.eligible[oi] != self.stamp {
                 self.cursor = self.entries.next[e as usize];
                 continue;
@@ -214,11 +223,12 @@ impl<'a, M: Model> Search<'a, M> {
             match self.model.step(&self.state, &self.inputs[oi]) {
                 Some(next) if !(self.crashed[oi] && next == self.state) => {
                     self.mark(op);
-                    if self.memo.insert((self.lin.key(), next.clone())) {
+                    if self.remember(next.clone()) {
                         let prev = std::mem::replace(&mut self.state, next);
                         self.stack.push((op, prev, false));
                         self.entries.lift(op);
                         self.cursor = self.entries.next[HEAD as usize];
+                        self.crashed_pass = false;
                         self.enter_node();
                         self.fresh = true;
                     } else {
@@ -289,6 +299,7 @@ impl<'a, M: Model> Search<'a, M> {
                 continue;
             }
             self.cursor = self.entries.next[self.entries.call_of[op as usize] as usize];
+            self.crashed_pass = self.crashed[op as usize];
             // The list is as it was when `op` was placed: that node's candidates again.
             self.enter_node();
             return true;
@@ -316,10 +327,11 @@ impl<'a, M: Model> Search<'a, M> {
                     .is_some_and(|next| next == self.state)
             {
                 self.mark(op);
-                if self.memo.insert((self.lin.key(), self.state.clone())) {
+                if self.remember(self.state.clone()) {
                     self.stack.push((op, self.state.clone(), true));
                     self.entries.lift(op);
                     self.cursor = self.entries.next[HEAD as usize];
+                    self.crashed_pass = false;
                     self.enter_node();
                     self.fresh = true;
                 } else {

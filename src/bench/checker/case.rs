@@ -1,8 +1,10 @@
 //! One benchmark case and its measurement, run inside a child process.
 
 use anyhow::Context;
+use faultline_checkers::model::{CasRegister, SearchOnly};
+use faultline_checkers::synth::{self, HardFamily};
 use faultline_checkers::{
-    CheckOptions, Format, ModelKind, check_linearizable, read_history, synth,
+    CheckOptions, Format, ModelKind, Val, check_linearizable, check_with_model, read_history,
 };
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
@@ -33,6 +35,23 @@ pub enum Case {
         crash_rate: f64,
         /// Whether one read returns a value never written (makes it invalid).
         impossible_read: bool,
+        /// Generator seed.
+        seed: u64,
+    },
+    /// A history of one of the hard single-key families.
+    Hard {
+        /// Family name (`HardFamily`'s).
+        family: String,
+        /// Operations.
+        ops: usize,
+        /// Concurrent processes.
+        processes: usize,
+        /// Fraction of writes/cas that crash.
+        crash_rate: f64,
+        /// The invalid case (else its linearizable twin).
+        invalid: bool,
+        /// Pre-checks off: the search alone decides (`SearchOnly`).
+        search_only: bool,
         /// Generator seed.
         seed: u64,
     },
@@ -87,6 +106,23 @@ pub fn measure(case: &Case, timeout: Duration) -> anyhow::Result<Measurement> {
             synth::synth_cas_history(*ops, *processes, *crash_rate, *impossible_read, *seed),
             ModelKind::CasRegister,
         ),
+        Case::Hard {
+            family,
+            ops,
+            processes,
+            crash_rate,
+            invalid,
+            seed,
+            ..
+        } => {
+            let family: HardFamily = family.parse().map_err(anyhow::Error::msg)?;
+            let events =
+                synth::synth_hard_history(family, *ops, *processes, *crash_rate, *invalid, *seed)
+                    .with_context(|| {
+                    format!("{family}: {ops} operations are too few for the pattern")
+                })?;
+            (events, ModelKind::CasRegister)
+        }
         Case::Kv {
             keys,
             ops,
@@ -102,6 +138,8 @@ pub fn measure(case: &Case, timeout: Duration) -> anyhow::Result<Measurement> {
         timeout: Some(timeout),
         cancel: None,
         init: None,
+        engine: None,
+        memory_limit: None,
     };
     // Corpus files take milliseconds, where one scheduling hiccup on a
     // shared machine doubles the time: like the reference, take the minimum of
@@ -114,7 +152,13 @@ pub fn measure(case: &Case, timeout: Duration) -> anyhow::Result<Measurement> {
     let mut verdict = None;
     for _ in 0..runs {
         let started = Instant::now();
-        let report = check_linearizable(&events, model, &opts).context("checking")?;
+        let report = match case {
+            Case::Hard {
+                search_only: true, ..
+            } => check_with_model(&events, &SearchOnly(&CasRegister::new(Val::Nil)), &opts),
+            _ => check_linearizable(&events, model, &opts),
+        }
+        .context("checking")?;
         check_s = check_s.min(started.elapsed().as_secs_f64());
         verdict = Some(report.valid);
     }

@@ -1,0 +1,92 @@
+//! Sizes in bytes as users write them (`2GiB`, `512M`, `1500000`), and the
+//! default memory limit of the checker, sized from the machine.
+
+use std::fmt;
+use std::str::FromStr;
+
+/// A size in bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ByteSize(pub usize);
+
+const KIB: f64 = 1024.0;
+
+impl FromStr for ByteSize {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let t = s.trim();
+        let split = t
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(t.len());
+        let (num, unit) = t.split_at(split);
+        let n: f64 = num
+            .parse()
+            .map_err(|_| format!("{s:?} is not a size; expected e.g. 2GiB, 512MiB or 1500000"))?;
+        let scale = match unit.trim().to_ascii_lowercase().as_str() {
+            "" | "b" => 1.0,
+            "k" | "kb" | "kib" => KIB,
+            "m" | "mb" | "mib" => KIB * KIB,
+            "g" | "gb" | "gib" => KIB * KIB * KIB,
+            "t" | "tb" | "tib" => KIB * KIB * KIB * KIB,
+            other => {
+                return Err(format!(
+                    "unknown unit {other:?} in {s:?}; expected B, KiB, MiB, GiB or TiB"
+                ));
+            }
+        };
+        let bytes = n * scale;
+        if !(bytes.is_finite() && bytes >= 1.0 && bytes < usize::MAX as f64) {
+            return Err(format!("{s:?} is not a usable size"));
+        }
+        Ok(ByteSize(bytes as usize))
+    }
+}
+
+impl fmt::Display for ByteSize {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let b = self.0 as f64;
+        if b >= KIB * KIB * KIB {
+            write!(f, "{:.1} GiB", b / (KIB * KIB * KIB))
+        } else {
+            write!(f, "{:.0} MiB", b / (KIB * KIB))
+        }
+    }
+}
+
+/// Used when /proc/meminfo cannot be read.
+const FALLBACK: usize = 4 << 30;
+
+/// The checker's memory limit when none is given: half of this machine's
+/// physical memory (so that a runaway search leaves room for everything
+/// else), or 4 GiB where that cannot be read.
+pub fn default_memory_limit() -> ByteSize {
+    let total = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|m| {
+            let line = m.lines().find(|l| l.starts_with("MemTotal:"))?;
+            line.split_whitespace().nth(1)?.parse::<usize>().ok()
+        })
+        .map(|kib| kib.saturating_mul(1024));
+    ByteSize(total.map_or(FALLBACK, |t| t / 2))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_parse_with_and_without_units() {
+        assert_eq!("1500000".parse(), Ok(ByteSize(1_500_000)));
+        assert_eq!("512MiB".parse(), Ok(ByteSize(512 << 20)));
+        assert_eq!("2G".parse(), Ok(ByteSize(2 << 30)));
+        assert_eq!("1.5 GiB".parse(), Ok(ByteSize(3 << 29)));
+        assert!("lots".parse::<ByteSize>().is_err());
+        assert!(
+            "3 parsecs"
+                .parse::<ByteSize>()
+                .unwrap_err()
+                .contains("unknown unit")
+        );
+        assert!("0".parse::<ByteSize>().is_err());
+        assert!(default_memory_limit().0 > 0);
+    }
+}
