@@ -70,6 +70,9 @@ pub(crate) struct Sweep<'a, M: Model> {
     done: Option<Outcome>,
     /// Per crashed-op group: used without limit (see [`Sweep::relaxed`]).
     unlimited: Vec<bool>,
+    /// Some group was ever used without limit: then "valid" proves nothing,
+    /// even after every such group has gone back to being counted.
+    relaxed: bool,
     /// The operation whose return emptied the frontier.
     pub failed_at: Option<u32>,
     /// Bytes the search may hold before it gives up.
@@ -105,7 +108,7 @@ impl<'a, M: Model> Sweep<'a, M> {
         relaxed: bool,
     ) -> Self {
         let shape = Shape::new(&inputs, times);
-        let unlimited = shape
+        let unlimited: Vec<bool> = shape
             .group_members
             .iter()
             .map(|m| relaxed && m.len() > 1)
@@ -134,6 +137,7 @@ impl<'a, M: Model> Sweep<'a, M> {
             class_best: vec![0; nclasses],
             stamp: 0,
             done: None,
+            relaxed: unlimited.iter().any(|&u| u),
             unlimited,
             failed_at: None,
             memory_cap: usize::MAX,
@@ -165,7 +169,7 @@ impl<'a, M: Model> Sweep<'a, M> {
                 continue;
             }
             let Some(&(op, is_call)) = self.events.get(self.next) else {
-                if self.unlimited.iter().any(|&u| u) {
+                if self.relaxed {
                     // A relaxed sweep's "valid" proves nothing.
                     return Outcome::Paused;
                 }
