@@ -281,3 +281,97 @@ fn edn_independence_is_stated_and_can_be_chosen() {
         "{err}"
     );
 }
+
+/// CI scripts check many histories in one process: each is reported, the
+/// files that did not pass are listed again at the end, and the exit code is
+/// the worst (invalid before an unreadable file before unknown).
+#[test]
+fn several_files_and_a_results_directory_in_one_process() {
+    let dir = tempfile::tempdir().unwrap();
+    let runs = dir.path().join("results").join("cas-register");
+    for (run, file) in [("run-10", "etcd_005.log"), ("run-2", "etcd_000.log")] {
+        std::fs::create_dir_all(runs.join(run)).unwrap();
+        std::fs::copy(
+            corpus(&format!("porcupine/jepsen/{file}")),
+            runs.join(run).join("history.jsonl"),
+        )
+        .unwrap();
+    }
+    // A `latest` link must not list a run twice.
+    std::os::unix::fs::symlink(runs.join("run-2"), runs.join("latest")).unwrap();
+
+    let valid = corpus("porcupine/jepsen/etcd_005.log");
+    let out = faultline(&[valid.as_os_str(), valid.as_os_str()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("checked 2 files in"),
+        "{}",
+        text(&out.stdout)
+    );
+
+    let out = faultline(&[dir.path().join("results").as_os_str(), valid.as_os_str()]);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}{}", text(&out.stderr));
+    // Natural order: run-2 before run-10.
+    let two = stdout.find("run-2/history.jsonl").expect("run-2 checked");
+    let ten = stdout.find("run-10/history.jsonl").expect("run-10 checked");
+    assert!(two < ten, "{stdout}");
+    assert!(!stdout.contains("latest"), "{stdout}");
+    assert!(stdout.contains("checked 3 files in"), "{stdout}");
+    assert!(stdout.contains("2 valid, 1 invalid, 0 unknown"), "{stdout}");
+    assert!(stdout.contains("  INVALID   "), "{stdout}");
+
+    // An unreadable file is an error beside the others, not the end of the list.
+    let broken = dir.path().join("broken.jsonl");
+    std::fs::write(&broken, "{not json\n").unwrap();
+    let out = faultline(&[broken.as_os_str(), valid.as_os_str()]);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(3), "{stdout}");
+    assert!(
+        stdout.contains("1 valid, 0 invalid, 0 unknown, 1 could not be checked"),
+        "{stdout}"
+    );
+
+    // JSON: one object a line, each with its file and exit code.
+    let out = faultline(&[
+        valid.as_os_str(),
+        runs.join("run-2").as_os_str(),
+        "--json".as_ref(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let lines: Vec<serde_json::Value> = text(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("one JSON object a line"))
+        .collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[1]["exit"], 1);
+    assert_eq!(lines[1]["report"]["valid"], "invalid");
+
+    // One file only for the writers.
+    let out = faultline(&[
+        valid.as_os_str(),
+        valid.as_os_str(),
+        "--html".as_ref(),
+        "x.html".as_ref(),
+    ]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(text(&out.stderr).contains("--html and --export-edn write one file"));
+}
+
+/// The counterexample starts with the shrunk core, and `--shrink-timeout 0`
+/// leaves it out without changing the verdict.
+#[test]
+fn the_smallest_counterexample_comes_first_and_can_be_switched_off() {
+    let file = corpus("porcupine/jepsen/etcd_010.log");
+    let out = faultline(&[file.as_os_str()]);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    let small = stdout
+        .find("smallest counterexample: these")
+        .expect("shown");
+    let whole = stdout.find("longest linearizable prefix").expect("shown");
+    assert!(small < whole, "{stdout}");
+    let out = faultline(&[file.as_os_str(), "--shrink-timeout".as_ref(), "0".as_ref()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(!text(&out.stdout).contains("smallest counterexample"));
+}

@@ -34,11 +34,12 @@ pub use format::{
     parse_history_with, read_history, to_edn, to_edn_with_init,
 };
 pub use history::{
-    Event, EventType, FailReason, HistoryError, OpFn, OpStatus, Operation, ProcessId,
+    Event, EventType, FailReason, HistoryError, OpFn, OpStatus, Operation, ProcessId, natural_cmp,
     pair_operations,
 };
 pub use linearizability::{
-    CheckError, CheckOptions, Engine, LinearizabilityReport, check_linearizable, check_with_model,
+    CheckError, CheckOptions, Engine, LinearizabilityReport, ShrinkBudget, check_linearizable,
+    check_with_model,
 };
 pub use lock::{LockReport, check_lock};
 pub use model::{Model, ModelError, ModelKind, UnknownModel, Val};

@@ -10,8 +10,8 @@ use faultline_checkers::card::{CardOptions, CheckerKind, run_checkers};
 use faultline_checkers::linearizability::LinearizabilityReport;
 use faultline_checkers::render;
 use faultline_checkers::{
-    CheckOptions, Event, Format, HistoryError, Independence, ModelKind, check_linearizable,
-    default_model_for, parse_history_with, to_edn_with_init,
+    CheckOptions, Event, Format, HistoryError, Independence, ModelKind, ShrinkBudget,
+    check_linearizable, default_model_for, parse_history_with, to_edn_with_init,
 };
 use faultline_checkers::{EventualOptions, ReportCard, StalenessOptions, Validity};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -20,6 +20,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
+
+mod many;
 
 const MODELS_HELP: &str = "\
 Models (--model):
@@ -55,8 +57,12 @@ const DEFAULT_TIMEOUT_S: f64 = 300.0;
 #[derive(clap::Args, Debug)]
 #[command(after_long_help = MODELS_HELP, after_help = "Run with --help for the list of models and formats.")]
 pub struct CheckArgs {
-    /// The history file (history.jsonl, a Jepsen EDN history, a Porcupine etcd log).
-    pub file: PathBuf,
+    /// History files (history.jsonl, a Jepsen EDN history, a Porcupine etcd
+    /// log) or directories: a run's results directory, or one holding many
+    /// runs (every history.jsonl below it is checked; `latest` links are
+    /// passed over). Several are checked in one process, each on its own.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
     /// Format of the file: auto, jsonl, edn, porcupine-etcd.
     #[arg(long, default_value = "auto", value_name = "FORMAT")]
     pub format: Format,
@@ -75,6 +81,11 @@ pub struct CheckArgs {
     /// [default: half of this machine's memory].
     #[arg(long, value_name = "SIZE")]
     pub memory_limit: Option<ByteSize>,
+    /// Spend at most this many seconds per invalid key shrinking it to a
+    /// minimal counterexample (shown first); 0 switches shrinking off. It
+    /// never changes the verdict [default: 5].
+    #[arg(long, value_name = "SECS")]
+    pub shrink_timeout: Option<f64>,
     /// EDN: read every `:value` as a Jepsen independent `[key value]` tuple
     /// (without either flag this is guessed, and the guess is printed).
     #[arg(long, conflicts_with = "no_independent")]
@@ -122,6 +133,37 @@ impl std::str::FromStr for CheckerKindArg {
 
 /// Runs the command.
 pub fn execute(args: CheckArgs) -> anyhow::Result<Exit> {
+    let cancel = Arc::new(AtomicBool::new(false));
+    install_ctrlc(&cancel)?;
+    let files = many::expand(&args.files)?;
+    match files.as_slice() {
+        [one] => {
+            let mut out = String::new();
+            let exit = check_file(&mut out, &args, one, &cancel);
+            print!("{out}");
+            exit
+        }
+        _ => {
+            if args.html.is_some() || args.export_edn.is_some() {
+                anyhow::bail!(
+                    "--html and --export-edn write one file: give one history, not {}",
+                    files.len()
+                );
+            }
+            many::check_all(&files, args.json, &cancel, |out, file| {
+                check_file(out, &args, file, &cancel)
+            })
+        }
+    }
+}
+
+/// Checks one history file, writing its report (text or JSON) to `out`.
+fn check_file(
+    out: &mut String,
+    args: &CheckArgs,
+    file: &Path,
+    cancel: &Arc<AtomicBool>,
+) -> anyhow::Result<Exit> {
     let independence = if args.independent {
         Independence::Independent
     } else if args.no_independent {
@@ -129,7 +171,7 @@ pub fn execute(args: CheckArgs) -> anyhow::Result<Exit> {
     } else {
         Independence::Auto
     };
-    let (events, format) = load(&args.file, args.format, independence)?;
+    let (events, format) = load(file, args.format, independence)?;
     let init = args.init.as_deref().map(parse_init);
     if let Some(path) = &args.export_edn {
         std::fs::write(path, to_edn_with_init(&events, init.as_ref()))
@@ -144,21 +186,20 @@ pub fn execute(args: CheckArgs) -> anyhow::Result<Exit> {
         }
         s => Some(Duration::from_secs_f64(s)),
     };
-    let cancel = Arc::new(AtomicBool::new(false));
-    install_ctrlc(&cancel)?;
     let opts = CheckOptions {
         timeout,
-        cancel: Some(Arc::clone(&cancel)),
+        cancel: Some(Arc::clone(cancel)),
         init,
         engine: None,
         memory_limit: Some(args.memory_limit.unwrap_or_else(default_memory_limit).0),
+        shrink: shrink_budget(args.shrink_timeout)?,
     };
     // A bank history has no keys to check linearizability on: its own checker judges it.
     let bank = events
         .iter()
         .any(|e| e.f == faultline_checkers::OpFn::Transfer);
     if args.checker.is_none() && args.model.is_none() && bank {
-        return card(&args, &events, model, opts, &[CheckerKind::Bank]);
+        return card(out, args, file, &events, model, opts, &[CheckerKind::Bank]);
     }
     if let Some(list) = &args.checker {
         let mut kinds: Vec<CheckerKind> = Vec::new();
@@ -167,12 +208,12 @@ pub fn execute(args: CheckArgs) -> anyhow::Result<Exit> {
                 kinds.push(*k);
             }
         }
-        return card(&args, &events, model, opts, &kinds);
+        return card(out, args, file, &events, model, opts, &kinds);
     }
     // The lock workload's histories have no register model to linearize
     // against; their checker is `lock`.
     if args.model.is_none() && faultline_checkers::lock::is_lock_history(&events) {
-        return card(&args, &events, model, opts, &[CheckerKind::Lock]);
+        return card(out, args, file, &events, model, opts, &[CheckerKind::Lock]);
     }
 
     let spinner = spinner(events.len(), model);
@@ -180,16 +221,17 @@ pub fn execute(args: CheckArgs) -> anyhow::Result<Exit> {
     if let Some(s) = spinner {
         s.finish_and_clear();
     }
-    let report = report.with_context(|| format!("checking {}", args.file.display()))?;
+    let report = report.with_context(|| format!("checking {}", file.display()))?;
 
     if args.json {
         let json = serde_json::to_string_pretty(&report).context("serializing the report")?;
-        println!("{json}");
+        out.push_str(&json);
+        out.push('\n');
     } else {
-        print!("{}", render::text::render(&report));
+        out.push_str(&render::text::render(&report));
     }
     if let Some(path) = &args.html {
-        write_html(path, &report, &args.file)?;
+        write_html(path, &report, file)?;
         eprintln!("wrote the HTML timeline to {}", path.display());
     }
     Ok(report.valid.into())
@@ -197,7 +239,9 @@ pub fn execute(args: CheckArgs) -> anyhow::Result<Exit> {
 
 /// `--checker`: runs the named checkers and prints the report card.
 fn card(
+    out: &mut String,
     args: &CheckArgs,
+    file: &Path,
     events: &[Event],
     model: ModelKind,
     check: CheckOptions,
@@ -228,25 +272,30 @@ fn card(
         .iter()
         .fold(Validity::Valid, |acc, v| acc.and(v.valid));
     if args.json {
-        let out = serde_json::json!({
+        let doc = serde_json::json!({
             "valid": valid,
             "verdicts": verdicts,
             "card": ReportCard::from_verdicts(&verdicts),
         });
-        let json = serde_json::to_string_pretty(&out).context("serializing the verdicts")?;
-        println!("{json}");
+        let json = serde_json::to_string_pretty(&doc).context("serializing the verdicts")?;
+        out.push_str(&json);
+        out.push('\n');
     } else {
-        println!("{}", crate::run::summary::render_card(&verdicts));
+        out.push_str(&crate::run::summary::render_card(&verdicts));
+        out.push('\n');
         // The card shows one witness per row; a broken bank lists its reads.
         for v in verdicts
             .iter()
             .filter(|v| v.checker == CheckerKind::Bank.as_str())
         {
             if let Some(text) = crate::report::counterexample::counterexample_text(v) {
-                print!("{text}");
+                out.push_str(&text);
             }
         }
-        println!("verdict: {}", crate::run::summary::validity_word(valid));
+        out.push_str(&format!(
+            "verdict: {}\n",
+            crate::run::summary::validity_word(valid)
+        ));
     }
     if let Some(path) = &args.html {
         let lin = verdicts
@@ -255,7 +304,7 @@ fn card(
             .and_then(|v| serde_json::from_value::<LinearizabilityReport>(v.details.clone()).ok());
         match lin {
             Some(report) => {
-                write_html(path, &report, &args.file)?;
+                write_html(path, &report, file)?;
                 eprintln!("wrote the HTML timeline to {}", path.display());
             }
             None => eprintln!("--html needs the linearizable checker; no timeline written"),
@@ -267,6 +316,18 @@ fn card(
 fn write_html(path: &Path, report: &LinearizabilityReport, source: &Path) -> anyhow::Result<()> {
     let html = render::html::render(report, &source.display().to_string());
     std::fs::write(path, html).with_context(|| format!("cannot write {}", path.display()))
+}
+
+/// `--shrink-timeout`: none given is the library's default, 0 is off.
+fn shrink_budget(secs: Option<f64>) -> anyhow::Result<ShrinkBudget> {
+    Ok(match secs {
+        None => ShrinkBudget::Default,
+        Some(s) if !(s.is_finite() && s >= 0.0) => {
+            anyhow::bail!("--shrink-timeout must be a non-negative number of seconds, got {s}")
+        }
+        Some(0.0) => ShrinkBudget::Off,
+        Some(s) => ShrinkBudget::Within(Duration::from_secs_f64(s)),
+    })
 }
 
 /// `--init 0` is the number 0, `--init '"a"'` and `--init a` the string "a".

@@ -3,7 +3,7 @@
 use super::config::RunConfig;
 use anyhow::bail;
 use faultline_checkers::card::{CardOptions, CheckerKind, run_checkers as run_card};
-use faultline_checkers::{CheckOptions, Event, ModelKind, Validity, Verdict};
+use faultline_checkers::{CheckOptions, Event, ModelKind, ShrinkBudget, Validity, Verdict};
 use faultline_workloads::workload::WorkloadKind;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
@@ -69,6 +69,7 @@ pub fn run_checkers(events: &[Event], config: &RunConfig, cancel: Arc<AtomicBool
         init: None,
         engine: None,
         memory_limit: Some(crate::byte_size::default_memory_limit().0),
+        shrink: ShrinkBudget::Default,
     };
     // The run waited this long after the last heal before its final reads.
     opts.eventual.quiet_period = config.quiet_period();

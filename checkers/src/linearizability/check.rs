@@ -2,9 +2,10 @@
 //! partition searches in parallel, deadlines and cancellation.
 
 use super::counterexample;
-use super::options::{CheckError, CheckOptions, Engine};
+use super::options::{CheckError, CheckOptions, Engine, ShrinkBudget};
 use super::partition::by_key;
 use super::report::{LinearizabilityReport, PartitionResult};
+use super::shrink::{KeyOps, shrink};
 use super::sweep::Sweep;
 use super::wgl::{Outcome, Search};
 use crate::history::{Event, Operation, pair_operations};
@@ -230,8 +231,14 @@ pub fn check_with_model<M: Model>(
             if let Some(bad) = model.impossible(&inputs, &crashed) {
                 // Already invalid: a bounded search only looks for a good prefix to show.
                 let mut s = Search::new(model, inputs, &times, true);
-                let _ = s.run(PRECHECK_PREFIX_STEPS, &|| stop_reason(false).is_some());
-                let result = invalid_result(model, &key, &ops, &s, Some(bad));
+                let stop = || stop_reason(false).is_some();
+                let _ = s.run(PRECHECK_PREFIX_STEPS, &stop);
+                let explain = Explain {
+                    cap,
+                    shrink: opts.shrink,
+                    stop: &stop,
+                };
+                let result = invalid_result(model, &key, &ops, &s, Some(bad), &explain);
                 return Ok(Part {
                     key,
                     ops,
@@ -313,9 +320,13 @@ pub fn check_with_model<M: Model>(
                     }
                     Outcome::Invalid => {
                         other_invalid.store(true, Ordering::Relaxed);
-                        p.result = Some(explain_invalid(model, p, cap, &|| {
-                            stop_reason(false).is_some()
-                        }));
+                        let stop = || stop_reason(false).is_some();
+                        let explain = Explain {
+                            cap,
+                            shrink: opts.shrink,
+                            stop: &stop,
+                        };
+                        p.result = Some(explain_invalid(model, p, &explain));
                         p.drop_searches();
                     }
                     Outcome::OverMemory => {
@@ -410,12 +421,7 @@ fn unknown_result<M: Model>(p: &Part<'_, M>, reason: String) -> PartitionResult 
 /// tracking for the longest prefixes (bounded when the sweep decided, as
 /// the depth-first search may need far longer), and names the operation
 /// whose return no order could reach when the sweep found it.
-fn explain_invalid<M: Model>(
-    model: &M,
-    p: &Part<'_, M>,
-    cap: usize,
-    stop: &dyn Fn() -> bool,
-) -> PartitionResult {
+fn explain_invalid<M: Model>(model: &M, p: &Part<'_, M>, how: &Explain<'_>) -> PartitionResult {
     let times: Vec<(usize, Option<usize>)> = p
         .ops
         .iter()
@@ -429,13 +435,13 @@ fn explain_invalid<M: Model>(
         (None, None) => Vec::new(),
     };
     let mut s = Search::new(model, inputs, &times, true);
-    s.memory_cap = cap;
+    s.memory_cap = how.cap;
     let budget = if swept.is_some() {
         PRECHECK_PREFIX_STEPS
     } else {
         u64::MAX
     };
-    let _ = s.run(budget, stop);
+    let _ = s.run(budget, how.stop);
     let extra = swept.map(|o| {
         (
             o as usize,
@@ -445,22 +451,48 @@ fn explain_invalid<M: Model>(
             ),
         )
     });
-    invalid_result(model, &p.key, &p.ops, &s, extra)
+    invalid_result(model, &p.key, &p.ops, &s, extra, how)
 }
 
+/// What explaining an invalid key may spend.
+struct Explain<'a> {
+    /// Bytes each search may hold.
+    cap: usize,
+    shrink: ShrinkBudget,
+    /// The check's own stop: cancelled or past its deadline.
+    stop: &'a dyn Fn() -> bool,
+}
+
+/// The invalid key's result: its counterexample from the longest prefixes
+/// `s` found, and the key shrunk to a minimal one. `extra` is the operation
+/// found at fault before (local index, why).
 fn invalid_result<M: Model>(
     model: &M,
     key: &Option<String>,
     ops: &[Operation],
     s: &Search<'_, M>,
     extra: Option<(usize, String)>,
+    how: &Explain<'_>,
 ) -> PartitionResult {
     let prefixes: Vec<Vec<u32>> = s
         .tracker
         .as_ref()
         .map(|t| t.prefixes.clone())
         .unwrap_or_default();
-    let cx = counterexample::build(model, key, ops, &s.inputs, &prefixes, extra);
+    let mut cx = counterexample::build(model, key, ops, &s.inputs, &prefixes, extra);
+    let times: Vec<(usize, Option<usize>)> =
+        ops.iter().map(|o| (o.invoke_pos, o.complete_pos)).collect();
+    let key_ops = KeyOps {
+        model,
+        ops,
+        inputs: &s.inputs,
+        times: &times,
+        memory_cap: how.cap,
+    };
+    cx.minimal = shrink(&key_ops, how.shrink, how.stop)
+        // Stopped before any progress: the key itself is all there is to show.
+        .filter(|sh| sh.one_minimal || sh.sub.kept.len() < ops.len())
+        .map(|sh| counterexample::build_minimal(&key_ops, key, sh, how.stop));
     PartitionResult {
         key: key.clone(),
         valid: Validity::Invalid,

@@ -1,6 +1,10 @@
 //! Turns the deepest dead ends of a search into a [`Counterexample`].
 
-use super::report::{Counterexample, Linearization, LinearizationStep, OpView, Unplaceable};
+use super::report::{
+    Counterexample, Linearization, LinearizationStep, MinimalCounterexample, OpView, Unplaceable,
+};
+use super::shrink::{KeyOps, Shrunk};
+use super::wgl::Search;
 use crate::history::{OpStatus, Operation};
 use crate::model::Model;
 use rustc_hash::FxHashSet;
@@ -119,6 +123,70 @@ pub(crate) fn build<M: Model>(
         operations: window.iter().map(|&i| op_view(&ops[i])).collect(),
         longest_prefixes,
         unplaceable,
+        minimal: None,
+    }
+}
+
+/// Steps the search for the longest orders of a shrunk sub-history may take
+/// (it is small when shrinking finished; bounded when it did not).
+const MINIMAL_PREFIX_STEPS: u64 = 200_000;
+
+/// Explains a shrunk sub-history the way [`build`] explains a key.
+pub(crate) fn build_minimal<M: Model>(
+    key: &KeyOps<'_, M>,
+    name: &Option<String>,
+    shrunk: Shrunk<M::Input>,
+    stop: &dyn Fn() -> bool,
+) -> MinimalCounterexample {
+    let sub = shrunk.sub;
+    // Weakened operations are shown as what they became: calls whose effect is unknown.
+    let sub_ops: Vec<Operation> = sub
+        .kept
+        .iter()
+        .zip(&sub.times)
+        .map(|(&i, t)| {
+            let mut op = key.ops[i].clone();
+            if t.1.is_none() && op.complete_pos.is_some() {
+                op.status = OpStatus::Crashed;
+                op.complete_pos = None;
+            }
+            op
+        })
+        .collect();
+    let crashed: Vec<bool> = sub.times.iter().map(|t| t.1.is_none()).collect();
+    let extra = key.model.impossible(&sub.inputs, &crashed);
+    let mut search = Search::new(key.model, sub.inputs, &sub.times, true);
+    search.memory_cap = key.memory_cap;
+    let _ = search.run(MINIMAL_PREFIX_STEPS, stop);
+    let prefixes: Vec<Vec<u32>> = search
+        .tracker
+        .as_ref()
+        .map(|t| t.prefixes.clone())
+        .unwrap_or_default();
+    let cx = build(key.model, name, &sub_ops, &search.inputs, &prefixes, extra);
+    let core: Vec<usize> = shrunk.core.iter().map(|&i| key.ops[i].id).collect();
+    // Draw the core and the unknown-effect operations the orders use; count the rest.
+    let used: FxHashSet<usize> = cx
+        .longest_prefixes
+        .iter()
+        .flat_map(|p| p.steps.iter().map(|s| s.op))
+        .chain(cx.unplaceable.iter().map(|u| u.op))
+        .chain(core.iter().copied())
+        .collect();
+    let operations: Vec<OpView> = cx
+        .operations
+        .into_iter()
+        .filter(|o| used.contains(&o.id))
+        .collect();
+    MinimalCounterexample {
+        unknown_effect: sub_ops.len() - core.len(),
+        core,
+        operations,
+        longest_prefixes: cx.longest_prefixes,
+        unplaceable: cx.unplaceable,
+        one_minimal: shrunk.one_minimal,
+        from_ops: key.ops.len(),
+        elapsed_ms: shrunk.elapsed.as_secs_f64() * 1000.0,
     }
 }
 

@@ -7,6 +7,22 @@ pub(crate) const NONE: u32 = u32::MAX;
 /// The sentinel entry before the first real one.
 pub(crate) const HEAD: u32 = 0;
 
+/// The calls and returns of operations in real-time order: (position, is a
+/// call, operation). `times[i] = (invoke position, completion position or
+/// None)` for operation i.
+pub(crate) fn sorted_events(times: &[(usize, Option<usize>)]) -> Vec<(usize, bool, u32)> {
+    let mut evs: Vec<(usize, bool, u32)> = Vec::with_capacity(times.len() * 2);
+    for (i, &(inv, comp)) in times.iter().enumerate() {
+        evs.push((inv, true, i as u32));
+        if let Some(c) = comp {
+            evs.push((c, false, i as u32));
+        }
+    }
+    // Positions are distinct events, so the order is total; calls sort first on a tie to be safe.
+    evs.sort_by_key(|&(pos, call, _)| (pos, !call));
+    evs
+}
+
 pub(crate) struct Entries {
     pub next: Vec<u32>,
     prev: Vec<u32>,
@@ -23,15 +39,7 @@ pub(crate) struct Entries {
 impl Entries {
     /// `times[i] = (invoke position, completion position or None)` for operation i.
     pub fn new(times: &[(usize, Option<usize>)]) -> Entries {
-        let mut evs: Vec<(usize, bool, u32)> = Vec::with_capacity(times.len() * 2);
-        for (i, &(inv, comp)) in times.iter().enumerate() {
-            evs.push((inv, true, i as u32));
-            if let Some(c) = comp {
-                evs.push((c, false, i as u32));
-            }
-        }
-        // Positions are distinct events, so the order is total; calls sort first on a tie to be safe.
-        evs.sort_by_key(|&(pos, call, _)| (pos, !call));
+        let evs = sorted_events(times);
         let n = evs.len() + 1;
         let mut e = Entries {
             next: vec![NONE; n],

@@ -10,13 +10,14 @@ mod options;
 mod partition;
 pub mod report;
 mod shape;
+mod shrink;
 mod sweep;
 mod verdict;
 mod wgl;
 
 pub use check::{NOT_CHECKED_OTHER_INVALID, check_linearizable, check_with_model};
-pub use options::{CheckError, CheckOptions, Engine};
+pub use options::{CheckError, CheckOptions, DEFAULT_SHRINK_BUDGET, Engine, ShrinkBudget};
 pub use report::{
-    Counterexample, LinearizabilityReport, Linearization, LinearizationStep, OpView,
-    PartitionResult, Unplaceable,
+    Counterexample, LinearizabilityReport, Linearization, LinearizationStep, MinimalCounterexample,
+    OpView, PartitionResult, Unplaceable,
 };

@@ -21,7 +21,27 @@ pub struct CheckOptions {
     /// Bytes the searches may hold in all; a key whose search would need
     /// more becomes `Unknown` with that reason. `None`: no limit.
     pub memory_limit: Option<usize>,
+    /// How long each invalid key may spend shrinking its counterexample
+    /// (see [`ShrinkBudget`]); shrinking never changes a verdict.
+    pub shrink: ShrinkBudget,
 }
+
+/// How long shrinking an invalid key to a minimal counterexample may take.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ShrinkBudget {
+    /// [`DEFAULT_SHRINK_BUDGET`] per key.
+    #[default]
+    Default,
+    /// Do not shrink: counterexamples show only the longest prefixes.
+    Off,
+    /// At most this long per key (the check's own deadline still applies).
+    Within(Duration),
+}
+
+/// Time each invalid key may spend shrinking, unless told otherwise: small
+/// keys shrink in milliseconds; this bounds the keys of many thousands of
+/// operations, which then show the smallest invalid sub-history found so far.
+pub const DEFAULT_SHRINK_BUDGET: Duration = Duration::from_secs(5);
 
 /// The searches a check runs on each key, taking turns until one decides.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -37,6 +37,17 @@ pub struct PartitionResult {
     pub counterexample: Option<Counterexample>,
 }
 
+impl PartitionResult {
+    /// How many operations its counterexample shows first: the shrunk
+    /// one's, else the whole key's. Invalid keys are listed smallest first.
+    pub fn counterexample_size(&self) -> usize {
+        self.counterexample
+            .as_ref()
+            .and_then(|c| c.minimal.as_ref())
+            .map_or(self.ops, |m| m.core.len())
+    }
+}
+
 /// Why a partition is not linearizable, in a form a person can follow.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Counterexample {
@@ -48,6 +59,41 @@ pub struct Counterexample {
     pub longest_prefixes: Vec<Linearization>,
     /// Operations that could not be placed after the longest prefixes, with the model state there.
     pub unplaceable: Vec<Unplaceable>,
+    /// The key shrunk to a few operations that still cannot be ordered;
+    /// absent when shrinking was switched off (and in older reports).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub minimal: Option<MinimalCounterexample>,
+}
+
+/// The smallest counterexample found for an invalid key: a few of its
+/// operations that cannot be ordered whatever its other state-changing
+/// operations did. What to read first.
+///
+/// Shrinking only takes sound steps: it removes observations (reads, failed
+/// cas) and turns other completed operations into ones whose effect is
+/// unknown (free to take effect any time after their call, or never). So the
+/// core proves the key invalid. When `one_minimal` holds, removing or
+/// weakening any one operation of the core makes the rest linearizable.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MinimalCounterexample {
+    /// Ids of the core's operations, in invocation order.
+    pub core: Vec<usize>,
+    /// How many other operations of the key stay in, each with its effect
+    /// unknown (including those recorded as completed and weakened).
+    pub unknown_effect: usize,
+    /// The core and the unknown-effect operations its orders use, for drawing.
+    pub operations: Vec<OpView>,
+    /// The longest orders of them that the model accepts (longest first).
+    pub longest_prefixes: Vec<Linearization>,
+    /// What cannot go next after those orders, with the model state and why.
+    pub unplaceable: Vec<Unplaceable>,
+    /// Every single removal was tried and refused; false when the time
+    /// budget ran out first (smaller than the key, but maybe not minimal).
+    pub one_minimal: bool,
+    /// Operations the key had before shrinking.
+    pub from_ops: usize,
+    /// Time shrinking took, in milliseconds.
+    pub elapsed_ms: f64,
 }
 
 /// One operation as drawn on a timeline.

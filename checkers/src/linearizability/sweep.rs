@@ -24,6 +24,7 @@
 //! Memory is the frontier and the current return's closure, never the
 //! history behind it, and no configuration is explored twice.
 
+use super::entries::sorted_events;
 use super::memo::{Memo, Used};
 use super::shape::Shape;
 use super::wgl::Outcome;
@@ -113,14 +114,7 @@ impl<'a, M: Model> Sweep<'a, M> {
             .iter()
             .map(|m| relaxed && m.len() > 1)
             .collect();
-        let mut events: Vec<(usize, bool, u32)> = Vec::with_capacity(times.len() * 2);
-        for (i, &(inv, comp)) in times.iter().enumerate() {
-            events.push((inv, true, i as u32));
-            if let Some(c) = comp {
-                events.push((c, false, i as u32));
-            }
-        }
-        events.sort_by_key(|&(pos, call, _)| (pos, !call));
+        let events = sorted_events(times);
         let ngroups = shape.group_members.len();
         let nclasses = shape.nclasses;
         Sweep {

@@ -11,7 +11,9 @@
 
 use super::label::{op_label, short_value, truncate};
 use super::text::format_ms;
-use crate::linearizability::{Counterexample, LinearizabilityReport, OpView, PartitionResult};
+use crate::linearizability::{
+    Counterexample, LinearizabilityReport, MinimalCounterexample, OpView, PartitionResult,
+};
 use crate::verdict::Validity;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt::Write;
@@ -60,12 +62,14 @@ pub fn render(report: &LinearizabilityReport, source: &str) -> String {
     );
     render_header(&mut out, report, source);
     render_summary(&mut out, report);
-    let invalid: Vec<(usize, &PartitionResult)> = report
+    let mut invalid: Vec<(usize, &PartitionResult)> = report
         .partitions
         .iter()
         .enumerate()
         .filter(|(_, p)| p.valid == Validity::Invalid)
         .collect();
+    // The smallest counterexample first: it is the quickest to read.
+    invalid.sort_by_key(|(_, p)| p.counterexample_size());
     for (i, p) in invalid.iter().take(MAX_TIMELINES) {
         render_partition(&mut out, *i, p, &report.model);
     }
@@ -181,6 +185,10 @@ fn render_partition(out: &mut String, index: usize, p: &PartitionResult, model: 
         out.push_str("<p>The checker gave no counterexample for this partition.</p></section>\n");
         return;
     };
+    if let Some(m) = &cx.minimal {
+        render_minimal(out, m, model);
+        out.push_str("<h3>The whole key</h3>\n");
+    }
     let prefix_len = cx.longest_prefixes.first().map_or(0, |l| l.steps.len());
     let _ = writeln!(
         out,
@@ -196,6 +204,51 @@ fn render_partition(out: &mut String, index: usize, p: &PartitionResult, model: 
     render_unplaceable_table(out, cx, &timeline.ops_by_id);
     render_prefix_list(out, cx, &timeline.ops_by_id);
     out.push_str("</section>\n");
+}
+
+/// The shrunk counterexample, drawn like a key: its few operations on their
+/// timeline, what cannot go next, and the order of the rest with states.
+fn render_minimal(out: &mut String, m: &MinimalCounterexample, model: &str) {
+    let what = match m.core.len() {
+        1 => "this operation cannot take effect".to_string(),
+        n => format!("these {n} operations cannot be ordered"),
+    };
+    let others = if m.unknown_effect > 0 {
+        format!(
+            ", whatever the key's {} other updates did (each may have taken effect any time after its call, or never; \
+             those an order below uses are drawn open-ended)",
+            m.unknown_effect
+        )
+    } else {
+        String::new()
+    };
+    let how = if m.one_minimal {
+        "Without any one of them the rest can be ordered.".to_string()
+    } else {
+        format!(
+            "The time to shrink ran out after {}, so it may not be minimal.",
+            format_ms(m.elapsed_ms)
+        )
+    };
+    let _ = writeln!(
+        out,
+        "<div class=\"minimal\"><h3>Smallest counterexample: {what}</h3>\
+         <p class=\"explain\">Shrunk from the key's {} operations: as a <b>{}</b>, {what}{others}. {how}</p>",
+        m.from_ops,
+        esc(model)
+    );
+    let cx = Counterexample {
+        key: None,
+        operations: m.operations.clone(),
+        longest_prefixes: m.longest_prefixes.clone(),
+        unplaceable: m.unplaceable.clone(),
+        minimal: None,
+    };
+    let timeline = Timeline::build(&cx);
+    timeline.write(out, &cx);
+    render_unplaceable_table(out, &cx, &timeline.ops_by_id);
+    render_prefix_list(out, &cx, &timeline.ops_by_id);
+    out.push_str("</div>\n");
 }
 
 fn render_unplaceable_table(out: &mut String, cx: &Counterexample, ops: &HashMap<usize, &OpView>) {
@@ -663,6 +716,7 @@ th,td{border-bottom:1px solid #e3e8ee;padding:3px 10px;text-align:left;vertical-
 th{background:#f3f6f9;font-weight:600}
 td.bad,b.bad{color:#b71c1c}
 .explain{max-width:980px}
+.minimal{border-left:4px solid #c0392b;padding-left:12px;margin:8px 0 20px}
 .note{color:#66717d}
 .legend{display:flex;flex-wrap:wrap;gap:6px 18px;margin:8px 0;font-size:13px;color:#39424c}
 .legend span{display:inline-flex;align-items:center;gap:5px}
@@ -803,6 +857,7 @@ pub(crate) mod tests {
                 state: "0".into(),
                 reason: "read 3 but the register holds 0".into(),
             }],
+            minimal: None,
         };
         LinearizabilityReport {
             model: "cas-register".into(),

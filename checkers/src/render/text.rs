@@ -3,7 +3,9 @@
 //! operations that cannot be placed after it, with the model state and why.
 
 use super::label::{op_label, truncate};
-use crate::linearizability::{Counterexample, LinearizabilityReport, OpView, PartitionResult};
+use crate::linearizability::{
+    Counterexample, LinearizabilityReport, MinimalCounterexample, OpView, PartitionResult,
+};
 use crate::verdict::Validity;
 use std::collections::HashMap;
 use std::fmt::Write;
@@ -41,11 +43,7 @@ pub fn render(report: &LinearizabilityReport) -> String {
         format_ms(report.elapsed_ms),
     );
 
-    let invalid: Vec<&PartitionResult> = report
-        .partitions
-        .iter()
-        .filter(|p| p.valid == Validity::Invalid)
-        .collect();
+    let invalid = invalid_smallest_first(report);
     for p in invalid.iter().take(MAX_EXPLAINED) {
         out.push('\n');
         render_invalid(&mut out, p);
@@ -85,6 +83,18 @@ pub fn render(report: &LinearizabilityReport) -> String {
     out
 }
 
+/// The invalid keys, the one with the smallest counterexample first (ties
+/// keep the report's natural key order): it is the quickest to read.
+fn invalid_smallest_first(report: &LinearizabilityReport) -> Vec<&PartitionResult> {
+    let mut invalid: Vec<&PartitionResult> = report
+        .partitions
+        .iter()
+        .filter(|p| p.valid == Validity::Invalid)
+        .collect();
+    invalid.sort_by_key(|p| p.counterexample_size());
+    invalid
+}
+
 /// Explains one invalid partition in about ten lines.
 fn render_invalid(out: &mut String, p: &PartitionResult) {
     let _ = writeln!(out, "{}: INVALID ({} ops)", key_title(&p.key), p.ops);
@@ -98,6 +108,10 @@ fn render_invalid(out: &mut String, p: &PartitionResult) {
         None => (format!("op {id}"), String::new()),
     };
 
+    if let Some(m) = &cx.minimal {
+        render_minimal(out, m);
+        let _ = writeln!(out, "  the whole key:");
+    }
     render_prefix(out, p, cx, &describe);
 
     if cx.unplaceable.is_empty() {
@@ -115,6 +129,86 @@ fn render_invalid(out: &mut String, p: &PartitionResult) {
         let _ = writeln!(
             out,
             "    ✗ {label:<width$}  {ev}  state {}: {}",
+            truncate(&u.state, MAX_STATE_CHARS),
+            u.reason
+        );
+    }
+}
+
+/// The shrunk counterexample: its core, what the rest of the key may have
+/// done, the longest order the model accepts, and what cannot go next.
+fn render_minimal(out: &mut String, m: &MinimalCounterexample) {
+    let n = m.core.len();
+    let what = match n {
+        1 => "this operation cannot take effect".to_string(),
+        n => format!("these {n} operations cannot be ordered"),
+    };
+    let how = if m.one_minimal {
+        "without any one of them the rest can be ordered".to_string()
+    } else {
+        format!(
+            "the time to shrink ran out after {}, so it may not be minimal",
+            format_ms(m.elapsed_ms)
+        )
+    };
+    let _ = writeln!(
+        out,
+        "  smallest counterexample: {what} (shrunk from {} ops; {how})",
+        m.from_ops
+    );
+    let by_id: HashMap<usize, &OpView> = m.operations.iter().map(|o| (o.id, o)).collect();
+    let label = |id: usize| match by_id.get(&id) {
+        Some(op) => format!("p{} {}", op.process, op_label(op)),
+        None => format!("op {id}"),
+    };
+    let width = m
+        .core
+        .iter()
+        .map(|&id| label(id).chars().count())
+        .max()
+        .unwrap_or(0);
+    for &id in &m.core {
+        let ev = by_id.get(&id).map(|o| events(o)).unwrap_or_default();
+        let _ = writeln!(out, "    {:<width$}  {ev}", label(id));
+    }
+    if m.unknown_effect > 0 {
+        let _ = writeln!(
+            out,
+            "    whatever the key's {} other updates did (each may have taken effect any time after its call, or never)",
+            m.unknown_effect
+        );
+    }
+    match m.longest_prefixes.first().filter(|p| !p.steps.is_empty()) {
+        Some(prefix) => {
+            let skip = prefix.steps.len().saturating_sub(PREFIX_TAIL);
+            let earlier = if skip > 0 {
+                format!("... {skip} earlier, ")
+            } else {
+                String::new()
+            };
+            let steps: Vec<String> = prefix
+                .steps
+                .iter()
+                .skip(skip)
+                .map(|s| {
+                    format!(
+                        "{} → {}",
+                        label(s.op),
+                        truncate(&s.state_after, MAX_STATE_CHARS)
+                    )
+                })
+                .collect();
+            let _ = writeln!(out, "    the longest order: {earlier}{}", steps.join(", "));
+        }
+        None => {
+            let _ = writeln!(out, "    no operation can go first");
+        }
+    }
+    for u in &m.unplaceable {
+        let _ = writeln!(
+            out,
+            "    ✗ {}  state {}: {}",
+            label(u.op),
             truncate(&u.state, MAX_STATE_CHARS),
             u.reason
         );

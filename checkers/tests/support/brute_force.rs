@@ -20,7 +20,8 @@ pub fn brute_force<M: Model>(model: &M, events: &[Event]) -> Validity {
     }
 }
 
-fn linearizable<M: Model>(model: &M, ops: &[Operation]) -> bool {
+/// Whether one key's operations can be ordered.
+pub fn linearizable<M: Model>(model: &M, ops: &[Operation]) -> bool {
     let inputs: Vec<M::Input> = ops
         .iter()
         .map(|o| {
