@@ -8,7 +8,8 @@ mod run_support;
 
 use run_support::{
     StoreOptions, bundled_run, client_events, faultline, history, http_run, newest_run_dir, output,
-    results_json, run_dir, run_dirs, start_store, verdict, wait_exit, wait_for_history,
+    results_json, run_dir, run_dirs, run_dirs_if_any, start_store, verdict, wait_exit,
+    wait_for_history,
 };
 use serde_json::Value;
 use std::path::Path;
@@ -74,11 +75,10 @@ fn a_store_speaking_another_protocol_is_refused_by_the_probe() {
     ] {
         assert!(stderr.contains(part), "{part} missing from {stderr}");
     }
-    // No load ran: the history holds no operation.
-    let dir = run_dir(tmp.path(), "foreign");
+    // Refused before any load: no results directory is left behind.
     assert!(
-        history(&dir).is_empty(),
-        "operations ran after a failed probe"
+        run_dirs_if_any(tmp.path(), "foreign").is_empty(),
+        "a refused run left a results directory"
     );
 }
 

@@ -86,7 +86,13 @@ pub async fn run_one(
     {
         progress_stop.cancel();
         sut.stop().await;
-        return Err(e);
+        // Refused before any load: like any other refusal, leave no results
+        // directory that looks like a run.
+        let path = dir.path().display().to_string();
+        if let Err(rm) = dir.discard() {
+            tracing::warn!("{rm:#}");
+        }
+        return Err(e.context(format!("the run was refused; {path} was removed")));
     }
     let shared = Arc::new(Shared {
         client,
@@ -120,7 +126,13 @@ pub async fn run_one(
     {
         progress_stop.cancel();
         sut.stop().await;
-        return Err(e);
+        // Refused before any load: like any other refusal, leave no results
+        // directory that looks like a run.
+        let path = dir.path().display().to_string();
+        if let Err(rm) = dir.discard() {
+            tracing::warn!("{rm:#}");
+        }
+        return Err(e.context(format!("the run was refused; {path} was removed")));
     }
 
     // Main phase: workers and nemesis together.

@@ -51,6 +51,19 @@ impl RunDir {
         anyhow::bail!("too many runs of `{name}` within one second")
     }
 
+    /// Removes the run's directory (and `RESULTS_DIR/<name>/` if that leaves
+    /// it empty): for a run refused before anything ran, which should leave
+    /// nothing behind but its error.
+    pub fn discard(self) -> anyhow::Result<()> {
+        std::fs::remove_dir_all(&self.dir)
+            .with_context(|| format!("removing {}", self.dir.display()))?;
+        if let Some(parent) = self.dir.parent() {
+            // Fails, as it should, when other runs of the test are there.
+            let _ = std::fs::remove_dir(parent);
+        }
+        Ok(())
+    }
+
     /// The run's directory.
     pub fn path(&self) -> &Path {
         &self.dir

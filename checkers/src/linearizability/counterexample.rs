@@ -149,6 +149,9 @@ pub(crate) fn build_minimal<M: Model>(
             if t.1.is_none() && op.complete_pos.is_some() {
                 op.status = OpStatus::Crashed;
                 op.complete_pos = None;
+                op.complete_time = None;
+                op.complete_index = None;
+                op.output = serde_json::Value::Null;
             }
             op
         })
