@@ -4,6 +4,7 @@
 
 mod case;
 mod child;
+mod processes;
 mod table;
 
 use crate::cmd::bench::BenchArgs;
@@ -38,7 +39,9 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<Exit> {
         return run_one(spec, args.one_timeout);
     }
     let corpus_ok = bench_corpus(&args.corpus_dir())?;
+    processes::bench(&args.corpus_dir(), &read_manifest(&args.corpus_dir())?)?;
     let synth_ok = bench_synthetic(args.quick)?;
+    bench_deadline()?;
     Ok(if corpus_ok && synth_ok {
         Exit::Valid
     } else {
@@ -55,7 +58,7 @@ fn run_one(spec: &str, timeout_s: f64) -> anyhow::Result<Exit> {
 }
 
 /// One line of the corpus manifest.
-struct ManifestEntry {
+pub(crate) struct ManifestEntry {
     file: String,
     format: String,
     model: String,
@@ -338,6 +341,42 @@ fn bench_synthetic(quick: bool) -> anyhow::Result<bool> {
     );
     println!("{}", table::synth_table(&rows));
     Ok(all_right)
+}
+
+/// How long a check runs past `--timeout` on keys it cannot decide in time
+/// (issue 16: within one second): hard cases with a deadline far shorter
+/// than they need, searches alone.
+fn bench_deadline() -> anyhow::Result<()> {
+    const ASKED: Duration = Duration::from_secs(1);
+    let cases = [
+        (HardFamily::StaleRepeated, 50_000, 10, 0.05),
+        (HardFamily::ContradictoryReads, 50_000, 10, 0.05),
+    ];
+    println!("\nDeadline: `--timeout 1` on hard cases that need longer (search only)\n");
+    for (family, ops, processes, crash_rate) in cases {
+        let case = Case::Hard {
+            family: family.name().to_string(),
+            ops,
+            processes,
+            crash_rate,
+            invalid: true,
+            search_only: true,
+            seed: 42,
+        };
+        let what = format!("{family} {}k ops, {processes} procs", ops / 1000);
+        match child::run_in_child(&case, ASKED, ASKED + LOAD_GRACE)? {
+            Outcome::Measured(m) => println!(
+                "  {what}: {} after {:.2} s ({:+.2} s past the deadline) — {}",
+                m.verdict,
+                m.check_s,
+                m.check_s - ASKED.as_secs_f64(),
+                met(m.verdict != "unknown" || m.check_s <= ASKED.as_secs_f64() + 1.0)
+            ),
+            Outcome::Killed(d) => println!("  {what}: killed after {d:?} — MISSED"),
+            Outcome::Failed(e) => println!("  {what}: failed: {e}"),
+        }
+    }
+    Ok(())
 }
 
 fn met(ok: bool) -> &'static str {

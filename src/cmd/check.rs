@@ -172,6 +172,11 @@ fn check_file(
         Independence::Auto
     };
     let (events, format) = load(file, args.format, independence)?;
+    let loaded = Loaded {
+        file,
+        events: &events,
+        format,
+    };
     let init = args.init.as_deref().map(parse_init);
     if let Some(path) = &args.export_edn {
         std::fs::write(path, to_edn_with_init(&events, init.as_ref()))
@@ -199,7 +204,7 @@ fn check_file(
         .iter()
         .any(|e| e.f == faultline_checkers::OpFn::Transfer);
     if args.checker.is_none() && args.model.is_none() && bank {
-        return card(out, args, file, &events, model, opts, &[CheckerKind::Bank]);
+        return card(out, args, &loaded, model, opts, &[CheckerKind::Bank]);
     }
     if let Some(list) = &args.checker {
         let mut kinds: Vec<CheckerKind> = Vec::new();
@@ -208,12 +213,12 @@ fn check_file(
                 kinds.push(*k);
             }
         }
-        return card(out, args, file, &events, model, opts, &kinds);
+        return card(out, args, &loaded, model, opts, &kinds);
     }
     // The lock workload's histories have no register model to linearize
     // against; their checker is `lock`.
     if args.model.is_none() && faultline_checkers::lock::is_lock_history(&events) {
-        return card(out, args, file, &events, model, opts, &[CheckerKind::Lock]);
+        return card(out, args, &loaded, model, opts, &[CheckerKind::Lock]);
     }
 
     let spinner = spinner(events.len(), model);
@@ -231,18 +236,24 @@ fn check_file(
         out.push_str(&render::text::render(&report));
     }
     if let Some(path) = &args.html {
-        write_html(path, &report, file)?;
+        write_html(path, &report, &loaded)?;
         eprintln!("wrote the HTML timeline to {}", path.display());
     }
     Ok(report.valid.into())
+}
+
+/// A history as read: where from, its events, its format.
+struct Loaded<'a> {
+    file: &'a Path,
+    events: &'a [Event],
+    format: Format,
 }
 
 /// `--checker`: runs the named checkers and prints the report card.
 fn card(
     out: &mut String,
     args: &CheckArgs,
-    file: &Path,
-    events: &[Event],
+    history: &Loaded<'_>,
     model: ModelKind,
     check: CheckOptions,
     kinds: &[CheckerKind],
@@ -263,8 +274,8 @@ fn card(
         max_versions: args.max_stale_versions,
         max_lag_ms: args.max_stale_ms,
     };
-    let spinner = spinner(events.len(), model);
-    let verdicts = run_checkers(events, kinds, &opts);
+    let spinner = spinner(history.events.len(), model);
+    let verdicts = run_checkers(history.events, kinds, &opts);
     if let Some(s) = spinner {
         s.finish_and_clear();
     }
@@ -304,7 +315,7 @@ fn card(
             .and_then(|v| serde_json::from_value::<LinearizabilityReport>(v.details.clone()).ok());
         match lin {
             Some(report) => {
-                write_html(path, &report, file)?;
+                write_html(path, &report, history)?;
                 eprintln!("wrote the HTML timeline to {}", path.display());
             }
             None => eprintln!("--html needs the linearizable checker; no timeline written"),
@@ -313,8 +324,19 @@ fn card(
     Ok(valid.into())
 }
 
-fn write_html(path: &Path, report: &LinearizabilityReport, source: &Path) -> anyhow::Result<()> {
-    let html = render::html::render(report, &source.display().to_string());
+/// Writes the HTML page; a faultline history (JSONL) has real times and its
+/// faults, drawn as a time axis with the fault windows shaded.
+fn write_html(
+    path: &Path,
+    report: &LinearizabilityReport,
+    history: &Loaded<'_>,
+) -> anyhow::Result<()> {
+    let ctx = if history.format == Format::Jsonl {
+        crate::report::fault_windows::page_context(history.events)
+    } else {
+        render::html::PageContext::default()
+    };
+    let html = render::html::render_with(report, &history.file.display().to_string(), &ctx);
     std::fs::write(path, html).with_context(|| format!("cannot write {}", path.display()))
 }
 

@@ -32,7 +32,8 @@ pub fn counterexample_text(v: &Verdict) -> Option<String> {
     }
 }
 
-/// The self-contained HTML timeline page of an invalid linearizability verdict.
-pub fn counterexample_html(v: &Verdict, source: &str) -> Option<String> {
-    linearizability_report(v).map(|r| html::render(&r, source))
+/// The self-contained HTML timeline page of an invalid linearizability
+/// verdict, drawn in test time with the run's fault windows (`ctx`).
+pub fn counterexample_html(v: &Verdict, source: &str, ctx: &html::PageContext) -> Option<String> {
+    linearizability_report(v).map(|r| html::render_with(&r, source, ctx))
 }

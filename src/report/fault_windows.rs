@@ -273,6 +273,26 @@ pub fn kinds(windows: &[FaultWindow]) -> Vec<FaultKind> {
     set.into_iter().collect()
 }
 
+/// What the counterexample page draws from a faultline history: a time axis
+/// and the fault windows shaded behind the operations.
+pub fn page_context(events: &[Event]) -> faultline_checkers::render::html::PageContext {
+    use faultline_checkers::render::html::{FaultShade, PageContext};
+    let end_s = events.iter().map(|e| e.time).max().unwrap_or(0) as f64 / 1e9;
+    let ns = |s: f64| (s.max(0.0) * 1e9).round() as u64;
+    PageContext {
+        time_axis: true,
+        faults: fault_windows(events, end_s)
+            .into_iter()
+            .map(|w| FaultShade {
+                label: w.kind.label().to_string(),
+                detail: w.detail,
+                start_ns: ns(w.start_s),
+                end_ns: ns(w.end_s),
+            })
+            .collect(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -56,11 +56,12 @@ pub fn write_with(run_dir: &Path, opts: &LoadOptions) -> anyhow::Result<Written>
     write("rate.svg", &rate)?;
 
     let source = run_dir.join("history.jsonl").display().to_string();
+    let page = fault_windows::page_context(&run.events);
     let cxs: Vec<CounterexamplePage> = run
         .verdicts
         .iter()
         .filter_map(|v| {
-            counterexample::counterexample_html(v, &source).map(|html| CounterexamplePage {
+            counterexample::counterexample_html(v, &source, &page).map(|html| CounterexamplePage {
                 checker: v.checker.clone(),
                 file: format!("counterexample-{}.html", file_safe(&v.checker)),
                 html,

@@ -46,6 +46,9 @@ pub struct Operation {
     pub invoke_index: u64,
     /// `index` field of the completion event, if any.
     pub complete_index: Option<u64>,
+    /// The node that served it, where the history says (the completion's
+    /// `node`, else the invocation's).
+    pub node: Option<String>,
 }
 
 impl Operation {

@@ -195,6 +195,9 @@ fn make_op(
         },
         invoke_index: invoke.index,
         complete_index: completion.map(|(_, e)| e.index),
+        node: completion
+            .and_then(|(_, e)| e.node.clone())
+            .or_else(|| invoke.node.clone()),
     }
 }
 

@@ -224,5 +224,6 @@ pub(crate) fn op_view(o: &Operation) -> OpView {
         complete_time: o.complete_time,
         invoke_index: o.invoke_index,
         complete_index: o.complete_index,
+        node: o.node.clone(),
     }
 }

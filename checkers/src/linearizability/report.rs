@@ -117,6 +117,9 @@ pub struct OpView {
     pub invoke_index: u64,
     /// Index of the completion event, if any.
     pub complete_index: Option<u64>,
+    /// The node that served it, where the history says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub node: Option<String>,
 }
 
 /// A linearization: operations in linearization order with the state after each.

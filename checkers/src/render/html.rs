@@ -48,8 +48,40 @@ const LIN_Y: f64 = 28.0;
 /// Ticks on the axis every this many slots.
 const TICK_EVERY: usize = 10;
 
-/// Renders the whole report as one HTML document; `source` names the checked history.
+/// What the page can show beyond the report itself, from the history it
+/// was checked from.
+#[derive(Debug, Clone, Default)]
+pub struct PageContext {
+    /// The history's `time`s are real (nanoseconds since the test started, as
+    /// in faultline's JSONL): draw the x axis in milliseconds. Otherwise
+    /// (EDN, Porcupine logs) the axis is the order of events.
+    pub time_axis: bool,
+    /// Fault windows to shade behind the operations (time axis only).
+    pub faults: Vec<FaultShade>,
+}
+
+/// A fault that was active from `start_ns` to `end_ns` (test time).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FaultShade {
+    /// Its kind, e.g. `partition`, `kill`.
+    pub label: String,
+    /// Which nodes or halves.
+    pub detail: String,
+    /// When it began.
+    pub start_ns: u64,
+    /// When it was healed (or the history ended).
+    pub end_ns: u64,
+}
+
+/// Renders the whole report as one HTML document; `source` names the checked
+/// history. The x axis is the order of events; see [`render_with`].
 pub fn render(report: &LinearizabilityReport, source: &str) -> String {
+    render_with(report, source, &PageContext::default())
+}
+
+/// Renders the whole report with what the history adds: a time axis and
+/// shaded fault windows.
+pub fn render_with(report: &LinearizabilityReport, source: &str, ctx: &PageContext) -> String {
     let mut out = String::with_capacity(64 * 1024);
     let verdict = verdict_word(report.valid);
     let _ = write!(
@@ -71,7 +103,7 @@ pub fn render(report: &LinearizabilityReport, source: &str) -> String {
     // The smallest counterexample first: it is the quickest to read.
     invalid.sort_by_key(|(_, p)| p.counterexample_size());
     for (i, p) in invalid.iter().take(MAX_TIMELINES) {
-        render_partition(&mut out, *i, p, &report.model);
+        render_partition(&mut out, *i, p, &report.model, ctx);
     }
     if invalid.len() > MAX_TIMELINES {
         let _ = writeln!(
@@ -172,7 +204,13 @@ fn render_summary(out: &mut String, report: &LinearizabilityReport) {
 }
 
 /// One invalid partition: explanation, timeline, the unplaceable ops and the prefix.
-fn render_partition(out: &mut String, index: usize, p: &PartitionResult, model: &str) {
+fn render_partition(
+    out: &mut String,
+    index: usize,
+    p: &PartitionResult,
+    model: &str,
+    ctx: &PageContext,
+) {
     let title = match &p.key {
         Some(k) => format!("Key <code>{}</code>", esc(k)),
         None => "Whole history".to_string(),
@@ -186,7 +224,7 @@ fn render_partition(out: &mut String, index: usize, p: &PartitionResult, model: 
         return;
     };
     if let Some(m) = &cx.minimal {
-        render_minimal(out, m, model);
+        render_minimal(out, m, model, ctx);
         out.push_str("<h3>The whole key</h3>\n");
     }
     let prefix_len = cx.longest_prefixes.first().map_or(0, |l| l.steps.len());
@@ -199,8 +237,8 @@ fn render_partition(out: &mut String, index: usize, p: &PartitionResult, model: 
         p.ops,
         cx.unplaceable.len()
     );
-    let timeline = Timeline::build(cx);
-    timeline.write(out, cx);
+    let timeline = Timeline::build(cx, ctx);
+    timeline.write(out, cx, ctx);
     render_unplaceable_table(out, cx, &timeline.ops_by_id);
     render_prefix_list(out, cx, &timeline.ops_by_id);
     out.push_str("</section>\n");
@@ -208,7 +246,7 @@ fn render_partition(out: &mut String, index: usize, p: &PartitionResult, model: 
 
 /// The shrunk counterexample, drawn like a key: its few operations on their
 /// timeline, what cannot go next, and the order of the rest with states.
-fn render_minimal(out: &mut String, m: &MinimalCounterexample, model: &str) {
+fn render_minimal(out: &mut String, m: &MinimalCounterexample, model: &str, ctx: &PageContext) {
     let what = match m.core.len() {
         1 => "this operation cannot take effect".to_string(),
         n => format!("these {n} operations cannot be ordered"),
@@ -244,8 +282,8 @@ fn render_minimal(out: &mut String, m: &MinimalCounterexample, model: &str) {
         unplaceable: m.unplaceable.clone(),
         minimal: None,
     };
-    let timeline = Timeline::build(&cx);
-    timeline.write(out, &cx);
+    let timeline = Timeline::build(&cx, ctx);
+    timeline.write(out, &cx, ctx);
     render_unplaceable_table(out, &cx, &timeline.ops_by_id);
     render_prefix_list(out, &cx, &timeline.ops_by_id);
     out.push_str("</div>\n");
@@ -332,8 +370,10 @@ struct Timeline<'a> {
     ops_by_id: HashMap<usize, &'a OpView>,
     /// Rows, one per process, in process order.
     rows: Vec<crate::history::ProcessId>,
-    /// Slot of each drawn op's invocation and completion.
-    slots: HashMap<usize, (usize, Option<usize>)>,
+    /// Position (in slots) of each drawn op's invocation and completion.
+    slots: HashMap<usize, (f64, Option<f64>)>,
+    /// How positions map to the history's time, when the axis is time.
+    time: Option<TimeScale>,
     /// History event index at each slot, for axis labels.
     slot_events: Vec<u64>,
     /// Linearization number (1-based) of prefix ops.
@@ -345,7 +385,7 @@ struct Timeline<'a> {
 }
 
 impl<'a> Timeline<'a> {
-    fn build(cx: &'a Counterexample) -> Timeline<'a> {
+    fn build(cx: &'a Counterexample, ctx: &PageContext) -> Timeline<'a> {
         let ops_by_id: HashMap<usize, &OpView> = cx.operations.iter().map(|o| (o.id, o)).collect();
         let prefix = cx
             .longest_prefixes
@@ -371,11 +411,19 @@ impl<'a> Timeline<'a> {
         let slot_of: HashMap<(u64, u64), usize> =
             events.keys().enumerate().map(|(s, k)| (*k, s)).collect();
         let slot_events: Vec<u64> = events.keys().map(|(_, i)| *i).collect();
+        let time = ctx
+            .time_axis
+            .then(|| TimeScale::new(events.keys().map(|(t, _)| *t), slot_events.len()))
+            .flatten();
         let mut slots = HashMap::new();
         for op in &drawn {
-            let s0 = slot_of[&(op.invoke_time, op.invoke_index)];
+            let at = |t: u64, i: u64| match &time {
+                Some(scale) => scale.pos(t),
+                None => slot_of[&(t, i)] as f64,
+            };
+            let s0 = at(op.invoke_time, op.invoke_index);
             let s1 = match (op.complete_time, op.complete_index) {
-                (Some(t), Some(i)) => Some(slot_of[&(t, i)]),
+                (Some(t), Some(i)) => Some(at(t, i)),
                 _ => None,
             };
             slots.insert(op.id, (s0, s1));
@@ -397,9 +445,12 @@ impl<'a> Timeline<'a> {
             let (Some(op), Some((s0, s1))) = (ops_by_id.get(&step.op), slots.get(&step.op)) else {
                 continue;
             };
-            let mut x = (*s0 as f64 + 0.5).max(last + 0.2);
+            // Inside the bar, after the previous point: half a slot in, or
+            // half the bar when it is shorter than a slot.
+            let into = s1.map_or(0.5, |s1| ((s1 - s0) / 2.0).min(0.5));
+            let mut x = (s0 + into).max(last + 0.01);
             if let Some(s1) = s1 {
-                x = x.min(*s1 as f64 - 0.1);
+                x = x.min(s1 - (s1 - s0).min(0.4) / 4.0);
             }
             last = x;
             lin_points.push((x, row_of[&op.process], i + 1));
@@ -409,6 +460,7 @@ impl<'a> Timeline<'a> {
             ops_by_id,
             rows,
             slots,
+            time,
             slot_events,
             lin_number,
             lin_points,
@@ -426,7 +478,7 @@ impl<'a> Timeline<'a> {
         }
     }
 
-    fn write(&self, out: &mut String, cx: &Counterexample) {
+    fn write(&self, out: &mut String, cx: &Counterexample, ctx: &PageContext) {
         let nslots = self.slot_events.len();
         let width = PAD_L + nslots as f64 * STEP + PAD_R;
         let height = AXIS_H + self.rows.len() as f64 * ROW_H + 4.0;
@@ -444,7 +496,19 @@ impl<'a> Timeline<'a> {
             );
         }
         out.push_str(LEGEND);
-        out.push_str("<div class=\"timeline\"><div class=\"controls\"><button class=\"zout\" title=\"zoom out\">−</button><button class=\"zin\" title=\"zoom in\">+</button><button class=\"zfit\">fit</button><span class=\"hint\">x axis: order of events in the history (numbers are event indices); hover a bar for details</span></div><div class=\"tlbody\">");
+        let faults = self.faults(ctx);
+        if !faults.is_empty() {
+            out.push_str(FAULT_LEGEND);
+        }
+        let hint = if self.time.is_some() {
+            "x axis: time since the test started; hover a bar for its events, node and times"
+        } else {
+            "x axis: order of events in the history (numbers are event indices); hover a bar for details"
+        };
+        let _ = write!(
+            out,
+            "<div class=\"timeline\"><div class=\"controls\"><button class=\"zout\" title=\"zoom out\">−</button><button class=\"zin\" title=\"zoom in\">+</button><button class=\"zfit\">fit</button><span class=\"hint\">{hint}</span></div><div class=\"tlbody\">"
+        );
 
         // Process labels stay put while the timeline scrolls sideways.
         let _ = write!(
@@ -460,9 +524,13 @@ impl<'a> Timeline<'a> {
             );
         }
         out.push_str("</svg><div class=\"scroll\">");
+        let tick_slots = self
+            .time
+            .as_ref()
+            .map_or(TICK_EVERY as f64, |t| t.tick_slots());
         let _ = write!(
             out,
-            "<svg class=\"tl\" width=\"{width:.0}\" height=\"{height}\" data-slots=\"{nslots}\" data-step=\"{STEP}\" data-padl=\"{PAD_L}\" data-padr=\"{PAD_R}\" xmlns=\"http://www.w3.org/2000/svg\">"
+            "<svg class=\"tl\" width=\"{width:.0}\" height=\"{height}\" data-slots=\"{nslots}\" data-step=\"{STEP}\" data-padl=\"{PAD_L}\" data-padr=\"{PAD_R}\" data-tickslots=\"{tick_slots:.3}\" xmlns=\"http://www.w3.org/2000/svg\">"
         );
         out.push_str(GRADIENTS);
         for r in 0..self.rows.len() {
@@ -473,13 +541,36 @@ impl<'a> Timeline<'a> {
                 row_y(r)
             );
         }
-        for s in (0..nslots).step_by(TICK_EVERY) {
+        for (start, end, f) in &faults {
             let _ = write!(
                 out,
-                "<line class=\"tick\" data-s=\"{s}\" x1=\"{xs:.1}\" x2=\"{xs:.1}\" y1=\"{AXIS_H}\" y2=\"{height}\"/><text class=\"ticklbl\" data-s=\"{s}\" data-i=\"{i}\" x=\"{xs:.1}\" y=\"18\">{ev}</text>",
-                xs = x(s as f64),
-                i = s / TICK_EVERY,
-                ev = self.slot_events[s]
+                "<g data-tip=\"{tip}\"><rect class=\"fault\" data-s0=\"{start:.3}\" data-s1=\"{end:.3}\" x=\"{x0:.1}\" y=\"{AXIS_H}\" width=\"{w:.1}\" height=\"{rows_h:.1}\"/><text class=\"faultlbl\" data-s=\"{start:.3}\" x=\"{x0:.1}\" y=\"28\">{label}</text></g>",
+                tip = esc(&format!(
+                    "{} {}\nfrom {} to {}",
+                    f.label,
+                    f.detail,
+                    format_ms(f.start_ns as f64 / 1e6),
+                    format_ms(f.end_ns as f64 / 1e6)
+                )),
+                x0 = x(*start),
+                w = (x(*end) - x(*start)).max(2.0),
+                rows_h = self.rows.len() as f64 * ROW_H,
+                label = esc(&f.label),
+            );
+        }
+        let ticks: Vec<(f64, String)> = match &self.time {
+            Some(scale) => scale.ticks(),
+            None => (0..nslots)
+                .step_by(TICK_EVERY)
+                .map(|s| (s as f64, self.slot_events[s].to_string()))
+                .collect(),
+        };
+        for (i, (s, label)) in ticks.iter().enumerate() {
+            let _ = write!(
+                out,
+                "<line class=\"tick\" data-s=\"{s:.3}\" x1=\"{xs:.1}\" x2=\"{xs:.1}\" y1=\"{AXIS_H}\" y2=\"{height}\"/><text class=\"ticklbl\" data-s=\"{s:.3}\" data-i=\"{i}\" x=\"{xs:.1}\" y=\"18\">{label}</text>",
+                xs = x(*s),
+                label = esc(label)
             );
         }
         if let Some((s, _, n)) = self.lin_points.last() {
@@ -492,8 +583,8 @@ impl<'a> Timeline<'a> {
         }
 
         // Next op start in the same row: how far a label may run past its bar.
-        let mut next_start: HashMap<usize, usize> = HashMap::new();
-        let mut by_row: BTreeMap<usize, Vec<(usize, usize)>> = BTreeMap::new();
+        let mut next_start: HashMap<usize, f64> = HashMap::new();
+        let mut by_row: BTreeMap<usize, Vec<(f64, usize)>> = BTreeMap::new();
         for op in &self.drawn {
             by_row
                 .entry(row_of[&op.process])
@@ -501,7 +592,7 @@ impl<'a> Timeline<'a> {
                 .push((self.slots[&op.id].0, op.id));
         }
         for list in by_row.values_mut() {
-            list.sort_unstable();
+            list.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
             for w in list.windows(2) {
                 next_start.insert(w[0].1, w[1].0);
             }
@@ -511,17 +602,17 @@ impl<'a> Timeline<'a> {
             let (s0, s1) = self.slots[&op.id];
             let status = self.status(cx, op.id);
             let y = row_y(row_of[&op.process]);
-            let x0 = x(s0 as f64);
-            let x1 = s1.map_or(width, |s| x(s as f64));
+            let x0 = x(s0);
+            let x1 = s1.map_or(width, x);
             let fill = if s1.is_none() {
                 format!(" fill=\"url(#fade-{})\"", status.class())
             } else {
                 String::new()
             };
-            let s1_attr = s1.map_or(String::new(), |s| format!(" data-s1=\"{s}\""));
+            let s1_attr = s1.map_or(String::new(), |s| format!(" data-s1=\"{s:.3}\""));
             let lbl_end = next_start
                 .get(&op.id)
-                .map_or(String::new(), |s| format!(" data-s1=\"{s}\""));
+                .map_or(String::new(), |s| format!(" data-s1=\"{s:.3}\""));
             let mark = if status == Status::Unplaceable {
                 "✗ "
             } else {
@@ -529,7 +620,7 @@ impl<'a> Timeline<'a> {
             };
             let _ = write!(
                 out,
-                "<g class=\"op {}{}\" data-tip=\"{}\"><rect class=\"bar\" data-s0=\"{s0}\"{s1_attr} x=\"{x0:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{BAR_H}\" rx=\"3\"{fill}/><text class=\"lbl\" data-s0=\"{s0}\"{lbl_end} x=\"{:.1}\" y=\"{:.1}\">{mark}{}</text></g>",
+                "<g class=\"op {}{}\" data-tip=\"{}\"><rect class=\"bar\" data-s0=\"{s0:.3}\"{s1_attr} x=\"{x0:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{BAR_H}\" rx=\"3\"{fill}/><text class=\"lbl\" data-s0=\"{s0:.3}\"{lbl_end} x=\"{:.1}\" y=\"{:.1}\">{mark}{}</text></g>",
                 status.class(),
                 if s1.is_none() { " open" } else { "" },
                 esc(&self.tooltip(cx, op)),
@@ -543,7 +634,7 @@ impl<'a> Timeline<'a> {
                 // Said right under the red bar, where the eye already is.
                 let _ = write!(
                     out,
-                    "<text class=\"why\" data-s=\"{s0}\" x=\"{x0:.1}\" y=\"{:.1}\">{}</text>",
+                    "<text class=\"why\" data-s=\"{s0:.3}\" x=\"{x0:.1}\" y=\"{:.1}\">{}</text>",
                     y + LIN_Y + 5.0,
                     esc(&truncate(&format!("state {}: {}", u.state, u.reason), 90))
                 );
@@ -578,6 +669,24 @@ impl<'a> Timeline<'a> {
         out.push_str("</svg></div></div></div>\n");
     }
 
+    /// The fault windows that overlap the drawn span, as (start, end) positions.
+    fn faults<'c>(&self, ctx: &'c PageContext) -> Vec<(f64, f64, &'c FaultShade)> {
+        let Some(scale) = &self.time else {
+            return Vec::new();
+        };
+        ctx.faults
+            .iter()
+            .filter(|f| f.end_ns >= scale.t0 && f.start_ns <= scale.t1)
+            .map(|f| {
+                (
+                    scale.pos(f.start_ns.max(scale.t0)),
+                    scale.pos(f.end_ns.min(scale.t1)),
+                    f,
+                )
+            })
+            .collect()
+    }
+
     /// Hover text: what the op did, where it is in the history, and its role in the counterexample.
     fn tooltip(&self, cx: &Counterexample, op: &OpView) -> String {
         let mut t = format!("p{} {}\n", op.process, op_label(op));
@@ -587,14 +696,22 @@ impl<'a> Timeline<'a> {
         if op.complete_time.is_some() {
             let _ = writeln!(t, "result: {}", short_value(&op.result));
         }
+        if let Some(node) = &op.node {
+            let _ = writeln!(t, "node: {node}");
+        }
+        let when = |time: u64| match self.time {
+            Some(_) => format_ms(time as f64 / 1e6),
+            None => format!("time {time}"),
+        };
         let _ = writeln!(
             t,
-            "invoked: event {}, time {}",
-            op.invoke_index, op.invoke_time
+            "invoked: event {}, {}",
+            op.invoke_index,
+            when(op.invoke_time)
         );
         match (op.complete_index, op.complete_time) {
             (Some(i), Some(time)) => {
-                let _ = writeln!(t, "completed: event {i}, time {time}");
+                let _ = writeln!(t, "completed: event {i}, {}", when(time));
             }
             _ => {
                 let _ = writeln!(
@@ -625,6 +742,68 @@ impl<'a> Timeline<'a> {
             t.push_str("not in the longest linearizable prefix");
         }
         t
+    }
+}
+
+/// A time axis: history times to positions in slots, keeping the width the
+/// event axis would have (one slot per event on average).
+struct TimeScale {
+    /// First and last time drawn (ns since the test started).
+    t0: u64,
+    t1: u64,
+    /// Nanoseconds per slot.
+    per_slot: f64,
+}
+
+impl TimeScale {
+    fn new(times: impl Iterator<Item = u64>, slots: usize) -> Option<TimeScale> {
+        let (mut t0, mut t1) = (u64::MAX, 0u64);
+        for t in times {
+            t0 = t0.min(t);
+            t1 = t1.max(t);
+        }
+        (t0 <= t1 && slots > 0).then(|| TimeScale {
+            t0,
+            t1,
+            per_slot: ((t1 - t0).max(1) as f64) / slots as f64,
+        })
+    }
+
+    /// Where time `t` is drawn, in slots (the page puts slot `s` at `(s + 0.5) * step`).
+    fn pos(&self, t: u64) -> f64 {
+        (t.saturating_sub(self.t0)) as f64 / self.per_slot - 0.5
+    }
+
+    /// A round tick interval (1, 2 or 5 times a power of ten, in ns) giving
+    /// about ten ticks over the span.
+    fn interval(&self) -> u64 {
+        let raw = ((self.t1 - self.t0).max(10) / 10).max(1);
+        let mut unit = 1u64;
+        // Bounded: unit grows tenfold each round and stops past `raw`.
+        while unit.saturating_mul(10) <= raw {
+            unit *= 10;
+        }
+        [1, 2, 5, 10]
+            .into_iter()
+            .map(|m| unit.saturating_mul(m))
+            .find(|&i| i >= raw)
+            .unwrap_or(unit)
+    }
+
+    fn tick_slots(&self) -> f64 {
+        self.interval() as f64 / self.per_slot
+    }
+
+    /// Ticks at round times, labelled in milliseconds since the test started.
+    fn ticks(&self) -> Vec<(f64, String)> {
+        let step = self.interval();
+        let first = self.t0.div_ceil(step) * step;
+        (0..)
+            .map(|k| first + k * step)
+            .take_while(|&t| t <= self.t1)
+            .take(200)
+            .map(|t| (self.pos(t), format_ms(t as f64 / 1e6)))
+            .collect()
     }
 }
 
@@ -694,6 +873,8 @@ const LEGEND: &str = "<div class=\"legend\">\
 <span><svg width=\"18\" height=\"16\"><circle cx=\"9\" cy=\"8\" r=\"7\" class=\"linpt\"/><text x=\"9\" y=\"11.5\" class=\"linnum\">3</text></svg> linearization order and point</span>\
 </div>\n";
 
+const FAULT_LEGEND: &str = "<div class=\"legend\"><span><svg width=\"28\" height=\"14\"><rect x=\"1\" y=\"1\" width=\"26\" height=\"12\" class=\"fault\"/></svg> a fault was active (from the run's nemesis events; hover for which)</span></div>\n";
+
 const GRADIENTS: &str = "<defs>\
 <linearGradient id=\"fade-lin\"><stop offset=\"0\" stop-color=\"#9cc4ee\" stop-opacity=\"1\"/><stop offset=\"1\" stop-color=\"#9cc4ee\" stop-opacity=\"0\"/></linearGradient>\
 <linearGradient id=\"fade-bad\"><stop offset=\"0\" stop-color=\"#f29a9a\" stop-opacity=\"1\"/><stop offset=\"1\" stop-color=\"#f29a9a\" stop-opacity=\"0\"/></linearGradient>\
@@ -716,6 +897,8 @@ th,td{border-bottom:1px solid #e3e8ee;padding:3px 10px;text-align:left;vertical-
 th{background:#f3f6f9;font-weight:600}
 td.bad,b.bad{color:#b71c1c}
 .explain{max-width:980px}
+rect.fault{fill:#f5c542;fill-opacity:.18;stroke:#d9a400;stroke-opacity:.5}
+text.faultlbl{font-size:10px;fill:#8a6a00}
 .minimal{border-left:4px solid #c0392b;padding-left:12px;margin:8px 0 20px}
 .note{color:#66717d}
 .legend{display:flex;flex-wrap:wrap;gap:6px 18px;margin:8px 0;font-size:13px;color:#39424c}
@@ -781,7 +964,10 @@ document.querySelectorAll('.timeline').forEach(function(tl){
       if(el.tagName==='line'){el.setAttribute('x1',x);el.setAttribute('x2',x);}
       else if(el.tagName==='circle'){el.setAttribute('cx',x);}
       else{el.setAttribute('x',x);}});
-    var every=Math.max(1,Math.ceil(60/(step*10)));
+    svg.querySelectorAll('rect.fault').forEach(function(r){
+      var x0=X(+r.dataset.s0),x1=X(+r.dataset.s1);
+      r.setAttribute('x',x0);r.setAttribute('width',Math.max(2,x1-x0));});
+    var every=Math.max(1,Math.ceil(70/(step*(+svg.dataset.tickslots||10))));
     svg.querySelectorAll('.ticklbl').forEach(function(t){t.style.visibility=(+t.dataset.i%every===0)?'visible':'hidden';});
     svg.querySelectorAll('polyline').forEach(function(p){
       p.setAttribute('points',p.dataset.pts.split(' ').map(function(q){var a=q.split(',');return X(+a[0])+','+a[1];}).join(' '));});
@@ -823,6 +1009,7 @@ pub(crate) mod tests {
             complete_time: comp,
             invoke_index: inv,
             complete_index: comp,
+            node: None,
         }
     }
 
@@ -886,6 +1073,49 @@ pub(crate) mod tests {
         assert!(html.trim_end().ends_with("</html>"));
     }
 
+    /// With real times the axis is in milliseconds, a fault active over the
+    /// drawn span is shaded and named, and a bar says which node served it.
+    #[test]
+    fn a_time_axis_shades_fault_windows_and_names_nodes() {
+        let mut r = sample_report();
+        let cx = r.partitions[0].counterexample.as_mut().unwrap();
+        for op in &mut cx.operations {
+            // Test time in ns: event k at k × 250 ms.
+            op.invoke_time *= 250_000_000;
+            op.complete_time = op.complete_time.map(|t| t * 250_000_000);
+            op.node = Some(format!("n{}", op.id + 1));
+        }
+        let ctx = PageContext {
+            time_axis: true,
+            faults: vec![
+                FaultShade {
+                    label: "partition".into(),
+                    detail: "n1 | n2 n3".into(),
+                    start_ns: 500_000_000,
+                    end_ns: 1_000_000_000,
+                },
+                // Long after everything drawn: left out.
+                FaultShade {
+                    label: "kill".into(),
+                    detail: "n3".into(),
+                    start_ns: 60_000_000_000,
+                    end_ns: 61_000_000_000,
+                },
+            ],
+        };
+        let html = render_with(&r, "history.jsonl", &ctx);
+        assert_eq!(html.matches("<rect class=\"fault\"").count(), 1, "{html}");
+        assert!(html.contains(">partition</text>"));
+        assert!(html.contains("from 500.0 ms to 1.00 s"), "{html}");
+        assert!(html.contains("x axis: time since the test started"));
+        assert!(html.contains(">1.00 s</text>"), "ticks in time: {html}");
+        assert!(html.contains("node: n3"), "{html}");
+        assert!(html.contains("invoked: event 5, 1.25 s"), "{html}");
+        // Without a time axis there is nothing to place a window on.
+        let plain = render(&r, "history.jsonl");
+        assert!(!plain.contains("<rect class=\"fault\""));
+    }
+
     #[test]
     fn html_has_a_row_per_process_and_marks_the_failing_op() {
         let html = render(&sample_report(), "history.jsonl");
@@ -917,13 +1147,13 @@ pub(crate) mod tests {
     fn linearization_points_stay_inside_their_ops_and_in_order() {
         let r = sample_report();
         let cx = r.partitions[0].counterexample.as_ref().unwrap();
-        let t = Timeline::build(cx);
+        let t = Timeline::build(cx, &PageContext::default());
         let mut last = f64::NEG_INFINITY;
         for (s, _, n) in &t.lin_points {
             let id = cx.longest_prefixes[0].steps[n - 1].op;
             let (s0, s1) = t.slots[&id];
             assert!(
-                *s > s0 as f64 && s1.is_none_or(|e| *s < e as f64),
+                *s > s0 && s1.is_none_or(|e| *s < e),
                 "point {s} outside op {id}"
             );
             assert!(*s > last);

@@ -73,6 +73,7 @@ mod tests {
             invoke_index: 0,
             complete_time: complete,
             complete_index: complete,
+            node: None,
         }
     }
 
