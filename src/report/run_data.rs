@@ -60,15 +60,16 @@ pub struct FaultsSummary {
     pub error: Option<String>,
 }
 
-/// Reads a part of results.json as absent when it does not have the
-/// expected shape, instead of refusing the whole file for it.
-fn lenient<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+/// Reads a part of results.json that does not have the expected shape (a
+/// file from another faultline version) as its default (`None` for an
+/// `Option`), instead of refusing the whole file for it.
+pub fn lenient<'de, D, T>(d: D) -> Result<T, D::Error>
 where
     D: Deserializer<'de>,
-    T: DeserializeOwned,
+    T: DeserializeOwned + Default,
 {
     let value = serde_json::Value::deserialize(d)?;
-    Ok(serde_json::from_value(value).ok())
+    Ok(serde_json::from_value(value).unwrap_or_default())
 }
 
 /// Where the verdicts shown came from.
