@@ -27,6 +27,30 @@ impl From<Validity> for Exit {
 }
 
 impl Exit {
+    /// How a run ends: its verdict, except that a harness error (a fault
+    /// that failed mid-run) outranks every verdict short of an anomaly
+    /// found, which is a finding whatever broke afterwards.
+    pub fn of_run(valid: Validity, harness_error: bool) -> Exit {
+        if harness_error && valid != Validity::Invalid {
+            Exit::Error
+        } else {
+            Exit::from(valid)
+        }
+    }
+
+    /// What the code tells a CI job, in one line (docs/run.md has the rules).
+    pub fn meaning(self) -> &'static str {
+        match self {
+            Exit::Valid => "no checker found an anomaly",
+            Exit::Invalid => "a checker found an anomaly: the history breaks the consistency model",
+            Exit::Unknown => {
+                "not decided: a checker ran out of time or memory, nothing was really tested, \
+                 or a requested fault never happened"
+            }
+            Exit::Error => "harness error: bad input, or a fault that failed mid-run",
+        }
+    }
+
     /// The process exit code.
     pub fn code(self) -> u8 {
         match self {

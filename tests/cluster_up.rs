@@ -5,12 +5,11 @@ mod run_support;
 
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
-use run_support::InterruptOnDrop as Guard;
+use run_support::cluster_up as up;
 use serde_json::Value;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::process::{Command, Stdio};
-use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 /// One HTTP/1.1 request over a fresh connection; returns status and JSON body.
@@ -31,59 +30,6 @@ fn http(url: &str, method: &str, path: &str, body: Option<&str>) -> (u16, Value)
     let status: u16 = text.split(' ').nth(1).unwrap().parse().unwrap();
     let payload = text.split("\r\n\r\n").nth(1).unwrap_or("");
     (status, serde_json::from_str(payload).unwrap_or(Value::Null))
-}
-
-/// Runs `cluster up` with three nodes and `extra` flags until it prints
-/// `running`; returns the command, the base port, the `(id, url)` of each
-/// node and the other lines printed before `running`.
-fn up(tmp: &std::path::Path, extra: &[&str]) -> (Guard, u16, Vec<(String, String)>, Vec<String>) {
-    let base = faultline_cluster::launcher::free_base_port(3);
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_faultline"));
-    cmd.args(["cluster", "up", "--nodes", "3"]);
-    if !extra.contains(&"--base-port") {
-        cmd.arg("--base-port").arg(base.to_string());
-    }
-    let mut child = cmd
-        .arg("--data-dir")
-        .arg(tmp)
-        .args(extra)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let guard = Guard(child);
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines() {
-            let Ok(line) = line else { return };
-            if tx.send(line).is_err() {
-                return;
-            }
-        }
-    });
-
-    let mut urls = Vec::new();
-    let mut other = Vec::new();
-    let begun = Instant::now();
-    loop {
-        let left = Duration::from_secs(40).saturating_sub(begun.elapsed());
-        let line = rx
-            .recv_timeout(left)
-            .expect("cluster up printed no `running`");
-        if line.starts_with("running") {
-            break;
-        }
-        if let Some((id, rest)) = line.split_once(": http://") {
-            let url = format!("http://{}", rest.split_whitespace().next().unwrap());
-            assert!(line.contains("(log: "), "{line}");
-            urls.push((id.to_string(), url));
-        } else {
-            other.push(line);
-        }
-    }
-    (guard, base, urls, other)
 }
 
 #[test]

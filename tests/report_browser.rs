@@ -1,5 +1,5 @@
-//! `faultline serve`'s index and the reports of a valid and an invalid run,
-//! loaded in a real headless Chromium: the pages render (screenshots of a
+//! `faultline serve`'s index, a test's page, a config diff, and the reports
+//! of a valid and an invalid run, loaded in a real headless Chromium: the pages render (screenshots of a
 //! plausible size), their scripts run, and the console stays silent.
 //!
 //! Needs `chromium` (`apt-get install -y chromium`): skipped with a line
@@ -10,7 +10,7 @@
 mod report_support;
 mod requirements;
 
-use report_support::{Server, runs};
+use report_support::{Server, VALID, runs};
 use requirements::{Need, have, on_path};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -149,13 +149,29 @@ fn index_and_reports_render_in_chromium_without_console_errors() {
         700,
     );
 
-    for (dir, name) in [(&r.valid, "valid"), (&r.invalid, "invalid")] {
-        let rel = format!(
+    let rel = |dir: &Path| {
+        format!(
             "{}/{}",
             dir.parent().unwrap().file_name().unwrap().to_string_lossy(),
             dir.file_name().unwrap().to_string_lossy()
-        );
-        let url = server.url(&format!("/runs/{rel}/report.html"));
+        )
+    };
+    // A test's page (charts are inline SVG) and the diff of two configs.
+    let test_page = server.url(&format!("/tests/{VALID}"));
+    let diff = server.url(&format!("/diff?a={}&b={}", rel(&r.valid), rel(&r.invalid)));
+    for (url, drawn) in [
+        (&test_page, "<svg class=\"trend\""),
+        (&diff, "<table class=\"diff changed\">"),
+    ] {
+        let page = chromium(url, &["--dump-dom".to_string()]);
+        assert!(page.console.is_empty(), "{url}: {:#?}", page.console);
+        assert!(page.stdout.contains(drawn), "{url}: {}", page.stdout);
+    }
+    // (The diff page is a few rows of text: too little for the blank-page check.)
+    screenshot(&test_page, &shots.join("test-page.png"), 700);
+
+    for (dir, name) in [(&r.valid, "valid"), (&r.invalid, "invalid")] {
+        let url = server.url(&format!("/runs/{}/report.html", rel(dir)));
         screenshot(&url, &shots.join(format!("report-{name}.png")), 3000);
     }
     // Opened straight from disk too, as someone with the CI artifact would.

@@ -1,11 +1,14 @@
 //! `faultline serve` over a real results directory: the index lists runs
-//! newest first and filters by verdict, files are served with their types,
-//! and nothing outside the results directory can be reached.
+//! newest first with what ran and filters by verdict, a test's page shows
+//! its runs over time, two runs' configs can be compared, files are served
+//! with their types, and nothing outside the results directory can be
+//! reached.
 
 mod report_support;
 
 use report_support::{INVALID, Server, VALID, copy_recorded, runs};
 use serde_json::Value;
+use std::path::{Path, PathBuf};
 
 /// Start time of a run as recorded in its results.json.
 fn started(dir: &std::path::Path) -> String {
@@ -19,8 +22,14 @@ fn listed(page: &str) -> Vec<String> {
     page.split("<tr><td>")
         .skip(1)
         .map(|row| {
+            // `<a class="test" href="/tests/NAME">NAME</a><div class="rel">...`
             let name_cell = row.split("</td><td>").nth(1).unwrap_or_default();
-            name_cell.split('<').next().unwrap_or_default().to_string()
+            let link_text = name_cell.split("\">").nth(1).unwrap_or_default();
+            link_text
+                .split("</a>")
+                .next()
+                .unwrap_or_default()
+                .to_string()
         })
         .collect()
 }
@@ -160,4 +169,162 @@ fn refuses_paths_outside_the_results_directory() {
     }
     let (status, _, _) = server.get("/runs/%2e%2e/secret.txt");
     assert_eq!(status, 403, "traversal is refused, not just missing");
+}
+
+#[test]
+fn index_rows_say_what_ran_and_which_checkers_passed() {
+    let r = runs();
+    let server = Server::start(&r.results);
+    let (_, _, page) = server.get("/?verdict=invalid");
+    let row = page
+        .split("<tr><td>")
+        .nth(1)
+        .expect("the invalid run's row");
+    let results: Value =
+        serde_json::from_str(&std::fs::read_to_string(r.invalid.join("results.json")).unwrap())
+            .unwrap();
+    let seed = results["seed"].as_u64().unwrap();
+    let partitions = results["faults"]["injected"]["partition"].as_u64().unwrap();
+    for part in [
+        "<td>bundled raft<div class=\"rel\">cas-register</div></td>".to_string(),
+        "<td class=\"bug\">stale-reads</td>".to_string(),
+        format!("<td class=\"seed\">{seed}</td>"),
+        format!("partition {partitions}</span>"),
+        "<span class=\"chk invalid\" title=\"linearizable: INVALID\">linearizable</span>"
+            .to_string(),
+        format!("href=\"/tests/{INVALID}\""),
+    ] {
+        assert!(row.contains(&part), "{part} in {row}");
+    }
+    // Two radio buttons per run pick the runs whose configs /diff compares.
+    assert!(page.contains("<form action=\"/diff\" method=\"get\">"));
+    assert_eq!(row.matches("type=\"radio\"").count(), 2, "{row}");
+}
+
+/// The two checked-in runs (tests/fixtures/markdown), copied as four runs
+/// of one test `nightly`, each started a day later with its own throughput
+/// and p99: oldest valid, then invalid (the stale-reads run), then valid
+/// twice. Returns the results root and the runs' relative paths, oldest first.
+fn nightly_series(tmp: &Path) -> (PathBuf, Vec<String>) {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/markdown");
+    let root = tmp.join("results");
+    let mut rels = Vec::new();
+    for (day, (fixture, rate, p99)) in [
+        ("valid", 20.0, 9.5),
+        ("invalid", 41.0, 151.0),
+        ("valid", 25.0, 12.0),
+        ("valid", 30.0, 8.0),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let rel = format!("nightly/2026120{}T030000Z", day + 1);
+        let dir = root.join(&rel);
+        std::fs::create_dir_all(&dir).unwrap();
+        for f in ["history.jsonl", "config.toml"] {
+            std::fs::copy(fixtures.join(fixture).join(f), dir.join(f)).unwrap();
+        }
+        let text = std::fs::read_to_string(fixtures.join(fixture).join("results.json")).unwrap();
+        let mut results: Value = serde_json::from_str(&text).unwrap();
+        results["name"] = "nightly".into();
+        results["started"] = format!("2026-12-0{}T03:00:00+00:00", day + 1).into();
+        results["stats"]["main_ops_per_sec"] = rate.into();
+        let ops = results["stats"]["ops"].as_array_mut().unwrap();
+        ops.last_mut().unwrap()["p99_ms"] = p99.into();
+        std::fs::write(dir.join("results.json"), results.to_string()).unwrap();
+        rels.push(rel);
+    }
+    (root, rels)
+}
+
+#[test]
+fn a_test_page_shows_its_runs_over_time_with_verdicts_rate_and_p99() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (root, rels) = nightly_series(tmp.path());
+    let server = Server::start(&root);
+    let (status, _, page) = server.get("/tests/nightly");
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("4 runs: 3 valid, 1 invalid, 0 unknown."),
+        "{page}"
+    );
+    // Two charts (ops/s and p99), each with one point per run in start order.
+    let charts: Vec<&str> = page
+        .split("<svg class=\"trend\"")
+        .skip(1)
+        .map(|s| s.split("</svg>").next().unwrap())
+        .collect();
+    assert_eq!(charts.len(), 2, "{page}");
+    for chart in &charts {
+        let svg = format!("<svg class=\"trend\"{chart}</svg>");
+        roxmltree::Document::parse(&svg).expect("the chart is well-formed SVG");
+        let classes: Vec<&str> = chart
+            .split("<circle class=\"pt ")
+            .skip(1)
+            .map(|c| c.split('"').next().unwrap())
+            .collect();
+        assert_eq!(classes, ["valid", "invalid", "valid", "valid"], "{chart}");
+        assert!(
+            chart.contains(&format!("<a href=\"/runs/{}/\">", rels[1])),
+            "a point opens its run: {chart}"
+        );
+    }
+    assert!(charts[0].contains("2026-12-02 03:00:00 · INVALID · 41.0 ops/s"));
+    assert!(charts[1].contains("2026-12-02 03:00:00 · INVALID · 151.0 ms p99"));
+    // The table: newest first, each run's p99, and a config diff with the run before.
+    let rows: Vec<&str> = page.split("<tr><td>").skip(1).collect();
+    assert_eq!(rows.len(), 4);
+    assert!(rows[0].contains(&rels[3]) && rows[3].contains(&rels[0]));
+    assert!(
+        rows[2].contains("<td class=\"n\">151.0</td>"),
+        "{}",
+        rows[2]
+    );
+    assert!(rows[3].contains("first run"));
+    let diff = format!("/diff?a={}&amp;b={}", rels[0], rels[1]);
+    assert!(rows[2].contains(&diff), "{}", rows[2]);
+
+    let (status, _, page) = server.get(&diff.replace("&amp;", "&"));
+    assert_eq!(status, 200);
+    let changed = page
+        .split("<table class=\"diff changed\">")
+        .nth(1)
+        .expect("changed keys")
+        .split("</table>")
+        .next()
+        .unwrap();
+    assert!(
+        changed.contains(
+            "<tr><td><code>bug</code></td><td><code>[]</code></td>\
+             <td><code>[&quot;stale-reads&quot;]</code></td></tr>"
+        ),
+        "{changed}"
+    );
+    assert!(
+        !changed.contains("<code>workload</code>"),
+        "same keys are folded"
+    );
+    assert!(page.contains("keys the same</summary>"));
+
+    let (status, _, page) = server.get("/tests/no-such-test");
+    assert_eq!(status, 200);
+    assert!(page.contains("No run of test <code>no-such-test</code>"));
+}
+
+#[test]
+fn config_diff_refuses_paths_outside_the_results_directory() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (root, rels) = nightly_series(tmp.path());
+    std::fs::write(tmp.path().join("config.toml"), "name = \"secret\"\n").unwrap();
+    let server = Server::start(&root);
+    let a = &rels[0];
+    let (status, _, body) = server.get(&format!("/diff?a={a}&b=.."));
+    assert_eq!(status, 403);
+    assert!(!body.contains("secret"));
+    let (status, _, _) = server.get(&format!("/diff?a={a}&b=%2e%2e%2f"));
+    assert_eq!(status, 403);
+    let (status, _, _) = server.get(&format!("/diff?a={a}"));
+    assert_eq!(status, 400, "both runs are needed");
+    let (status, _, body) = server.get(&format!("/diff?a={a}&b=nightly"));
+    assert_eq!(status, 404, "a directory without config.toml: {body}");
 }

@@ -147,7 +147,7 @@ fn header(out: &mut String, run: &RunData, name: &str, valid: Validity, stats: &
 }
 
 /// An RFC 3339 time as `YYYY-MM-DD HH:MM:SS UTC`; other text is shown as is.
-fn readable_time(rfc3339: &str) -> String {
+pub fn readable_time(rfc3339: &str) -> String {
     chrono::DateTime::parse_from_rfc3339(rfc3339)
         .map(|t| {
             t.with_timezone(&chrono::Utc)

@@ -8,6 +8,8 @@ pub mod fault_windows;
 pub mod html;
 pub mod html_escape;
 pub mod junit;
+pub mod markdown;
+pub mod markdown_escape;
 pub mod operations;
 pub mod plots;
 pub mod run_data;

@@ -4,11 +4,13 @@
 
 use crate::run::check::run_checkers;
 use crate::run::config::RunConfig;
+use crate::run::stats::RunStats;
 use anyhow::Context;
 use faultline_checkers::{
     CheckOptions, Event, Format, Validity, Verdict, check_linearizable, default_model_for,
 };
-use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Deserializer};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
@@ -35,16 +37,39 @@ pub struct ResultsSummary {
     pub nodes: Vec<(String, String)>,
     /// One verdict per checker.
     pub verdicts: Vec<Verdict>,
-    /// `faults.targets`: faults injected by kind and target.
+    /// The faults requested and injected.
     pub faults: FaultsSummary,
+    /// Counts and latencies as the run computed them (with the main phase's
+    /// rate, which the history alone does not give); absent when written by
+    /// a faultline whose statistics had another shape.
+    #[serde(deserialize_with = "lenient")]
+    pub stats: Option<RunStats>,
 }
 
 /// The part of `results.json`'s `faults` the report shows.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]
 pub struct FaultsSummary {
+    /// Fault kinds `--nemesis` asked for.
+    pub requested: Vec<String>,
+    /// Faults that started, by kind (a kind never injected has 0).
+    pub injected: std::collections::BTreeMap<String, u64>,
     /// Faults injected, by kind and target (`kill leader`).
     pub targets: std::collections::BTreeMap<String, u64>,
+    /// Why faults stopped mid-run: a harness error (exit 3).
+    pub error: Option<String>,
+}
+
+/// Reads a part of results.json that does not have the expected shape (a
+/// file from another faultline version) as its default (`None` for an
+/// `Option`), instead of refusing the whole file for it.
+pub fn lenient<'de, D, T>(d: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: DeserializeOwned + Default,
+{
+    let value = serde_json::Value::deserialize(d)?;
+    Ok(serde_json::from_value(value).unwrap_or_default())
 }
 
 /// Where the verdicts shown came from.
@@ -90,6 +115,27 @@ impl RunData {
             .and_then(Path::file_name)
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| "run".into())
+    }
+
+    /// The config the run wrote, when it is there and this faultline reads it.
+    pub fn config(&self) -> Option<RunConfig> {
+        toml::from_str(self.config_toml.as_deref()?).ok()
+    }
+
+    /// Statistics: results.json's (what summary.txt showed) when present,
+    /// else computed from the history.
+    pub fn stats(&self) -> RunStats {
+        self.results
+            .as_ref()
+            .and_then(|r| r.stats.clone())
+            .unwrap_or_else(|| crate::run::stats::compute(&self.events))
+    }
+
+    /// True when a fault failed mid-run, which makes the run a harness error.
+    pub fn harness_error(&self) -> bool {
+        self.results
+            .as_ref()
+            .is_some_and(|r| r.faults.error.is_some())
     }
 
     /// Combined verdict of all checkers.

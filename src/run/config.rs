@@ -64,6 +64,20 @@ pub enum NemesisSchedule {
     Random,
 }
 
+impl NemesisSchedule {
+    /// When faults change, e.g. `every 5 s`.
+    pub fn describe(self, interval_s: f64) -> String {
+        match self {
+            NemesisSchedule::Interval => format!("every {interval_s} s"),
+            NemesisSchedule::Random => format!(
+                "at random {}-{} s intervals",
+                interval_s / 2.0,
+                interval_s * 1.5
+            ),
+        }
+    }
+}
+
 impl FromStr for NemesisSchedule {
     type Err = anyhow::Error;
     fn from_str(s: &str) -> anyhow::Result<Self> {

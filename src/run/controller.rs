@@ -3,7 +3,7 @@
 
 use super::check::run_checkers;
 use super::config::RunConfig;
-use super::config::{NemesisSchedule, SutKind};
+use super::config::SutKind;
 use super::explain;
 use super::fault_coverage::FaultCoverage;
 use super::nemesis;
@@ -493,11 +493,7 @@ fn describe_faults(config: &RunConfig, has_control: bool) -> String {
     } else if !has_control {
         format!("no faults ({} needs node control)", kinds.join(","))
     } else {
-        let i = config.nemesis_interval;
-        let timing = match config.nemesis_schedule {
-            NemesisSchedule::Interval => format!("every {i} s"),
-            NemesisSchedule::Random => format!("at random {}-{} s intervals", i / 2.0, i * 1.5),
-        };
+        let timing = config.nemesis_schedule.describe(config.nemesis_interval);
         format!("faults {} {timing}", kinds.join(","))
     }
 }

@@ -63,12 +63,7 @@ pub fn run_tests(config: RunConfig) -> anyhow::Result<Exit> {
                 break;
             }
         }
-        // An anomaly found is a finding even if a fault failed later; short
-        // of that, a run whose faults broke down is the harness's failure.
-        if harness_error && overall != Validity::Invalid {
-            return Ok(Exit::Error);
-        }
-        Ok(Exit::from(overall))
+        Ok(Exit::of_run(overall, harness_error))
     })
 }
 

@@ -1,11 +1,12 @@
 //! Per-operation counts and latency quantiles, computed from the history.
 
 use faultline_checkers::{Event, EventType, FailReason, ProcessId};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 
 /// Counts and latencies of one operation function.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct OpStats {
     /// Operation function, e.g. `read`.
     pub f: String,
@@ -25,8 +26,10 @@ pub struct OpStats {
     pub max_ms: f64,
 }
 
-/// Statistics of a whole run.
-#[derive(Debug, Clone, Default, Serialize)]
+/// Statistics of a whole run (also read back from results.json, so a
+/// report shows the numbers summary.txt showed).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct RunStats {
     /// One row per operation function, in name order, then a `total` row.
     pub ops: Vec<OpStats>,

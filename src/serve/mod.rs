@@ -1,10 +1,15 @@
 //! `faultline serve`: a local web page listing the runs under a results
-//! directory, newest first and filterable by verdict, and the runs' files
-//! (reports, plots, histories, node logs) served statically from 127.0.0.1.
+//! directory, newest first and filterable by verdict; a page per test with
+//! its runs over time (the nightly view); a diff of two runs' configs; and
+//! the runs' files (reports, plots, histories, node logs) served statically
+//! from 127.0.0.1.
 
+pub mod config_diff;
 pub mod files;
 pub mod pages;
 pub mod runs;
+pub mod test_page;
+pub mod trend_chart;
 
 use anyhow::Context;
 use axum::Router;
@@ -57,11 +62,14 @@ pub fn serve(root: PathBuf, port: u16) -> anyhow::Result<()> {
     })
 }
 
-/// The routes: `/` (index, `?verdict=`), `/runs/` and `/runs/{path}` (files).
+/// The routes: `/` (index, `?verdict=`), `/tests/{name}` (one test's runs),
+/// `/diff?a=&b=` (two runs' configs), `/runs/` and `/runs/{path}` (files).
 fn router(root: PathBuf) -> Router {
     let state = Arc::new(Served { root });
     Router::new()
         .route("/", get(index))
+        .route("/tests/{*name}", get(test))
+        .route("/diff", get(diff))
         .route("/runs", get(|| async { Redirect::permanent("/runs/") }))
         .route("/runs/", get(root_listing))
         .route("/runs/{*path}", get(file))
@@ -73,12 +81,64 @@ async fn index(
     Query(q): Query<HashMap<String, String>>,
 ) -> Html<String> {
     let filter = Filter::parse(q.get("verdict").map(String::as_str));
-    let root = s.root.clone();
-    // Scanning reads files; keep it off the async workers.
-    let runs = tokio::task::spawn_blocking(move || runs::scan(&root))
-        .await
-        .unwrap_or_default();
+    let runs = scan(&s).await;
     Html(pages::index(&s.root.display().to_string(), &runs, filter))
+}
+
+/// Every run under the root; scanning reads files, so off the async workers.
+async fn scan(s: &Served) -> Vec<runs::RunEntry> {
+    let root = s.root.clone();
+    tokio::task::spawn_blocking(move || runs::scan(&root))
+        .await
+        .unwrap_or_default()
+}
+
+async fn test(State(s): State<Arc<Served>>, UrlPath(name): UrlPath<String>) -> Html<String> {
+    Html(test_page::render(&name, &scan(&s).await))
+}
+
+async fn diff(State(s): State<Arc<Served>>, Query(q): Query<HashMap<String, String>>) -> Response {
+    let (Some(a), Some(b)) = (q.get("a"), q.get("b")) else {
+        return (
+            StatusCode::BAD_REQUEST,
+            "choose two runs: /diff?a=RUN&b=RUN (paths as the index shows them)\n",
+        )
+            .into_response();
+    };
+    let mut texts = Vec::new();
+    for rel in [a, b] {
+        let dir = match resolve(&s.root, rel) {
+            Ok(d) => d,
+            Err(e) => return refusal(e),
+        };
+        match tokio::fs::read_to_string(dir.join("config.toml")).await {
+            Ok(t) => texts.push(t),
+            Err(_) => {
+                return (StatusCode::NOT_FOUND, format!("{rel} has no config.toml\n"))
+                    .into_response();
+            }
+        }
+    }
+    match config_diff::diff(&texts[0], &texts[1]) {
+        Ok(rows) => Html(config_diff::page(a, b, &rows)).into_response(),
+        Err(e) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!("a config.toml does not parse: {e}\n"),
+        )
+            .into_response(),
+    }
+}
+
+/// The answer to a path that [`resolve`] refused.
+fn refusal(e: Refused) -> Response {
+    match e {
+        Refused::Traversal => (
+            StatusCode::FORBIDDEN,
+            "path outside the results directory\n",
+        )
+            .into_response(),
+        Refused::NotFound => (StatusCode::NOT_FOUND, "not found\n").into_response(),
+    }
 }
 
 async fn root_listing(State(s): State<Arc<Served>>) -> Response {
@@ -92,14 +152,7 @@ async fn file(State(s): State<Arc<Served>>, UrlPath(path): UrlPath<String>) -> R
 async fn serve_path(s: &Served, rel: &str) -> Response {
     let path = match resolve(&s.root, rel) {
         Ok(p) => p,
-        Err(Refused::Traversal) => {
-            return (
-                StatusCode::FORBIDDEN,
-                "path outside the results directory\n",
-            )
-                .into_response();
-        }
-        Err(Refused::NotFound) => return (StatusCode::NOT_FOUND, "not found\n").into_response(),
+        Err(e) => return refusal(e),
     };
     if path.is_dir() {
         // Relative links in the listing need the trailing slash.

@@ -1,9 +1,10 @@
 //! Finding runs under a results directory and summarising each for the index.
 
-use crate::report::run_data::read_events;
+use crate::report::run_data::{lenient, read_events};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use faultline_checkers::{EventType, ProcessId, Validity};
 use serde::Deserialize;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// How deep below the results directory runs are looked for (NAME/TIMESTAMP is 2).
@@ -28,16 +29,54 @@ pub struct RunEntry {
     pub faults: u64,
     /// True when report.html exists.
     pub has_report: bool,
+    /// What results.json adds; `None` for a run without one.
+    pub details: Option<RunDetails>,
 }
 
-/// Fields of results.json the index needs.
+/// The columns of the index and the nightly page that only results.json has.
+#[derive(Debug, Clone, Default)]
+pub struct RunDetails {
+    /// `bundled`, `http`, `etcd`, `described`.
+    pub sut: String,
+    /// Replication mode of the bundled cluster (`raft`, `paxos`, `gossip`).
+    pub mode: String,
+    /// Bugs switched on in the bundled cluster.
+    pub bugs: Vec<String>,
+    /// Workload name.
+    pub workload: String,
+    /// Seed of the operation schedule.
+    pub seed: Option<u64>,
+    /// Seconds the whole run took.
+    pub elapsed_s: Option<f64>,
+    /// Faults injected, by kind (`kill` → 2).
+    pub injected: BTreeMap<String, u64>,
+    /// Client operations per second in the main phase (or over the history
+    /// when the run did not record the main phase's rate).
+    pub ops_per_sec: f64,
+    /// 99th-percentile latency of all completed operations, ms.
+    pub p99_ms: Option<f64>,
+    /// Each checker's verdict, in the run's order.
+    pub checkers: Vec<(String, Validity)>,
+}
+
+/// Fields of results.json the index needs. Each part is read on its own
+/// terms, so a results.json of another faultline version still lists.
 #[derive(Deserialize, Default)]
 #[serde(default)]
 struct ResultsHead {
     name: String,
     started: String,
     valid: Option<Validity>,
+    seed: Option<u64>,
+    elapsed_s: Option<f64>,
+    #[serde(deserialize_with = "lenient")]
     stats: StatsHead,
+    #[serde(deserialize_with = "lenient")]
+    config: ConfigHead,
+    #[serde(deserialize_with = "lenient")]
+    faults: FaultsHead,
+    #[serde(deserialize_with = "lenient")]
+    verdicts: Vec<VerdictHead>,
 }
 
 #[derive(Deserialize, Default)]
@@ -45,6 +84,68 @@ struct ResultsHead {
 struct StatsHead {
     invoked: u64,
     nemesis_events: u64,
+    ops_per_sec: f64,
+    main_ops_per_sec: f64,
+    ops: Vec<OpHead>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct OpHead {
+    f: String,
+    p99_ms: Option<f64>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default, rename_all = "kebab-case")]
+struct ConfigHead {
+    sut: String,
+    mode: String,
+    bug: Vec<String>,
+    workload: String,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct FaultsHead {
+    injected: BTreeMap<String, u64>,
+}
+
+#[derive(Deserialize)]
+struct VerdictHead {
+    checker: String,
+    valid: Validity,
+}
+
+impl ResultsHead {
+    fn details(&self) -> RunDetails {
+        let ops_per_sec = if self.stats.main_ops_per_sec > 0.0 {
+            self.stats.main_ops_per_sec
+        } else {
+            self.stats.ops_per_sec
+        };
+        RunDetails {
+            sut: self.config.sut.clone(),
+            mode: self.config.mode.clone(),
+            bugs: self.config.bug.clone(),
+            workload: self.config.workload.clone(),
+            seed: self.seed,
+            elapsed_s: self.elapsed_s,
+            injected: self.faults.injected.clone(),
+            ops_per_sec,
+            p99_ms: self
+                .stats
+                .ops
+                .iter()
+                .find(|o| o.f == "total")
+                .and_then(|o| o.p99_ms),
+            checkers: self
+                .verdicts
+                .iter()
+                .map(|v| (v.checker.clone(), v.valid))
+                .collect(),
+        }
+    }
 }
 
 /// All runs under `root` (directories holding history.jsonl), newest first.
@@ -94,6 +195,7 @@ fn entry(root: &Path, dir: &Path) -> Option<RunEntry> {
     let head: Option<ResultsHead> = std::fs::read_to_string(dir.join("results.json"))
         .ok()
         .and_then(|t| serde_json::from_str(&t).ok());
+    let details = head.as_ref().map(ResultsHead::details);
     let (name, started, valid, ops, faults) = match head {
         Some(h) => (
             if h.name.is_empty() {
@@ -145,6 +247,7 @@ fn entry(root: &Path, dir: &Path) -> Option<RunEntry> {
         ops,
         faults,
         has_report: dir.join("report.html").is_file(),
+        details,
     })
 }
 

@@ -502,3 +502,51 @@ pub fn lines_of(out: impl std::io::Read + Send + 'static) -> std::sync::mpsc::Re
     });
     rx
 }
+
+/// Runs `faultline cluster up --nodes 3` with `extra` flags (a free base port
+/// unless they give one) until it prints `running`; returns the command
+/// (stopped with Ctrl-C when dropped), the base port, the `(id, url)` of
+/// each node and the other lines printed before `running`.
+pub fn cluster_up(
+    data_dir: &Path,
+    extra: &[&str],
+) -> (InterruptOnDrop, u16, Vec<(String, String)>, Vec<String>) {
+    let base = faultline_cluster::launcher::free_base_port(3);
+    let mut cmd = faultline();
+    cmd.args(["cluster", "up", "--nodes", "3"]);
+    if !extra.contains(&"--base-port") {
+        cmd.arg("--base-port").arg(base.to_string());
+    }
+    let mut child = cmd
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args(extra)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let guard = InterruptOnDrop(child);
+    let rx = lines_of(stdout);
+    let mut urls = Vec::new();
+    let mut other = Vec::new();
+    let begun = Instant::now();
+    loop {
+        let left = Duration::from_secs(40).saturating_sub(begun.elapsed());
+        let line = rx
+            .recv_timeout(left)
+            .expect("cluster up printed no `running`");
+        if line.starts_with("running") {
+            break;
+        }
+        if let Some((id, rest)) = line.split_once(": http://") {
+            let url = format!("http://{}", rest.split_whitespace().next().unwrap());
+            assert!(line.contains("(log: "), "{line}");
+            urls.push((id.to_string(), url));
+        } else {
+            other.push(line);
+        }
+    }
+    (guard, base, urls, other)
+}
