@@ -37,6 +37,14 @@ pub enum TxnOp {
         /// New value.
         to: Value,
     },
+    /// Append an element to the list at a key (absent = empty), as the
+    /// list-append workload's transactions do.
+    Append {
+        /// The key.
+        key: String,
+        /// The element.
+        value: Value,
+    },
 }
 
 /// A state-machine command, as stored in the log.
@@ -145,7 +153,8 @@ impl TxnOp {
             TxnOp::Read { key }
             | TxnOp::Write { key, .. }
             | TxnOp::Add { key, .. }
-            | TxnOp::Cas { key, .. } => key,
+            | TxnOp::Cas { key, .. }
+            | TxnOp::Append { key, .. } => key,
         }
     }
 }

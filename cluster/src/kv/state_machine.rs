@@ -217,6 +217,11 @@ impl KvState {
                     scratch.insert(key, to.clone());
                     results.push(json!({"f": "cas", "key": key, "value": [from, to]}));
                 }
+                TxnOp::Append { key, value } => {
+                    let v = current(&scratch, &self.map, key);
+                    scratch.insert(key, append_to(Some(&v), value));
+                    results.push(json!({"f": "append", "key": key, "value": value}));
+                }
             }
         }
         let writes = scratch

@@ -171,14 +171,17 @@ impl HttpClient {
                 // Headers arrived, so the request was processed; a 2xx without
                 // its body is still unknown for reads, and certain for writes.
                 // An acquire's token is in the body, so without it the grant is unknown.
-                if (200..300).contains(&status) && op.f != OpFn::Read && op.f != OpFn::Acquire {
+                // A transaction's reads are in the body too.
+                if (200..300).contains(&status)
+                    && !matches!(op.f, OpFn::Read | OpFn::Acquire | OpFn::Txn)
+                {
                     return Completion::ok(op.value.clone()).at(&ep.name);
                 }
                 return self.transport_error(idx, &e).at(&ep.name);
             }
         };
         let classified = if is_txn {
-            txn::classify(op, status, &body)
+            txn::classify(op, status, &body, self.storage)
         } else {
             classify_response(&op.f, &op.value, status, &body)
         };

@@ -4,7 +4,7 @@ use super::keys::KeyPicker;
 use crate::op::Op;
 use crate::workload::bank::{self, Accounts};
 use crate::workload::lock::{LockCycle, LockOptions};
-use crate::workload::{UniqueValues, WorkloadKind};
+use crate::workload::{UniqueValues, WorkloadKind, txn};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
@@ -61,6 +61,9 @@ impl WorkerGenerator {
     pub fn next_op(&mut self) -> Op {
         if self.workload == WorkloadKind::Bank {
             return bank::next_op(&mut self.rng, &self.accounts);
+        }
+        if let Some(flavor) = self.workload.txn_flavor() {
+            return txn::next_op(&mut self.rng, flavor, &mut self.keys, &mut self.values);
         }
         let key = self.keys.next_key(&mut self.rng);
         self.workload.next_op(&mut self.rng, key, &mut self.values)

@@ -8,6 +8,7 @@ mod kv;
 pub mod lock;
 mod register;
 mod set;
+pub mod txn;
 
 use crate::op::Op;
 use rand::Rng;
@@ -37,18 +38,24 @@ pub enum WorkloadKind {
     Lock,
     /// Transfers between accounts and whole-bank reads, each a transaction.
     Bank,
+    /// Transactions of appends to per-key lists and whole-list reads
+    /// (Elle's list-append), checked for isolation anomalies.
+    ListAppend,
+    /// Transactions of blind writes and reads of per-key registers (Elle's
+    /// rw-register), checked for isolation anomalies.
+    RwRegister,
 }
 
 /// A workload name that is not one of ours.
 #[derive(Debug, thiserror::Error)]
 #[error(
-    "unknown workload `{0}` (expected register, cas-register, kv, append, set, counter, lock or bank)"
+    "unknown workload `{0}` (expected register, cas-register, kv, append, set, counter, lock, bank, list-append or rw-register)"
 )]
 pub struct ParseWorkloadError(String);
 
 impl WorkloadKind {
     /// Every workload, for help texts and tests.
-    pub const ALL: [WorkloadKind; 8] = [
+    pub const ALL: [WorkloadKind; 10] = [
         WorkloadKind::Register,
         WorkloadKind::CasRegister,
         WorkloadKind::Kv,
@@ -57,6 +64,8 @@ impl WorkloadKind {
         WorkloadKind::Counter,
         WorkloadKind::Lock,
         WorkloadKind::Bank,
+        WorkloadKind::ListAppend,
+        WorkloadKind::RwRegister,
     ];
 
     /// The name used on the command line and in configs.
@@ -70,6 +79,8 @@ impl WorkloadKind {
             WorkloadKind::Counter => "counter",
             WorkloadKind::Lock => "lock",
             WorkloadKind::Bank => "bank",
+            WorkloadKind::ListAppend => "list-append",
+            WorkloadKind::RwRegister => "rw-register",
         }
     }
 
@@ -84,7 +95,7 @@ impl WorkloadKind {
             WorkloadKind::Set => "set",
             WorkloadKind::Counter => "counter",
             WorkloadKind::Lock => "mutex",
-            WorkloadKind::Bank => "kv",
+            WorkloadKind::Bank | WorkloadKind::ListAppend | WorkloadKind::RwRegister => "kv",
         }
     }
 
@@ -105,6 +116,38 @@ impl WorkloadKind {
             WorkloadKind::Lock => lock::next_op(rng, key, values),
             // Unkeyed: the key is not used (see `WorkerGenerator::with_accounts`).
             WorkloadKind::Bank => bank::next_op(rng, &bank::Accounts::default()),
+            // Transactions pick their own keys (see `WorkerGenerator::next_op`);
+            // given one, they stay on it.
+            WorkloadKind::ListAppend | WorkloadKind::RwRegister => {
+                let mut one = crate::generator::KeyPicker::new(
+                    crate::generator::KeyDist::Uniform,
+                    1,
+                    None,
+                    1,
+                )
+                .with_prefix(key);
+                let flavor = self.txn_flavor().unwrap_or(txn::TxnFlavor::ListAppend);
+                txn::next_op(rng, flavor, &mut one, values)
+            }
+        }
+    }
+
+    /// The kind of transactions, for the transactional workloads.
+    pub fn txn_flavor(self) -> Option<txn::TxnFlavor> {
+        match self {
+            WorkloadKind::ListAppend => Some(txn::TxnFlavor::ListAppend),
+            WorkloadKind::RwRegister => Some(txn::TxnFlavor::RwRegister),
+            _ => None,
+        }
+    }
+
+    /// The operation that reads `key` at the end of a run, after the faults
+    /// healed: a plain read, or a transaction reading it for the
+    /// transactional workloads (their checker judges transactions only).
+    pub fn final_read(self, key: &str) -> Op {
+        match self.txn_flavor() {
+            Some(_) => txn::read_op(key),
+            None => Op::read(key),
         }
     }
 
@@ -115,7 +158,8 @@ impl WorkloadKind {
             | WorkloadKind::CasRegister
             | WorkloadKind::Kv
             | WorkloadKind::Bank => Storage::Register,
-            WorkloadKind::Append | WorkloadKind::Set => Storage::List,
+            WorkloadKind::Append | WorkloadKind::Set | WorkloadKind::ListAppend => Storage::List,
+            WorkloadKind::RwRegister => Storage::Register,
             WorkloadKind::Counter => Storage::Sum,
             WorkloadKind::Lock => Storage::Fenced,
         }

@@ -232,7 +232,7 @@ impl StoreDescription {
             WorkloadKind::Append | WorkloadKind::Set | WorkloadKind::Counter => &["append"],
             WorkloadKind::Lock => &["acquire", "release"],
             // Descriptions have no multi-key transactions.
-            WorkloadKind::Bank => &["txn"],
+            WorkloadKind::Bank | WorkloadKind::ListAppend | WorkloadKind::RwRegister => &["txn"],
         };
         needs
             .iter()
