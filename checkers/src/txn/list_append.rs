@@ -288,6 +288,57 @@ fn order(la: &mut ListAppend<'_>, f: &mut Findings) {
         }
     }
     la.incompatible.extend(incompatible);
+    own_order(la, f);
+}
+
+/// A transaction's appends to a key enter the order in the order it made
+/// them, none skipped: the elements read of its appends must be the first
+/// ones it made, in that order.
+fn own_order(la: &ListAppend<'_>, f: &mut Findings) {
+    let h = la.h;
+    for txn in h.txns.iter().filter(|t| t.status != TxnStatus::Aborted) {
+        let appends: Vec<(Key, Elem)> = txn
+            .ops
+            .iter()
+            .filter_map(|op| match op {
+                MicroOp::Append { key, elem } => Some((*key, *elem)),
+                _ => None,
+            })
+            .collect();
+        for (i, &(k, e)) in appends.iter().enumerate() {
+            let Some(&p) = la.pos.get(&(k, e)) else {
+                continue;
+            };
+            // The same transaction's earlier append to the key.
+            let Some(&(_, before)) = appends[..i].iter().rev().find(|(k2, _)| *k2 == k) else {
+                continue;
+            };
+            let ok = la.pos.get(&(k, before)).is_some_and(|&q| q < p);
+            if ok {
+                continue;
+            }
+            f.add(AnomalyKind::IncompatibleOrder, || Anomaly {
+                kind: AnomalyKind::IncompatibleOrder,
+                txns: vec![describe::txn_ref(h, txn)],
+                cycle: Vec::new(),
+                text: format!(
+                    "{} appended {} and then {} to {}, but a read of {} shows {} {}",
+                    t(txn.id),
+                    describe::val(h, before),
+                    describe::val(h, e),
+                    describe::key(h, k),
+                    describe::key(h, k),
+                    describe::val(h, e),
+                    if la.pos.contains_key(&(k, before)) {
+                        format!("before {}", describe::val(h, before))
+                    } else {
+                        format!("without {}", describe::val(h, before))
+                    }
+                ),
+            });
+            break;
+        }
+    }
 }
 
 /// The ww, wr and rw edges (see the module documentation).
