@@ -98,7 +98,7 @@ fn generate(n: usize, procs: usize, stale: f64, seed: u64) -> Vec<Event> {
     let mut running: Vec<Option<(Vec<Value>, bool)>> = vec![None; procs];
     let mut events = Vec::with_capacity(2 * n);
     let mut started = 0;
-    let mut push = |events: &mut Vec<Event>, p: usize, kind: EventType, value: Value| {
+    let push = |events: &mut Vec<Event>, p: usize, kind: EventType, value: Value| {
         let i = events.len() as u64;
         events.push(Event {
             index: i,

@@ -220,7 +220,7 @@ fn circular_information_flow_is_g1c() {
     assert_found(&r, &[A::G1c], FROM_READ_COMMITTED);
     let text = example(&r, A::G1c);
     assert!(
-        text.contains("T1 read x = [1], whose element 1 T0 appended, so T0 < T1 (wr)"),
+        text.contains("T1 read x = [1], ending in T0's append of 1, so T0 < T1 (wr)"),
         "{text}"
     );
 }
@@ -235,7 +235,10 @@ fn read_skew_is_g_single() {
     let r = check(&h);
     assert_found(&r, &[A::GSingle], FROM_REPEATABLE_READ);
     let text = example(&r, A::GSingle);
-    assert!(text.contains("T1 read x = [] without 1"), "{text}");
+    assert!(
+        text.contains("T1 read x = [] without T0's append of 1, which no read shows"),
+        "{text}"
+    );
     assert!(text.contains("so T1 < T0 (rw)"), "{text}");
 }
 

@@ -26,6 +26,17 @@ pub enum TxnStatus {
     Unknown,
 }
 
+impl TxnStatus {
+    /// The name used in reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TxnStatus::Committed => "committed",
+            TxnStatus::Aborted => "aborted",
+            TxnStatus::Unknown => "unknown",
+        }
+    }
+}
+
 /// What a read returned.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Seen {

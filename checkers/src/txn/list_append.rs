@@ -592,7 +592,7 @@ impl Explain for ListAppend<'_> {
                         (
                             *key,
                             format!(
-                                "{} appended {}, the last element any read of {} shows; {} appended {}, which no read shows, so later",
+                                "{} appended {}, the last element any read of {} shows, and {}'s append of {} shows in no read, hence came after it",
                                 t(from),
                                 describe::val(h, *elem),
                                 describe::key(h, *key),
@@ -612,12 +612,12 @@ impl Explain for ListAppend<'_> {
                     (
                         k,
                         format!(
-                            "{} read {} = {}, whose element {} {} appended",
+                            "{} read {} = {}, ending in {}'s append of {}",
                             t(to),
                             describe::key(h, k),
-                            describe::list(h, l),
-                            describe::val(h, last),
-                            t(from)
+                            describe::list(h, &l[..p]),
+                            t(from),
+                            describe::val(h, last)
                         ),
                     )
                 })
@@ -631,22 +631,19 @@ impl Explain for ListAppend<'_> {
                 let p = self.external_len(k, l, from);
                 let ord = self.order.get(&k).map_or(&[][..], Vec::as_slice);
                 let (missing, how) = match ord.get(p) {
-                    Some(next) if self.writer_of(k, *next) == Some(to) => (*next, "next"),
+                    Some(next) if self.writer_of(k, *next) == Some(to) => (*next, "the next element"),
                     Some(_) => return None,
-                    None => (
-                        unobserved_append(b, k)?,
-                        "and no read shows, so after every read",
-                    ),
+                    None => (unobserved_append(b, k)?, "which no read shows"),
                 };
                 Some((
                     k,
                     format!(
-                        "{} read {} = {} without {}, which {} appended {}",
+                        "{} read {} = {} without {}'s append of {}, {}",
                         t(from),
                         describe::key(h, k),
                         describe::list(h, &l[..p]),
-                        describe::val(h, missing),
                         t(to),
+                        describe::val(h, missing),
                         how
                     ),
                 ))
