@@ -981,3 +981,59 @@ fn rw_register_never_rules_out_a_serializable_history() {
     // intermediate and internal reads, cycles through nil and read-then-write).
     assert!(caught > 2 * missed, "caught {caught}, missed {missed}");
 }
+
+#[test]
+fn report_card_runs_txn_with_a_row_per_model() {
+    use faultline_checkers::{CardOptions, CheckerKind, ModelKind, ReportCard, run_checkers};
+    assert_eq!(
+        CheckerKind::parse_list(&["txn"]).expect("txn is a checker"),
+        vec![CheckerKind::Txn]
+    );
+    assert!(!CheckerKind::ALL.contains(&CheckerKind::Txn));
+    let mut h = Hist::default();
+    h.invoke(0, json!([["append", "x", 1], ["append", "y", 1]]))
+        .invoke(1, json!([["r", "x", null], ["r", "y", null]]))
+        .ok(1, json!([["r", "x", []], ["r", "y", [1]]]))
+        .ok(0, json!([["append", "x", 1], ["append", "y", 1]]));
+    assert!(faultline_checkers::txn::is_txn_history(&h.events));
+    let verdicts = run_checkers(
+        &h.events,
+        &[CheckerKind::Txn],
+        &CardOptions::new(ModelKind::Kv),
+    );
+    assert_eq!(verdicts.len(), 1);
+    assert_eq!(verdicts[0].checker, "txn");
+    assert_eq!(verdicts[0].valid, Validity::Invalid);
+    let card = ReportCard::from_verdicts(&verdicts);
+    let rows: Vec<(&str, Validity)> = card
+        .rows
+        .iter()
+        .map(|r| (r.model.as_str(), r.valid))
+        .collect();
+    assert_eq!(rows.len(), M::ALL.len());
+    assert_eq!(rows[0], ("txn: strict-serializable", Validity::Invalid));
+    assert_eq!(rows[7], ("txn: read-committed", Validity::Valid));
+    assert!(
+        card.rows[0].note.starts_with("G-single: T1 read y = [1]"),
+        "{}",
+        card.rows[0].note
+    );
+    assert_eq!(card.rows[1].note, "ruled out by G-single");
+
+    // A history without transactions is unknown, with the reason.
+    let mut other = h.events.clone();
+    for e in &mut other {
+        e.f = OpFn::Write;
+    }
+    assert!(!faultline_checkers::txn::is_txn_history(&other));
+    let v = run_checkers(
+        &other,
+        &[CheckerKind::Txn],
+        &CardOptions::new(ModelKind::Kv),
+    );
+    assert_eq!(v[0].valid, Validity::Unknown);
+    assert_eq!(
+        v[0].summary,
+        "no transactions (f txn) in the history; 2 other operations left out"
+    );
+}

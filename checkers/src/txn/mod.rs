@@ -116,9 +116,20 @@ fn finish(
     let models = model_table(&kinds);
     let ruled_out = models.iter().any(|r| r.model == opts.model && r.ruled_out);
     let undecided = search.incomplete.iter().any(|k| opts.model.forbids(*k));
+    // Nothing to judge is not a pass: a wrong --checker must not look green.
+    let reason = h.txns.is_empty().then(|| {
+        format!(
+            "no transactions (f txn) in the history{}",
+            if h.ignored_ops > 0 {
+                format!("; {} other operations left out", h.ignored_ops)
+            } else {
+                String::new()
+            }
+        )
+    });
     let valid = if ruled_out {
         Validity::Invalid
-    } else if undecided {
+    } else if undecided || reason.is_some() {
         Validity::Unknown
     } else {
         Validity::Valid
@@ -162,5 +173,6 @@ fn finish(
             .collect(),
         models,
         incomplete: search.incomplete,
+        reason,
     }
 }

@@ -76,6 +76,9 @@ pub struct TxnReport {
     /// Anomaly kinds whose cycle search ran out of budget.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub incomplete: Vec<AnomalyKind>,
+    /// Why the history could not be judged at all, if it could not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 /// Examples shown per anomaly kind in the text rendering.
@@ -142,6 +145,7 @@ impl TxnReport {
                 self.model,
                 others.join(", ")
             ),
+            Validity::Unknown if self.reason.is_some() => self.reason.clone().unwrap_or_default(),
             Validity::Unknown => format!(
                 "{n} committed {} transaction(s): no anomaly {} forbids found, but the cycle search ran out of budget for {}",
                 self.workload,
