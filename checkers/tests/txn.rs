@@ -1037,3 +1037,31 @@ fn report_card_runs_txn_with_a_row_per_model() {
         "no transactions (f txn) in the history; 2 other operations left out"
     );
 }
+
+#[test]
+fn html_draws_each_cycle_and_is_self_contained() {
+    let mut h = Hist::default();
+    h.invoke(0, json!([["append", "x", 1], ["append", "y", 1]]))
+        .invoke(1, json!([["r", "x", null], ["r", "y", null]]))
+        .ok(1, json!([["r", "x", []], ["r", "y", [1]]]))
+        .ok(0, json!([["append", "x", 1], ["append", "y", 1]]))
+        .txn(2, json!([["r", "<x>", [9]]]));
+    let r = check(&h);
+    let page = r.render_html("h<1>.jsonl");
+    assert!(page.starts_with("<!DOCTYPE html>"));
+    for external in ["http://", "https://", "src=", "<link", "@import"] {
+        let outside_svg_ns = page.replace("xmlns=\"http://www.w3.org/2000/svg\"", "");
+        assert!(!outside_svg_ns.contains(external), "{external}");
+    }
+    // One drawn cycle (the G-single), with an arc per step and a node per transaction.
+    assert_eq!(page.matches("<svg class=\"cycle\"").count(), 1);
+    assert_eq!(page.matches("class=\"arc ").count(), 2);
+    assert_eq!(page.matches("class=\"node\"").count(), 2);
+    assert!(page.contains("class=\"arc rw\""));
+    assert!(page.contains("h&lt;1&gt;.jsonl"));
+    assert!(
+        page.contains("&lt;x&gt;"),
+        "the garbage read's key is escaped"
+    );
+    assert!(!page.contains("<x>"));
+}

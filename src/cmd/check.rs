@@ -322,7 +322,21 @@ fn card(
             crate::run::summary::validity_word(valid)
         ));
     }
-    if let Some(path) = &args.html {
+    let txn_html = args.html.as_ref().and_then(|path| {
+        let v = verdicts
+            .iter()
+            .find(|v| v.checker == CheckerKind::Txn.as_str())?;
+        let r = serde_json::from_value::<TxnReport>(v.details.clone()).ok()?;
+        Some((path, r))
+    });
+    if let Some((path, report)) = txn_html {
+        std::fs::write(path, report.render_html(&file.display().to_string()))
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        eprintln!(
+            "wrote the HTML report of the transactions to {}",
+            path.display()
+        );
+    } else if let Some(path) = &args.html {
         let lin = verdicts
             .iter()
             .find(|v| v.checker == CheckerKind::Linearizable.as_str())

@@ -251,6 +251,11 @@ impl TxnReport {
         s
     }
 
+    /// The report as a self-contained HTML page, each cycle drawn.
+    pub fn render_html(&self, source: &str) -> String {
+        super::html::render_html(self, source)
+    }
+
     /// This report as a [`Verdict`] (checker `txn`).
     pub fn to_verdict(&self) -> Verdict {
         Verdict {
