@@ -24,6 +24,7 @@ pub mod sequential;
 pub mod session;
 pub mod staleness;
 pub mod synth;
+pub mod txn;
 pub mod verdict;
 
 pub use bank::{BankOptions, BankReport, check_bank};
@@ -46,6 +47,9 @@ pub use model::{Model, ModelError, ModelKind, UnknownModel, Val};
 pub use sequential::{SequentialReport, check_sequential, check_sequential_with};
 pub use session::{Guarantee, SessionReport, check_session};
 pub use staleness::{StalenessOptions, StalenessReport, check_staleness};
+pub use txn::{
+    AnomalyKind, ConsistencyModel, TxnError, TxnOptions, TxnReport, TxnWorkload, check_txn,
+};
 pub use verdict::{Validity, Verdict};
 
 /// The model to check a history with when the user names none: decided by

@@ -13,7 +13,9 @@ use faultline_checkers::{
     CheckOptions, Event, Format, HistoryError, Independence, ModelKind, ShrinkBudget,
     check_linearizable, default_model_for, parse_history_with, to_edn_with_init,
 };
-use faultline_checkers::{EventualOptions, ReportCard, StalenessOptions, Validity};
+use faultline_checkers::{
+    ConsistencyModel, EventualOptions, ReportCard, StalenessOptions, TxnReport, Validity,
+};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -103,11 +105,19 @@ pub struct CheckArgs {
     #[arg(long, value_name = "FILE")]
     pub export_edn: Option<PathBuf>,
     /// Print a report card of these checkers: linearizable, sequential,
-    /// session, eventual, staleness, lock, bank, or all (comma-separated; all
-    /// leaves out lock and bank, which judge only their own histories).
-    /// Histories with transfers get bank by default, lock histories lock.
+    /// session, eventual, staleness, lock, bank, txn, or all (comma-separated;
+    /// all leaves out lock, bank and txn, which judge only their own
+    /// histories). Histories with transfers get bank by default, lock
+    /// histories lock, histories of transactions (`f` txn) txn.
     #[arg(long, value_delimiter = ',', value_name = "NAME,...")]
     pub checker: Option<Vec<CheckerKindArg>>,
+    /// txn: the consistency model the verdict (and exit code) is about:
+    /// strict-serializable, strong-session-serializable, serializable,
+    /// strong-snapshot-isolation, strong-session-snapshot-isolation,
+    /// snapshot-isolation, repeatable-read, read-committed or
+    /// read-uncommitted. Every model's row is printed either way.
+    #[arg(long, value_name = "MODEL", default_value = "strict-serializable")]
+    pub consistency_model: ConsistencyModel,
     /// eventual: reads count as final only this many seconds after the last
     /// heal and the last write [default: 0].
     #[arg(long, value_name = "SECS")]
@@ -215,6 +225,10 @@ fn check_file(
         }
         return card(out, args, &loaded, model, opts, &kinds);
     }
+    // Transactions are judged by their isolation, not as registers.
+    if args.model.is_none() && faultline_checkers::txn::is_txn_history(&events) {
+        return card(out, args, &loaded, model, opts, &[CheckerKind::Txn]);
+    }
     // The lock workload's histories have no register model to linearize
     // against; their checker is `lock`.
     if args.model.is_none() && faultline_checkers::lock::is_lock_history(&events) {
@@ -274,6 +288,8 @@ fn card(
         max_versions: args.max_stale_versions,
         max_lag_ms: args.max_stale_ms,
     };
+    opts.txn.model = args.consistency_model;
+    opts.txn.source = history.file.display().to_string();
     let spinner = spinner(history.events.len(), model);
     let verdicts = run_checkers(history.events, kinds, &opts);
     if let Some(s) = spinner {
@@ -303,12 +319,35 @@ fn card(
                 out.push_str(&text);
             }
         }
+        // Transactions: counts, anomalies with their cycles in words, models.
+        for v in verdicts
+            .iter()
+            .filter(|v| v.checker == CheckerKind::Txn.as_str())
+        {
+            if let Ok(r) = serde_json::from_value::<TxnReport>(v.details.clone()) {
+                out.push_str(&r.render_text());
+            }
+        }
         out.push_str(&format!(
             "verdict: {}\n",
             crate::run::summary::validity_word(valid)
         ));
     }
-    if let Some(path) = &args.html {
+    let txn_html = args.html.as_ref().and_then(|path| {
+        let v = verdicts
+            .iter()
+            .find(|v| v.checker == CheckerKind::Txn.as_str())?;
+        let r = serde_json::from_value::<TxnReport>(v.details.clone()).ok()?;
+        Some((path, r))
+    });
+    if let Some((path, report)) = txn_html {
+        std::fs::write(path, report.render_html(&history.file.display().to_string()))
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        eprintln!(
+            "wrote the HTML report of the transactions to {}",
+            path.display()
+        );
+    } else if let Some(path) = &args.html {
         let lin = verdicts
             .iter()
             .find(|v| v.checker == CheckerKind::Linearizable.as_str())
@@ -395,7 +434,8 @@ fn load(
     let text = std::fs::read_to_string(path)
         .map_err(|e| HistoryError::new(&name, 0, format!("cannot read the file: {e}")))?;
     let parsed = parse_history_with(&text, &name, format, independence)?;
-    if parsed.format == Format::Edn {
+    // Transactions are never independent tuples, so there is nothing to say.
+    if parsed.format == Format::Edn && !faultline_checkers::txn::is_txn_history(&parsed.events) {
         // Independence changes what the keys are, so the choice is said aloud.
         eprintln!(
             "{name}: {}",

@@ -3,7 +3,7 @@
 //! serialised `LinearizabilityReport`).
 
 use faultline_checkers::render::{html, text};
-use faultline_checkers::{BankReport, LinearizabilityReport, Validity, Verdict};
+use faultline_checkers::{BankReport, LinearizabilityReport, TxnReport, Validity, Verdict};
 
 /// The linearizability report inside a verdict's details, if that is what they hold.
 pub fn linearizability_report(v: &Verdict) -> Option<LinearizabilityReport> {
@@ -20,6 +20,11 @@ pub fn counterexample_text(v: &Verdict) -> Option<String> {
     }
     if v.checker == "bank"
         && let Ok(r) = serde_json::from_value::<BankReport>(v.details.clone())
+    {
+        return Some(r.render_text());
+    }
+    if v.checker == "txn"
+        && let Ok(r) = serde_json::from_value::<TxnReport>(v.details.clone())
     {
         return Some(r.render_text());
     }

@@ -24,6 +24,10 @@ pub enum CheckerKind {
     /// Bank invariants: totals conserved, no negative balance, every
     /// acknowledged transfer visible (not part of `all`: it needs a bank history).
     Bank,
+    /// Transactional isolation by Elle's method: dependency cycles and the
+    /// consistency models they rule out (not part of `all`: it needs a
+    /// history of `txn` operations).
+    Txn,
 }
 
 impl CheckerKind {
@@ -46,6 +50,7 @@ impl CheckerKind {
             CheckerKind::Staleness => "staleness",
             CheckerKind::Lock => "lock",
             CheckerKind::Bank => "bank",
+            CheckerKind::Txn => "txn",
         }
     }
 
@@ -79,7 +84,7 @@ impl fmt::Display for CheckerKind {
 /// A checker name that is not one of ours.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "unknown checker {0:?}; expected linearizable, sequential, session, eventual, staleness, lock, bank or all"
+    "unknown checker {0:?}; expected linearizable, sequential, session, eventual, staleness, lock, bank, txn or all"
 )]
 pub struct UnknownChecker(pub String);
 
@@ -94,6 +99,7 @@ impl FromStr for CheckerKind {
             "staleness" => CheckerKind::Staleness,
             "lock" => CheckerKind::Lock,
             "bank" => CheckerKind::Bank,
+            "txn" | "elle" => CheckerKind::Txn,
             _ => return Err(UnknownChecker(s.to_string())),
         })
     }

@@ -8,6 +8,7 @@ use crate::linearizability::LinearizabilityReport;
 use crate::sequential::SequentialReport;
 use crate::session::SessionReport;
 use crate::staleness::StalenessReport;
+use crate::txn::TxnReport;
 use crate::verdict::{Validity, Verdict};
 use serde::{Deserialize, Serialize};
 
@@ -50,6 +51,12 @@ impl ReportCard {
                 }
                 continue;
             }
+            if v.checker == "txn"
+                && let Ok(r) = serde_json::from_value::<TxnReport>(v.details.clone())
+            {
+                rows.extend(txn_rows(&r));
+                continue;
+            }
             let witness = (v.valid == Validity::Invalid).then(|| witness(v)).flatten();
             rows.push(CardRow {
                 model: v.checker.clone(),
@@ -59,6 +66,55 @@ impl ReportCard {
         }
         ReportCard { rows }
     }
+}
+
+/// One row per transactional model, strongest first: ruled out with the
+/// first example of an anomaly it forbids, unknown where a search that
+/// could have ruled it out stopped early.
+fn txn_rows(r: &TxnReport) -> Vec<CardRow> {
+    // The example is spelt out once, on the first row it rules out; the
+    // weaker models it also rules out just name it.
+    let mut told: Vec<crate::txn::AnomalyKind> = Vec::new();
+    r.models
+        .iter()
+        .map(|row| {
+            let undecided = r.incomplete.iter().any(|k| row.model.forbids(*k));
+            let (valid, note) = if row.ruled_out {
+                let example = r
+                    .anomalies
+                    .iter()
+                    .filter(|g| row.by.contains(&g.kind))
+                    .find_map(|g| g.examples.first());
+                let note = match example {
+                    Some(a) if !told.contains(&a.kind) => {
+                        told.push(a.kind);
+                        format!("{}: {}", a.kind, a.text)
+                    }
+                    _ => format!(
+                        "ruled out by {}",
+                        row.by
+                            .iter()
+                            .map(|k| k.to_string())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                };
+                (Validity::Invalid, note)
+            } else if undecided {
+                (
+                    Validity::Unknown,
+                    "the cycle search ran out of budget".to_string(),
+                )
+            } else {
+                (Validity::Valid, "not ruled out".to_string())
+            };
+            CardRow {
+                model: format!("txn: {}", row.model),
+                valid,
+                note,
+            }
+        })
+        .collect()
 }
 
 fn session_note(r: &SessionReport, valid: Validity) -> String {
@@ -124,6 +180,10 @@ fn witness(v: &Verdict) -> Option<String> {
         }
         "bank" => {
             let r: BankReport = serde_json::from_value(d).ok()?;
+            r.witness()
+        }
+        "txn" => {
+            let r: TxnReport = serde_json::from_value(d).ok()?;
             r.witness()
         }
         _ => None,

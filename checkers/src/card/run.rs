@@ -9,6 +9,7 @@ use crate::model::ModelKind;
 use crate::sequential::check_sequential;
 use crate::session::check_session;
 use crate::staleness::{StalenessOptions, check_staleness};
+use crate::txn::{TxnOptions, check_txn};
 use crate::verdict::{Validity, Verdict};
 
 /// Everything the checkers of a card need besides the history.
@@ -24,6 +25,8 @@ pub struct CardOptions {
     pub staleness: StalenessOptions,
     /// Search limits of the bank checker.
     pub bank: BankOptions,
+    /// The transactional checker's model and limits.
+    pub txn: TxnOptions,
 }
 
 impl CardOptions {
@@ -35,6 +38,7 @@ impl CardOptions {
             eventual: EventualOptions::default(),
             staleness: StalenessOptions::default(),
             bank: BankOptions::default(),
+            txn: TxnOptions::default(),
         }
     }
 }
@@ -83,6 +87,9 @@ pub fn run_checker(events: &[Event], kind: CheckerKind, opts: &CardOptions) -> V
             .map(|r| r.to_verdict())
             .map_err(|e| e.to_string()),
         CheckerKind::Bank => check_bank(events, &opts.bank)
+            .map(|r| r.to_verdict())
+            .map_err(|e| e.to_string()),
+        CheckerKind::Txn => check_txn(events, &opts.txn)
             .map(|r| r.to_verdict())
             .map_err(|e| e.to_string()),
     };

@@ -166,9 +166,12 @@ fn looks_independent(events: &[(Event, usize)]) -> bool {
     // operations alone is otherwise taken for tuples and its values torn.
     // A plain read invoke has value nil, so a history with reads never
     // passes unless it is one of tuples.
+    // A transaction's value is a list of micro-ops, and one of two
+    // micro-ops is a pair too: transactions are never taken for tuples.
     clients.peek().is_some()
         && clients.all(|(e, _)| {
             e.key.is_none()
+                && e.f != OpFn::Txn
                 && is_pair(&e.value)
                 && (e.f != OpFn::Cas || e.value.get(1).is_some_and(is_pair))
         })
