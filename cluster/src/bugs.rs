@@ -29,11 +29,19 @@ pub enum Bug {
     /// A cas is first compared with this node's own applied value, and a
     /// mismatch there is answered 409 at once, without asking the leader.
     CasLocalCheck,
+    /// A transaction's reads and its writes are committed as two log
+    /// entries, so other transactions can commit in between (read skew,
+    /// write skew: G-single, G2-item).
+    SplitTxn,
+    /// With shards: read-only transactions are answered from each shard's
+    /// applied state with prepared, undecided writes showing (aborted and
+    /// fractured reads: G1a, G-single).
+    DirtyReads,
 }
 
 impl Bug {
     /// All bugs, in a stable order.
-    pub const ALL: [Bug; 9] = [
+    pub const ALL: [Bug; 11] = [
         Bug::StaleReads,
         Bug::EarlyAck,
         Bug::NoFsync,
@@ -43,6 +51,8 @@ impl Bug {
         Bug::CacheStale,
         Bug::TwoPcNoPrepare,
         Bug::CasLocalCheck,
+        Bug::SplitTxn,
+        Bug::DirtyReads,
     ];
 
     /// The command-line name of the bug.
@@ -57,6 +67,8 @@ impl Bug {
             Bug::CacheStale => "cache-stale",
             Bug::TwoPcNoPrepare => "2pc-no-prepare",
             Bug::CasLocalCheck => "cas-local-check",
+            Bug::SplitTxn => "split-txn",
+            Bug::DirtyReads => "dirty-reads",
         }
     }
 }

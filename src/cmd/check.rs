@@ -341,8 +341,11 @@ fn card(
         Some((path, r))
     });
     if let Some((path, report)) = txn_html {
-        std::fs::write(path, report.render_html(&history.file.display().to_string()))
-            .with_context(|| format!("cannot write {}", path.display()))?;
+        std::fs::write(
+            path,
+            report.render_html(&history.file.display().to_string()),
+        )
+        .with_context(|| format!("cannot write {}", path.display()))?;
         eprintln!(
             "wrote the HTML report of the transactions to {}",
             path.display()

@@ -35,7 +35,7 @@ struct UpArgs {
     /// Replication mode.
     #[arg(long, value_enum, default_value_t = Mode::Raft)]
     mode: Mode,
-    /// Deliberate bugs (stale-reads, early-ack, no-fsync, no-term-check, cache-stale, lock-no-fencing, cas-local-check, 2pc-no-prepare with --shards), comma-separated.
+    /// Deliberate bugs (stale-reads, early-ack, no-fsync, no-term-check, cache-stale, lock-no-fencing, cas-local-check, split-txn; 2pc-no-prepare and dirty-reads with --shards), comma-separated.
     #[arg(long = "bug", value_delimiter = ',')]
     bugs: Vec<Bug>,
     /// Parent data directory (default: results/cluster-<timestamp>).

@@ -49,10 +49,12 @@ pub struct RunArgs {
     /// First port of the bundled cluster [default: free ports].
     #[arg(long)]
     pub base_port: Option<u16>,
-    /// Workload: register, cas-register, kv, append, set, counter, lock, bank [default: cas-register].
+    /// Workload: register, cas-register, kv, append, set, counter, lock, bank,
+    /// list-append, rw-register [default: cas-register].
     #[arg(long)]
     pub workload: Option<WorkloadKind>,
-    /// Checkers: NAME,... [default: linearizable; lock for the lock workload, bank for bank].
+    /// Checkers: NAME,... [default: linearizable; lock for the lock workload, bank for bank,
+    /// txn for list-append and rw-register].
     #[arg(long, value_delimiter = ',')]
     pub checker: Option<Vec<String>>,
     /// Concurrent client workers [default: 6].

@@ -2,32 +2,55 @@
 
 use super::config::RunConfig;
 use anyhow::bail;
+use faultline_checkers::TxnWorkload;
 use faultline_checkers::card::{CardOptions, CheckerKind, run_checkers as run_card};
 use faultline_checkers::{CheckOptions, Event, ModelKind, ShrinkBudget, Validity, Verdict};
 use faultline_workloads::workload::WorkloadKind;
+use faultline_workloads::workload::txn::TxnFlavor;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
+/// The checker that alone judges a workload whose histories the register
+/// checkers cannot read: bank histories, and transactions.
+fn sole_checker(workload: WorkloadKind) -> Option<CheckerKind> {
+    match workload {
+        WorkloadKind::Bank => Some(CheckerKind::Bank),
+        WorkloadKind::ListAppend | WorkloadKind::RwRegister => Some(CheckerKind::Txn),
+        _ => None,
+    }
+}
+
 /// The checkers a config asks for (when none: `bank` for the bank workload,
-/// else `linearizable`; `none` for no check).
+/// `txn` for the transactional ones, `lock` for locks, else
+/// `linearizable`; `none` for no check).
 pub fn checker_kinds(config: &RunConfig) -> anyhow::Result<Vec<CheckerKind>> {
-    let bank = config.workload == WorkloadKind::Bank;
+    let sole = sole_checker(config.workload);
     if config.checker.is_empty() {
-        return Ok(vec![match config.workload {
+        return Ok(vec![match (sole, config.workload) {
+            (Some(k), _) => k,
             // A lock history has no register model to linearize against.
-            WorkloadKind::Lock => CheckerKind::Lock,
-            WorkloadKind::Bank => CheckerKind::Bank,
-            _ => CheckerKind::Linearizable,
+            (None, WorkloadKind::Lock) => CheckerKind::Lock,
+            (None, _) => CheckerKind::Linearizable,
         }]);
     }
     let names: Vec<&String> = config.checker.iter().filter(|n| *n != "none").collect();
     let kinds = CheckerKind::parse_list(&names)?;
-    // The register checkers need keyed operations, and the bank checker a bank history.
-    if let Some(k) = kinds.iter().find(|k| (**k == CheckerKind::Bank) != bank) {
-        if bank {
-            bail!("the bank workload is judged by the bank checker only, not {k}");
+    // The register checkers need keyed operations; the bank and txn
+    // checkers their own histories.
+    for k in &kinds {
+        match sole {
+            Some(only) if *k != only => bail!(
+                "the {} workload is judged by the {only} checker only, not {k}",
+                config.workload
+            ),
+            None if *k == CheckerKind::Bank => {
+                bail!("the bank checker needs the bank workload (--workload bank)")
+            }
+            None if *k == CheckerKind::Txn => bail!(
+                "the txn checker needs a transactional workload (--workload list-append or rw-register)"
+            ),
+            _ => {}
         }
-        bail!("the bank checker needs the bank workload (--workload bank)");
     }
     Ok(kinds)
 }
@@ -73,5 +96,10 @@ pub fn run_checkers(events: &[Event], config: &RunConfig, cancel: Arc<AtomicBool
     };
     // The run waited this long after the last heal before its final reads.
     opts.eventual.quiet_period = config.quiet_period();
+    opts.txn.workload = config.workload.txn_flavor().map(|f| match f {
+        TxnFlavor::ListAppend => TxnWorkload::ListAppend,
+        TxnFlavor::RwRegister => TxnWorkload::RwRegister,
+    });
+    opts.txn.source = "history.jsonl".to_string();
     run_card(events, &kinds, &opts)
 }

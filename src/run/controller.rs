@@ -17,7 +17,6 @@ use super::timeline::Timeline;
 use super::worker::{Shared, Worker};
 use anyhow::Context;
 use faultline_checkers::{EventType, Validity, Verdict};
-use faultline_workloads::Op;
 use faultline_workloads::generator::{KeyPicker, Pacer, Phase, WorkerGenerator, worker_seed};
 use faultline_workloads::workload::WorkloadKind;
 use faultline_workloads::workload::bank::Accounts;
@@ -207,7 +206,7 @@ pub async fn run_one(
         if config.workload == WorkloadKind::Bank {
             final_bank_reads(&shared, workers, &interrupt).await;
         } else {
-            final_reads(&shared, workers, &interrupt).await;
+            final_reads(&shared, workers, config.workload, &interrupt).await;
         }
     }
 
@@ -337,7 +336,12 @@ pub async fn run_one(
 /// after an `info`). Each read is attributed to its node in the history, so
 /// the eventual checker can compare what the nodes hold; a mode that forwards
 /// reads (Raft followers) still answers each one linearizably.
-async fn final_reads(shared: &Arc<Shared>, workers: Vec<Worker>, stop: &CancellationToken) {
+async fn final_reads(
+    shared: &Arc<Shared>,
+    workers: Vec<Worker>,
+    workload: WorkloadKind,
+    stop: &CancellationToken,
+) {
     let keys: BTreeSet<String> = workers
         .iter()
         .flat_map(|w| w.generator.keys_used())
@@ -360,7 +364,7 @@ async fn final_reads(shared: &Arc<Shared>, workers: Vec<Worker>, stop: &Cancella
                         return;
                     }
                     let c = worker
-                        .invoke_on(&shared, &Op::read(key.clone()), node)
+                        .invoke_on(&shared, &workload.final_read(&key), node)
                         .await;
                     // A definite failure (e.g. `not_leader` from a store
                     // that does not forward) will not change on a retry.

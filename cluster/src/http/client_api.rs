@@ -6,7 +6,7 @@ use super::body::{
 };
 use super::forward;
 use crate::bugs::Bug;
-use crate::kv::{ApplyResult, Command};
+use crate::kv::{ApplyResult, Command, TxnOp};
 use crate::raft::RaftNode;
 use crate::raft::propose::{Proposal, propose};
 use crate::raft::read_index::{self, ReadError};
@@ -135,11 +135,84 @@ async fn txn(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let cmd = match parse::<TxnBody>(&body) {
-        Ok(b) => Command::Txn { ops: b.ops },
+    let ops = match parse::<TxnBody>(&body) {
+        Ok(b) => b.ops,
         Err(e) => return bad_request(e.to_string()),
     };
-    submit(&node, cmd, Method::POST, &uri, &headers, body).await
+    let read_only = !ops.is_empty() && ops.iter().all(|o| matches!(o, TxnOp::Read { .. }));
+    if read_only && node.cfg.bug(Bug::DirtyReads) {
+        // The bug: this replica's state with undecided 2PC writes showing,
+        // no lock consulted and nothing through the log.
+        let results: Vec<Value> = {
+            let state = node.lock();
+            ops.iter()
+                .map(|o| json!({"f": "read", "key": o.key(), "value": state.kv.dirty_get(o.key())}))
+                .collect()
+        };
+        return applied_response(ApplyResult::Ok(json!({ "results": results })));
+    }
+    if node.cfg.bug(Bug::SplitTxn)
+        && let Some(response) = split_txn(&node, &ops, &uri, &headers, &body).await
+    {
+        return response;
+    }
+    submit(
+        &node,
+        Command::Txn { ops },
+        Method::POST,
+        &uri,
+        &headers,
+        body,
+    )
+    .await
+}
+
+/// The `split-txn` bug: a transaction's reads are committed as one log
+/// entry and its writes as the next one of its own, so other transactions
+/// can commit in between and the transaction is no longer atomic. `None`
+/// when there is nothing to split (reads only, or writes only).
+async fn split_txn(
+    node: &Arc<RaftNode>,
+    ops: &[TxnOp],
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> Option<Response> {
+    type Part = Vec<(usize, TxnOp)>;
+    let (reads, writes): (Part, Part) = ops
+        .iter()
+        .cloned()
+        .enumerate()
+        .partition(|(_, o)| matches!(o, TxnOp::Read { .. }));
+    if reads.is_empty() || writes.is_empty() {
+        return None;
+    }
+    let mut results = vec![Value::Null; ops.len()];
+    for (part, first) in [(reads, true), (writes, false)] {
+        let cmd = Command::Txn {
+            ops: part.iter().map(|(_, o)| o.clone()).collect(),
+        };
+        let answer = match propose(node, cmd).await {
+            Proposal::Applied(ApplyResult::Ok(v)) => v,
+            Proposal::Applied(other) => return Some(applied_response(other)),
+            Proposal::NotLeader(leader) if first => {
+                let path = path(uri);
+                return Some(
+                    forward::to_leader(node, leader, Method::POST, path, headers, body.clone())
+                        .await,
+                );
+            }
+            // The reads are in; whether the writes will be is not known.
+            Proposal::NotLeader(_) | Proposal::Unknown => return Some(forward::unknown()),
+        };
+        let got = answer["results"].as_array().cloned().unwrap_or_default();
+        for ((i, _), r) in part.iter().zip(got) {
+            results[*i] = r;
+        }
+    }
+    Some(applied_response(ApplyResult::Ok(
+        json!({ "results": results }),
+    )))
 }
 
 pub(crate) fn path(uri: &Uri) -> &str {

@@ -33,6 +33,18 @@ impl KvState {
         }
     }
 
+    /// The value at `key` as a prepared, undecided transaction would leave
+    /// it, else as applied: what a read that ignores 2PC locks sees (the
+    /// `dirty-reads` bug).
+    pub fn dirty_get(&self, key: &str) -> Value {
+        self.txns
+            .prepared
+            .values()
+            .find_map(|p| p.writes.get(key).cloned())
+            .or_else(|| self.map.get(key).cloned())
+            .unwrap_or(Value::Null)
+    }
+
     /// A state from a map and the two-phase-commit table (a snapshot).
     pub fn from_parts(map: BTreeMap<String, Value>, txns: TxnTable) -> Self {
         KvState { map, txns }

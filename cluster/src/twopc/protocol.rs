@@ -44,7 +44,12 @@ pub async fn run_txn(c: &Arc<Coordinator>, ops: Vec<TxnOp>) -> Response {
         [share] => return single_shard(c, share).await,
         _ => {}
     }
-    if c.bugs.has(Bug::TwoPcNoPrepare) {
+    // Under `dirty-reads`, a read-only transaction takes no locks either:
+    // each group answers its share from what it has, prepared writes included.
+    let read_only = shares
+        .iter()
+        .all(|s| s.ops.iter().all(|o| matches!(o, TxnOp::Read { .. })));
+    if c.bugs.has(Bug::TwoPcNoPrepare) || (read_only && c.bugs.has(Bug::DirtyReads)) {
         return no_prepare::run(c, &shares).await;
     }
     let mut last_no = Value::Null;

@@ -5,9 +5,9 @@
 //! the request, and the answer's results fill in what the reads saw.
 
 use super::outcome::{Classified, classify_response};
+use crate::op::{Completion, Op};
 use crate::workload::Storage;
 use crate::workload::txn::{APPEND, READ, WRITE, micro_ops};
-use crate::op::{Completion, Op};
 use faultline_checkers::OpFn;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
@@ -94,7 +94,10 @@ fn completed_txn(
         .zip(results)
         .map(|(m, r)| {
             if r.key.as_deref().is_some_and(|k| k != m.key) {
-                return Err(format!("a result for key {:?} where {:?} was asked", r.key, m.key));
+                return Err(format!(
+                    "a result for key {:?} where {:?} was asked",
+                    r.key, m.key
+                ));
             }
             Ok(match m.f {
                 READ => json!([m.f, m.key, storage.read_value(r.value.clone())]),
@@ -178,13 +181,32 @@ mod tests {
         let ok = br#"{"results":[{"f":"read","key":"a","value":3},{"f":"read","key":"b","value":null}]}"#;
         let c = classify(&read, 200, ok, Storage::Register).completion;
         assert_eq!(c, Completion::ok(json!({"a": 3, "b": null})));
-        assert_eq!(classify(&read, 404, b"", Storage::Register).completion.kind, EventType::Fail);
-        assert_eq!(classify(&read, 200, b"x", Storage::Register).completion.kind, EventType::Info);
+        assert_eq!(
+            classify(&read, 404, b"", Storage::Register).completion.kind,
+            EventType::Fail
+        );
+        assert_eq!(
+            classify(&read, 200, b"x", Storage::Register)
+                .completion
+                .kind,
+            EventType::Info
+        );
         let t = transfer();
-        assert_eq!(classify(&t, 200, b"{}", Storage::Register).completion.value, t.value);
+        assert_eq!(
+            classify(&t, 200, b"{}", Storage::Register).completion.value,
+            t.value
+        );
         let aborted = br#"{"error":"aborted"}"#;
-        assert_eq!(classify(&t, 409, aborted, Storage::Register).completion.kind, EventType::Fail);
-        assert_eq!(classify(&t, 504, b"", Storage::Register).completion.kind, EventType::Info);
+        assert_eq!(
+            classify(&t, 409, aborted, Storage::Register)
+                .completion
+                .kind,
+            EventType::Fail
+        );
+        assert_eq!(
+            classify(&t, 504, b"", Storage::Register).completion.kind,
+            EventType::Info
+        );
     }
 
     #[test]
@@ -206,7 +228,11 @@ mod tests {
         let c = classify(&op, 200, ok, Storage::List).completion;
         assert_eq!(
             c,
-            Completion::ok(json!([["append", "x", 3], ["r", "x", [1, 3]], ["r", "y", []]]))
+            Completion::ok(json!([
+                ["append", "x", 3],
+                ["r", "x", [1, 3]],
+                ["r", "y", []]
+            ]))
         );
         // rw-register: an absent register reads null.
         let rw = Op {
