@@ -553,10 +553,11 @@ fn a_default_bundled_run_under_faults_is_valid() {
     let err = String::from_utf8_lossy(&out.stderr);
     let progress = err
         .lines()
-        .find(|l| l.starts_with("[main]"))
+        .find(|l| l.starts_with("[main "))
         .unwrap_or_else(|| panic!("no progress line in {err}"));
     for part in [
-        "ops/s",
+        "/20 s]",
+        "ops/s (avg ",
         "ok ",
         "fail ",
         " expected + ",
@@ -778,4 +779,44 @@ fn cluster_flags_reach_the_bundled_cluster() {
     let served: std::collections::BTreeSet<&str> =
         h.iter().filter_map(|e| e["node"].as_str()).collect();
     assert_eq!(served.len(), 5, "{served:?}");
+}
+
+/// On a terminal the progress is a bar per phase, redrawn in place: run
+/// under a pseudo-terminal (`script`, util-linux) as a person would.
+#[test]
+fn on_a_terminal_progress_is_a_bar_per_phase() {
+    if !std::path::Path::new("/usr/bin/script").exists() {
+        println!(
+            "skipped on_a_terminal_progress_is_a_bar_per_phase: no /usr/bin/script (util-linux)"
+        );
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let cmd = format!(
+        "{} run --name tty --results-dir {} --nemesis kill --nemesis-interval 1 \
+         --time-limit 4 --recovery-time 2",
+        env!("CARGO_BIN_EXE_faultline"),
+        tmp.path().display()
+    );
+    let out = std::process::Command::new("/usr/bin/script")
+        .args(["-qfec", &cmd, "/dev/null"])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let screen = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{screen}");
+    for part in [
+        "main [",
+        "/4 s ",
+        "ops/s (avg ",
+        "recovery [",
+        "no load while the system recovers",
+        "fault: kill ",
+        "verdict: valid",
+    ] {
+        assert!(
+            screen.contains(part),
+            "{part:?} missing from the screen:\n{screen}"
+        );
+    }
 }

@@ -208,6 +208,7 @@ fn check_file(
         engine: None,
         memory_limit: Some(args.memory_limit.unwrap_or_else(default_memory_limit).0),
         shrink: shrink_budget(args.shrink_timeout)?,
+        progress: None,
     };
     // A bank history has no keys to check linearizability on: its own checker judges it.
     let bank = events

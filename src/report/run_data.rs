@@ -242,7 +242,7 @@ pub fn load(dir: &Path, opts: &LoadOptions) -> anyhow::Result<RunData> {
 fn recheck(events: &[Event], config_path: &Path, timeout: Duration) -> Vec<Verdict> {
     if let Ok(mut config) = RunConfig::from_file(config_path) {
         config.check_timeout = timeout.as_secs_f64();
-        return run_checkers(events, &config, Arc::new(AtomicBool::new(false)));
+        return run_checkers(events, &config, Arc::new(AtomicBool::new(false)), None);
     }
     let model = default_model_for(Format::Jsonl, events);
     let opts = CheckOptions {

@@ -4,6 +4,7 @@ use super::config::RunConfig;
 use anyhow::bail;
 use faultline_checkers::TxnWorkload;
 use faultline_checkers::card::{CardOptions, CheckerKind, run_checkers as run_card};
+use faultline_checkers::linearizability::CheckProgress;
 use faultline_checkers::{CheckOptions, Event, ModelKind, ShrinkBudget, Validity, Verdict};
 use faultline_workloads::workload::WorkloadKind;
 use faultline_workloads::workload::txn::TxnFlavor;
@@ -59,7 +60,12 @@ pub fn checker_kinds(config: &RunConfig) -> anyhow::Result<Vec<CheckerKind>> {
 ///
 /// Checker failures become `unknown` verdicts with the reason, so a run
 /// always reports something.
-pub fn run_checkers(events: &[Event], config: &RunConfig, cancel: Arc<AtomicBool>) -> Vec<Verdict> {
+pub fn run_checkers(
+    events: &[Event],
+    config: &RunConfig,
+    cancel: Arc<AtomicBool>,
+    progress: Option<Arc<CheckProgress>>,
+) -> Vec<Verdict> {
     let kinds = match checker_kinds(config) {
         Ok(k) => k,
         Err(e) => {
@@ -93,6 +99,7 @@ pub fn run_checkers(events: &[Event], config: &RunConfig, cancel: Arc<AtomicBool
         engine: None,
         memory_limit: Some(crate::byte_size::default_memory_limit().0),
         shrink: ShrinkBudget::Default,
+        progress,
     };
     // The run waited this long after the last heal before its final reads.
     opts.eventual.quiet_period = config.quiet_period();

@@ -7,7 +7,7 @@ use super::config::SutKind;
 use super::explain;
 use super::fault_coverage::FaultCoverage;
 use super::nemesis;
-use super::progress::{self, Counters};
+use super::progress::{self, Counters, PhasePlan};
 use super::recorder::Recorder;
 use super::results::{Files, ResultsFile, RunDir};
 use super::stats;
@@ -16,6 +16,7 @@ use super::sut::Sut;
 use super::timeline::Timeline;
 use super::worker::{Shared, Worker};
 use anyhow::Context;
+use faultline_checkers::linearizability::CheckProgress;
 use faultline_checkers::{EventType, Validity, Verdict};
 use faultline_workloads::generator::{KeyPicker, Pacer, Phase, WorkerGenerator, worker_seed};
 use faultline_workloads::workload::WorkloadKind;
@@ -66,7 +67,10 @@ pub async fn run_one(
     let recorder = Arc::new(Recorder::create(&dir.file("history.jsonl"))?);
     let mut timeline = Timeline::default();
     timeline.enter(Phase::Setup, recorder.now_ns());
-    let counters = Arc::new(Counters::default());
+    let counters = Arc::new(Counters::with_plan(PhasePlan {
+        main: config.time_limit(),
+        recovery: config.quiet_period(),
+    }));
     let progress_stop = CancellationToken::new();
     let progress_task = tokio::spawn(progress::show(counters.clone(), progress_stop.clone()));
 
@@ -201,21 +205,20 @@ pub async fn run_one(
         }
     }
     if !interrupt.is_cancelled() {
-        counters.set_phase(Phase::FinalReads);
         timeline.enter(Phase::FinalReads, recorder.now_ns());
         if config.workload == WorkloadKind::Bank {
+            counters.set_final_reads(workers.len());
             final_bank_reads(&shared, workers, &interrupt).await;
         } else {
-            final_reads(&shared, workers, config.workload, &interrupt).await;
+            final_reads(&shared, workers, config.workload, &counters, &interrupt).await;
         }
     }
 
-    progress_stop.cancel();
-    let _ = progress_task.await;
     sut.stop().await;
 
     // Check what was recorded.
-    counters.set_phase(Phase::Check);
+    let check_progress = Arc::new(CheckProgress::default());
+    counters.set_check(check_progress.clone());
     timeline.enter(Phase::Check, recorder.now_ns());
     let (events, write_error) = {
         let recorder = recorder.clone();
@@ -230,7 +233,7 @@ pub async fn run_one(
     let check_config = config.clone();
     let mut check_task = tokio::task::spawn_blocking({
         let (events, cancel) = (events.clone(), cancel.clone());
-        move || run_checkers(&events, &check_config, cancel)
+        move || run_checkers(&events, &check_config, cancel, Some(check_progress))
     });
     // The checker honours its own deadline; the flag is the backstop, and
     // lets a second Ctrl-C cut the check short.
@@ -245,7 +248,10 @@ pub async fn run_one(
             check_task.await
         }
     }
-    .context("the checker panicked")?;
+    .context("the checker panicked");
+    progress_stop.cancel();
+    let _ = progress_task.await;
+    let verdicts = verdicts?;
     let phases = timeline.finish(recorder.now_ns());
     let mut run_stats = stats::compute(&events);
     if let Some(main) = phases.iter().find(|p| p.phase == Phase::Main) {
@@ -340,6 +346,7 @@ async fn final_reads(
     shared: &Arc<Shared>,
     workers: Vec<Worker>,
     workload: WorkloadKind,
+    counters: &Counters,
     stop: &CancellationToken,
 ) {
     let keys: BTreeSet<String> = workers
@@ -351,6 +358,7 @@ async fn final_reads(
         .into_iter()
         .flat_map(|k| (0..nodes).map(move |node| (k.clone(), node)))
         .collect();
+    counters.set_final_reads(reads.len());
     let n = workers.len().max(1);
     let mut tasks = Vec::new();
     for (i, worker) in workers.into_iter().enumerate() {

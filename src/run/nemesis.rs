@@ -58,6 +58,18 @@ impl EventSink for HistorySink {
     }
 }
 
+/// `all (n1,n2,n3)`: the target rule the fault drew and the nodes it hit
+/// (`leader→random` where no leader was known).
+fn targeted(value: &serde_json::Value, nodes: &str) -> String {
+    let target = value.get("target").and_then(|t| t.as_str());
+    let fallback = value.get("fallback").and_then(|f| f.as_str());
+    match (target, fallback) {
+        (Some(t), Some(f)) => format!("{t}→{f} ({nodes})"),
+        (Some(t), None) => format!("{t} ({nodes})"),
+        _ => nodes.to_string(),
+    }
+}
+
 /// What nemesis event `f` does to the set of active faults.
 #[derive(Debug, PartialEq)]
 enum FaultChange {
@@ -97,10 +109,13 @@ fn fault_change(f: &str, value: &serde_json::Value) -> FaultChange {
                             .collect()
                     })
                     .unwrap_or_default();
-                format!("partition {}", groups.join(" | "))
+                match value.get("kind").and_then(|k| k.as_str()) {
+                    Some(kind) => format!("network partition {kind}: {}", groups.join(" | ")),
+                    None => format!("network partition {}", groups.join(" | ")),
+                }
             }
-            NemesisKind::Kill => format!("killed {}", nodes()),
-            NemesisKind::Pause => format!("paused {}", nodes()),
+            NemesisKind::Kill => format!("kill {}", targeted(value, &nodes())),
+            NemesisKind::Pause => format!("pause {}", targeted(value, &nodes())),
             NemesisKind::Latency => "latency".to_string(),
         };
         return FaultChange::Start(kind.as_str(), label);
@@ -247,11 +262,29 @@ mod tests {
                 "start-partition",
                 &json!({"groups": [["n1"], ["n2", "n3"]], "kind": "isolate-one"})
             ),
-            FaultChange::Start("partition", "partition n1 | n2,n3".into())
+            FaultChange::Start(
+                "partition",
+                "network partition isolate-one: n1 | n2,n3".into()
+            )
         );
         assert_eq!(
             fault_change("kill", &json!({"nodes": ["n2"]})),
-            FaultChange::Start("kill", "killed n2".into())
+            FaultChange::Start("kill", "kill n2".into())
+        );
+        // A whole-cluster crash says so, and a leader fault that fell back.
+        assert_eq!(
+            fault_change(
+                "kill",
+                &json!({"nodes": ["n1", "n2", "n3"], "target": "all"})
+            ),
+            FaultChange::Start("kill", "kill all (n1,n2,n3)".into())
+        );
+        assert_eq!(
+            fault_change(
+                "pause",
+                &json!({"nodes": ["n3"], "target": "leader", "fallback": "random"})
+            ),
+            FaultChange::Start("pause", "pause leader→random (n3)".into())
         );
         assert_eq!(
             fault_change("start", &json!({"nodes": ["n2"]})),

@@ -70,6 +70,7 @@ impl Worker {
     ) -> Completion {
         let process = ProcessId::Client(self.process);
         let key = op.key.as_deref();
+        shared.counters.invoked();
         shared.recorder.record(EventBody {
             process,
             kind: EventType::Invoke,

@@ -277,6 +277,10 @@ pub fn check_with_model<M: Model>(
         })
         .collect::<Result<Vec<_>, _>>()?;
 
+    if let Some(pr) = &opts.progress {
+        pr.add_keys(parts.len());
+        pr.decided(parts.iter().filter(|p| p.result.is_some()).count());
+    }
     // Round one: a small budget each; round two: the rest, until decided or stopped.
     for (budget, respect_other) in ROUNDS {
         if parts.iter().any(|p| {
@@ -294,6 +298,9 @@ pub fn check_with_model<M: Model>(
                 if respect_other && let Some(reason) = stop_reason(true) {
                     p.result = Some(unknown_result(p, reason));
                     p.drop_searches();
+                    if let Some(pr) = &opts.progress {
+                        pr.decided(1);
+                    }
                     return;
                 }
                 let stop = || stop_reason(respect_other).is_some();
@@ -345,6 +352,11 @@ pub fn check_with_model<M: Model>(
                             p.drop_searches();
                         }
                     }
+                }
+                if p.result.is_some()
+                    && let Some(pr) = &opts.progress
+                {
+                    pr.decided(1);
                 }
             });
     }

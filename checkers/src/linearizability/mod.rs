@@ -16,7 +16,9 @@ mod verdict;
 mod wgl;
 
 pub use check::{NOT_CHECKED_OTHER_INVALID, check_linearizable, check_with_model};
-pub use options::{CheckError, CheckOptions, DEFAULT_SHRINK_BUDGET, Engine, ShrinkBudget};
+pub use options::{
+    CheckError, CheckOptions, CheckProgress, DEFAULT_SHRINK_BUDGET, Engine, ShrinkBudget,
+};
 pub use report::{
     Counterexample, LinearizabilityReport, Linearization, LinearizationStep, MinimalCounterexample,
     OpView, PartitionResult, Unplaceable,

@@ -3,7 +3,7 @@
 use crate::history::HistoryError;
 use crate::model::ModelError;
 use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
 /// How to run a check.
@@ -24,6 +24,34 @@ pub struct CheckOptions {
     /// How long each invalid key may spend shrinking its counterexample
     /// (see [`ShrinkBudget`]); shrinking never changes a verdict.
     pub shrink: ShrinkBudget,
+    /// Counts the keys decided, for a progress display; `None`: not counted.
+    pub progress: Option<Arc<CheckProgress>>,
+}
+
+/// How far a check has got, for progress displays: keys decided of keys to
+/// decide (the total is known once the history is split by key).
+#[derive(Debug, Default)]
+pub struct CheckProgress {
+    total: AtomicUsize,
+    decided: AtomicUsize,
+}
+
+impl CheckProgress {
+    /// `(decided, total)` keys so far.
+    pub fn counts(&self) -> (usize, usize) {
+        (
+            self.decided.load(Ordering::Relaxed),
+            self.total.load(Ordering::Relaxed),
+        )
+    }
+
+    pub(crate) fn add_keys(&self, n: usize) {
+        self.total.fetch_add(n, Ordering::Relaxed);
+    }
+
+    pub(crate) fn decided(&self, n: usize) {
+        self.decided.fetch_add(n, Ordering::Relaxed);
+    }
 }
 
 /// How long shrinking an invalid key to a minimal counterexample may take.

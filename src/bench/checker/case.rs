@@ -144,6 +144,7 @@ pub fn measure(case: &Case, timeout: Duration) -> anyhow::Result<Measurement> {
         // The reference only decides; shrinking an invalid key is extra
         // work it does not do, so it is left out of the comparison.
         shrink: ShrinkBudget::Off,
+        progress: None,
     };
     // Corpus files take milliseconds, where one scheduling hiccup on a
     // shared machine doubles the time: like the reference, take the minimum of
