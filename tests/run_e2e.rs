@@ -556,7 +556,7 @@ fn a_default_bundled_run_under_faults_is_valid() {
         .find(|l| l.starts_with("[main "))
         .unwrap_or_else(|| panic!("no progress line in {err}"));
     for part in [
-        "/20 s]",
+        "/8 s]",
         "ops/s (avg ",
         "ok ",
         "fail ",
