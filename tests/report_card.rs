@@ -100,13 +100,14 @@ fn a_stale_reads_run_fails_linearizable_with_a_witness() {
     assert_eq!(verdict(&r, "linearizable")["valid"], "invalid");
     // Staleness only measures without limits.
     assert_eq!(verdict(&r, "staleness")["valid"], "valid");
-    // The card row of linearizable carries the witness: a key and an operation.
+    // The card row of linearizable carries the witness: a key and its
+    // operations, named by the history events they span.
     let summary = std::fs::read_to_string(dir.join("summary.txt")).unwrap();
     let row = summary
         .lines()
         .find(|l| l.contains("linearizable") && l.contains("INVALID"))
         .unwrap_or_else(|| panic!("no invalid linearizable row in\n{summary}"));
-    assert!(row.contains("key ") && row.contains("op "), "{row}");
+    assert!(row.contains("key ") && row.contains("[events "), "{row}");
 }
 
 #[test]

@@ -24,7 +24,8 @@ struct OpRow {
 
 #[derive(Tabled)]
 struct CardRowView {
-    model: String,
+    /// The checker and, for report-card rows, the model it judges.
+    checker: String,
     verdict: String,
     #[tabled(rename = "smallest witness / summary")]
     note: String,
@@ -127,7 +128,7 @@ pub fn card_table(verdicts: &[Verdict], style: TableStyle) -> String {
         .rows
         .into_iter()
         .map(|r| CardRowView {
-            model: style.cell(&r.model),
+            checker: style.cell(&r.model),
             verdict: validity_word(r.valid).into(),
             note: style.cell(&shorten(&r.note, NOTE_WIDTH)),
         })

@@ -5,6 +5,7 @@
 use crate::bank::BankReport;
 use crate::eventual::EventualReport;
 use crate::linearizability::LinearizabilityReport;
+use crate::render::label::op_label;
 use crate::sequential::SequentialReport;
 use crate::session::SessionReport;
 use crate::staleness::StalenessReport;
@@ -138,28 +139,47 @@ fn witness(v: &Verdict) -> Option<String> {
                 .partitions
                 .iter()
                 .filter(|p| p.counterexample.is_some())
-                .min_by_key(|p| p.ops)?;
+                .min_by_key(|p| p.counterexample_size())?;
             let cx = p.counterexample.as_ref()?;
+            let key = p.key.clone().unwrap_or_else(|| "(unkeyed)".into());
+            // Operations are named as everywhere else: process, what it
+            // did, and the history events it spans.
+            let named = |o: &crate::linearizability::OpView| {
+                let at = match o.complete_index {
+                    Some(c) => format!("events {}–{c}", o.invoke_index),
+                    None => format!("event {}", o.invoke_index),
+                };
+                format!("p{} {} [{at}]", o.process, op_label(o))
+            };
+            if let Some(m) = &cx.minimal {
+                let ops: Vec<String> = m
+                    .core
+                    .iter()
+                    .filter_map(|id| m.operations.iter().find(|o| o.id == *id))
+                    .map(named)
+                    .collect();
+                let why = m
+                    .unplaceable
+                    .first()
+                    .map(|u| format!(" ({})", u.reason))
+                    .unwrap_or_default();
+                let verb = if ops.len() == 1 {
+                    "cannot take effect"
+                } else {
+                    "cannot be ordered"
+                };
+                return Some(format!("key {key}: {} {verb}{why}", ops.join(", ")));
+            }
             let u = cx.unplaceable.first()?;
-            let op = cx.operations.iter().find(|o| o.id == u.op);
-            let what = op
-                .map(|o| {
-                    let mut s = format!("process {} {}", o.process, o.f);
-                    if !o.value.is_null() {
-                        s.push_str(&format!(" {}", o.value));
-                    }
-                    if !o.result.is_null() {
-                        s.push_str(&format!(" -> {}", o.result));
-                    }
-                    s
-                })
-                .unwrap_or_default();
+            let what = cx
+                .operations
+                .iter()
+                .find(|o| o.id == u.op)
+                .map(named)
+                .unwrap_or_else(|| format!("op {}", u.op));
             Some(format!(
-                "key {}: op {} ({what}) cannot be placed in state {}: {}",
-                p.key.clone().unwrap_or_else(|| "(unkeyed)".into()),
-                u.op,
-                u.state,
-                u.reason
+                "key {key}: {what} cannot be placed in state {}: {}",
+                u.state, u.reason
             ))
         }
         "sequential" => {

@@ -34,7 +34,7 @@ const MAX_TURN: u64 = 1 << 24;
 const PRECHECK_PREFIX_STEPS: u64 = 200_000;
 
 /// Reason given to partitions left undecided because another one is invalid.
-pub const NOT_CHECKED_OTHER_INVALID: &str = "not checked: another partition is invalid";
+pub const NOT_CHECKED_OTHER_INVALID: &str = "not checked: another key is invalid";
 
 /// Checks a history against a built-in model.
 pub fn check_linearizable(

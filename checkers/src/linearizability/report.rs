@@ -37,6 +37,16 @@ pub struct PartitionResult {
     pub counterexample: Option<Counterexample>,
 }
 
+/// How many keys the partitions stand for, as a count a reader knows: `23
+/// keys`, `1 key`, or `the whole history` when it was not split by key.
+pub fn keys_phrase(partitions: &[PartitionResult]) -> String {
+    match partitions {
+        [one] if one.key.is_none() => "the whole history".to_string(),
+        _ if partitions.len() == 1 => "1 key".to_string(),
+        _ => format!("{} keys", partitions.len()),
+    }
+}
+
 impl PartitionResult {
     /// How many operations its counterexample shows first: the shrunk
     /// one's, else the whole key's. Invalid keys are listed smallest first.

@@ -1,6 +1,6 @@
 //! The report as a generic [`Verdict`] (checker `linearizable`).
 
-use super::report::LinearizabilityReport;
+use super::report::{LinearizabilityReport, keys_phrase};
 use crate::verdict::{Validity, Verdict};
 
 impl LinearizabilityReport {
@@ -10,8 +10,9 @@ impl LinearizabilityReport {
         let n = self.partitions.len();
         match self.valid {
             Validity::Valid => format!(
-                "linearizable ({} model): {ops} operations in {n} partition(s)",
-                self.model
+                "linearizable ({} model): {ops} operations in {}",
+                self.model,
+                keys_phrase(&self.partitions)
             ),
             Validity::Invalid => {
                 let bad: Vec<String> = self
@@ -21,7 +22,7 @@ impl LinearizabilityReport {
                     .map(|p| p.key.clone().unwrap_or_else(|| "(unkeyed)".to_string()))
                     .collect();
                 format!(
-                    "not linearizable ({} model): {} of {n} partition(s) invalid: {}",
+                    "not linearizable ({} model): {} of {n} key(s) invalid: {}",
                     self.model,
                     bad.len(),
                     bad.join(", ")
@@ -36,7 +37,7 @@ impl LinearizabilityReport {
                     .collect();
                 let first = reasons.first().cloned().unwrap_or_default();
                 format!(
-                    "unknown ({} model): {} of {n} partition(s) undecided ({first})",
+                    "unknown ({} model): {} of {n} key(s) undecided ({first})",
                     self.model,
                     reasons.len()
                 )

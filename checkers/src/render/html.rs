@@ -93,7 +93,6 @@ pub fn render_with(report: &LinearizabilityReport, source: &str, ctx: &PageConte
         esc(source)
     );
     render_header(&mut out, report, source);
-    render_summary(&mut out, report);
     let mut invalid: Vec<(usize, &PartitionResult)> = report
         .partitions
         .iter()
@@ -108,10 +107,12 @@ pub fn render_with(report: &LinearizabilityReport, source: &str, ctx: &PageConte
     if invalid.len() > MAX_TIMELINES {
         let _ = writeln!(
             out,
-            "<p class=\"note\">{} more invalid partitions are listed above but not drawn.</p>",
+            "<p class=\"note\">{} more invalid keys are listed below but not drawn.</p>",
             invalid.len() - MAX_TIMELINES
         );
     }
+    // Every key's verdict last: the first screen is for the counterexample.
+    render_summary(&mut out, report);
     let _ = writeln!(
         out,
         "<div id=\"tip\"></div><script>{JS}</script></body></html>"
@@ -142,13 +143,13 @@ fn render_header(out: &mut String, report: &LinearizabilityReport, source: &str)
     let meaning = match report.valid {
         Validity::Valid => "the history is linearizable",
         Validity::Invalid => "the history is not linearizable",
-        Validity::Unknown => "the checker could not decide every partition",
+        Validity::Unknown => "the checker could not decide every key",
     };
     let _ = writeln!(
         out,
         "<header><h1><span class=\"badge {}\">{}</span> {}</h1>\
          <dl><dt>history</dt><dd>{}</dd><dt>model</dt><dd>{}</dd>\
-         <dt>partitions</dt><dd>{}</dd><dt>operations</dt><dd>{}</dd>\
+         <dt>keys</dt><dd>{}</dd><dt>operations</dt><dd>{}</dd>\
          <dt>check time</dt><dd>{}</dd></dl></header>",
         verdict_class(report.valid),
         verdict_word(report.valid),
@@ -163,7 +164,7 @@ fn render_header(out: &mut String, report: &LinearizabilityReport, source: &str)
 
 /// A table of partitions: all of them when few, otherwise the undecided and invalid ones.
 fn render_summary(out: &mut String, report: &LinearizabilityReport) {
-    out.push_str("<section class=\"summary\"><h2>Partitions</h2><table><thead><tr><th>key</th><th>verdict</th><th>ops</th><th>note</th></tr></thead><tbody>\n");
+    out.push_str("<section class=\"summary\"><h2>Keys</h2><table><thead><tr><th>key</th><th>verdict</th><th>ops</th><th>note</th></tr></thead><tbody>\n");
     let many = report.partitions.len() > MAX_SUMMARY_ROWS;
     let mut hidden_valid = 0usize;
     for (i, p) in report.partitions.iter().enumerate() {
@@ -197,7 +198,7 @@ fn render_summary(out: &mut String, report: &LinearizabilityReport) {
     if hidden_valid > 0 {
         let _ = writeln!(
             out,
-            "<tr><td colspan=\"4\">… and {hidden_valid} valid partitions</td></tr>"
+            "<tr><td colspan=\"4\">… and {hidden_valid} valid keys</td></tr>"
         );
     }
     out.push_str("</tbody></table></section>\n");
@@ -220,7 +221,7 @@ fn render_partition(
         "<section class=\"partition\" id=\"part-{index}\"><h2>{title} <span class=\"badge small invalid\">INVALID</span></h2>"
     );
     let Some(cx) = &p.counterexample else {
-        out.push_str("<p>The checker gave no counterexample for this partition.</p></section>\n");
+        out.push_str("<p>The checker gave no counterexample for this key.</p></section>\n");
         return;
     };
     if let Some(m) = &cx.minimal {
@@ -490,7 +491,7 @@ impl<'a> Timeline<'a> {
         if self.drawn.len() < self.total {
             let _ = writeln!(
                 out,
-                "<p class=\"note\">Showing the {} operations around the failure, of {} in this partition.</p>",
+                "<p class=\"note\">Showing the {} operations around the failure, of {} of this key.</p>",
                 self.drawn.len(),
                 self.total
             );

@@ -4,7 +4,7 @@
 //! and needs no renderer of its own.
 
 pub mod html;
-mod label;
+pub(crate) mod label;
 pub mod text;
 
 pub use label::{op_label, short_value};

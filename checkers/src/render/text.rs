@@ -25,7 +25,7 @@ pub fn render(report: &LinearizabilityReport) -> String {
     let total_ops: usize = report.partitions.iter().map(|p| p.ops).sum();
     let count = |v: Validity| report.partitions.iter().filter(|p| p.valid == v).count();
     let n = report.partitions.len();
-    let parts = if n == 1 { "partition" } else { "partitions" };
+    let parts = if n == 1 { "key" } else { "keys" };
     let headline = match report.valid {
         Validity::Valid => format!("VALID: linearizable as {}", report.model),
         Validity::Invalid => format!("INVALID: not linearizable as {}", report.model),
@@ -75,7 +75,7 @@ pub fn render(report: &LinearizabilityReport) -> String {
         if unknown.len() > MAX_UNKNOWN_LISTED {
             let _ = writeln!(
                 out,
-                "... and {} more unknown partitions",
+                "... and {} more unknown keys",
                 unknown.len() - MAX_UNKNOWN_LISTED
             );
         }

@@ -153,16 +153,16 @@ impl SequentialReport {
         let count = |v: Validity| self.partitions.iter().filter(|p| p.valid == v).count();
         match self.valid {
             Validity::Valid => format!(
-                "sequentially consistent per key ({} model): {ops} operations in {n} partition(s)",
+                "sequentially consistent per key ({} model): {ops} operations in {n} key(s)",
                 self.model
             ),
             Validity::Invalid => format!(
-                "not sequentially consistent ({} model): {} of {n} partition(s) invalid",
+                "not sequentially consistent ({} model): {} of {n} key(s) invalid",
                 self.model,
                 count(Validity::Invalid)
             ),
             Validity::Unknown => format!(
-                "unknown ({} model): {} of {n} partition(s) undecided",
+                "unknown ({} model): {} of {n} key(s) undecided",
                 self.model,
                 count(Validity::Unknown)
             ),
