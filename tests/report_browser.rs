@@ -190,3 +190,113 @@ fn index_and_reports_render_in_chromium_without_console_errors() {
         "timeline script did not run"
     );
 }
+
+/// Writes a results directory of `ops` operations by 10 workers, with a
+/// network partition in the middle; its verdict is given, so `report` does
+/// not check it again.
+fn synthetic_run(dir: &Path, ops: usize) {
+    use std::io::Write;
+    std::fs::create_dir_all(dir).unwrap();
+    let mut h = std::io::BufWriter::new(std::fs::File::create(dir.join("history.jsonl")).unwrap());
+    let workers = 10u64;
+    let mut index = 0u64;
+    // Numbered in the order written.
+    let mut line = |h: &mut std::io::BufWriter<std::fs::File>, mut v: serde_json::Value| {
+        v["index"] = index.into();
+        writeln!(h, "{v}").unwrap();
+        index += 1;
+    };
+    let per = (ops as u64).div_ceil(workers);
+    let mid = per / 2 * 100_000;
+    for k in 0..per {
+        for w in 0..workers {
+            let t = k * 100_000 + w * 7_000;
+            if k == per / 2 && w == 0 {
+                line(
+                    &mut h,
+                    serde_json::json!({"time": mid, "process": "nemesis", "type": "info", "f": "start-partition", "value": {"kind": "isolate-one", "groups": [["n1"], ["n2", "n3"]]}}),
+                );
+            }
+            let kind = ["ok", "ok", "ok", "fail", "info"][((k + w) % 5) as usize];
+            line(
+                &mut h,
+                serde_json::json!({"time": t, "process": w, "type": "invoke", "f": "write", "key": format!("k{}", w), "value": k}),
+            );
+            let mut done = serde_json::json!({"time": t + 60_000, "process": w, "type": kind, "f": "write", "key": format!("k{}", w), "value": k, "node": "n2"});
+            if kind == "fail" {
+                done["error"] = "not-leader".into();
+            }
+            line(&mut h, done);
+        }
+    }
+    line(
+        &mut h,
+        serde_json::json!({"time": mid + per * 25_000, "process": "nemesis", "type": "info", "f": "stop-partition", "value": null}),
+    );
+    h.flush().unwrap();
+    std::fs::write(
+        dir.join("results.json"),
+        r#"{"name":"big","verdicts":[{"checker":"linearizable","valid":"valid","summary":"given","details":null}]}"#,
+    )
+    .unwrap();
+}
+
+/// The whole-run timeline of report.html draws 200,000 operations on a
+/// canvas: every lane drawn, no console error. Load and frame times are
+/// printed (numbers, not assertions: no test depends on speed).
+#[test]
+fn a_whole_run_timeline_of_200000_operations_draws_every_lane() {
+    if !have(
+        Need::Chromium,
+        "a_whole_run_timeline_of_200000_operations_draws_every_lane",
+    ) {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("big");
+    synthetic_run(&dir, 200_000);
+    let out = Command::new(env!("CARGO_BIN_EXE_faultline"))
+        .arg("report")
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let page = dir.join("report.html");
+    let size = std::fs::metadata(&page).unwrap().len();
+    let dom = chromium(
+        &format!("file://{}", page.display()),
+        &[
+            "--dump-dom".to_string(),
+            "--virtual-time-budget=10000".to_string(),
+        ],
+    );
+    assert!(dom.console.is_empty(), "{:#?}", dom.console);
+    let canvas = dom
+        .stdout
+        .split("<canvas id=\"run-timeline\"")
+        .nth(1)
+        .and_then(|s| s.split('>').next())
+        .expect("the timeline canvas is in the page");
+    let attr = |name: &str| -> f64 {
+        canvas
+            .split(&format!("data-{name}=\""))
+            .nth(1)
+            .and_then(|s| s.split('"').next())
+            .and_then(|s| s.parse().ok())
+            .unwrap_or_else(|| panic!("no data-{name} on {canvas}"))
+    };
+    assert_eq!(attr("lanes"), 10.0, "{canvas}");
+    // The whole run is in view at first: every operation drawn.
+    assert_eq!(attr("bars"), 200_000.0, "{canvas}");
+    println!(
+        "report.html with 200,000 operations: {:.1} MB, drawn {:.0} ms after navigation, one frame {:.1} ms",
+        size as f64 / 1e6,
+        attr("load-ms"),
+        attr("frame-ms")
+    );
+}

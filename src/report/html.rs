@@ -26,6 +26,8 @@ pub struct CounterexamplePage {
 
 /// Everything the page shows besides the loaded run.
 pub struct PageParts<'a> {
+    /// The whole-run timeline section.
+    pub timeline: &'a str,
     /// `latency.svg` contents.
     pub latency_svg: &'a str,
     /// `rate.svg` contents.
@@ -67,15 +69,17 @@ pub fn render(run: &RunData, parts: &PageParts<'_>) -> String {
         out,
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>{} — {} — faultline</title><style>{CSS}</style></head><body>\n",
+         <title>{} — {} — faultline</title><style>{CSS}{}</style></head><body>\n",
         verdict_word(valid),
-        esc(&name)
+        esc(&name),
+        super::run_timeline::CSS
     );
     // What a reader needs first: the verdict, then why (the counterexample,
     // linked from its card), then the whole run, then the details.
     header(&mut out, run, &name, valid, parts.stats);
     verdicts(&mut out, run);
     counterexamples(&mut out, run, parts.counterexamples);
+    out.push_str(parts.timeline);
     plots(&mut out, parts);
     stats_table(&mut out, parts.stats);
     faults(&mut out, parts.windows, parts.nemesis);

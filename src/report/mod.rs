@@ -13,6 +13,7 @@ pub mod markdown_escape;
 pub mod operations;
 pub mod plots;
 pub mod run_data;
+pub mod run_timeline;
 
 use anyhow::Context;
 use faultline_checkers::Validity;
@@ -88,6 +89,7 @@ pub fn write_with(run_dir: &Path, opts: &LoadOptions) -> anyhow::Result<Written>
     let page = html::render(
         &run,
         &PageParts {
+            timeline: &run_timeline::section(&run.events, &windows, run.workers()),
             latency_svg: &latency,
             rate_svg: &rate,
             stats: &stats,

@@ -103,6 +103,11 @@ pub struct RunData {
 }
 
 impl RunData {
+    /// The run's workers (`concurrency` in config.toml), when recorded.
+    pub fn workers(&self) -> Option<usize> {
+        self.config().map(|c| c.concurrency)
+    }
+
     /// Display name: the test name from results.json, else the parent directory's name.
     pub fn name(&self) -> String {
         if let Some(r) = &self.results
