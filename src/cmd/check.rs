@@ -85,7 +85,8 @@ pub struct CheckArgs {
     pub memory_limit: Option<ByteSize>,
     /// Spend at most this many seconds per invalid key shrinking it to a
     /// minimal counterexample (shown first); 0 switches shrinking off. It
-    /// never changes the verdict [default: 5].
+    /// never changes the verdict [default: ten times what deciding the key
+    /// took, between 0.1 and 5 s].
     #[arg(long, value_name = "SECS")]
     pub shrink_timeout: Option<f64>,
     /// EDN: read every `:value` as a Jepsen independent `[key value]` tuple

@@ -235,7 +235,7 @@ pub fn check_with_model<M: Model>(
                 let _ = s.run(PRECHECK_PREFIX_STEPS, &stop);
                 let explain = Explain {
                     cap,
-                    shrink: opts.shrink,
+                    shrink: opts.shrink.resolved(start.elapsed()),
                     stop: &stop,
                 };
                 let result = invalid_result(model, &key, &ops, &s, Some(bad), &explain);
@@ -330,7 +330,7 @@ pub fn check_with_model<M: Model>(
                         let stop = || stop_reason(false).is_some();
                         let explain = Explain {
                             cap,
-                            shrink: opts.shrink,
+                            shrink: opts.shrink.resolved(start.elapsed()),
                             stop: &stop,
                         };
                         p.result = Some(explain_invalid(model, p, &explain));

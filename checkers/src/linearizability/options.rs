@@ -57,7 +57,8 @@ impl CheckProgress {
 /// How long shrinking an invalid key to a minimal counterexample may take.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ShrinkBudget {
-    /// [`DEFAULT_SHRINK_BUDGET`] per key.
+    /// Ten times what deciding took, between [`MIN_SHRINK_BUDGET`] and
+    /// [`DEFAULT_SHRINK_BUDGET`], per key.
     #[default]
     Default,
     /// Do not shrink: counterexamples show only the longest prefixes.
@@ -66,10 +67,32 @@ pub enum ShrinkBudget {
     Within(Duration),
 }
 
-/// Time each invalid key may spend shrinking, unless told otherwise: small
-/// keys shrink in milliseconds; this bounds the keys of many thousands of
-/// operations, which then show the smallest invalid sub-history found so far.
+/// The most time each invalid key may spend shrinking, unless told
+/// otherwise: small keys shrink in milliseconds; this bounds the keys of
+/// many thousands of operations, which then show the smallest invalid
+/// sub-history found so far.
 pub const DEFAULT_SHRINK_BUDGET: Duration = Duration::from_secs(5);
+
+/// The least time shrinking gets by default, however fast the verdict was.
+pub const MIN_SHRINK_BUDGET: Duration = Duration::from_millis(100);
+
+/// By default shrinking may take this many times what deciding took (within
+/// the two bounds above), so that a check of a small history stays about as
+/// fast with its counterexample shrunk as without.
+const SHRINK_PER_DECIDE: u32 = 10;
+
+impl ShrinkBudget {
+    /// The budget once deciding took `decided_in`: `Default` becomes ten
+    /// times that, between [`MIN_SHRINK_BUDGET`] and [`DEFAULT_SHRINK_BUDGET`].
+    pub(crate) fn resolved(self, decided_in: Duration) -> ShrinkBudget {
+        match self {
+            ShrinkBudget::Default => ShrinkBudget::Within(
+                (decided_in * SHRINK_PER_DECIDE).clamp(MIN_SHRINK_BUDGET, DEFAULT_SHRINK_BUDGET),
+            ),
+            other => other,
+        }
+    }
+}
 
 /// The searches a check runs on each key, taking turns until one decides.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
