@@ -37,6 +37,7 @@ pub fn build(config: &RunConfig, sut: &Sut) -> anyhow::Result<SutClient> {
             config.concurrency,
         )
         .context("building the etcd client")?
+        .with_storage(config.workload.storage())
         .into(),
         _ => HttpClient::new(
             endpoints,
@@ -133,11 +134,16 @@ pub fn validate(config: &RunConfig) -> anyhow::Result<()> {
             if description.is_none()
                 && !matches!(
                     config.workload,
-                    WorkloadKind::Register | WorkloadKind::CasRegister | WorkloadKind::Kv
+                    WorkloadKind::Register
+                        | WorkloadKind::CasRegister
+                        | WorkloadKind::Kv
+                        | WorkloadKind::ListAppend
+                        | WorkloadKind::RwRegister
                 ) =>
         {
             bail!(
-                "the etcd client supports the register, cas-register and kv workloads, not {}",
+                "the etcd client supports the register, cas-register, kv, list-append and \
+                 rw-register workloads, not {}",
                 config.workload
             );
         }

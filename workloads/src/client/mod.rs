@@ -6,6 +6,7 @@ mod balance;
 pub mod base64;
 pub mod described;
 mod etcd;
+mod etcd_txn;
 mod http;
 mod outcome;
 mod sut_client;
