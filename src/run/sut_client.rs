@@ -114,10 +114,14 @@ pub fn validate(config: &RunConfig) -> anyhow::Result<()> {
     }
     if let Some(d) = &description {
         let missing = d.missing_for(config.workload);
-        if !missing.is_empty() {
+        if let Some(first) = missing.first() {
+            // `txn.append`: a template missing from a table that is there.
+            let hint = match first.split_once('.') {
+                Some((table, key)) => format!("add `{key}` to the [{table}] table"),
+                None => format!("add a [{first}] table"),
+            };
             bail!(
-                "store description {}: the {} workload needs the operation(s) {} \
-                 (add a [{}] table)",
+                "store description {}: the {} workload needs the operation(s) {} ({hint})",
                 config
                     .store
                     .as_deref()
@@ -125,7 +129,6 @@ pub fn validate(config: &RunConfig) -> anyhow::Result<()> {
                     .display(),
                 config.workload,
                 missing.join(", "),
-                missing[0]
             );
         }
     }
