@@ -375,3 +375,96 @@ fn the_smallest_counterexample_comes_first_and_can_be_switched_off() {
     assert_eq!(out.status.code(), Some(1));
     assert!(!text(&out.stdout).contains("smallest counterexample"));
 }
+
+// ---------------------------------------------------------------------------
+// Histories in the shape of Jepsen's workloads (tests/fixtures/jepsen), read
+// with the format detected and judged as Jepsen's own checkers judge them.
+
+fn jepsen(file: &str) -> PathBuf {
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/jepsen")
+        .join(file);
+    assert!(p.exists(), "fixture {} is missing", p.display());
+    p
+}
+
+#[test]
+fn jepsen_shaped_histories_are_read_as_they_are_and_judged_by_their_checker() {
+    let manifest = std::fs::read_to_string(jepsen("manifest.tsv")).unwrap();
+    let mut checked = 0;
+    for row in manifest.lines().skip(1).filter(|l| !l.trim().is_empty()) {
+        let cols: Vec<&str> = row.split('\t').collect();
+        let (file, checker, expected) = (cols[0], cols[1], cols[2]);
+        let out = faultline(&[jepsen(file).as_os_str(), "--json".as_ref()]);
+        let stderr = text(&out.stderr);
+        let code = match expected {
+            "valid" => 0,
+            "invalid" => 1,
+            _ => 2,
+        };
+        assert_eq!(out.status.code(), Some(code), "{file}: {stderr}");
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{file}: not JSON ({e}): {}", text(&out.stdout)));
+        assert_eq!(json["valid"], expected, "{file}");
+        let (name, model) = checker.split_once(':').unwrap_or((checker, ""));
+        match name {
+            // The plain linearizability report: no card, the model it used.
+            "linearizable" => assert_eq!(json["model"], model, "{file}"),
+            _ => {
+                let verdicts = json["verdicts"].as_array().unwrap();
+                assert_eq!(verdicts.len(), 1, "{file}: {verdicts:?}");
+                assert_eq!(verdicts[0]["checker"], name, "{file}");
+            }
+        }
+        if name == "txn" {
+            // The model the verdict is about: serializability for long fork.
+            let long_fork = stderr.contains("long-fork workload");
+            assert_eq!(long_fork, model == "serializable", "{file}: {stderr}");
+        }
+        checked += 1;
+    }
+    assert!(checked >= 18, "only {checked} fixtures");
+}
+
+#[test]
+fn jepsen_checkers_print_what_they_found_and_options_change_the_verdict() {
+    // set-full lists the lost element; counter the read out of bounds.
+    let out = faultline(&[jepsen("set-full-lost.edn").as_os_str()]);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("set-full │ INVALID"), "{stdout}");
+    assert!(stdout.contains("lost: 1"), "{stdout}");
+    assert!(
+        stdout.contains("element 1 was known from index 3"),
+        "{stdout}"
+    );
+    let out = faultline(&[jepsen("counter-out-of-bounds.edn").as_os_str()]);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("returned 10, above 9"), "{stdout}");
+
+    // The bank total defaults to what most reads show; Jepsen's test total
+    // can be given.
+    let bank = jepsen("bank-valid.edn");
+    let out = faultline(&[bank.as_os_str(), "--bank-total".as_ref(), "100".as_ref()]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
+    assert!(text(&out.stdout).contains("not the given total 100"));
+    let out = faultline(&[bank.as_os_str(), "--bank-total".as_ref(), "40".as_ref()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+
+    // A model or a stronger consistency model is the user's to choose.
+    let out = faultline(&[
+        jepsen("counter-valid.edn").as_os_str(),
+        "--model".as_ref(),
+        "counter".as_ref(),
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
+    assert!(text(&out.stdout).starts_with("INVALID: not linearizable as counter"));
+    let out = faultline(&[
+        jepsen("long-fork-no-fork.edn").as_os_str(),
+        "--consistency-model".as_ref(),
+        "strict-serializable".as_ref(),
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
+    assert!(!text(&out.stderr).contains("long-fork workload"));
+}

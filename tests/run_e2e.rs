@@ -82,6 +82,125 @@ fn a_store_speaking_another_protocol_is_refused_by_the_probe() {
     );
 }
 
+/// A store without transactions is refused before a transactional
+/// workload starts, rather than having every transaction recorded unknown.
+#[test]
+fn a_store_speaking_another_protocol_is_refused_by_the_txn_probe() {
+    let urls = start_store(StoreOptions {
+        foreign: true,
+        ..StoreOptions::good(1)
+    });
+    let tmp = tempfile::tempdir().unwrap();
+    let out = output(http_run(
+        tmp.path(),
+        &urls,
+        &[
+            "--name",
+            "foreign-txn",
+            "--workload",
+            "list-append",
+            "--time-limit",
+            "1",
+        ],
+    ));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    for part in [
+        "endpoint n1",
+        "the transaction",
+        "faultline-probe-txn-n1",
+        "expected 2xx with {\"results\": [...]}",
+    ] {
+        assert!(stderr.contains(part), "{part} missing from {stderr}");
+    }
+    assert!(run_dirs_if_any(tmp.path(), "foreign-txn").is_empty());
+}
+
+/// The description of the test store's `POST /txn` (writes and reads) as
+/// a user would write it; `value` is where a read's value is in its result.
+fn txn_description(value: &str) -> String {
+    format!(
+        r#"
+[read]
+method = "GET"
+url = "{{endpoint}}/kv/{{key}}"
+value = "/value"
+[[read.outcome]]
+status = 200
+result = "ok"
+[[read.outcome]]
+status = 404
+result = "absent"
+
+[write]
+method = "PUT"
+url = "{{endpoint}}/kv/{{key}}"
+body = '{{"value": {{value}}}}'
+[[write.outcome]]
+status = 200
+result = "ok"
+
+[txn]
+method = "POST"
+url = "{{endpoint}}/txn"
+body = '{{"ops": [{{ops}}]}}'
+read = '{{"f": "read", "key": "{{key}}"}}'
+write = '{{"f": "write", "key": "{{key}}", "value": {{value}}}}'
+results = "/results"
+value = "{value}"
+[[txn.outcome]]
+status = 200
+pointer = "/results"
+result = "ok"
+[[txn.outcome]]
+status = 409
+result = "fail"
+reason = "aborted"
+"#
+    )
+}
+
+#[test]
+fn a_described_txn_endpoint_runs_rw_register_and_a_misfit_one_is_refused() {
+    let urls = start_store(StoreOptions::good(2));
+    let tmp = tempfile::tempdir().unwrap();
+    let described = |name: &str, value: &str| {
+        let file = tmp.path().join(format!("{name}.toml"));
+        std::fs::write(&file, txn_description(value)).unwrap();
+        let mut c = faultline();
+        c.args(["run", "--sut", "described", "--nemesis", "none"])
+            .args(["--recovery-time", "0.2", "--time-limit", "2", "--seed", "5"])
+            .args(["--workload", "rw-register", "--keys", "3", "--name", name])
+            .arg("--store")
+            .arg(&file)
+            .arg("--results-dir")
+            .arg(tmp.path())
+            .arg("--endpoints")
+            .arg(urls.join(","));
+        output(c)
+    };
+    let out = described("fits", "/value");
+    assert_eq!(out.status.code(), Some(0));
+    let r = results_json(&run_dir(tmp.path(), "fits"));
+    assert_eq!(r["valid"], "valid");
+    assert_eq!(verdict(&r, "txn")["valid"], "valid");
+    let h = history(&run_dir(tmp.path(), "fits"));
+    let read_values = client_events(&h)
+        .into_iter()
+        .filter(|e| e["type"] == "ok")
+        .flat_map(|e| e["value"].as_array().cloned().unwrap_or_default())
+        .filter(|m| m[0] == "r" && !m[2].is_null())
+        .count();
+    assert!(read_values > 10, "{read_values} reads saw a write");
+    // A pointer that finds nothing in the store's results: the probe's
+    // first transaction cannot be read, and the run is refused before load.
+    let out = described("misfit", "/val");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(stderr.contains("faultline-probe-txn-n1"), "{stderr}");
+    assert!(stderr.contains("no value at \"/val\""), "{stderr}");
+}
+
 #[test]
 fn a_stale_http_store_is_caught() {
     let urls = start_store(StoreOptions {

@@ -104,10 +104,15 @@ fn the_shipped_descriptions_parse() {
     let bundled = StoreDescription::from_file(&shipped("bundled.toml")).unwrap();
     assert!(bundled.missing_for(WorkloadKind::CasRegister).is_empty());
     assert!(bundled.missing_for(WorkloadKind::Append).is_empty());
+    assert!(bundled.missing_for(WorkloadKind::ListAppend).is_empty());
+    assert!(bundled.missing_for(WorkloadKind::RwRegister).is_empty());
     assert_eq!(bundled.read.method, Method::Get);
     let etcd = StoreDescription::from_file(&shipped("etcd.toml")).unwrap();
     assert!(etcd.missing_for(WorkloadKind::CasRegister).is_empty());
     assert_eq!(etcd.missing_for(WorkloadKind::Set), vec!["append"]);
+    // etcd's append is a read, a compare and a put: no template expresses
+    // it, so list-append on etcd is the native client's.
+    assert_eq!(etcd.missing_for(WorkloadKind::ListAppend), vec!["txn"]);
     assert_eq!(etcd.read.value_encoding, ValueEncoding::Base64Json);
     assert_eq!(etcd.endpoints.len(), 3);
     let absent = &etcd.read.outcome[0];
@@ -496,4 +501,120 @@ fn the_annotated_example_in_the_docs_parses() {
     assert!(d.missing_for(WorkloadKind::CasRegister).is_empty());
     let c = d.commands.unwrap();
     assert!(c.kill.is_some() && c.start.is_some() && c.pause.is_some() && c.resume.is_some());
+}
+
+/// A `[txn]` table after `VALID`, one line per entry of `lines`.
+fn with_txn(lines: &[&str]) -> String {
+    format!("{VALID}\n[txn]\n{}\n", lines.join("\n"))
+}
+
+/// The 1-based line of the first line of `text` starting with `start`.
+fn line_of(text: &str, start: &str) -> usize {
+    text.lines()
+        .position(|l| l.starts_with(start))
+        .map(|i| i + 1)
+        .unwrap_or_else(|| panic!("no line starting with {start:?}"))
+}
+
+const TXN_LINES: [&str; 11] = [
+    "method = \"POST\"",
+    "url = \"{endpoint}/txn\"",
+    "body = '{\"ops\": [{ops}]}'",
+    "read = '{\"f\": \"read\", \"key\": \"{key}\"}'",
+    "append = '{\"f\": \"append\", \"key\": \"{key}\", \"value\": {value}}'",
+    "results = \"/results\"",
+    "value = \"/value\"",
+    "[[txn.outcome]]",
+    "status = 200",
+    "result = \"ok\"",
+    "",
+];
+
+#[test]
+fn a_txn_table_is_checked_and_says_which_workloads_it_serves() {
+    let d = parse(&with_txn(&TXN_LINES)).unwrap();
+    let t = d.txn.as_ref().unwrap();
+    assert_eq!(t.results, "/results");
+    assert!(d.missing_for(WorkloadKind::ListAppend).is_empty());
+    // No `write` template: rw-register names what to add.
+    assert_eq!(d.missing_for(WorkloadKind::RwRegister), vec!["txn.write"]);
+    assert_eq!(d.missing_for(WorkloadKind::Bank), vec!["transfer"]);
+
+    let replace = |i: usize, line: &str| {
+        let mut lines = TXN_LINES.to_vec();
+        lines[i] = line;
+        with_txn(&lines)
+    };
+    let text = replace(2, "body = '{\"ops\": []}'");
+    assert_error(
+        &text,
+        "txn.body",
+        line_of(&text, "body = '{\"ops\": []}'"),
+        "{ops} exactly once",
+    );
+    let text = replace(1, "url = \"{endpoint}/txn/{key}\"");
+    assert_error(
+        &text,
+        "txn.url",
+        line_of(&text, "url = \"{endpoint}/txn/"),
+        "found {key}",
+    );
+    let text = replace(3, "read = '{\"f\": \"read\"}'");
+    assert_error(
+        &text,
+        "txn.read",
+        line_of(&text, "read = '"),
+        "{key} or {key_b64}",
+    );
+    let text = replace(4, "append = '{\"key\": \"{key}\", \"v\": {from}}'");
+    assert_error(
+        &text,
+        "txn.append",
+        line_of(&text, "append = '"),
+        "found {from}",
+    );
+    let text = replace(5, "results = 3");
+    assert_error(
+        &text,
+        "txn.results",
+        line_of(&text, "results = 3"),
+        "found an integer",
+    );
+    let text = replace(6, "value-encoding = \"yaml\"");
+    assert_error(
+        &text,
+        "txn.value",
+        line_of(&text, "[txn]"),
+        "the key is missing",
+    );
+    let text = replace(9, "result = \"absent\"");
+    assert_error(
+        &text,
+        "txn.outcome[0].result",
+        line_of(&text, "result = \"absent\""),
+        "one of ok, fail, unknown",
+    );
+    let text = replace(4, "");
+    assert_error(&text, "txn", line_of(&text, "[txn]"), "`write` template");
+}
+
+#[test]
+fn the_txn_example_in_the_docs_parses() {
+    let doc = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/systems-under-test.md"),
+    )
+    .unwrap();
+    let marker = "# A transaction endpoint";
+    let at = doc.find(marker).expect("the [txn] example in the docs");
+    let start = doc[..at].rfind("```toml\n").expect("its toml fence") + "```toml\n".len();
+    let len = doc[start..].find("```").unwrap();
+    let d = StoreDescription::parse(
+        Path::new("docs/systems-under-test.md"),
+        &doc[start..start + len],
+    )
+    .unwrap();
+    let t = d.txn.as_ref().expect("the example declares [txn]");
+    assert!(t.append.is_some() && t.write.is_some());
+    assert!(d.missing_for(WorkloadKind::ListAppend).is_empty());
+    assert!(d.missing_for(WorkloadKind::RwRegister).is_empty());
 }

@@ -12,6 +12,7 @@
 
 pub mod bank;
 pub mod card;
+pub mod counter_bounds;
 pub mod eventual;
 pub mod format;
 pub mod history;
@@ -22,6 +23,7 @@ pub mod register_view;
 pub mod render;
 pub mod sequential;
 pub mod session;
+pub mod set_full;
 pub mod staleness;
 pub mod synth;
 pub mod txn;
@@ -29,6 +31,7 @@ pub mod verdict;
 
 pub use bank::{BankOptions, BankReport, check_bank};
 pub use card::{CardOptions, CardRow, CheckerKind, ReportCard, UnknownChecker, run_checkers};
+pub use counter_bounds::{CounterReport, check_counter};
 pub use eventual::{EventualOptions, EventualReport, check_eventual};
 pub use format::{
     Format, Independence, ParsedHistory, UnknownFormat, parse_history, parse_history_located,
@@ -46,6 +49,7 @@ pub use lock::{LockReport, check_lock};
 pub use model::{Model, ModelError, ModelKind, UnknownModel, Val};
 pub use sequential::{SequentialReport, check_sequential, check_sequential_with};
 pub use session::{Guarantee, SessionReport, check_session};
+pub use set_full::{SetFullReport, check_set_full};
 pub use staleness::{StalenessOptions, StalenessReport, check_staleness};
 pub use txn::{
     AnomalyKind, ConsistencyModel, TxnError, TxnOptions, TxnReport, TxnWorkload, check_txn,

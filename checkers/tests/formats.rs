@@ -232,3 +232,178 @@ fn deletes_and_cas_from_nothing_round_trip_and_the_header_names_the_init() {
     assert!(with_init.contains("--init '0'"), "{with_init}");
     assert!(with_init.contains("cas-register 0)"), "{with_init}");
 }
+
+// ---------------------------------------------------------------------------
+// Histories in the shape of Jepsen's workloads (tests/fixtures/jepsen): read
+// as they are, judged by the checker Jepsen's test uses, with its verdict.
+
+fn jepsen_fixtures() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/jepsen")
+}
+
+/// The manifest's rows: file, checker (`NAME` or `NAME:MODEL`), expected verdict.
+fn jepsen_manifest() -> Vec<(String, String, Validity)> {
+    let text = std::fs::read_to_string(jepsen_fixtures().join("manifest.tsv"))
+        .expect("tests/fixtures/jepsen/manifest.tsv");
+    text.lines()
+        .skip(1)
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| {
+            let cols: Vec<&str> = l.split('\t').collect();
+            assert_eq!(cols.len(), 3, "bad manifest row {l:?}");
+            let expected = match cols[2] {
+                "valid" => Validity::Valid,
+                "invalid" => Validity::Invalid,
+                "unknown" => Validity::Unknown,
+                other => panic!("unknown verdict {other}"),
+            };
+            (cols[0].to_string(), cols[1].to_string(), expected)
+        })
+        .collect()
+}
+
+#[test]
+fn jepsen_shaped_histories_get_the_verdicts_of_jepsens_checkers() {
+    use faultline_checkers::card::{CardOptions, CheckerKind, run_checkers};
+    use faultline_checkers::{ConsistencyModel, Independence, parse_history_with};
+    let rows = jepsen_manifest();
+    assert!(rows.len() >= 18, "only {} fixtures", rows.len());
+    let mut wrong = Vec::new();
+    for (file, checker, expected) in rows {
+        let path = jepsen_fixtures().join(&file);
+        let text = std::fs::read_to_string(&path).unwrap();
+        let parsed = parse_history_with(&text, &file, Format::Auto, Independence::Auto)
+            .unwrap_or_else(|e| panic!("{file}: {e}"));
+        let events = &parsed.events;
+        let (name, model) = checker.split_once(':').unwrap_or((&checker, ""));
+        let got = match name {
+            "linearizable" => {
+                let model: ModelKind = model.parse().unwrap();
+                assert_eq!(
+                    faultline_checkers::default_model_for(parsed.format, events),
+                    model,
+                    "{file}: the model chosen from the operations"
+                );
+                check_linearizable(events, model, &CheckOptions::default())
+                    .unwrap()
+                    .valid
+            }
+            _ => {
+                let kind: CheckerKind = name.parse().unwrap();
+                let mut opts = CardOptions::new(ModelKind::Kv);
+                if kind == CheckerKind::Txn {
+                    opts.txn.model = model.parse::<ConsistencyModel>().unwrap();
+                    assert_eq!(
+                        faultline_checkers::txn::is_long_fork_history(events),
+                        opts.txn.model == ConsistencyModel::Serializable,
+                        "{file}: long-fork shape"
+                    );
+                }
+                let v = run_checkers(events, &[kind], &opts);
+                v[0].valid
+            }
+        };
+        if got != expected {
+            wrong.push(format!(
+                "{file} ({checker}): expected {expected:?}, got {got:?}"
+            ));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+#[test]
+fn jepsen_history_records_and_transactions_without_f_are_read() {
+    // Newer Jepsen writes history.edn as tagged records.
+    let text = "#jepsen.history.Op{:index 0, :time 1, :type :invoke, :process 0, :f :txn, :value [[:append :x 1]]}\n\
+                #jepsen.history.Op{:index 1, :time 2, :type :ok, :process 0, :f :txn, :value [[:append :x 1]]}\n";
+    assert_eq!(detect(text), Some(Format::Edn));
+    assert_eq!(detect(&format!("; a comment\n{text}")), Some(Format::Edn));
+    let events = parse_history(text, "h.edn", Format::Auto).unwrap();
+    assert_eq!(events[1].value, json!([["append", "x", 1]]));
+    // A `#` that is not a tagged map is not EDN by itself.
+    assert_eq!(detect("# a markdown title\n"), None);
+
+    // Elle's examples leave :f out of transactions; EDN and JSON alike.
+    let no_f = "{:process 0, :type :invoke, :value [[:r :x nil]]}\n\
+                {:process 0, :type :ok, :value [[:r :x [1]]]}\n";
+    let events = parse_history(no_f, "e.edn", Format::Auto).unwrap();
+    assert!(events.iter().all(|e| e.f == OpFn::Txn));
+    let json = "{\"process\":0,\"type\":\"invoke\",\"value\":[[\"w\",\"x\",1]]}\n\
+                {\"process\":0,\"type\":\"ok\",\"value\":[[\"w\",\"x\",1]]}\n";
+    let events = parse_history(json, "e.jsonl", Format::Auto).unwrap();
+    assert!(events.iter().all(|e| e.f == OpFn::Txn));
+    // Without micro-ops, a missing :f is still an error naming the line.
+    let e = parse_history(
+        "{:process 0, :type :invoke, :value 3}\n",
+        "x.edn",
+        Format::Auto,
+    )
+    .unwrap_err();
+    assert!(e.message.contains("missing :f"), "{e}");
+    let e = parse_history(
+        "{\"process\":0,\"type\":\"invoke\",\"value\":3}\n",
+        "x.jsonl",
+        Format::Auto,
+    )
+    .unwrap_err();
+    assert!(e.message.contains("missing \"f\""), "{e}");
+}
+
+#[test]
+fn long_fork_reads_and_writes_are_transactions_and_their_completions_follow() {
+    // Jepsen's long-fork names its transactions :read and :write; a failed
+    // read may carry nil, and must still pair with its invocation.
+    let text = "{:process 0, :type :invoke, :f :write, :value [[:w 0 1]]}\n\
+                {:process 0, :type :ok, :f :write, :value [[:w 0 1]]}\n\
+                {:process 1, :type :invoke, :f :read, :value [[:r 0 nil] [:r 1 nil]]}\n\
+                {:process 1, :type :fail, :f :read, :value nil}\n\
+                {:process 2, :type :invoke, :f :read, :value nil}\n\
+                {:process 2, :type :ok, :f :read, :value 3}\n";
+    let events = parse_history(text, "lf.edn", Format::Auto).unwrap();
+    let fs: Vec<&OpFn> = events.iter().map(|e| &e.f).collect();
+    assert_eq!(
+        fs,
+        vec![
+            &OpFn::Txn,
+            &OpFn::Txn,
+            &OpFn::Txn,
+            &OpFn::Txn,
+            &OpFn::Read,
+            &OpFn::Read
+        ]
+    );
+}
+
+#[test]
+fn jepsen_bank_accounts_are_numbers_and_the_counter_model_takes_add() {
+    use faultline_checkers::bank::{BankOptions, TotalSource, check_bank};
+    let text = std::fs::read_to_string(jepsen_fixtures().join("bank-valid.edn")).unwrap();
+    let events = parse_history(&text, "bank-valid.edn", Format::Auto).unwrap();
+    let r = check_bank(&events, &BankOptions::default()).unwrap();
+    assert_eq!(r.valid, Validity::Valid, "{}", r.render_text());
+    assert_eq!(r.accounts, vec!["0", "1", "2", "3"]);
+    assert_eq!(
+        (r.initial_total, r.total_source),
+        (Some(40), Some(TotalSource::Reads))
+    );
+    // Jepsen's checker compares with the test's total: so does --bank-total.
+    let given = BankOptions {
+        total: Some(100),
+        ..BankOptions::default()
+    };
+    let r = check_bank(&events, &given).unwrap();
+    assert_eq!(r.valid, Validity::Invalid);
+    assert_eq!(r.violations.len(), r.reads);
+
+    // Jepsen's counter checker passes reads that no single order explains;
+    // linearizability with the counter model (which reads `add` as `incr`) does not.
+    let text = std::fs::read_to_string(jepsen_fixtures().join("counter-valid.edn")).unwrap();
+    let events = parse_history(&text, "counter-valid.edn", Format::Auto).unwrap();
+    assert_eq!(
+        faultline_checkers::check_counter(&events).unwrap().valid,
+        Validity::Valid
+    );
+    let lin = check_linearizable(&events, ModelKind::Counter, &CheckOptions::default()).unwrap();
+    assert_eq!(lin.valid, Validity::Invalid, "{}", lin.summary());
+}

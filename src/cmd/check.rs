@@ -14,7 +14,8 @@ use faultline_checkers::{
     check_linearizable, default_model_for, parse_history_with, to_edn_with_init,
 };
 use faultline_checkers::{
-    ConsistencyModel, EventualOptions, ReportCard, StalenessOptions, TxnReport, Validity,
+    ConsistencyModel, CounterReport, EventualOptions, ReportCard, SetFullReport, StalenessOptions,
+    TxnReport, Validity,
 };
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
@@ -40,7 +41,10 @@ Without --model the model is chosen from the operations in the history:
 append → kv-append (EDN or string values) or append-list, add → set,
 incr → counter, enqueue/dequeue → fifo-queue, acquire/release → mutex;
 otherwise cas-register for EDN and Porcupine logs, kv (a cas-register per
-key) for faultline JSONL.
+key) for faultline JSONL. Without --model or --checker, Jepsen's bank
+histories (transfers), counter histories (add, reads of numbers) and set
+histories (add, reads of sets; EDN or unkeyed JSON) are judged by the bank,
+counter and set-full checkers, as Jepsen's own checkers judge them.
 
 Formats (--format):
   auto            detect from the content, passing over `;` comments (default)
@@ -106,19 +110,29 @@ pub struct CheckArgs {
     #[arg(long, value_name = "FILE")]
     pub export_edn: Option<PathBuf>,
     /// Print a report card of these checkers: linearizable, sequential,
-    /// session, eventual, staleness, lock, bank, txn, or all (comma-separated;
-    /// all leaves out lock, bank and txn, which judge only their own
-    /// histories). Histories with transfers get bank by default, lock
-    /// histories lock, histories of transactions (`f` txn) txn.
+    /// session, eventual, staleness, lock, bank, txn, counter, set-full, or
+    /// all (comma-separated; all leaves out lock, bank, txn, counter and
+    /// set-full, which judge only their own histories). Histories with
+    /// transfers get bank by default, lock histories lock, histories of
+    /// transactions (`f` txn) txn, `add` histories whose reads return
+    /// numbers counter, EDN `add` histories whose reads return sets set-full
+    /// (Jepsen's checkers for those workloads).
     #[arg(long, value_delimiter = ',', value_name = "NAME,...")]
     pub checker: Option<Vec<CheckerKindArg>>,
     /// txn: the consistency model the verdict (and exit code) is about:
     /// strict-serializable, strong-session-serializable, serializable,
     /// strong-snapshot-isolation, strong-session-snapshot-isolation,
     /// snapshot-isolation, repeatable-read, read-committed or
-    /// read-uncommitted. Every model's row is printed either way.
-    #[arg(long, value_name = "MODEL", default_value = "strict-serializable")]
-    pub consistency_model: ConsistencyModel,
+    /// read-uncommitted. Every model's row is printed either way [default:
+    /// strict-serializable; serializable for histories shaped like Jepsen's
+    /// long-fork workload, which is what its checker judges].
+    #[arg(long, value_name = "MODEL")]
+    pub consistency_model: Option<ConsistencyModel>,
+    /// bank: the total every read must show, for histories without a setup
+    /// write (Jepsen's `:total-amount`, 100 in its bank test); without it,
+    /// the total most reads show.
+    #[arg(long, value_name = "N")]
+    pub bank_total: Option<i64>,
     /// eventual: reads count as final only this many seconds after the last
     /// heal and the last write [default: 0].
     #[arg(long, value_name = "SECS")]
@@ -211,12 +225,13 @@ fn check_file(
         shrink: shrink_budget(args.shrink_timeout)?,
         progress: None,
     };
-    // A bank history has no keys to check linearizability on: its own checker judges it.
-    let bank = events
-        .iter()
-        .any(|e| e.f == faultline_checkers::OpFn::Transfer);
-    if args.checker.is_none() && args.model.is_none() && bank {
-        return card(out, args, &loaded, model, opts, &[CheckerKind::Bank]);
+    // Histories with a checker of their own (bank, Jepsen's counter and
+    // set-full) are judged by it unless a checker or a model is named.
+    if args.checker.is_none()
+        && args.model.is_none()
+        && let Some(kind) = own_checker(&events, format)
+    {
+        return card(out, args, &loaded, model, opts, &[kind]);
     }
     if let Some(list) = &args.checker {
         let mut kinds: Vec<CheckerKind> = Vec::new();
@@ -258,6 +273,28 @@ fn check_file(
     Ok(report.valid.into())
 }
 
+/// The checker that judges a history of one of Jepsen's workloads as
+/// Jepsen's own checker does, when the operations say which: transfers →
+/// bank; `add`s with numeric reads → counter; `add`s with reads of sets →
+/// set-full, for EDN and for JSON without keys (faultline's own set
+/// workload is keyed, and its histories are judged for linearizability).
+fn own_checker(events: &[Event], format: Format) -> Option<CheckerKind> {
+    if events
+        .iter()
+        .any(|e| e.f == faultline_checkers::OpFn::Transfer)
+    {
+        Some(CheckerKind::Bank)
+    } else if faultline_checkers::counter_bounds::is_counter_history(events) {
+        Some(CheckerKind::Counter)
+    } else if (format == Format::Edn || events.iter().all(|e| e.key.is_none()))
+        && faultline_checkers::set_full::is_set_history(events)
+    {
+        Some(CheckerKind::SetFull)
+    } else {
+        None
+    }
+}
+
 /// A history as read: where from, its events, its format.
 struct Loaded<'a> {
     file: &'a Path,
@@ -290,7 +327,21 @@ fn card(
         max_versions: args.max_stale_versions,
         max_lag_ms: args.max_stale_ms,
     };
-    opts.txn.model = args.consistency_model;
+    opts.txn.model = match args.consistency_model {
+        Some(m) => m,
+        // Jepsen's long-fork checker looks for forks, not stale reads.
+        None if faultline_checkers::txn::is_long_fork_history(history.events) => {
+            eprintln!(
+                "{}: shaped like Jepsen's long-fork workload (single inserts, group reads): \
+                 the verdict is about serializability, as its checker judges \
+                 (--consistency-model strict-serializable for the stronger model)",
+                history.file.display()
+            );
+            ConsistencyModel::Serializable
+        }
+        None => ConsistencyModel::StrictSerializable,
+    };
+    opts.bank.total = args.bank_total;
     opts.txn.source = history.file.display().to_string();
     let spinner = spinner(history.events.len(), model);
     let verdicts = run_checkers(history.events, kinds, &opts);
@@ -319,6 +370,19 @@ fn card(
         {
             if let Some(text) = crate::report::counterexample::counterexample_text(v) {
                 out.push_str(&text);
+            }
+        }
+        // Jepsen's counter and set-full: the counts, and what was wrong.
+        for v in &verdicts {
+            if v.checker == CheckerKind::Counter.as_str()
+                && let Ok(r) = serde_json::from_value::<CounterReport>(v.details.clone())
+            {
+                out.push_str(&r.render_text());
+            }
+            if v.checker == CheckerKind::SetFull.as_str()
+                && let Ok(r) = serde_json::from_value::<SetFullReport>(v.details.clone())
+            {
+                out.push_str(&r.render_text());
             }
         }
         // Transactions: counts, anomalies with their cycles in words, models.

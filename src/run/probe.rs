@@ -1,6 +1,8 @@
 //! Before load starts, each endpoint of a store faultline did not start is
 //! asked a few questions whose answers are known: a read of a key nobody
-//! wrote, a write, the read back, and a cas that must fail its comparison.
+//! wrote, a write, the read back, and a cas that must fail its comparison;
+//! for the transactional workloads the same read, write (or append) and
+//! read back, each as a transaction.
 //! A store that speaks another protocol (or a description whose rules do not
 //! fit the store) would otherwise be "tested" with answers faultline
 //! misreads, and the checker would call a correct store INVALID.
@@ -10,6 +12,7 @@ use anyhow::bail;
 use faultline_checkers::{EventType, FailReason, OpFn};
 use faultline_workloads::client::SutClient;
 use faultline_workloads::workload::WorkloadKind;
+use faultline_workloads::workload::txn::TxnFlavor;
 use faultline_workloads::{Completion, Op};
 use serde_json::{Value, json};
 
@@ -25,6 +28,9 @@ enum Answer {
 /// Probes every endpoint; an answer that contradicts the protocol is an error
 /// naming the endpoint, what was sent, what came back and what was expected.
 pub async fn probe(client: &SutClient, config: &RunConfig, key_prefix: &str) -> anyhow::Result<()> {
+    if let Some(flavor) = config.workload.txn_flavor() {
+        return probe_txn(client, flavor, key_prefix).await;
+    }
     let register = matches!(
         config.workload,
         WorkloadKind::Register | WorkloadKind::CasRegister | WorkloadKind::Kv
@@ -82,6 +88,55 @@ pub async fn probe(client: &SutClient, config: &RunConfig, key_prefix: &str) -> 
          read back{} as the protocol says",
         client.endpoints().len(),
         if with_cas { " and a failing cas" } else { "" }
+    );
+    Ok(())
+}
+
+/// The probe of a transactional workload: per endpoint a transaction
+/// reading a key nobody wrote, one writing (rw-register) or appending to it
+/// (list-append), and one reading it back.
+async fn probe_txn(client: &SutClient, flavor: TxnFlavor, key_prefix: &str) -> anyhow::Result<()> {
+    let txn = |m: Value| Op {
+        f: OpFn::Txn,
+        key: None,
+        value: json!([m]),
+    };
+    let mut conclusive = 0;
+    for (idx, ep) in client.endpoints().iter().enumerate() {
+        let key = format!("{key_prefix}faultline-probe-txn-{}", ep.name);
+        let value = json!(7_000_000_001_i64 + idx as i64);
+        let name = format!("{} ({})", ep.name, ep.url);
+        let (f, empty, after) = match flavor {
+            TxnFlavor::ListAppend => ("append", json!([]), json!([value])),
+            TxnFlavor::RwRegister => ("w", Value::Null, value.clone()),
+        };
+        let steps = [
+            (
+                txn(json!(["r", key, null])),
+                Expect::Value(json!([["r", key, empty]])),
+            ),
+            (txn(json!([f, key, value])), Expect::Ok),
+            (
+                txn(json!(["r", key, null])),
+                Expect::Value(json!([["r", key, after]])),
+            ),
+        ];
+        let mut served = true;
+        for (op, expect) in &steps {
+            let answer = client.invoke_at(idx, op).await;
+            if let Answer::Inconclusive = judge(&name, op, &answer, expect)? {
+                served = false;
+                break;
+            }
+        }
+        if served {
+            conclusive += 1;
+        }
+    }
+    eprintln!(
+        "probe: {conclusive} of {} endpoint(s) answered transactions reading an unwritten key, \
+         writing it and reading it back as the protocol says",
+        client.endpoints().len(),
     );
     Ok(())
 }
@@ -182,6 +237,7 @@ fn describe_op(op: &Op) -> String {
     let key = op.key.as_deref().unwrap_or("");
     match op.f {
         OpFn::Read => format!("read {key}"),
+        OpFn::Txn => format!("the transaction {}", op.value),
         _ => format!("{} {key} {}", op.f, op.value),
     }
 }

@@ -37,6 +37,7 @@ pub fn build(config: &RunConfig, sut: &Sut) -> anyhow::Result<SutClient> {
             config.concurrency,
         )
         .context("building the etcd client")?
+        .with_storage(config.workload.storage())
         .into(),
         _ => HttpClient::new(
             endpoints,
@@ -113,10 +114,14 @@ pub fn validate(config: &RunConfig) -> anyhow::Result<()> {
     }
     if let Some(d) = &description {
         let missing = d.missing_for(config.workload);
-        if !missing.is_empty() {
+        if let Some(first) = missing.first() {
+            // `txn.append`: a template missing from a table that is there.
+            let hint = match first.split_once('.') {
+                Some((table, key)) => format!("add `{key}` to the [{table}] table"),
+                None => format!("add a [{first}] table"),
+            };
             bail!(
-                "store description {}: the {} workload needs the operation(s) {} \
-                 (add a [{}] table)",
+                "store description {}: the {} workload needs the operation(s) {} ({hint})",
                 config
                     .store
                     .as_deref()
@@ -124,7 +129,6 @@ pub fn validate(config: &RunConfig) -> anyhow::Result<()> {
                     .display(),
                 config.workload,
                 missing.join(", "),
-                missing[0]
             );
         }
     }
@@ -133,11 +137,16 @@ pub fn validate(config: &RunConfig) -> anyhow::Result<()> {
             if description.is_none()
                 && !matches!(
                     config.workload,
-                    WorkloadKind::Register | WorkloadKind::CasRegister | WorkloadKind::Kv
+                    WorkloadKind::Register
+                        | WorkloadKind::CasRegister
+                        | WorkloadKind::Kv
+                        | WorkloadKind::ListAppend
+                        | WorkloadKind::RwRegister
                 ) =>
         {
             bail!(
-                "the etcd client supports the register, cas-register and kv workloads, not {}",
+                "the etcd client supports the register, cas-register, kv, list-append and \
+                 rw-register workloads, not {}",
                 config.workload
             );
         }

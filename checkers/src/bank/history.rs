@@ -70,6 +70,9 @@ pub struct BankHistory {
     pub accounts: Vec<String>,
     /// Initial balance per account index (`None` when the history has no `ok` setup write).
     pub initial: Option<Vec<i64>>,
+    /// Whether the history has a setup write at all (`ok` or not): Jepsen's
+    /// bank histories have none, faultline's always do.
+    pub setup_attempted: bool,
     /// Transfers that took or may have taken effect (`fail` ones are dropped).
     pub transfers: Vec<Transfer>,
     /// `ok` whole-bank reads.
@@ -88,6 +91,7 @@ impl BankHistory {
         let setup = ops
             .iter()
             .find(|o| o.f == OpFn::Write && o.key.is_none() && o.status == OpStatus::Ok);
+        let setup_attempted = ops.iter().any(|o| o.f == OpFn::Write && o.key.is_none());
         let mut accounts: Vec<String> = Vec::new();
         let mut initial = None;
         if let Some(s) = setup {
@@ -129,8 +133,8 @@ impl BankHistory {
                 OpFn::Transfer => {
                     let field = |k: &str| op.value.get(k);
                     let (Some(from), Some(to), Some(amount)) = (
-                        field("from").and_then(Value::as_str),
-                        field("to").and_then(Value::as_str),
+                        field("from").and_then(account_name),
+                        field("to").and_then(account_name),
                         field("amount").and_then(bounded),
                     ) else {
                         return Err(shape(
@@ -140,8 +144,8 @@ impl BankHistory {
                     };
                     transfers.push(Transfer {
                         op: op.id,
-                        from: account(from),
-                        to: account(to),
+                        from: account(&from),
+                        to: account(&to),
                         amount,
                         certain: op.status == OpStatus::Ok,
                         invoke_pos: op.invoke_pos,
@@ -178,9 +182,21 @@ impl BankHistory {
         Ok(BankHistory {
             accounts,
             initial,
+            setup_attempted,
             transfers,
             reads,
         })
+    }
+}
+
+/// An account as a transfer names it: a string, or a number as Jepsen's
+/// bank test numbers its accounts (`{:from 1 :to 3}`), taken as its text,
+/// which is how a read's map keys it (`{0 10, 1 10}` reads as `"0"`, `"1"`).
+fn account_name(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
     }
 }
 

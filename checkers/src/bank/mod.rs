@@ -4,6 +4,13 @@
 //! ones plus every transfer that must precede the read plus some subset of
 //! those that may (concurrent or unknown). A read that follows every
 //! acknowledged transfer and is not so explained has lost one of them.
+//!
+//! Jepsen's bank histories have no setup write: the test's configuration
+//! holds the total (`:total-amount`), and Jepsen's checker holds every read
+//! to it and to no negative and no `nil` balance. Without a setup write the
+//! total is the one given ([`BankOptions::total`]) or, failing that, the
+//! one most reads show, and only those per-read properties are judged: the
+//! transfers cannot be replayed without the initial balances.
 
 mod explain;
 mod history;
@@ -11,7 +18,7 @@ mod report;
 
 pub use explain::{Delta, Explained, explain};
 pub use history::{BankError, BankHistory, Read, Transfer};
-pub use report::{BankProperty, BankReport, BankViolation, ReadRef};
+pub use report::{BankProperty, BankReport, BankViolation, ReadRef, TotalSource};
 
 use crate::history::Event;
 use crate::verdict::Validity;
@@ -30,6 +37,9 @@ pub struct BankOptions {
     pub per_read_budget: u64,
     /// Search nodes over all reads before the remaining reads are left undecided.
     pub total_budget: u64,
+    /// The total every read must show when the history has no setup write
+    /// (Jepsen's `:total-amount`); `None`: the total most reads show.
+    pub total: Option<i64>,
 }
 
 impl Default for BankOptions {
@@ -37,6 +47,7 @@ impl Default for BankOptions {
         BankOptions {
             per_read_budget: 100_000,
             total_budget: 10_000_000,
+            total: None,
         }
     }
 }
@@ -48,6 +59,7 @@ pub fn check_bank(events: &[Event], opts: &BankOptions) -> Result<BankReport, Ba
         valid: Validity::Unknown,
         accounts: h.accounts.clone(),
         initial_total: None,
+        total_source: None,
         reads: h.reads.len(),
         transfers_ok: h.transfers.iter().filter(|t| t.certain).count(),
         transfers_unknown: h.transfers.iter().filter(|t| !t.certain).count(),
@@ -56,19 +68,24 @@ pub fn check_bank(events: &[Event], opts: &BankOptions) -> Result<BankReport, Ba
         explanations_skipped: 0,
         reason: None,
     };
-    let Some(initial) = &h.initial else {
-        report.reason = Some(
-            "no ok setup write of the initial balances (an unkeyed write mapping account to balance)"
-                .into(),
-        );
-        return Ok(report);
-    };
-    let total: i64 = initial.iter().sum();
-    report.initial_total = Some(total);
     if h.reads.is_empty() {
         report.reason = Some("no ok whole-bank read to check".into());
         return Ok(report);
     }
+    if h.initial.is_none() && h.setup_attempted {
+        report.reason = Some(
+            "the setup write of the initial balances did not complete ok, so the total is unknown"
+                .into(),
+        );
+        return Ok(report);
+    }
+    let (total, source) = match (&h.initial, opts.total) {
+        (Some(initial), _) => (initial.iter().sum(), TotalSource::Setup),
+        (None, Some(t)) => (t, TotalSource::Given),
+        (None, None) => (most_common_total(&h.reads), TotalSource::Reads),
+    };
+    report.initial_total = Some(total);
+    report.total_source = Some(source);
     let last_ack = h
         .transfers
         .iter()
@@ -82,16 +99,36 @@ pub fn check_bank(events: &[Event], opts: &BankOptions) -> Result<BankReport, Ba
     for read in &h.reads {
         let balances: Vec<i64> = read.balances.iter().map(|b| b.unwrap_or(0)).collect();
         let at = describe_read(read);
+        let jepsen = h.initial.is_none();
         let sum: i64 = balances.iter().sum();
         let violation = |property, text: String| BankViolation {
             property,
             read: read_ref(read),
             text,
         };
+        // Jepsen's checker refuses a read with a nil balance; faultline's
+        // own bank reads every account its setup created.
+        if jepsen
+            && let Some(name) = read
+                .raw
+                .as_object()
+                .and_then(|m| m.iter().find(|(_, v)| v.is_null()).map(|(k, _)| k))
+        {
+            report.violations.push(violation(
+                BankProperty::NoNil,
+                format!("{at} shows no balance (nil) for {name}: {}", read.raw),
+            ));
+            continue;
+        }
         if sum != total {
+            let what = match source {
+                TotalSource::Setup => "the initial",
+                TotalSource::Given => "the given total",
+                TotalSource::Reads => "the total most reads show,",
+            };
             report.violations.push(violation(
                 BankProperty::TotalConserved,
-                format!("{at} totals {sum}, not the initial {total}: {}", read.raw),
+                format!("{at} totals {sum}, not {what} {total}: {}", read.raw),
             ));
             continue;
         }
@@ -102,6 +139,10 @@ pub fn check_bank(events: &[Event], opts: &BankOptions) -> Result<BankReport, Ba
             ));
             continue;
         }
+        // Without initial balances the transfers cannot be replayed.
+        let Some(initial) = &h.initial else {
+            continue;
+        };
         let unexplained = report
             .violations
             .iter()
@@ -192,6 +233,26 @@ pub fn check_bank(events: &[Event], opts: &BankOptions) -> Result<BankReport, Ba
         Validity::Valid
     };
     Ok(report)
+}
+
+/// The total most reads show (the earliest such read's on a tie): without
+/// the test's configured total, the best guess at what every read should
+/// show, since one wrong read cannot outvote the rest.
+fn most_common_total(reads: &[Read]) -> i64 {
+    let mut counts: Vec<(i64, usize)> = Vec::new();
+    for r in reads {
+        let sum: i64 = r.balances.iter().map(|b| b.unwrap_or(0)).sum();
+        match counts.iter_mut().find(|(t, _)| *t == sum) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((sum, 1)),
+        }
+    }
+    // max_by_key keeps the last of equals; reversed, that is the earliest.
+    counts
+        .iter()
+        .rev()
+        .max_by_key(|(_, n)| *n)
+        .map_or(0, |(t, _)| *t)
 }
 
 fn read_ref(r: &Read) -> ReadRef {

@@ -22,6 +22,21 @@ pub enum BankProperty {
     /// Every read equals the initial balances plus the transfers that must
     /// precede it plus some subset of those that may.
     Explained,
+    /// No read shows an account without a balance (`nil`); judged, as
+    /// Jepsen's checker does, on histories without a setup write.
+    NoNil,
+}
+
+/// Where the total every read is held to comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TotalSource {
+    /// The sum of the setup write's initial balances.
+    Setup,
+    /// Given by the user (Jepsen's `:total-amount`, `--bank-total`).
+    Given,
+    /// The total most reads show (a history without a setup write).
+    Reads,
 }
 
 impl BankProperty {
@@ -32,6 +47,7 @@ impl BankProperty {
             BankProperty::NoNegative => "no-negative",
             BankProperty::AckedVisible => "acked-visible",
             BankProperty::Explained => "explained",
+            BankProperty::NoNil => "no-nil",
         }
     }
 }
@@ -78,8 +94,11 @@ pub struct BankReport {
     pub valid: Validity,
     /// Account names.
     pub accounts: Vec<String>,
-    /// Sum of the initial balances (absent without a setup write).
+    /// The total every read must show (see `total_source`).
     pub initial_total: Option<i64>,
+    /// Where `initial_total` comes from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total_source: Option<TotalSource>,
     /// `ok` reads checked.
     pub reads: usize,
     /// Transfers acknowledged `ok`.
@@ -107,12 +126,28 @@ impl BankReport {
 
     /// One-line human summary.
     pub fn summary(&self) -> String {
+        let total = self.initial_total.unwrap_or_default();
+        let jepsen = match self.total_source {
+            Some(TotalSource::Given) => Some(format!("the given total {total}")),
+            Some(TotalSource::Reads) => Some(format!(
+                "the total {total} (most reads show it; there is no setup write: give the test's total with --bank-total)"
+            )),
+            _ => None,
+        };
         match self.valid {
+            Validity::Valid if jepsen.is_some() => format!(
+                "{} read(s) of {} account(s) show {}, none negative or nil (without initial balances the {} acknowledged and {} unknown transfer(s) are not replayed)",
+                self.reads,
+                self.accounts.len(),
+                jepsen.unwrap_or_default(),
+                self.transfers_ok,
+                self.transfers_unknown
+            ),
             Validity::Valid => format!(
                 "{} read(s) of {} account(s) conserve the total {}, none negative, every one explained by the {} acknowledged and {} unknown transfer(s)",
                 self.reads,
                 self.accounts.len(),
-                self.initial_total.unwrap_or_default(),
+                total,
                 self.transfers_ok,
                 self.transfers_unknown
             ),
@@ -123,6 +158,7 @@ impl BankReport {
                     BankProperty::NoNegative,
                     BankProperty::AckedVisible,
                     BankProperty::Explained,
+                    BankProperty::NoNil,
                 ] {
                     let n = self.violations.iter().filter(|v| v.property == p).count();
                     if n > 0 {

@@ -28,6 +28,12 @@ pub enum CheckerKind {
     /// consistency models they rule out (not part of `all`: it needs a
     /// history of `txn` operations).
     Txn,
+    /// Jepsen's counter checker: every read between the adds acknowledged
+    /// before it and those begun before it ended (not part of `all`).
+    Counter,
+    /// Jepsen's set-full checker: no acknowledged element lost, per-element
+    /// stable/lost/stale timelines (not part of `all`).
+    SetFull,
 }
 
 impl CheckerKind {
@@ -51,6 +57,8 @@ impl CheckerKind {
             CheckerKind::Lock => "lock",
             CheckerKind::Bank => "bank",
             CheckerKind::Txn => "txn",
+            CheckerKind::Counter => "counter",
+            CheckerKind::SetFull => "set-full",
         }
     }
 
@@ -84,7 +92,7 @@ impl fmt::Display for CheckerKind {
 /// A checker name that is not one of ours.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "unknown checker {0:?}; expected linearizable, sequential, session, eventual, staleness, lock, bank, txn or all"
+    "unknown checker {0:?}; expected linearizable, sequential, session, eventual, staleness, lock, bank, txn, counter, set-full or all"
 )]
 pub struct UnknownChecker(pub String);
 
@@ -100,6 +108,8 @@ impl FromStr for CheckerKind {
             "lock" => CheckerKind::Lock,
             "bank" => CheckerKind::Bank,
             "txn" | "elle" => CheckerKind::Txn,
+            "counter" => CheckerKind::Counter,
+            "set-full" | "set_full" => CheckerKind::SetFull,
             _ => return Err(UnknownChecker(s.to_string())),
         })
     }

@@ -206,6 +206,14 @@ fn witness(v: &Verdict) -> Option<String> {
             let r: TxnReport = serde_json::from_value(d).ok()?;
             r.witness()
         }
+        "counter" => {
+            let r: crate::counter_bounds::CounterReport = serde_json::from_value(d).ok()?;
+            r.out_of_bounds.first().map(|o| o.text.clone())
+        }
+        "set-full" => {
+            let r: crate::set_full::SetFullReport = serde_json::from_value(d).ok()?;
+            r.witness()
+        }
         _ => None,
     }
 }

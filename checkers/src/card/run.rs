@@ -92,6 +92,12 @@ pub fn run_checker(events: &[Event], kind: CheckerKind, opts: &CardOptions) -> V
         CheckerKind::Txn => check_txn(events, &opts.txn)
             .map(|r| r.to_verdict())
             .map_err(|e| e.to_string()),
+        CheckerKind::Counter => crate::counter_bounds::check_counter(events)
+            .map(|r| r.to_verdict())
+            .map_err(|e| e.to_string()),
+        CheckerKind::SetFull => crate::set_full::check_set_full(events)
+            .map(|r| r.to_verdict())
+            .map_err(|e| e.to_string()),
     };
     result.unwrap_or_else(|reason| Verdict {
         checker: kind.as_str().to_string(),

@@ -9,6 +9,7 @@
 use super::Located;
 use super::edn_export::ABSENT;
 use super::edn_value::{EdnValue, parse_edn_forms};
+use super::txn_shape::{is_micro_ops, read_as_txns};
 use crate::history::{Event, EventType, HistoryError, OpFn, ProcessId};
 
 /// `error` given to reads that returned nil, which Knossos treats as unconstrained.
@@ -48,6 +49,7 @@ pub(crate) fn parse(
     for (m, line) in &maps {
         events.push((to_event(m, source, *line, events.len())?, *line));
     }
+    read_as_txns(&mut events);
     let split = match independence {
         Independence::Whole => false,
         Independence::Auto => looks_independent(&events),
@@ -109,6 +111,7 @@ fn to_event(m: &EdnValue, source: &str, line: usize, n: usize) -> Result<Event, 
             ));
         }
     };
+    let value = m.get("value").map_or(serde_json::Value::Null, value_json);
     let f = match m.get("f") {
         Some(EdnValue::Keyword(k)) | Some(EdnValue::Symbol(k)) | Some(EdnValue::Str(k)) => {
             match k.as_str() {
@@ -117,7 +120,15 @@ fn to_event(m: &EdnValue, source: &str, line: usize, n: usize) -> Result<Event, 
                 other => OpFn::parse(other),
             }
         }
-        _ => return Err(err("missing :f; expected a keyword such as :read".into())),
+        // Elle's own histories may leave :f out: the micro-ops say what it is.
+        None if is_micro_ops(&value) => OpFn::Txn,
+        _ => {
+            return Err(err(
+                "missing :f; expected a keyword such as :read (a :value of micro-ops \
+                 [[:r k v] [:append k v] ...] is read as a transaction without one)"
+                    .into(),
+            ));
+        }
     };
     let key = match m.get("key") {
         None | Some(EdnValue::Nil) => None,
@@ -142,7 +153,7 @@ fn to_event(m: &EdnValue, source: &str, line: usize, n: usize) -> Result<Event, 
         kind,
         f,
         key,
-        value: m.get("value").map_or(serde_json::Value::Null, value_json),
+        value,
         node: None,
         error,
         detail: None,

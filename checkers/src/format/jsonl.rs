@@ -12,7 +12,9 @@ struct RawEvent {
     process: ProcessId,
     #[serde(rename = "type")]
     kind: EventType,
-    f: OpFn,
+    // Elle's histories may leave `f` out of transactions.
+    #[serde(default)]
+    f: Option<OpFn>,
     #[serde(default)]
     key: Option<serde_json::Value>,
     #[serde(default)]
@@ -71,6 +73,18 @@ pub(crate) fn parse(text: &str, source: &str) -> Result<Located, HistoryError> {
                 Some(text)
             }
         };
+        let f = match raw.f {
+            Some(f) => f,
+            None if super::txn_shape::is_micro_ops(&raw.value) => OpFn::Txn,
+            None => {
+                return Err(HistoryError::new(
+                    source,
+                    lineno,
+                    "missing \"f\"; expected a string such as \"read\" (a \"value\" of micro-ops \
+                     [[\"r\",k,v],[\"append\",k,v],...] is read as a transaction without one)",
+                ));
+            }
+        };
         let error = match raw.error {
             None | Some(serde_json::Value::Null) => None,
             Some(serde_json::Value::String(s)) => Some(s),
@@ -82,7 +96,7 @@ pub(crate) fn parse(text: &str, source: &str) -> Result<Located, HistoryError> {
                 time: raw.time.unwrap_or(lineno as u64),
                 process: raw.process,
                 kind: raw.kind,
-                f: raw.f,
+                f,
                 key,
                 value: raw.value,
                 node: raw.node,

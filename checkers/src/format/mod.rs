@@ -6,6 +6,7 @@ mod edn_value;
 mod json_array;
 mod jsonl;
 mod porcupine_etcd;
+mod txn_shape;
 
 pub use edn_export::{ABSENT, to_edn, to_edn_with_init};
 pub use edn_import::Independence;
@@ -38,7 +39,9 @@ impl Format {
     /// EDN `;` comment lines are passed over. A leading `[` opens either a
     /// JSON array of objects (`[{"...`, as elle-cli accepts) or one EDN
     /// vector of maps; what follows it, possibly on the next line, decides.
-    /// A leading `(` is an EDN list of maps.
+    /// A leading `(` is an EDN list of maps; a tagged map such as
+    /// `#jepsen.history.Op{...}` (what newer Jepsen writes to history.edn)
+    /// is EDN too.
     pub fn detect(text: &str) -> Option<Format> {
         let mut lines = text
             .lines()
@@ -64,7 +67,7 @@ impl Format {
             } else {
                 Some(Format::Edn)
             }
-        } else if line.starts_with("{:") || line.starts_with('(') {
+        } else if line.starts_with("{:") || line.starts_with('(') || is_tagged_map(line) {
             Some(Format::Edn)
         } else if line.starts_with("INFO") || line.contains("jepsen.util") {
             Some(Format::PorcupineEtcd)
@@ -72,6 +75,22 @@ impl Format {
             None
         }
     }
+}
+
+/// `#tag{...}`: an EDN tagged literal whose value is a map, as Jepsen's
+/// history records are written (`#jepsen.history.Op{:index 0 ...}`).
+fn is_tagged_map(line: &str) -> bool {
+    let Some(rest) = line.strip_prefix('#') else {
+        return false;
+    };
+    let tag_len = rest
+        .find(|c: char| {
+            !(c.is_alphanumeric() || matches!(c, '.' | '-' | '_' | '/' | '*' | '+' | '!' | '?'))
+        })
+        .unwrap_or(rest.len());
+    tag_len > 0
+        && rest[..tag_len].starts_with(char::is_alphabetic)
+        && rest[tag_len..].trim_start().starts_with('{')
 }
 
 impl fmt::Display for Format {
@@ -153,7 +172,7 @@ pub fn parse_history_with(
             HistoryError::new(
                 source_name,
                 text.lines().position(|l| !l.trim().is_empty()).map_or(1, |i| i + 1),
-                "cannot detect the history format; expected a JSON object ({\"...) or array of them ([{\"...), an EDN map ({:...) or vector/list of maps ([{:... or ({:...), or a Jepsen log line (INFO  jepsen.util ...); or name it with --format",
+                "cannot detect the history format; expected a JSON object ({\"...) or array of them ([{\"...), an EDN map ({:... or #jepsen.history.Op{:...) or vector/list of maps ([{:... or ({:...), or a Jepsen log line (INFO  jepsen.util ...); or name it with --format",
             )
         })?,
         f => f,
@@ -161,9 +180,15 @@ pub fn parse_history_with(
     let mut independent = false;
     let located = match format {
         Format::Jsonl if text.trim_start().starts_with('[') => {
-            json_array::parse(text, source_name)?
+            let mut located = json_array::parse(text, source_name)?;
+            txn_shape::read_as_txns(&mut located);
+            located
         }
-        Format::Jsonl => jsonl::parse(text, source_name)?,
+        Format::Jsonl => {
+            let mut located = jsonl::parse(text, source_name)?;
+            txn_shape::read_as_txns(&mut located);
+            located
+        }
         Format::Edn => {
             let (located, split) = edn_import::parse(text, source_name, independence)?;
             independent = split;

@@ -43,13 +43,18 @@ impl Model for Counter {
             v => v.as_i64(),
         };
         match op.f {
-            OpFn::Incr => int(&op.value, 1)
+            // Jepsen's counter workload says `add`.
+            OpFn::Incr | OpFn::Add => int(&op.value, 1)
                 .map(CounterOp::Incr)
                 .ok_or_else(|| ModelError::new(self.name(), op, "expected an integer increment")),
             OpFn::Read => int(&op.output, 0).map(CounterOp::Read).ok_or_else(|| {
                 ModelError::new(self.name(), op, "expected a read to return an integer")
             }),
-            _ => Err(ModelError::new(self.name(), op, "expected incr or read")),
+            _ => Err(ModelError::new(
+                self.name(),
+                op,
+                "expected incr (or add) or read",
+            )),
         }
     }
 

@@ -1,11 +1,16 @@
 //! A client of etcd's v3 JSON gateway: read = range, write = put, cas = txn
-//! comparing the value. Keys and values travel base64-encoded; values are
-//! stored as their JSON text so that reads give back the written JSON value.
+//! comparing the value, a transaction of the list-append and rw-register
+//! workloads = one Txn (see `etcd_txn`). Keys and values travel
+//! base64-encoded; values are stored as their JSON text so that reads give
+//! back the written JSON value.
 
 use super::balance::Balancer;
 use super::base64;
+use super::etcd_txn;
 use super::http::{ClientError, Endpoint, error_chain};
 use crate::op::{Completion, Op};
+use crate::workload::Storage;
+use crate::workload::txn::micro_ops;
 use faultline_checkers::{FailReason, OpFn};
 use rand::Rng;
 use serde::{Deserialize, Serialize};
@@ -65,6 +70,7 @@ pub struct EtcdClient {
     endpoints: Vec<Endpoint>,
     balancer: Balancer,
     read_mode: ReadMode,
+    storage: Storage,
 }
 
 impl EtcdClient {
@@ -82,7 +88,16 @@ impl EtcdClient {
             endpoints,
             balancer,
             read_mode,
+            storage: Storage::Register,
         })
+    }
+
+    /// The same client for a workload stored as `storage`: how an absent
+    /// key reads inside transactions (`[]` for list-append, `null` for
+    /// rw-register).
+    pub fn with_storage(mut self, storage: Storage) -> EtcdClient {
+        self.storage = storage;
+        self
     }
 
     /// The members this client talks to.
@@ -104,6 +119,9 @@ impl EtcdClient {
     /// Invokes `op` on member `idx`.
     pub async fn invoke_at(&self, idx: usize, op: &Op) -> Completion {
         let ep = &self.endpoints[idx % self.endpoints.len()];
+        if op.f == OpFn::Txn && op.key.is_none() {
+            return self.transaction(ep, op).await.at(&ep.name);
+        }
         let key = base64::encode(op.key.as_deref().unwrap_or("").as_bytes());
         let (path, body) = match request_body(&op.f, &key, &op.value, self.read_mode) {
             Ok(r) => r,
@@ -124,6 +142,87 @@ impl EtcdClient {
             Ok(body) => classify(&op.f, &op.value, status, &body).at(&ep.name),
             Err(e) => transport_error(&op.f, &e).at(&ep.name),
         }
+    }
+}
+
+impl EtcdClient {
+    /// One POST to the gateway's `/v3/kv/txn`: the status and body, or the
+    /// completion a transport error means (`read_only`: nothing can have
+    /// been applied, so not knowing the answer is a plain failure).
+    async fn post_txn(
+        &self,
+        ep: &Endpoint,
+        body: &Value,
+        read_only: bool,
+    ) -> Result<(u16, Vec<u8>), Completion> {
+        let sent = self
+            .http
+            .post(format!("{}/v3/kv/txn", ep.url))
+            .json(body)
+            .send()
+            .await;
+        let resp = sent.map_err(|e| transport_error_of(read_only, &e))?;
+        let status = resp.status().as_u16();
+        match resp.bytes().await {
+            Ok(b) => Ok((status, b.to_vec())),
+            Err(e) => Err(transport_error_of(read_only, &e)),
+        }
+    }
+
+    /// A transaction of the list-append or rw-register workload (see
+    /// `etcd_txn` for the requests): appending ones read their keys first
+    /// and retry a failed compare up to `etcd_txn::MAX_ATTEMPTS` times.
+    async fn transaction(&self, ep: &Endpoint, op: &Op) -> Completion {
+        let micro = match micro_ops(&op.value) {
+            Ok(m) => m,
+            Err(e) => return Completion::fail(FailReason::Unsupported, e),
+        };
+        let appended = etcd_txn::appended_keys(&micro);
+        for _attempt in 0..etcd_txn::MAX_ATTEMPTS {
+            let mut observed = std::collections::HashMap::new();
+            if !appended.is_empty() {
+                let body = etcd_txn::pre_read_body(&appended, self.read_mode);
+                // Nothing is written before the Txn: any trouble here is a failure.
+                let (status, bytes) = match self.post_txn(ep, &body, true).await {
+                    Ok(r) => r,
+                    Err(c) => return c,
+                };
+                if status != 200 {
+                    return classify_error(true, status, &bytes);
+                }
+                match etcd_txn::parse_pre_read(&appended, &bytes) {
+                    Ok(seen) => observed.extend(appended.iter().copied().zip(seen)),
+                    Err(e) => return Completion::fail(FailReason::Rejected, e),
+                }
+            }
+            let plan = match etcd_txn::plan(&micro, &observed, self.read_mode) {
+                Ok(p) => p,
+                Err(e) => return Completion::fail(FailReason::Unsupported, e),
+            };
+            let read_only = plan.read_only();
+            let (status, bytes) = match self.post_txn(ep, &plan.body(), read_only).await {
+                Ok(r) => r,
+                Err(c) => return c,
+            };
+            if status != 200 {
+                return classify_error(read_only, status, &bytes);
+            }
+            match plan.decode(&micro, &bytes, self.storage) {
+                Ok(Some(done)) => return Completion::ok(done),
+                // A compare failed: nothing was applied, so trying again is safe.
+                Ok(None) => continue,
+                Err(e) if read_only => return Completion::fail(FailReason::Rejected, e),
+                // It reached etcd and may have applied: unknown.
+                Err(e) => return Completion::info(e),
+            }
+        }
+        Completion::fail(
+            FailReason::Aborted,
+            format!(
+                "the appended keys changed between the read and the txn {} times (compare on mod_revision failed)",
+                etcd_txn::MAX_ATTEMPTS
+            ),
+        )
     }
 }
 
@@ -160,7 +259,7 @@ fn request_body(
             ))
         }
         other => Err(format!(
-            "`{other}` is not supported by the etcd client (use register, cas-register or kv)"
+            "`{other}` is not supported by the etcd client (use register, cas-register, kv, list-append or rw-register)"
         )),
     }
 }
@@ -244,6 +343,12 @@ pub fn classify(f: &OpFn, arg: &Value, status: u16, body: &[u8]) -> Completion {
             _ => Completion::ok(arg.clone()),
         };
     }
+    classify_error(is_read, status, body)
+}
+
+/// A gateway error answer: `fail` for reads (`is_read`: nothing could be
+/// applied) and for gRPC codes that reject before proposing, else `info`.
+fn classify_error(is_read: bool, status: u16, body: &[u8]) -> Completion {
     let parsed = serde_json::from_slice::<ErrorBody>(body).ok();
     let text = error_text(status, parsed.as_ref(), body);
     let code = parsed.as_ref().and_then(|e| e.code);
@@ -288,8 +393,12 @@ fn error_text(status: u16, parsed: Option<&ErrorBody>, body: &[u8]) -> String {
 
 /// A transport error: reads `fail`; writes `fail` only if nothing was sent.
 fn transport_error(f: &OpFn, e: &reqwest::Error) -> Completion {
+    transport_error_of(*f == OpFn::Read, e)
+}
+
+fn transport_error_of(is_read: bool, e: &reqwest::Error) -> Completion {
     let text = error_chain(e);
-    if *f == OpFn::Read && !e.is_connect() {
+    if is_read && !e.is_connect() {
         Completion::fail(FailReason::Unavailable, text)
     } else {
         super::outcome::classify_transport_error(e.is_connect(), e.is_timeout(), &text)

@@ -6,6 +6,7 @@ mod balance;
 pub mod base64;
 pub mod described;
 mod etcd;
+mod etcd_txn;
 mod http;
 mod outcome;
 mod sut_client;
@@ -17,3 +18,4 @@ pub use etcd::{EtcdClient, ParseReadModeError, ReadMode, classify as classify_et
 pub use http::{ClientError, Endpoint, HttpClient};
 pub use outcome::{Classified, classify_response, classify_transport_error, promised_body};
 pub use sut_client::SutClient;
+pub use txn::classify as classify_txn;

@@ -140,6 +140,7 @@ pub fn promised_body(f: &OpFn) -> &'static str {
         OpFn::Read => "{\"value\": ...}",
         OpFn::Acquire => "{\"token\": ...}",
         OpFn::Append | OpFn::Add | OpFn::Incr => "{\"ok\": true} or {\"value\": [...]}",
+        OpFn::Txn => "{\"results\": [...]} (a store description: its [txn] results)",
         _ => "{\"ok\": true}",
     }
 }

@@ -120,13 +120,20 @@ pub fn classify(op: &Op, status: u16, body: &[u8], storage: Storage) -> Classifi
     }
     let results = match serde_json::from_slice::<TxnResults>(body) {
         Ok(r) => r.results,
-        Err(e) => return Completion::info(format!("unreadable txn response: {e}")).into(),
+        // The status first, so that a 2xx the client cannot read is told
+        // apart from a timeout (the run's probe relies on it).
+        Err(e) => {
+            return Completion::info(format!("{status} with an unreadable txn response: {e}"))
+                .into();
+        }
     };
     if op.f == OpFn::Txn {
         return match completed_txn(&op.value, &results, storage) {
             Ok(value) => Completion::ok(value).into(),
             // It committed, but what it read is lost: unknown to a checker.
-            Err(e) => Completion::info(format!("unreadable txn response: {e}")).into(),
+            Err(e) => {
+                Completion::info(format!("{status} with an unreadable txn response: {e}")).into()
+            }
         };
     }
     let mut balances = Map::new();

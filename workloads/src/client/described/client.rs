@@ -9,6 +9,7 @@ use crate::client::http::{ClientError, Endpoint, error_chain};
 use crate::client::outcome::classify_transport_error;
 use crate::op::{Completion, Op};
 use crate::workload::Storage;
+use crate::workload::txn::micro_ops;
 use faultline_checkers::{FailReason, OpFn};
 use rand::Rng;
 use serde_json::Value;
@@ -59,6 +60,9 @@ impl DescribedClient {
     /// Invokes `op` on node `idx`.
     pub async fn invoke_at(&self, idx: usize, op: &Op) -> Completion {
         let ep = &self.endpoints[idx % self.endpoints.len()];
+        if op.f == OpFn::Txn && op.key.is_none() {
+            return self.transaction(ep, op).await.at(&ep.name);
+        }
         let d = &self.description;
         let spec = match op.f {
             OpFn::Read => Some(&d.read),
@@ -90,6 +94,7 @@ impl DescribedClient {
             value: &op.value,
             from: &from,
             to: &to,
+            ops: "",
         };
         let mut req = self
             .http
@@ -116,6 +121,44 @@ impl DescribedClient {
             c.value = self.storage.read_value(c.value);
         }
         c.at(&ep.name)
+    }
+}
+
+impl DescribedClient {
+    /// A transaction of the list-append or rw-register workload, through
+    /// the description's `[txn]` table.
+    async fn transaction(&self, ep: &Endpoint, op: &Op) -> Completion {
+        let Some(spec) = self.description.txn.as_ref() else {
+            return Completion::fail(
+                FailReason::Unsupported,
+                "the store description has no [txn] table",
+            );
+        };
+        let micro = match micro_ops(&op.value) {
+            Ok(m) => m,
+            Err(e) => return Completion::fail(FailReason::Unsupported, e),
+        };
+        let (url, body) = match spec.request(&micro, &ep.url, &ep.name) {
+            Ok(r) => r,
+            Err(e) => return Completion::fail(FailReason::Unsupported, e),
+        };
+        let mut req = self
+            .http
+            .request(spec.method.as_reqwest(), url)
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .body(body);
+        for (name, value) in &self.description.headers {
+            req = req.header(name.as_str(), value.as_str());
+        }
+        let resp = match req.send().await {
+            Ok(r) => r,
+            Err(e) => return transport(&op.f, &e),
+        };
+        let status = resp.status().as_u16();
+        match resp.bytes().await {
+            Ok(b) => spec.classify(&micro, status, &b, self.storage),
+            Err(e) => transport(&op.f, &e),
+        }
     }
 }
 
@@ -166,7 +209,7 @@ pub fn classify(spec: &Operation, f: &OpFn, arg: &Value, status: u16, body: &[u8
     }
 }
 
-fn decode(v: &Value, encoding: ValueEncoding) -> Result<Value, String> {
+pub(super) fn decode(v: &Value, encoding: ValueEncoding) -> Result<Value, String> {
     match encoding {
         ValueEncoding::Json => Ok(v.clone()),
         ValueEncoding::JsonText => {

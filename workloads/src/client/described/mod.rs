@@ -1,7 +1,7 @@
 //! Any HTTP store, described in a TOML file: per operation the request
 //! (method, URL and body templates), where the value is in the response, and
-//! which responses mean ok, fail or unknown; optionally per-node process
-//! commands for nemeses. docs/systems-under-test.md documents the format.
+//! which responses mean ok, fail or unknown; optionally a transaction
+//! endpoint (`[txn]`) and per-node process commands for nemeses. docs/systems-under-test.md documents the format.
 
 mod client;
 mod error;
@@ -9,9 +9,11 @@ mod rule;
 mod spec;
 mod template;
 mod toml_reader;
+mod txn;
 
 pub use client::{DescribedClient, classify};
 pub use error::{DescriptionError, FieldError};
 pub use rule::{BodyCheck, Outcome, Rule, StatusMatch};
 pub use spec::{Method, Operation, ProcessCommands, StoreDescription, ValueEncoding};
 pub use template::{Arguments, Fill, Placeholder, Template};
+pub use txn::{MissingValue, ResultsPer, TxnOperation};

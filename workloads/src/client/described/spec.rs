@@ -4,6 +4,7 @@ use super::error::DescriptionError;
 use super::rule::{BodyCheck, Outcome, Rule, StatusMatch};
 use super::template::{Arguments, Template};
 use super::toml_reader::{Doc, Field, Table};
+use super::txn::{TxnOperation, txn_operation};
 use crate::workload::WorkloadKind;
 use faultline_checkers::FailReason;
 use std::path::Path;
@@ -24,7 +25,7 @@ pub enum Method {
 }
 
 impl Method {
-    fn parse(s: &str) -> Option<Method> {
+    pub(super) fn parse(s: &str) -> Option<Method> {
         match s {
             "GET" => Some(Method::Get),
             "PUT" => Some(Method::Put),
@@ -60,7 +61,7 @@ pub enum ValueEncoding {
 }
 
 impl ValueEncoding {
-    fn parse(s: &str) -> Option<ValueEncoding> {
+    pub(super) fn parse(s: &str) -> Option<ValueEncoding> {
         match s {
             "json" => Some(ValueEncoding::Json),
             "json-text" => Some(ValueEncoding::JsonText),
@@ -119,11 +120,13 @@ pub struct StoreDescription {
     pub cas: Option<Operation>,
     /// Append to a key's list (append, set and counter workloads).
     pub append: Option<Operation>,
+    /// A transaction endpoint (list-append and rw-register workloads).
+    pub txn: Option<TxnOperation>,
     /// Process commands for kill/pause nemeses against nodes the harness did not start.
     pub commands: Option<ProcessCommands>,
 }
 
-const TOP_KEYS: [&str; 8] = [
+const TOP_KEYS: [&str; 9] = [
     "name",
     "endpoints",
     "headers",
@@ -131,6 +134,7 @@ const TOP_KEYS: [&str; 8] = [
     "write",
     "cas",
     "append",
+    "txn",
     "commands",
 ];
 const OP_KEYS: [&str; 6] = [
@@ -211,6 +215,7 @@ impl StoreDescription {
                 "a `write` or an `append` table (a store nothing can be written to cannot be tested)",
             ));
         }
+        let txn = top.get("txn").map(|f| txn_operation(&f)).transpose()?;
         let commands = top.get("commands").map(|f| commands(&f)).transpose()?;
         Ok(StoreDescription {
             name,
@@ -220,29 +225,37 @@ impl StoreDescription {
             write,
             cas,
             append,
+            txn,
             commands,
         })
     }
 
-    /// The operations `workload` needs that this description lacks.
+    /// The operations `workload` needs that this description lacks; a
+    /// dotted name (`txn.append`) is a template of a table that is there.
     pub fn missing_for(&self, workload: WorkloadKind) -> Vec<&'static str> {
         let needs: &[&'static str] = match workload {
             WorkloadKind::Register => &["write"],
             WorkloadKind::CasRegister | WorkloadKind::Kv => &["write", "cas"],
             WorkloadKind::Append | WorkloadKind::Set | WorkloadKind::Counter => &["append"],
             WorkloadKind::Lock => &["acquire", "release"],
-            // Descriptions have no multi-key transactions.
-            WorkloadKind::Bank | WorkloadKind::ListAppend | WorkloadKind::RwRegister => &["txn"],
+            // A transfer is two adds, which a [txn] table cannot express.
+            WorkloadKind::Bank => &["transfer"],
+            WorkloadKind::ListAppend => &["txn", "txn.append"],
+            WorkloadKind::RwRegister => &["txn", "txn.write"],
         };
+        let txn = self.txn.as_ref();
         needs
             .iter()
             .copied()
             .filter(|n| match *n {
                 "write" => self.write.is_none(),
                 "cas" => self.cas.is_none(),
-                // Store descriptions have no lock operations.
-                "acquire" | "release" => true,
-                "txn" => true,
+                // Store descriptions have no lock operations or transfers.
+                "acquire" | "release" | "transfer" => true,
+                "txn" => txn.is_none(),
+                // Named only when the table is there but lacks the template.
+                "txn.append" => txn.is_some_and(|t| t.append.is_none()),
+                "txn.write" => txn.is_some_and(|t| t.write.is_none()),
                 _ => self.append.is_none(),
             })
             .collect()
@@ -346,7 +359,11 @@ fn operation(
     })
 }
 
-fn rule(f: &Field<'_, '_>, is_read: bool, is_cas: bool) -> Result<Rule, DescriptionError> {
+pub(super) fn rule(
+    f: &Field<'_, '_>,
+    is_read: bool,
+    is_cas: bool,
+) -> Result<Rule, DescriptionError> {
     let t = f.table(&RULE_KEYS)?;
     let results = if is_read {
         "one of ok, fail, unknown, absent"

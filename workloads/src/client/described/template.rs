@@ -26,10 +26,13 @@ pub enum Placeholder {
     To,
     /// That JSON text, base64-encoded.
     ToB64,
+    /// A transaction's micro-operations, each rendered by its own template
+    /// and joined by the `[txn]` table's separator.
+    Ops,
 }
 
 impl Placeholder {
-    const ALL: [(&'static str, Placeholder); 10] = [
+    const ALL: [(&'static str, Placeholder); 11] = [
         ("endpoint", Placeholder::Endpoint),
         ("node", Placeholder::Node),
         ("key", Placeholder::Key),
@@ -40,6 +43,7 @@ impl Placeholder {
         ("from_b64", Placeholder::FromB64),
         ("to", Placeholder::To),
         ("to_b64", Placeholder::ToB64),
+        ("ops", Placeholder::Ops),
     ];
 
     fn name(self) -> &'static str {
@@ -59,15 +63,19 @@ pub enum Arguments {
     Value,
     /// Compare-and-set: `{from}` and `{to}`.
     FromTo,
+    /// A transaction's request: `{ops}`, and no key (a transaction has many).
+    Txn,
 }
 
 impl Arguments {
     fn allows(self, p: Placeholder) -> bool {
         use Placeholder::*;
         match p {
-            Endpoint | Node | Key | KeyB64 => true,
+            Endpoint | Node => true,
+            Key | KeyB64 => self != Arguments::Txn,
             Value | ValueB64 => self == Arguments::Value,
             From | FromB64 | To | ToB64 => self == Arguments::FromTo,
+            Ops => self == Arguments::Txn,
         }
     }
 
@@ -107,6 +115,8 @@ pub struct Fill<'a> {
     pub from: &'a Value,
     /// cas: new value.
     pub to: &'a Value,
+    /// txn: the rendered micro-operations.
+    pub ops: &'a str,
 }
 
 fn is_name_char(c: char) -> bool {
@@ -199,6 +209,7 @@ fn insert(p: Placeholder, fill: &Fill<'_>) -> String {
         Placeholder::FromB64 => b64(fill.from),
         Placeholder::To => fill.to.to_string(),
         Placeholder::ToB64 => b64(fill.to),
+        Placeholder::Ops => fill.ops.to_string(),
     }
 }
 
@@ -219,6 +230,7 @@ mod tests {
             value: &v,
             from: &Value::Null,
             to: &Value::Null,
+            ops: "",
         };
         assert_eq!(t.render(&fill), r#"{"key":"azE=","value":7}"#);
         assert_eq!(t.placeholder_names(), vec!["key_b64", "value"]);
@@ -233,5 +245,9 @@ mod tests {
         assert!(e.contains("found {value}"), "{e}");
         assert!(Template::parse("{from}{to}", Arguments::FromTo).is_ok());
         assert!(Template::parse("{}{ x }{A}", Arguments::None).is_ok());
+        assert!(Template::parse(r#"{"ops":[{ops}]}"#, Arguments::Txn).is_ok());
+        let e = Template::parse("{endpoint}/txn/{key}", Arguments::Txn).unwrap_err();
+        assert!(e.contains("found {key}"), "{e}");
+        assert!(Template::parse("{ops}", Arguments::Value).is_err());
     }
 }
