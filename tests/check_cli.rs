@@ -468,3 +468,37 @@ fn jepsen_checkers_print_what_they_found_and_options_change_the_verdict() {
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
     assert!(!text(&out.stderr).contains("long-fork workload"));
 }
+
+/// A results directory's history is checked with the model its run used
+/// (config.toml names the workload), so `check` and `run` use one name.
+#[test]
+fn a_runs_history_is_checked_with_the_runs_model() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        corpus("porcupine/jepsen/etcd_005.log"),
+        dir.path().join("history.jsonl"),
+    )
+    .unwrap();
+    // Without config.toml: the format's default.
+    let out = faultline(&[
+        dir.path().join("history.jsonl").as_os_str(),
+        "--format".as_ref(),
+        "porcupine-etcd".as_ref(),
+    ]);
+    assert!(
+        text(&out.stdout).contains("as cas-register"),
+        "{}",
+        text(&out.stdout)
+    );
+    std::fs::write(dir.path().join("config.toml"), "workload = \"register\"\n").unwrap();
+    let out = faultline(&[
+        dir.path().join("history.jsonl").as_os_str(),
+        "--format".as_ref(),
+        "porcupine-etcd".as_ref(),
+    ]);
+    // etcd_005 has cas operations, which a plain register refuses: the
+    // model came from config.toml.
+    let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
+    assert!(all.contains("register"), "{all}");
+    assert!(!all.contains("as cas-register"), "{all}");
+}

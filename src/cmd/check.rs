@@ -209,6 +209,7 @@ fn check_file(
     }
     let model = args
         .model
+        .or_else(|| run_model(file))
         .unwrap_or_else(|| default_model_for(format, &events));
     let timeout = match args.timeout {
         s if !(s.is_finite() && s > 0.0) => {
@@ -446,6 +447,15 @@ fn write_html(
     };
     let html = render::html::render_with(report, &history.file.display().to_string(), &ctx);
     std::fs::write(path, html).with_context(|| format!("cannot write {}", path.display()))
+}
+
+/// The model the run that recorded `file` checked it with, when `file` is a
+/// results directory's history: its config.toml names the workload, so
+/// `check` says `cas-register` where the run did (not the format's `kv`).
+fn run_model(file: &Path) -> Option<ModelKind> {
+    let text = std::fs::read_to_string(file.parent()?.join("config.toml")).ok()?;
+    let config: crate::run::config::RunConfig = toml::from_str(&text).ok()?;
+    config.workload.model().parse().ok()
 }
 
 /// `--shrink-timeout`: none given is the library's default, 0 is off.
