@@ -21,6 +21,7 @@ use super::findings::Findings;
 use super::history::{MicroOp, Seen, TxnHistory, TxnStatus};
 use super::infer::{Explain, Inferred};
 use super::values::{Elem, Key};
+use super::writers::writers;
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::collections::hash_map::Entry;
 
@@ -108,26 +109,10 @@ pub(crate) fn infer<'h>(
         duplicated: FxHashSet::default(),
         incompatible: FxHashSet::default(),
     };
-    for txn in &h.txns {
-        for (i, op) in txn.ops.iter().enumerate() {
-            if let MicroOp::Append { key, elem } = op {
-                match la.writer.entry((*key, *elem)) {
-                    Entry::Occupied(first) => {
-                        return Err(TxnError::DuplicateWrite {
-                            file: source.to_string(),
-                            line: txn.line,
-                            first_line: h.txns[first.get().0 as usize].line,
-                            key: describe::key(h, *key),
-                            value: describe::val(h, *elem),
-                        });
-                    }
-                    Entry::Vacant(v) => {
-                        v.insert((txn.id as u32, i as u32));
-                    }
-                }
-            }
-        }
-    }
+    la.writer = writers(h, source, |op| match op {
+        MicroOp::Append { key, elem } => Some((*key, *elem)),
+        _ => None,
+    })?;
     let mut in_graph: Vec<bool> = h
         .txns
         .iter()

@@ -41,6 +41,7 @@ mod order_edges;
 mod report;
 mod rw_register;
 mod values;
+mod writers;
 
 pub use anomaly::{Anomaly, AnomalyKind, CycleStep, TxnRef};
 pub use edges::EdgeKind;

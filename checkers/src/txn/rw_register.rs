@@ -20,8 +20,8 @@ use super::findings::Findings;
 use super::history::{MicroOp, Seen, Txn, TxnHistory, TxnStatus};
 use super::infer::{Explain, Inferred};
 use super::values::{Elem, Key};
+use super::writers::writers;
 use rustc_hash::{FxHashMap, FxHashSet};
-use std::collections::hash_map::Entry;
 
 /// A version of a key: `None` is the initial state.
 type Version = (Key, Option<Elem>);
@@ -63,26 +63,10 @@ pub(crate) fn infer<'h>(
         writer: FxHashMap::default(),
         external: FxHashMap::default(),
     };
-    for txn in &h.txns {
-        for (i, op) in txn.ops.iter().enumerate() {
-            if let MicroOp::Write { key, elem } = op {
-                match rr.writer.entry((*key, *elem)) {
-                    Entry::Occupied(first) => {
-                        return Err(TxnError::DuplicateWrite {
-                            file: source.to_string(),
-                            line: txn.line,
-                            first_line: h.txns[first.get().0 as usize].line,
-                            key: describe::key(h, *key),
-                            value: describe::val(h, *elem),
-                        });
-                    }
-                    Entry::Vacant(v) => {
-                        v.insert((txn.id as u32, i as u32));
-                    }
-                }
-            }
-        }
-    }
+    rr.writer = writers(h, source, |op| match op {
+        MicroOp::Write { key, elem } => Some((*key, *elem)),
+        _ => None,
+    })?;
     let mut in_graph: Vec<bool> = h
         .txns
         .iter()
