@@ -54,7 +54,7 @@ pub fn write_with(run_dir: &Path, opts: &LoadOptions) -> anyhow::Result<Written>
     let windows = fault_windows::fault_windows(&run.events, end_s);
     let nemesis = fault_windows::nemesis_events(&run.events);
     let latency = plots::latency_svg(&ops, &windows, end_s)?;
-    let rate = plots::rate_svg(&ops, &windows, end_s)?;
+    let rate = plots::rate_svg(&ops, &windows, end_s, run.final_reads_s())?;
     write("latency.svg", &latency)?;
     write("rate.svg", &rate)?;
 

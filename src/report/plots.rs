@@ -6,6 +6,7 @@
 use super::fault_windows::{FaultKind, FaultWindow, kinds};
 use super::operations::{CompletedOp, Outcome, functions};
 use plotters::coord::Shift;
+use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 use std::collections::BTreeMap;
 
@@ -20,8 +21,6 @@ const PLOT_H: u32 = 460;
 /// browser, while every `info` point is kept: those are the rare ones people
 /// look for (a failed CAS is routine, a timeout is not).
 const MAX_POINTS: usize = 20_000;
-/// Most markers per line in the rate plot.
-const MAX_MARKERS: usize = 120;
 /// Most buckets in the rate plot; longer runs get wider buckets, so an
 /// hour-long run still shows a trend and not a solid band of noise.
 const MAX_BUCKETS: f64 = 240.0;
@@ -114,6 +113,8 @@ enum LegendItem {
     Heading(&'static str),
     Marker(Shape, RGBColor, String),
     Swatch(RGBColor, String),
+    /// A short line in the outcome's style (solid, dashed, dotted).
+    Line(Outcome, String),
 }
 
 /// Draws a marker at pixel position `c` on the legend area.
@@ -164,6 +165,19 @@ fn draw_legend<DB: DrawingBackend>(
                 area.draw(&Text::new(label.clone(), (34, y - 7), font.clone()))
                     .map_err(|e| e.to_string())?;
             }
+            LegendItem::Line(outcome, label) => {
+                let (dash, gap, width) = line_style(*outcome);
+                let grey = RGBColor(0x44, 0x44, 0x44).stroke_width(width);
+                area.draw(&DashedPathElement::new(
+                    vec![(8, y), (30, y)],
+                    dash,
+                    gap,
+                    grey,
+                ))
+                .map_err(|e| e.to_string())?;
+                area.draw(&Text::new(label.clone(), (34, y - 7), font.clone()))
+                    .map_err(|e| e.to_string())?;
+            }
         }
         y += 24;
     }
@@ -187,6 +201,53 @@ fn legend_items(fs: &[String], windows: &[FaultWindow], outcomes: &[Outcome]) ->
             RGBColor(0x44, 0x44, 0x44),
             f.clone(),
         ));
+    }
+    let ks = kinds(windows);
+    if !ks.is_empty() {
+        items.push(LegendItem::Heading("faults (shaded)"));
+        for k in ks {
+            items.push(LegendItem::Swatch(fault_color(&k), k.label().to_string()));
+        }
+    }
+    items
+}
+
+/// Colours of the operation types in the throughput plot, in order.
+const OP_COLORS: [RGBColor; 6] = [
+    RGBColor(0x1f, 0x77, 0xb4),
+    RGBColor(0x2c, 0xa0, 0x2c),
+    RGBColor(0x94, 0x67, 0xbd),
+    RGBColor(0x8c, 0x56, 0x4b),
+    RGBColor(0x17, 0xbe, 0xcf),
+    RGBColor(0xe3, 0x77, 0xc2),
+];
+
+/// How an outcome's line is drawn: (dash, gap, width) in pixels; ok is
+/// solid and strongest, fail dashed, info dotted.
+fn line_style(o: Outcome) -> (u32, u32, u32) {
+    match o {
+        Outcome::Ok => (1000, 0, 2),
+        Outcome::Fail => (8, 5, 2),
+        Outcome::Info => (2, 4, 2),
+    }
+}
+
+/// The throughput plot's legend: colour is the operation, line the outcome.
+fn rate_legend_items(
+    fs: &[String],
+    windows: &[FaultWindow],
+    outcomes: &[Outcome],
+) -> Vec<LegendItem> {
+    let mut items = vec![LegendItem::Heading("operation (colour)")];
+    for (i, f) in fs.iter().enumerate() {
+        items.push(LegendItem::Swatch(
+            OP_COLORS[i % OP_COLORS.len()],
+            f.clone(),
+        ));
+    }
+    items.push(LegendItem::Heading("outcome (line)"));
+    for o in outcomes {
+        items.push(LegendItem::Line(*o, o.as_str().to_string()));
     }
     let ks = kinds(windows);
     if !ks.is_empty() {
@@ -319,6 +380,7 @@ pub fn rate_svg(
     ops: &[CompletedOp],
     windows: &[FaultWindow],
     end_s: f64,
+    final_reads: Option<(f64, f64)>,
 ) -> Result<String, PlotError> {
     let e = err("rate.svg");
     let width = bucket_width(end_s);
@@ -350,7 +412,7 @@ pub fn rate_svg(
         let (plot, legend) = root.split_horizontally(PLOT_W);
         let mut chart = ChartBuilder::on(&plot)
             .caption(
-                format!("Throughput (completions per second, {width} s buckets)"),
+                format!("Throughput (completions per second, {width} s buckets): colour = operation, line = outcome"),
                 ("sans-serif", 24),
             )
             .margin(12)
@@ -379,44 +441,47 @@ pub fn rate_svg(
                 )
             }))
             .map_err(|x| e(x.to_string()))?;
-        let mark_every = buckets.div_ceil(MAX_MARKERS).max(1);
+        // The final reads are a burst of their own after the recovery, not
+        // the store's throughput: marked so the spike is read as such.
+        if let Some((from, to)) = final_reads {
+            let to = to.max(from + x_max * 0.004);
+            chart
+                .draw_series(std::iter::once(Rectangle::new(
+                    [(from, 0.0), (to, y_max)],
+                    RGBColor(0x99, 0x99, 0x99).mix(0.25).filled(),
+                )))
+                .map_err(|x| e(x.to_string()))?;
+            chart
+                .draw_series(std::iter::once(Text::new(
+                    "final reads",
+                    (from, y_max * 0.97),
+                    ("sans-serif", 14).into_font(),
+                )))
+                .map_err(|x| e(x.to_string()))?;
+        }
         for ((fi, outcome), counts) in &series {
-            let color = outcome_color(*outcome);
+            let color = OP_COLORS[fi % OP_COLORS.len()];
             // Each count is drawn at its bucket's middle.
             let pts: Vec<(f64, f64)> = counts
                 .iter()
                 .enumerate()
                 .map(|(b, c)| ((b as f64 + 0.5) * bw, f64::from(*c) / bw))
                 .collect();
-            let width = if *outcome == Outcome::Ok { 2 } else { 1 };
+            let (dash, gap, width) = line_style(*outcome);
             chart
-                .draw_series(LineSeries::new(
-                    pts.iter().copied(),
+                .draw_series(DashedLineSeries::new(
+                    pts,
+                    dash,
+                    gap,
                     color.stroke_width(width),
                 ))
                 .map_err(|x| e(x.to_string()))?;
-            let marked = pts.iter().step_by(mark_every).copied();
-            let style = color.filled();
-            let r =
-                match Shape::nth(*fi) {
-                    Shape::Circle => chart
-                        .draw_series(marked.map(|c| Circle::new(c, 3, style)))
-                        .map(|_| ()),
-                    Shape::Triangle => chart
-                        .draw_series(marked.map(|c| TriangleMarker::new(c, 4, style)))
-                        .map(|_| ()),
-                    Shape::Cross => chart
-                        .draw_series(marked.map(|c| Cross::new(c, 3, color.stroke_width(1))))
-                        .map(|_| ()),
-                    Shape::Square => chart
-                        .draw_series(marked.map(|c| {
-                            EmptyElement::at(c) + Rectangle::new([(-3, -3), (3, 3)], style)
-                        }))
-                        .map(|_| ()),
-                };
-            r.map_err(|x| e(x.to_string()))?;
         }
-        draw_legend(&legend, &legend_items(&fs, windows, &outcomes_present(ops))).map_err(&e)?;
+        draw_legend(
+            &legend,
+            &rate_legend_items(&fs, windows, &outcomes_present(ops)),
+        )
+        .map_err(&e)?;
         root.present().map_err(|x| e(x.to_string()))?;
     }
     Ok(svg)
@@ -467,7 +532,7 @@ mod tests {
     #[test]
     fn plots_of_an_empty_history_still_render() {
         let latency = latency_svg(&[], &[], 0.0).unwrap();
-        let rate = rate_svg(&[], &[], 0.0).unwrap();
+        let rate = rate_svg(&[], &[], 0.0, None).unwrap();
         assert!(latency.contains("<svg") && rate.contains("<svg"));
     }
 }

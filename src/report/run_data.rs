@@ -44,6 +44,33 @@ pub struct ResultsSummary {
     /// a faultline whose statistics had another shape.
     #[serde(deserialize_with = "lenient")]
     pub stats: Option<RunStats>,
+    /// When each phase ran.
+    pub phases: Vec<PhaseSpan>,
+}
+
+/// One phase of the run as results.json records it.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct PhaseSpan {
+    /// `setup`, `main`, `heal`, `recovery`, `final-reads`, `check`.
+    pub phase: String,
+    /// When it began (ns since the test started).
+    pub start_ns: u64,
+    /// When it ended.
+    pub end_ns: u64,
+}
+
+impl RunData {
+    /// When the final reads ran, in seconds since the test started.
+    pub fn final_reads_s(&self) -> Option<(f64, f64)> {
+        let p = self
+            .results
+            .as_ref()?
+            .phases
+            .iter()
+            .find(|p| p.phase == "final-reads")?;
+        Some((p.start_ns as f64 / 1e9, p.end_ns as f64 / 1e9))
+    }
 }
 
 /// The part of `results.json`'s `faults` the report shows.
