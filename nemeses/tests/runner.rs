@@ -213,10 +213,7 @@ async fn builder_composes_what_was_asked_and_needs_a_mesh_for_network_faults() {
     assert_eq!(kill.nemesis.unwrap().name(), "kill");
     assert_eq!(
         kill.schedule.windows().next().unwrap(),
-        faultline_nemeses::Window {
-            healthy: interval,
-            faulty: interval
-        }
+        faultline_nemeses::Window::single(interval, interval)
     );
 
     let err = build_nemesis(
