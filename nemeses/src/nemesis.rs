@@ -38,9 +38,10 @@ pub trait Nemesis: Send + Sync {
         None
     }
 
-    /// Whether a second fault can start while one is in effect: a
-    /// composition of kinds that pair (see [`NemesisKind::pairs_with`]).
-    fn can_combine(&self) -> bool {
+    /// Whether a second fault can start now, beside the one in effect: a
+    /// composition with a kind left in its round that pairs with it (see
+    /// [`NemesisKind::pairs_with`]). Default: never.
+    fn can_add_fault(&self) -> bool {
         false
     }
 

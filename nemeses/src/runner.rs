@@ -73,7 +73,6 @@ async fn drive(
         _ = cancel.cancelled() => return Ok(()),
     }
     let mut rng = schedule.fault_rng();
-    let combine = nemesis.can_combine();
     // Windows lie on a grid from here: the time a fault or heal takes (a
     // restart, a leader query) comes out of the window instead of pushing
     // every later fault back, so a run holds the faults the schedule
@@ -87,12 +86,19 @@ async fn drive(
         {
             return Ok(());
         }
-        if window.combined && combine {
-            // first: [0, faulty]; second: [faulty/2, faulty*3/2].
-            if !sleep_until_unless_cancelled(origin + start + window.second_start(), cancel).await
-                || !invoke_unless_cancelled(nemesis, &mut rng, sink, cancel, summary).await?
-                || !sleep_until_unless_cancelled(origin + start + window.faulty, cancel).await
+        if window.combined {
+            // first: [0, faulty]; second: [faulty/2, faulty*3/2], if a kind
+            // that pairs with the first is left in the round (else the
+            // window's last half is quiet). The grid stays the same.
+            if !sleep_until_unless_cancelled(origin + start + window.second_start(), cancel).await {
+                return Ok(());
+            }
+            if nemesis.can_add_fault()
+                && !invoke_unless_cancelled(nemesis, &mut rng, sink, cancel, summary).await?
             {
+                return Ok(());
+            }
+            if !sleep_until_unless_cancelled(origin + start + window.faulty, cancel).await {
                 return Ok(());
             }
             bounded(nemesis.heal_first(sink)).await?;

@@ -165,29 +165,24 @@ impl Schedule {
         .windows()
     }
 
-    /// When each fault starts with every window at its longest: the latest
-    /// each can start whatever the seed draws. At most `cap` of them.
+    /// When each window starts with every window at its longest: the
+    /// latest each can start whatever the seed draws. At most `cap`.
     fn latest_starts(&self, cap: usize) -> Vec<Duration> {
         let mut starts = Vec::new();
         let mut t = Duration::ZERO;
         for w in self.longest().take(cap) {
             t += w.healthy;
             starts.push(t);
-            if w.combined {
-                starts.push(t + w.second_start());
-            }
             t += w.span();
-            if starts.len() >= cap {
-                break;
-            }
         }
-        starts.truncate(cap);
         starts
     }
 
-    /// How many faults start before `limit` whatever the seed draws (each
-    /// window at its longest), so a run can refuse a plan that leaves a
-    /// requested fault out instead of finding out at the end.
+    /// How many faults start before `limit` whatever the seed draws: one
+    /// per window that starts by then, each window at its longest (a
+    /// combination's second fault is not certain: its kind may be used up
+    /// in the round). A run refuses a plan that leaves a requested fault
+    /// out with it, instead of finding out at the end.
     pub fn faults_certain_within(&self, limit: Duration) -> usize {
         let (healthy, faulty) = self.longest_windows();
         if healthy + faulty == Duration::ZERO {
@@ -203,6 +198,36 @@ impl Schedule {
                 break;
             }
             n += 1;
+            t += w.span();
+        }
+        n
+    }
+
+    /// How many faults can start before `limit`: every window that starts
+    /// by then, a combination's second fault included when it starts by
+    /// then too (windows at their shortest).
+    pub fn faults_possible_within(&self, limit: Duration) -> usize {
+        let (healthy, faulty) = match &self.timing {
+            Timing::Interval { faulty, healthy } => (*healthy, *faulty),
+            Timing::Random { faulty, healthy } => {
+                (healthy.0.min(healthy.1), faulty.0.min(faulty.1))
+            }
+        };
+        if healthy + faulty == Duration::ZERO {
+            return self.max_faults.unwrap_or(usize::MAX);
+        }
+        let shortest = Schedule {
+            timing: Timing::Interval { faulty, healthy },
+            ..self.clone()
+        };
+        let mut n = 0usize;
+        let mut t = Duration::ZERO;
+        for w in shortest.windows().take(1_000_000) {
+            t += w.healthy;
+            if t >= limit {
+                break;
+            }
+            n += 1;
             if w.combined && t + w.second_start() < limit {
                 n += 1;
             }
@@ -211,8 +236,9 @@ impl Schedule {
         n
     }
 
-    /// The latest time fault `k` (from 1) can start, whatever the seed:
-    /// the quiet and faulty windows before it, each at its longest.
+    /// The latest time window `k` (from 1), and so its first fault, can
+    /// start, whatever the seed: the quiet and faulty windows before it,
+    /// each at its longest.
     pub fn latest_start(&self, k: usize) -> Duration {
         self.latest_starts(k.min(1_000_000))
             .last()
@@ -283,10 +309,12 @@ mod tests {
         let s = Schedule::interval(Duration::from_secs(1), 1).with_combinations_every(2);
         let w: Vec<_> = s.windows().take(6).map(|w| w.combined).collect();
         assert_eq!(w, [false, true, false, true, false, true]);
-        // Starts (s): 1 | 3, 3.5 | 5.5 | 7.5, 8 | 10 | 12, 12.5 | 14.5 | 16.5, 17 | 19.
-        assert_eq!(s.faults_certain_within(Duration::from_secs(20)), 13);
-        assert_eq!(s.latest_start(3), Duration::from_millis(3500));
-        assert_eq!(s.latest_start(13), Duration::from_secs(19));
+        // Starts (s): 1 | 3, 3.5 | 5.5 | 7.5, 8 | 10 | 12, 12.5 | 14.5 | 16.5, 17 | 19:
+        // nine windows, each certain to start a fault; 13 faults at most.
+        assert_eq!(s.faults_certain_within(Duration::from_secs(20)), 9);
+        assert_eq!(s.faults_possible_within(Duration::from_secs(20)), 13);
+        assert_eq!(s.latest_start(3), Duration::from_millis(5500));
+        assert_eq!(s.latest_start(9), Duration::from_secs(19));
         // max_faults counts faults: a combination that would pass it is single.
         let capped = s.clone().with_max_faults(4);
         let w: Vec<_> = capped.windows().collect();

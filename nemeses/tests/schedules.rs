@@ -11,8 +11,7 @@ use std::time::Duration;
 
 use faultline_nemeses::{
     BoxFuture, Link, MemorySink, NemesisError, NemesisKind, NemesisKinds, NodeControl,
-    PartitionBackend, ProxyMesh, build_nemesis_with, default_schedule, planned_targets,
-    run_schedule,
+    PartitionBackend, ProxyMesh, build_nemesis_with, planned_targets, run_schedule,
 };
 use serde_json::Value;
 use tokio_util::sync::CancellationToken;
@@ -168,14 +167,13 @@ impl Run {
     }
 }
 
-/// The default schedule of `kinds` on `n` nodes, for as many faults as a
-/// default-length run (20 s, faults every 1 s) is certain to hold. The
-/// tests run on paused time, so the windows take no real time.
+/// A default-length run (20 s, faults every 1 s) of the default schedule
+/// of `kinds` on `n` nodes, cancelled at 20 s as the run's main phase is.
+/// The tests run on paused time: the windows take no real time, and what
+/// happens does not depend on how fast the machine is.
 async fn default_run(kinds: &str, n: usize, seed: u64, leader: Option<&str>) -> Run {
     let kinds: NemesisKinds = kinds.parse().unwrap();
     let interval = Duration::from_secs(1);
-    let faults =
-        default_schedule(&kinds, interval, seed).faults_certain_within(Duration::from_secs(20));
     let cluster = Arc::new(FakeCluster::new(n, leader));
     let network = Arc::new(FakeNetwork::default());
     // Latency acts on a proxy mesh; one over unused addresses is enough.
@@ -197,14 +195,16 @@ async fn default_run(kinds: &str, n: usize, seed: u64, leader: Option<&str>) -> 
     )
     .unwrap();
     let sink = Arc::new(MemorySink::new());
-    run_schedule(
+    let cancel = CancellationToken::new();
+    let run = tokio::spawn(run_schedule(
         built.nemesis.unwrap(),
-        built.schedule.with_max_faults(faults),
+        built.schedule,
         sink.clone(),
-        CancellationToken::new(),
-    )
-    .await
-    .unwrap();
+        cancel.clone(),
+    ));
+    tokio::time::sleep(Duration::from_secs(20)).await;
+    cancel.cancel();
+    run.await.unwrap().unwrap();
     Run {
         events: sink.events(),
         cluster,
@@ -247,7 +247,12 @@ async fn a_default_length_run_hits_every_target_of_every_kind_on_three_nodes() {
     for seed in 0..300 {
         let run = default_run("partition,kill,pause", 3, seed, Some("n2")).await;
         let targets = run.targets();
-        assert_eq!(targets.len(), 13, "seed {seed}: {targets:?}");
+        // Nine windows; four combinations, each with a second fault when a
+        // kind that pairs is left in the round (at least three do).
+        assert!(
+            (12..=13).contains(&targets.len()),
+            "seed {seed}: {targets:?}"
+        );
         let seen: BTreeSet<String> = targets.iter().cloned().collect();
         assert_eq!(seen, planned, "seed {seed}: {targets:?}");
         // Each kind's first faults are one round of its targets.
@@ -272,8 +277,9 @@ async fn every_other_window_combines_a_process_fault_with_a_partition_and_heals_
     for seed in 0..300 {
         let run = default_run("partition,kill,pause", 3, seed, Some("n2")).await;
         let pairs = run.combinations();
-        // 13 faults: windows 2, 4, 6 and 8 of 9 are combinations.
-        assert_eq!(pairs.len(), 4, "seed {seed}");
+        // Windows 2, 4, 6 and 8 of 9 are combinations; a second fault
+        // starts in those whose round still holds a kind that pairs.
+        assert!((3..=4).contains(&pairs.len()), "seed {seed}: {pairs:?}");
         for (first, second) in &pairs {
             assert!(
                 first.pairs_with(*second),
