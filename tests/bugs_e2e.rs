@@ -132,7 +132,7 @@ fn early_ack_loses_writes_acknowledged_by_an_isolated_leader() {
         bug: "early-ack",
         nemesis: "partition",
         workload: "register",
-        seed: 12,
+        seed: 13,
         interval: "1.5",
         time_limit: "5",
         extra: &["--concurrency", "12", "--rate", "200", "--keys", "3"],
@@ -191,12 +191,12 @@ fn cas_local_check_is_caught_through_failed_cas_alone() {
         bug: "cas-local-check",
         nemesis: "partition",
         workload: "cas-register",
-        seed: 2,
+        seed: 16,
         interval: "2",
         time_limit: "10",
         extra: &[],
         attempts: 3,
-        first_fault: ("start-partition", "kind", "random-halves"),
+        first_fault: ("start-partition", "kind", "isolate-one"),
         only_through_failed_cas: true,
     }
     .check();

@@ -23,7 +23,7 @@ fn card_run(results: &Path, name: &str, extra: &[&str]) -> Output {
         "--recovery-time",
         "1",
         "--nemesis-interval",
-        "2",
+        "1",
         "--name",
         name,
     ])

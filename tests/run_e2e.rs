@@ -517,27 +517,30 @@ fn faults_that_cannot_happen_are_refused_before_the_run() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(3), "{stderr}");
     assert!(
-        stderr.contains("--nemesis partition,kill (the default) cannot run")
+        stderr.contains("--nemesis partition,kill,pause (the default) cannot run")
             && stderr.contains("--nemesis none"),
         "{stderr}"
     );
     let out = output({
         let mut c = faultline();
-        c.args(["run", "--time-limit", "5"])
+        c.args(["run", "--time-limit", "5", "--nemesis-interval", "5"])
             .arg("--results-dir")
             .arg(tmp.path());
         c
     });
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(3), "{stderr}");
+    // Three kinds need three windows: at 5 s, 15 s (a combination, whose
+    // second fault may find no kind left to pair with) and 27.5 s.
     assert!(
-        stderr.contains("has room for 0 fault(s)") && stderr.contains("above 15 s"),
+        stderr.contains("has room for 0 fault(s)") && stderr.contains("above 27.5 s"),
         "{stderr}"
     );
     // Room for one fault, but two kinds asked: one would never happen.
     let out = output({
         let mut c = faultline();
         c.args(["run", "--time-limit", "8", "--nemesis", "pause,kill"])
+            .args(["--nemesis-interval", "5"])
             .arg("--results-dir")
             .arg(tmp.path());
         c
@@ -587,8 +590,16 @@ fn a_config_file_repeats_a_run() {
 #[test]
 fn a_default_bundled_run_under_faults_is_valid() {
     let tmp = tempfile::tempdir().unwrap();
-    // Faults at 2 s (one kind) and 6 s plus the first heal (the other).
-    let out = output(bundled_run(tmp.path(), &["--time-limit", "8"]));
+    // The default faults every 1 s: windows at 1 s, 3 s (with a second
+    // fault at 3.5 s if its kind pairs) and 5.5 s, so every kind of the
+    // default partition,kill,pause; the next window would start at 7.5 s.
+    let out = output({
+        let mut c = faultline();
+        c.args(["run", "--recovery-time", "1", "--time-limit", "7"])
+            .arg("--results-dir")
+            .arg(tmp.path());
+        c
+    });
     assert_eq!(out.status.code(), Some(0));
     let dir = run_dir(tmp.path(), "cas-register");
     assert_eq!(results_json(&dir)["valid"], "valid");
@@ -650,17 +661,37 @@ fn a_default_bundled_run_under_faults_is_valid() {
         mismatches.len(),
         dir.display()
     );
-    // Every requested kind happened, and the coverage says where it struck.
+    // Every requested kind happened, and the coverage says where it struck
+    // (with a 0 for each target the rounds hold that this short run missed)
+    // and which faults overlapped.
     let faults = &results["faults"];
-    assert_eq!(faults["injected"]["kill"], 1, "{faults}");
-    assert_eq!(faults["injected"]["partition"], 1, "{faults}");
+    let mut injected = 0;
+    for kind in ["kill", "partition", "pause"] {
+        let n = faults["injected"][kind].as_u64().unwrap();
+        assert!(n >= 1, "no {kind}: {faults}");
+        injected += n;
+    }
     let targets = faults["targets"].as_object().unwrap();
     assert_eq!(
         targets.values().filter_map(Value::as_u64).sum::<u64>(),
-        2,
+        injected,
         "{faults}"
     );
+    assert_eq!(targets.len(), 10, "every planned target listed: {faults}");
     assert!(targets.keys().any(|k| k.starts_with("kill ")), "{faults}");
+    // 3 faults, or 4 when the second window's second fault found a kind
+    // that pairs: then one combination.
+    let combined: u64 = faults["combinations"]
+        .as_object()
+        .unwrap()
+        .values()
+        .filter_map(Value::as_u64)
+        .sum();
+    assert_eq!(combined, injected - 3, "{faults}");
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("faults: "),
+        "no fault line in the summary"
+    );
     let report = std::fs::read_to_string(dir.join("report.html")).unwrap();
     assert!(
         report.contains("faults injected"),

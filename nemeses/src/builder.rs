@@ -10,20 +10,72 @@ use crate::kind::{NemesisKind, NemesisKinds};
 use crate::latency::LatencyNemesis;
 use crate::nemesis::Nemesis;
 use crate::partition::{PartitionBackend, PartitionNemesis};
-use crate::process_nemesis::ProcessNemesis;
+use crate::process_nemesis::{ProcessFault, ProcessNemesis};
 use crate::proxy::ProxyMesh;
 use crate::schedule::Schedule;
+use crate::topology::TopologyKind;
 
 /// Latency fault defaults: enough to exceed typical election/heartbeat slack on loopback.
 pub const DEFAULT_DELAY: Duration = Duration::from_millis(100);
 /// Jitter added on top of [`DEFAULT_DELAY`].
 pub const DEFAULT_JITTER: Duration = Duration::from_millis(50);
 
+/// Every how many windows one is a combination, when the kinds can pair:
+/// every other one, so a run has as many overlapping faults as lone ones.
+pub const COMBINE_EVERY: usize = 2;
+
+/// The schedule [`build_nemesis`] gives `kinds`: `interval` faulty and
+/// `interval` healthy, every [`COMBINE_EVERY`]-th window a combination when
+/// two of the kinds pair.
+pub fn default_schedule(kinds: &NemesisKinds, interval: Duration, seed: u64) -> Schedule {
+    let schedule = Schedule::interval(interval, seed);
+    if kinds.can_combine() {
+        schedule.with_combinations_every(COMBINE_EVERY)
+    } else {
+        schedule
+    }
+}
+
+/// What one round of each kind's faults targets on `nodes` nodes with the
+/// default choices: kill and pause target rules, partition topologies, and
+/// `None` for latency (every link).
+pub fn planned_targets(
+    kinds: &NemesisKinds,
+    nodes: usize,
+) -> Vec<(NemesisKind, Option<&'static str>)> {
+    let mut planned = Vec::new();
+    for kind in kinds.iter() {
+        match kind {
+            NemesisKind::Kill | NemesisKind::Pause => {
+                let fault = if kind == NemesisKind::Kill {
+                    ProcessFault::Kill
+                } else {
+                    ProcessFault::Pause
+                };
+                planned.extend(
+                    fault
+                        .default_targets(nodes)
+                        .into_iter()
+                        .map(|t| (kind, Some(t.as_str()))),
+                );
+            }
+            NemesisKind::Partition => planned.extend(
+                TopologyKind::searching(nodes)
+                    .into_iter()
+                    .map(|t| (kind, Some(t.as_str()))),
+            ),
+            NemesisKind::Latency => planned.push((kind, None)),
+        }
+    }
+    planned
+}
+
 /// A nemesis and its schedule, ready for [`crate::run_schedule`].
 pub struct BuiltNemesis {
     /// The (composed) nemesis; `None` when the kinds were `none`.
     pub nemesis: Option<Arc<dyn Nemesis>>,
-    /// Fixed-interval schedule: `interval` faulty, `interval` healthy.
+    /// [`default_schedule`]: `interval` faulty, `interval` healthy, with
+    /// combination windows when the kinds pair.
     pub schedule: Schedule,
 }
 
@@ -66,15 +118,8 @@ pub fn build_nemesis_with(
                     kind: kind.to_string(),
                     needs: "a partition backend (a proxy mesh the nodes' peer URLs go through)",
                 })?;
-                // majorities-ring cuts nothing on 3 nodes; leave it out there.
-                let kinds = crate::topology::TopologyKind::ALL
-                    .into_iter()
-                    .filter(|k| {
-                        control.nodes().len() >= 4
-                            || *k != crate::topology::TopologyKind::MajoritiesRing
-                    })
-                    .collect();
-                Arc::new(PartitionNemesis::new(backend, control.clone(), kinds))
+                // The topologies that differ on this many nodes.
+                Arc::new(PartitionNemesis::new(backend, control.clone(), Vec::new()))
             }
             NemesisKind::Latency => {
                 let mesh = mesh.clone().ok_or(NemesisError::Missing {
@@ -93,6 +138,6 @@ pub fn build_nemesis_with(
     };
     Ok(BuiltNemesis {
         nemesis,
-        schedule: Schedule::interval(interval, seed),
+        schedule: default_schedule(kinds, interval, seed),
     })
 }

@@ -60,6 +60,20 @@ impl NemesisKind {
         }
     }
 
+    /// Whether the fault acts on node processes (kill, pause) rather than
+    /// on the network between them.
+    pub fn is_process(self) -> bool {
+        matches!(self, NemesisKind::Kill | NemesisKind::Pause)
+    }
+
+    /// Whether a fault of `second` may start while one of `self` is in
+    /// effect (a combination window). Two process faults never overlap: a
+    /// node would be killed while paused, or paused while down, and the
+    /// heal of one would act on what the other left.
+    pub fn pairs_with(self, second: NemesisKind) -> bool {
+        self != second && !(self.is_process() && second.is_process())
+    }
+
     /// The kind whose fault the event `f` began, if it began one.
     pub fn started_by(f: &str) -> Option<NemesisKind> {
         NemesisKind::ALL.into_iter().find(|k| k.start_event() == f)
@@ -95,6 +109,12 @@ impl NemesisKinds {
     /// The kinds in a fixed order.
     pub fn iter(&self) -> impl Iterator<Item = NemesisKind> + '_ {
         self.0.iter().copied()
+    }
+
+    /// Whether two of the kinds pair ([`NemesisKind::pairs_with`]), so a
+    /// schedule of them has combination windows.
+    pub fn can_combine(&self) -> bool {
+        self.iter().any(|a| self.iter().any(|b| a.pairs_with(b)))
     }
 }
 
@@ -170,6 +190,15 @@ mod tests {
             "all".parse::<NemesisKinds>().unwrap().to_string(),
             "kill,pause,partition,latency"
         );
+    }
+
+    #[test]
+    fn process_faults_pair_only_with_network_faults() {
+        use NemesisKind::*;
+        assert!(Partition.pairs_with(Kill) && Kill.pairs_with(Partition));
+        assert!(Partition.pairs_with(Pause) && Latency.pairs_with(Partition));
+        assert!(!Kill.pairs_with(Pause) && !Pause.pairs_with(Kill));
+        assert!(!Partition.pairs_with(Partition));
     }
 
     #[test]

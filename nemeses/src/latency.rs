@@ -47,6 +47,10 @@ impl Nemesis for LatencyNemesis {
         "latency"
     }
 
+    fn kind(&self) -> Option<NemesisKind> {
+        Some(NemesisKind::Latency)
+    }
+
     fn invoke<'a>(
         &'a self,
         _rng: &'a mut ChaCha8Rng,

@@ -17,6 +17,7 @@ mod netns;
 mod partition;
 mod process_nemesis;
 mod proxy;
+mod rounds;
 mod runner;
 mod schedule;
 mod signals;
@@ -25,7 +26,10 @@ mod targets;
 mod topology;
 mod user_command;
 
-pub use builder::{BuiltNemesis, DEFAULT_DELAY, DEFAULT_JITTER, build_nemesis, build_nemesis_with};
+pub use builder::{
+    BuiltNemesis, COMBINE_EVERY, DEFAULT_DELAY, DEFAULT_JITTER, build_nemesis, build_nemesis_with,
+    default_schedule, planned_targets,
+};
 pub use command::{run_argv, substitute};
 pub use compose::ComposedNemesis;
 pub use control::{BoxFuture, NodeControl};

@@ -4,6 +4,7 @@ use rand_chacha::ChaCha8Rng;
 
 use crate::control::BoxFuture;
 use crate::error::NemesisError;
+use crate::kind::NemesisKind;
 use crate::sink::EventSink;
 
 /// A fault injector. Methods take `&self` (state lives behind locks) so the
@@ -30,6 +31,28 @@ pub trait Nemesis: Send + Sync {
 
     /// Undoes every fault still in effect and records each heal.
     fn heal<'a>(&'a self, sink: &'a dyn EventSink) -> BoxFuture<'a, Result<(), NemesisError>>;
+
+    /// The kind of fault this nemesis injects, if it is one of the named
+    /// kinds (a composition has none of its own).
+    fn kind(&self) -> Option<NemesisKind> {
+        None
+    }
+
+    /// Whether a second fault can start now, beside the one in effect: a
+    /// composition with a kind left in its round that pairs with it (see
+    /// [`NemesisKind::pairs_with`]). Default: never.
+    fn can_add_fault(&self) -> bool {
+        false
+    }
+
+    /// Heals only the fault that started first, leaving a later one of a
+    /// combination in effect (default: heals everything).
+    fn heal_first<'a>(
+        &'a self,
+        sink: &'a dyn EventSink,
+    ) -> BoxFuture<'a, Result<(), NemesisError>> {
+        self.heal(sink)
+    }
 
     /// Releases resources after the last heal (default: nothing).
     fn teardown<'a>(&'a self, _sink: &'a dyn EventSink) -> BoxFuture<'a, Result<(), NemesisError>> {

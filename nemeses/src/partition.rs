@@ -1,10 +1,9 @@
 //! The partition nemesis and the backends that actually cut links.
 
 use std::collections::BTreeSet;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 
-use rand::seq::IndexedRandom;
 use rand_chacha::ChaCha8Rng;
 use serde_json::json;
 
@@ -12,6 +11,7 @@ use crate::control::{BoxFuture, NodeControl};
 use crate::error::NemesisError;
 use crate::kind::NemesisKind;
 use crate::nemesis::Nemesis;
+use crate::rounds::Rounds;
 use crate::sink::EventSink;
 use crate::topology::{Link, TopologyKind, plan_partition};
 
@@ -27,32 +27,44 @@ pub trait PartitionBackend: Send + Sync {
     fn heal(&self) -> BoxFuture<'_, Result<(), NemesisError>>;
 }
 
-/// Splits the network into a topology drawn at random from `kinds` on each fault.
+/// Splits the network into a topology drawn from `kinds` on each fault, in
+/// rounds: every `k` partitions of `k` topologies use each once, in a
+/// seeded order.
 pub struct PartitionNemesis {
     backend: Arc<dyn PartitionBackend>,
     control: Arc<dyn NodeControl>,
-    kinds: Vec<TopologyKind>,
+    kinds: Mutex<Rounds<TopologyKind>>,
     active: AtomicBool,
 }
 
 impl PartitionNemesis {
-    /// A nemesis that picks one of `kinds` per fault (all six if empty).
+    /// A nemesis that picks one of `kinds` per fault (if empty:
+    /// [`TopologyKind::searching`] for the control's nodes).
     pub fn new(
         backend: Arc<dyn PartitionBackend>,
         control: Arc<dyn NodeControl>,
         kinds: Vec<TopologyKind>,
     ) -> Self {
         let kinds = if kinds.is_empty() {
-            TopologyKind::ALL.to_vec()
+            TopologyKind::searching(control.nodes().len())
         } else {
             kinds
         };
         PartitionNemesis {
             backend,
             control,
-            kinds,
+            kinds: Mutex::new(Rounds::new(kinds)),
             active: AtomicBool::new(false),
         }
+    }
+
+    /// The topologies one round holds.
+    pub fn topologies(&self) -> Vec<TopologyKind> {
+        self.kinds
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .choices()
+            .to_vec()
     }
 }
 
@@ -61,13 +73,22 @@ impl Nemesis for PartitionNemesis {
         "partition"
     }
 
+    fn kind(&self) -> Option<NemesisKind> {
+        Some(NemesisKind::Partition)
+    }
+
     fn invoke<'a>(
         &'a self,
         rng: &'a mut ChaCha8Rng,
         sink: &'a dyn EventSink,
     ) -> BoxFuture<'a, Result<(), NemesisError>> {
         Box::pin(async move {
-            let kind = *self.kinds.choose(rng).unwrap_or(&TopologyKind::Halves);
+            let kind = self
+                .kinds
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .next(rng)
+                .unwrap_or(TopologyKind::IsolateOne);
             let leader = if kind == TopologyKind::IsolateLeader {
                 self.control.leader().await
             } else {

@@ -3,7 +3,6 @@
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
 
-use rand::seq::IndexedRandom;
 use rand_chacha::ChaCha8Rng;
 use serde_json::{Value, json};
 
@@ -11,6 +10,7 @@ use crate::control::{BoxFuture, NodeControl};
 use crate::error::NemesisError;
 use crate::kind::NemesisKind;
 use crate::nemesis::Nemesis;
+use crate::rounds::Rounds;
 use crate::sink::EventSink;
 use crate::targets::{TargetSelection, select_targets};
 
@@ -38,22 +38,47 @@ impl ProcessFault {
     }
 }
 
-/// Kills or pauses nodes chosen by a [`TargetSelection`] drawn per fault.
+impl ProcessFault {
+    /// The kind of fault, as `--nemesis` names it.
+    pub fn kind(self) -> NemesisKind {
+        match self {
+            ProcessFault::Kill => NemesisKind::Kill,
+            ProcessFault::Pause => NemesisKind::Pause,
+        }
+    }
+
+    /// The target rules a fault draws from by default on `n` nodes:
+    /// [`TargetSelection::KILL_DEFAULT`] or [`TargetSelection::PAUSE_DEFAULT`]
+    /// without the rules that repeat another's size there.
+    pub fn default_targets(self, n: usize) -> Vec<TargetSelection> {
+        let rules: &[TargetSelection] = match self {
+            ProcessFault::Kill => &TargetSelection::KILL_DEFAULT,
+            ProcessFault::Pause => &TargetSelection::PAUSE_DEFAULT,
+        };
+        TargetSelection::distinct_on(rules, n)
+    }
+}
+
+/// Kills or pauses nodes chosen by a [`TargetSelection`] drawn per fault,
+/// in rounds: every `k` faults of `k` rules use each rule once, in a seeded
+/// order, so the leader, a majority and every node all get their turn.
 pub struct ProcessNemesis {
     fault: ProcessFault,
     control: Arc<dyn NodeControl>,
-    selections: Vec<TargetSelection>,
+    selections: Mutex<Rounds<TargetSelection>>,
     // Nodes currently down/frozen; heal removes a node only once it is back.
     affected: Mutex<BTreeSet<String>>,
 }
 
 impl ProcessNemesis {
-    /// Kill -9 with restart on heal; `selections` empty means [`TargetSelection::KILL_DEFAULT`].
+    /// Kill -9 with restart on heal; `selections` empty means
+    /// [`ProcessFault::default_targets`] for the control's nodes.
     pub fn kill(control: Arc<dyn NodeControl>, selections: Vec<TargetSelection>) -> Self {
         Self::new(ProcessFault::Kill, control, selections)
     }
 
-    /// SIGSTOP with SIGCONT on heal; `selections` empty means [`TargetSelection::PAUSE_DEFAULT`].
+    /// SIGSTOP with SIGCONT on heal; `selections` empty means
+    /// [`ProcessFault::default_targets`] for the control's nodes.
     pub fn pause(control: Arc<dyn NodeControl>, selections: Vec<TargetSelection>) -> Self {
         Self::new(ProcessFault::Pause, control, selections)
     }
@@ -65,19 +90,25 @@ impl ProcessNemesis {
         selections: Vec<TargetSelection>,
     ) -> Self {
         let selections = if selections.is_empty() {
-            match fault {
-                ProcessFault::Kill => TargetSelection::KILL_DEFAULT.to_vec(),
-                ProcessFault::Pause => TargetSelection::PAUSE_DEFAULT.to_vec(),
-            }
+            fault.default_targets(control.nodes().len())
         } else {
             selections
         };
         ProcessNemesis {
             fault,
             control,
-            selections,
+            selections: Mutex::new(Rounds::new(selections)),
             affected: Mutex::new(BTreeSet::new()),
         }
+    }
+
+    /// The target rules one round holds.
+    pub fn targets(&self) -> Vec<TargetSelection> {
+        self.selections
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .choices()
+            .to_vec()
     }
 
     /// Nodes currently killed or paused by this nemesis.
@@ -97,13 +128,22 @@ impl Nemesis for ProcessNemesis {
         self.fault.names().0
     }
 
+    fn kind(&self) -> Option<NemesisKind> {
+        Some(self.fault.kind())
+    }
+
     fn invoke<'a>(
         &'a self,
         rng: &'a mut ChaCha8Rng,
         sink: &'a dyn EventSink,
     ) -> BoxFuture<'a, Result<(), NemesisError>> {
         Box::pin(async move {
-            let selection = *self.selections.choose(rng).unwrap_or(&TargetSelection::One);
+            let selection = self
+                .selections
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .next(rng)
+                .unwrap_or(TargetSelection::One);
             let leader = if selection == TargetSelection::Leader {
                 self.control.leader().await
             } else {

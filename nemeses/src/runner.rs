@@ -73,17 +73,40 @@ async fn drive(
         _ = cancel.cancelled() => return Ok(()),
     }
     let mut rng = schedule.fault_rng();
+    // Windows lie on a grid from here: the time a fault or heal takes (a
+    // restart, a leader query) comes out of the window instead of pushing
+    // every later fault back, so a run holds the faults the schedule
+    // promises ([`Schedule::faults_certain_within`]).
+    let origin = tokio::time::Instant::now();
+    let mut start = Duration::ZERO;
     for window in schedule.windows() {
-        if !sleep_unless_cancelled(window.healthy, cancel).await {
+        start += window.healthy;
+        if !sleep_until_unless_cancelled(origin + start, cancel).await
+            || !invoke_unless_cancelled(nemesis, &mut rng, sink, cancel, summary).await?
+        {
             return Ok(());
         }
-        summary.faults += 1;
-        tokio::select! {
-            r = nemesis.invoke(&mut rng, sink) => r?,
-            // Dropping a half-done invoke is safe: nemeses note targets before acting.
-            _ = cancel.cancelled() => return Ok(()),
+        if window.combined {
+            // first: [0, faulty]; second: [faulty/2, faulty*3/2], if a kind
+            // that pairs with the first is left in the round (else the
+            // window's last half is quiet). The grid stays the same.
+            if !sleep_until_unless_cancelled(origin + start + window.second_start(), cancel).await {
+                return Ok(());
+            }
+            if nemesis.can_add_fault()
+                && !invoke_unless_cancelled(nemesis, &mut rng, sink, cancel, summary).await?
+            {
+                return Ok(());
+            }
+            if !sleep_until_unless_cancelled(origin + start + window.faulty, cancel).await {
+                return Ok(());
+            }
+            bounded(nemesis.heal_first(sink)).await?;
+            start += window.span();
+        } else {
+            start += window.faulty;
         }
-        if !sleep_unless_cancelled(window.faulty, cancel).await {
+        if !sleep_until_unless_cancelled(origin + start, cancel).await {
             return Ok(());
         }
         bounded_heal(nemesis, sink).await?;
@@ -91,17 +114,48 @@ async fn drive(
     Ok(())
 }
 
+/// Starts one fault; false if cancelled first.
+async fn invoke_unless_cancelled(
+    nemesis: &dyn Nemesis,
+    rng: &mut rand_chacha::ChaCha8Rng,
+    sink: &dyn EventSink,
+    cancel: &CancellationToken,
+    summary: &mut RunSummary,
+) -> Result<bool, NemesisError> {
+    if cancel.is_cancelled() {
+        return Ok(false);
+    }
+    summary.faults += 1;
+    tokio::select! {
+        r = nemesis.invoke(rng, sink) => r.map(|()| true),
+        // Dropping a half-done invoke is safe: nemeses note targets before acting.
+        _ = cancel.cancelled() => Ok(false),
+    }
+}
+
 /// Heals, giving up after [`HEAL_TIMEOUT`].
 async fn bounded_heal(nemesis: &dyn Nemesis, sink: &dyn EventSink) -> Result<(), NemesisError> {
-    tokio::time::timeout(HEAL_TIMEOUT, nemesis.heal(sink))
+    bounded(nemesis.heal(sink)).await
+}
+
+/// A heal, given up after [`HEAL_TIMEOUT`].
+async fn bounded(
+    heal: crate::control::BoxFuture<'_, Result<(), NemesisError>>,
+) -> Result<(), NemesisError> {
+    tokio::time::timeout(HEAL_TIMEOUT, heal)
         .await
         .unwrap_or(Err(NemesisError::HealTimeout(HEAL_TIMEOUT)))
 }
 
-/// Sleeps; false if cancelled first.
-async fn sleep_unless_cancelled(duration: Duration, cancel: &CancellationToken) -> bool {
+/// Sleeps until `deadline` (not at all if it passed); false if cancelled first.
+async fn sleep_until_unless_cancelled(
+    deadline: tokio::time::Instant,
+    cancel: &CancellationToken,
+) -> bool {
     tokio::select! {
-        _ = tokio::time::sleep(duration) => true,
+        // Cancellation first: a run past its end starts no further fault.
+        biased;
         _ = cancel.cancelled() => false,
+        _ = tokio::time::sleep_until(deadline) => true,
     }
 }

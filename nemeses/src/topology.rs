@@ -66,6 +66,26 @@ impl TopologyKind {
         TopologyKind::Bridge,
     ];
 
+    /// The topologies a partition draws from by default on `n` nodes: each
+    /// one a different shape there. `halves` is `random-halves` with a fixed
+    /// order, so only the random one is drawn; on 3 or fewer nodes both are
+    /// `isolate-one` (2 | 1), `majorities-ring` needs 4 nodes to cut
+    /// anything and `bridge` 3.
+    pub fn searching(n: usize) -> Vec<TopologyKind> {
+        let mut kinds = Vec::new();
+        if n >= 4 {
+            kinds.push(TopologyKind::RandomHalves);
+        }
+        kinds.extend([TopologyKind::IsolateOne, TopologyKind::IsolateLeader]);
+        if n >= 4 {
+            kinds.push(TopologyKind::MajoritiesRing);
+        }
+        if n >= 3 {
+            kinds.push(TopologyKind::Bridge);
+        }
+        kinds
+    }
+
     /// The kebab-case name used in configs and the history.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -371,6 +391,34 @@ mod tests {
         let mut rng = ChaCha8Rng::seed_from_u64(0);
         assert!(plan_partition(TopologyKind::Halves, &nodes(1), None, &mut rng).is_err());
         assert!(plan_partition(TopologyKind::Bridge, &nodes(2), None, &mut rng).is_err());
+    }
+
+    #[test]
+    fn default_topologies_differ_in_shape() {
+        use TopologyKind::*;
+        assert_eq!(TopologyKind::searching(2), [IsolateOne, IsolateLeader]);
+        assert_eq!(
+            TopologyKind::searching(3),
+            [IsolateOne, IsolateLeader, Bridge]
+        );
+        assert_eq!(
+            TopologyKind::searching(5),
+            [
+                RandomHalves,
+                IsolateOne,
+                IsolateLeader,
+                MajoritiesRing,
+                Bridge
+            ]
+        );
+        // Every default topology cuts something.
+        for n in 2..=7 {
+            for kind in TopologyKind::searching(n) {
+                let mut rng = ChaCha8Rng::seed_from_u64(n as u64);
+                let p = plan_partition(kind, &nodes(n), None, &mut rng).unwrap();
+                assert!(!p.cuts.is_empty(), "{kind} on {n} nodes cuts nothing");
+            }
+        }
     }
 
     #[test]

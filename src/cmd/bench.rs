@@ -11,6 +11,9 @@ pub enum BenchTarget {
     Cluster,
     /// Operations per second the controller sustains against a trivial HTTP server.
     Harness,
+    /// How often default-length runs catch each switchable bug of the
+    /// bundled cluster, and false alarms on the correct cluster.
+    Bugs,
 }
 
 /// Arguments of `faultline bench`.
@@ -33,6 +36,28 @@ pub struct BenchArgs {
     /// checker: the check deadline (seconds) of the case given with --one.
     #[arg(long, value_name = "SECS", hide = true, default_value_t = 60.0)]
     pub one_timeout: f64,
+    /// bugs: runs (seeds) per bug and per correct setup.
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub seeds: usize,
+    /// bugs: the first seed; runs use SEED, SEED+1, ...
+    #[arg(long, value_name = "SEED", default_value_t = 1)]
+    pub first_seed: u64,
+    /// bugs: only these bugs (and the correct setups they use): NAME,...
+    #[arg(long, value_delimiter = ',', value_name = "NAME")]
+    pub bug: Vec<String>,
+    /// bugs: skip the correct-cluster runs.
+    #[arg(long)]
+    pub skip_correct: bool,
+    /// bugs: keep every run's results here [default: a temporary directory, removed].
+    #[arg(long, value_name = "DIR")]
+    pub results_dir: Option<std::path::PathBuf>,
+    /// bugs: print every run as JSON instead of the tables.
+    #[arg(long)]
+    pub json: bool,
+    /// bugs: more `faultline run` flags for every run, after `--`
+    /// (e.g. `-- --nemesis-interval 2`): to compare schedules.
+    #[arg(last = true, value_name = "RUN FLAGS")]
+    pub run_args: Vec<String>,
 }
 
 impl BenchArgs {
@@ -57,5 +82,6 @@ pub fn execute(args: BenchArgs) -> anyhow::Result<Exit> {
         BenchTarget::Checker => crate::bench::checker::run(&args),
         BenchTarget::Cluster => crate::bench::cluster::run(&args),
         BenchTarget::Harness => crate::bench::harness::run(&args),
+        BenchTarget::Bugs => crate::bench::bugs::run(&args),
     }
 }

@@ -128,6 +128,15 @@ fn header(out: &mut String, run: &RunData, name: &str, valid: Validity, stats: &
                 .collect();
             item("faults injected", faults.join(", "));
         }
+        if !r.faults.combinations.is_empty() {
+            let combined: Vec<String> = r
+                .faults
+                .combinations
+                .iter()
+                .map(|(t, n)| format!("{t}: {n}"))
+                .collect();
+            item("faults combined", combined.join(", "));
+        }
     }
     item("operations", stats.invoked.to_string());
     // The main phase's rate, as summary.txt and the live display give it;

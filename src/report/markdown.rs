@@ -166,11 +166,20 @@ fn injected(faults: &super::run_data::FaultsSummary) -> String {
         .iter()
         .map(|(t, n)| format!("{} ×{n}", inline(t)))
         .collect();
-    if targets.is_empty() {
+    let combined: Vec<String> = faults
+        .combinations
+        .iter()
+        .map(|(t, n)| format!("{} ×{n}", inline(t)))
+        .collect();
+    let mut text = if targets.is_empty() {
         kinds.join(", ")
     } else {
         format!("{} ({})", kinds.join(", "), targets.join(", "))
+    };
+    if !combined.is_empty() {
+        text.push_str(&format!("; combined: {}", combined.join(", ")));
     }
+    text
 }
 
 fn code_list(items: &[String]) -> String {

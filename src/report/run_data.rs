@@ -81,8 +81,11 @@ pub struct FaultsSummary {
     pub requested: Vec<String>,
     /// Faults that started, by kind (a kind never injected has 0).
     pub injected: std::collections::BTreeMap<String, u64>,
-    /// Faults injected, by kind and target (`kill leader`).
+    /// Faults injected, by kind and target (`kill leader`), 0 for a
+    /// target the schedule draws from that never came.
     pub targets: std::collections::BTreeMap<String, u64>,
+    /// Faults that started while another was in effect, by both.
+    pub combinations: std::collections::BTreeMap<String, u64>,
     /// Why faults stopped mid-run: a harness error (exit 3).
     pub error: Option<String>,
 }

@@ -262,7 +262,13 @@ pub async fn run_one(
     if let Some(v) = nothing_tested(&run_stats, interrupt.is_cancelled()) {
         verdicts.push(v);
     }
-    let faults = FaultCoverage::from_events(&nemesis::kinds(&config)?, &events, fault_error);
+    let controlled_nodes = sut.control.as_ref().map_or(0, |c| c.nodes().len());
+    let faults = FaultCoverage::from_events(
+        &nemesis::kinds(&config)?,
+        controlled_nodes,
+        &events,
+        fault_error,
+    );
     if let Some(v) = faults.verdict(interrupt.is_cancelled()) {
         verdicts.push(v);
     }
@@ -291,6 +297,7 @@ pub async fn run_one(
         &explanations,
         valid,
         faults.error.is_some(),
+        faults.line().as_deref(),
     );
 
     dir.write("summary.txt", &text)?;

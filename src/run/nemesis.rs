@@ -9,7 +9,7 @@ use super::recorder::Recorder;
 use super::sut::Sut;
 use anyhow::Context;
 use faultline_nemeses::{
-    EventSink, NemesisKind, NemesisKinds, Schedule, build_nemesis, run_schedule,
+    EventSink, NemesisKind, NemesisKinds, Schedule, build_nemesis, default_schedule, run_schedule,
 };
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -127,7 +127,7 @@ fn fault_change(f: &str, value: &serde_json::Value) -> FaultChange {
 }
 
 /// Refuses a plan in which some requested fault kind cannot happen: faults
-/// come one kind after another (every kind once per round), so the main
+/// come in rounds of the kinds (every kind once per round), so the main
 /// phase must hold at least one fault per kind even with the longest windows.
 pub fn check_room(config: &RunConfig) -> anyhow::Result<()> {
     let kinds = kinds(config)?;
@@ -139,7 +139,7 @@ pub fn check_room(config: &RunConfig) -> anyhow::Result<()> {
     let schedule = schedule_for(
         config.nemesis_schedule,
         interval,
-        Schedule::interval(interval, 0),
+        default_schedule(&kinds, interval, 0),
     );
     let limit = Duration::from_secs_f64(config.time_limit.max(0.0));
     let room = schedule.faults_certain_within(limit);
@@ -220,6 +220,7 @@ fn schedule_for(
         NemesisSchedule::Interval => interval_schedule,
         NemesisSchedule::Random => Schedule {
             max_faults: interval_schedule.max_faults,
+            combine_every: interval_schedule.combine_every,
             ..Schedule::random(interval / 2, interval * 3 / 2, interval_schedule.seed)
         },
     }

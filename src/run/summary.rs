@@ -157,15 +157,22 @@ pub fn render(
     explanations: &[String],
     valid: Validity,
     harness_error: bool,
+    faults: Option<&str>,
 ) -> String {
     let mut out = String::new();
     out.push_str(title);
     out.push('\n');
     out.push_str(&ops_table(stats, TableStyle::Terminal));
     out.push_str(&format!(
-        "\n{} operations invoked, {:.0} ops/s in the main phase, {} nemesis events\n{OUTCOMES_NOTE}\n",
+        "\n{} operations invoked, {:.0} ops/s in the main phase, {} nemesis events\n",
         stats.invoked, stats.main_ops_per_sec, stats.nemesis_events
     ));
+    if let Some(faults) = faults {
+        out.push_str(faults);
+        out.push('\n');
+    }
+    out.push_str(OUTCOMES_NOTE);
+    out.push('\n');
     if let Some(line) = stats.fail_reasons_line() {
         out.push_str(&format!("{line}\n({})\n", super::stats::FAIL_REASONS_NOTE));
     }

@@ -1,0 +1,141 @@
+//! A test per switchable bug: default-length runs (20 s, the default
+//! schedule) with nothing but `--bug` and the setup it needs, three fixed
+//! seeds each, through `faultline bench bugs` (which holds the one table
+//! of setups and exposing faults). The bug must be caught on most of them,
+//! and every run must have drawn a fault that exposes it: what makes a run
+//! catch a bug in a user's store is the schedule getting round to the fault
+//! that matters, so a schedule that stops doing so fails here.
+//!
+//! The correct cluster under the same setups and faults is checked valid
+//! by the workload tests (`run_e2e`, `txn_run`, `twopc_run`, `lock_run`,
+//! `cache_run`) and by `faultline bench bugs` itself.
+//!
+//! Runs are serialized: each starts a cluster, and several at once on a
+//! small machine would only blur the timing.
+
+use serde_json::Value;
+use std::process::{Command, Stdio};
+use std::sync::Mutex;
+
+static SERIAL: Mutex<()> = Mutex::new(());
+
+/// Seeds per bug, and how many of them must catch it.
+const SEEDS: usize = 3;
+const MUST_CATCH: usize = 2;
+
+/// `faultline bench bugs --bug BUG --seeds 3 --json`, one entry per run.
+fn bench(bug: &str) -> Vec<Value> {
+    let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let out = Command::new(env!("CARGO_BIN_EXE_faultline"))
+        .args(["bench", "bugs", "--bug", bug, "--skip-correct", "--json"])
+        .args(["--seeds", &SEEDS.to_string()])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    eprintln!("{stderr}");
+    assert_eq!(out.status.code(), Some(0), "bench bugs failed: {stderr}");
+    serde_json::from_slice::<Vec<Value>>(&out.stdout).unwrap()
+}
+
+fn caught_on_most_seeds(bug: &str) {
+    let runs = bench(bug);
+    assert_eq!(runs.len(), SEEDS, "{runs:?}");
+    let caught: Vec<u64> = runs
+        .iter()
+        .filter(|r| r["ending"] == "invalid")
+        .filter_map(|r| r["seed"].as_u64())
+        .collect();
+    assert!(
+        caught.len() >= MUST_CATCH,
+        "{bug} caught on seeds {caught:?} only, of {SEEDS}: {runs:#?}"
+    );
+    for r in &runs {
+        // Null when the bug needs no fault (the workload alone shows it).
+        assert_ne!(
+            r["exposing_fault_drawn"], false,
+            "seed {} never drew {}: {}",
+            r["seed"], r["exposed_by"], r["targets"]
+        );
+    }
+}
+
+#[test]
+fn stale_reads() {
+    caught_on_most_seeds("stale-reads");
+}
+
+#[test]
+fn early_ack() {
+    caught_on_most_seeds("early-ack");
+}
+
+#[test]
+fn no_fsync() {
+    caught_on_most_seeds("no-fsync");
+}
+
+#[test]
+fn no_term_check() {
+    caught_on_most_seeds("no-term-check");
+}
+
+#[test]
+fn lock_no_fencing() {
+    caught_on_most_seeds("lock-no-fencing");
+}
+
+#[test]
+fn lease_ignores_pause() {
+    caught_on_most_seeds("lease-ignores-pause");
+}
+
+#[test]
+fn cache_stale() {
+    caught_on_most_seeds("cache-stale");
+}
+
+#[test]
+fn two_pc_no_prepare() {
+    caught_on_most_seeds("2pc-no-prepare");
+}
+
+#[test]
+fn cas_local_check() {
+    caught_on_most_seeds("cas-local-check");
+}
+
+#[test]
+fn split_txn() {
+    caught_on_most_seeds("split-txn");
+}
+
+#[test]
+fn dirty_reads() {
+    caught_on_most_seeds("dirty-reads");
+}
+
+/// Every bug the binary knows has a test here: a new bug must get one.
+#[test]
+fn every_bug_has_a_test() {
+    let out = Command::new(env!("CARGO_BIN_EXE_faultline"))
+        .args(["cluster", "up", "--bug", "no-such-bug"])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let known = stderr
+        .split("known: ")
+        .nth(1)
+        .and_then(|rest| rest.split(')').next())
+        .unwrap_or_else(|| panic!("no list of bugs in {stderr}"));
+    let source = include_str!("bug_detection.rs");
+    let bugs: Vec<&str> = known.split(", ").collect();
+    assert!(bugs.len() >= 11, "{bugs:?}");
+    for bug in bugs {
+        assert!(
+            source.contains(&format!("caught_on_most_seeds(\"{bug}\")")),
+            "no test for --bug {bug}"
+        );
+    }
+}
