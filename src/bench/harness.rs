@@ -78,7 +78,7 @@ async fn append(
 }
 
 /// Starts the in-memory store on a free loopback port; returns its URL.
-async fn start_store() -> anyhow::Result<String> {
+pub(crate) async fn start_store() -> anyhow::Result<String> {
     let store: Store = Arc::default();
     let app = Router::new()
         .route("/kv/{key}", get(read).put(write))

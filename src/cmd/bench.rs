@@ -14,6 +14,9 @@ pub enum BenchTarget {
     /// How often default-length runs catch each switchable bug of the
     /// bundled cluster, and false alarms on the correct cluster.
     Bugs,
+    /// The harness's memory over a long unthrottled run against a trivial
+    /// HTTP store, sampled every second, through its check and report.
+    Soak,
 }
 
 /// Arguments of `faultline bench`.
@@ -36,6 +39,10 @@ pub struct BenchArgs {
     /// checker: the check deadline (seconds) of the case given with --one.
     #[arg(long, value_name = "SECS", hide = true, default_value_t = 60.0)]
     pub one_timeout: f64,
+    /// soak: seconds of load [default: 600; with --quick, 30]. A nightly
+    /// hour is `--time-limit 3600`.
+    #[arg(long, value_name = "SECS")]
+    pub time_limit: Option<f64>,
     /// bugs: runs (seeds) per bug and per correct setup.
     #[arg(long, value_name = "N", default_value_t = 10)]
     pub seeds: usize,
@@ -48,7 +55,7 @@ pub struct BenchArgs {
     /// bugs: skip the correct-cluster runs.
     #[arg(long)]
     pub skip_correct: bool,
-    /// bugs: keep every run's results here [default: a temporary directory, removed].
+    /// bugs, soak: keep every run's results here [default: a temporary directory, removed].
     #[arg(long, value_name = "DIR")]
     pub results_dir: Option<std::path::PathBuf>,
     /// bugs: print every run as JSON instead of the tables.
@@ -83,5 +90,6 @@ pub fn execute(args: BenchArgs) -> anyhow::Result<Exit> {
         BenchTarget::Cluster => crate::bench::cluster::run(&args),
         BenchTarget::Harness => crate::bench::harness::run(&args),
         BenchTarget::Bugs => crate::bench::bugs::run(&args),
+        BenchTarget::Soak => crate::bench::soak::run(&args),
     }
 }

@@ -160,6 +160,16 @@ fn header(out: &mut String, run: &RunData, name: &str, valid: Validity, stats: &
              results.json.</p>\n",
         );
     }
+    if run.omitted_events > 0 {
+        let _ = writeln!(
+            out,
+            "<p class=\"note\">This run is long: the timeline and plots show its first {} \
+             client events and leave out the {} after them (the verdicts and statistics cover \
+             every event; all are in history.jsonl).</p>",
+            crate::report::run_data::REPORT_CLIENT_EVENTS,
+            run.omitted_events
+        );
+    }
     if run.skipped_lines > 0 {
         let _ = writeln!(
             out,

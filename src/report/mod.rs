@@ -85,7 +85,8 @@ pub fn write_with(run_dir: &Path, opts: &LoadOptions) -> anyhow::Result<Written>
     let xml = junit::render(&run.name(), &run.verdicts, elapsed).context("rendering junit.xml")?;
     write("junit.xml", &xml)?;
 
-    let stats = crate::run::stats::compute(&run.events);
+    // results.json's when there is one: the events here may be a prefix.
+    let stats = run.stats();
     let page = html::render(
         &run,
         &PageParts {

@@ -120,6 +120,9 @@ pub struct RunData {
     pub events: Vec<Event>,
     /// Lines of the history that could not be parsed and were skipped (a torn last line).
     pub skipped_lines: usize,
+    /// Client events past [`REPORT_CLIENT_EVENTS`], left out of `events`
+    /// (and so of the timeline and plots), counted.
+    pub omitted_events: u64,
     /// `results.json`, when present and readable.
     pub results: Option<ResultsSummary>,
     /// `config.toml` as written by the run.
@@ -205,23 +208,99 @@ impl Default for LoadOptions {
 /// Parses `history.jsonl`. A line that does not parse is an error, except a
 /// torn final line (the harness was killed mid-write), which is skipped.
 pub fn read_events(path: &Path) -> anyhow::Result<(Vec<Event>, usize)> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    let lines: Vec<(usize, &str)> = text
-        .lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty())
-        .collect();
-    let mut events = Vec::with_capacity(lines.len());
-    let mut skipped = 0;
-    for (pos, (n, line)) in lines.iter().enumerate() {
-        match serde_json::from_str::<Event>(line) {
-            Ok(e) => events.push(e),
-            Err(_) if pos + 1 == lines.len() && !text.ends_with('\n') => skipped += 1,
-            Err(e) => anyhow::bail!("{}:{}: not a history event: {e}", path.display(), n + 1),
-        }
+    let mut lines = EventLines::open(path)?;
+    let events = lines.by_ref().collect::<anyhow::Result<Vec<Event>>>()?;
+    Ok((events, lines.skipped))
+}
+
+/// The events of a history file, a line at a time: a long run's file can
+/// be gigabytes, and only the events a reader keeps need to be in memory.
+/// A line that does not parse is an error, except a torn final line (the
+/// harness was killed mid-write), which is counted in `skipped`.
+#[derive(Debug)]
+pub struct EventLines {
+    reader: std::io::BufReader<std::fs::File>,
+    path: PathBuf,
+    line: Vec<u8>,
+    /// Lines read so far.
+    pub number: usize,
+    /// Torn final lines skipped (0 or 1).
+    pub skipped: usize,
+    /// Bytes read so far (the end of the line last returned).
+    pub offset: u64,
+    /// Where the line last returned starts, in bytes.
+    pub line_start: u64,
+    done: bool,
+}
+
+impl EventLines {
+    /// Opens a history file.
+    pub fn open(path: &Path) -> anyhow::Result<EventLines> {
+        EventLines::open_at(path, 0)
     }
-    Ok((events, skipped))
+
+    /// Opens a history file at `offset` bytes, which must be where a line
+    /// starts (a [`EventLines::line_start`] of an earlier reading).
+    pub fn open_at(path: &Path, offset: u64) -> anyhow::Result<EventLines> {
+        use std::io::{Seek, SeekFrom};
+        let mut file =
+            std::fs::File::open(path).with_context(|| format!("reading {}", path.display()))?;
+        file.seek(SeekFrom::Start(offset))
+            .with_context(|| format!("reading {}", path.display()))?;
+        Ok(EventLines {
+            reader: std::io::BufReader::with_capacity(1 << 20, file),
+            path: path.to_path_buf(),
+            line: Vec::new(),
+            number: 0,
+            skipped: 0,
+            offset,
+            line_start: offset,
+            done: false,
+        })
+    }
+}
+
+impl Iterator for EventLines {
+    type Item = anyhow::Result<Event>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        use std::io::BufRead;
+        while !self.done {
+            self.line.clear();
+            let read = match self.reader.read_until(b'\n', &mut self.line) {
+                Ok(n) => n,
+                Err(e) => {
+                    self.done = true;
+                    return Some(Err(anyhow::anyhow!("reading {}: {e}", self.path.display())));
+                }
+            };
+            if read == 0 {
+                self.done = true;
+                break;
+            }
+            self.number += 1;
+            self.line_start = self.offset;
+            self.offset += read as u64;
+            let torn = self.line.last() != Some(&b'\n');
+            if self.line.iter().all(u8::is_ascii_whitespace) {
+                continue;
+            }
+            match serde_json::from_slice::<Event>(&self.line) {
+                Ok(e) => return Some(Ok(e)),
+                // Only the last line can lack its newline.
+                Err(_) if torn => self.skipped += 1,
+                Err(e) => {
+                    self.done = true;
+                    return Some(Err(anyhow::anyhow!(
+                        "{}:{}: not a history event: {e}",
+                        self.path.display(),
+                        self.number
+                    )));
+                }
+            }
+        }
+        None
+    }
 }
 
 /// Loads a run directory; fails clearly when it has no `history.jsonl`.
@@ -237,7 +316,7 @@ pub fn load(dir: &Path, opts: &LoadOptions) -> anyhow::Result<RunData> {
             dir.display()
         );
     }
-    let (events, skipped_lines) = read_events(&history)?;
+    let (events, skipped_lines, omitted_events) = read_report_events(&history)?;
     let results = match std::fs::read_to_string(dir.join("results.json")) {
         Ok(text) => Some(
             serde_json::from_str::<ResultsSummary>(&text)
@@ -252,7 +331,22 @@ pub fn load(dir: &Path, opts: &LoadOptions) -> anyhow::Result<RunData> {
         .unwrap_or_default();
     let (verdicts, verdict_source) = if from_file.is_empty() || opts.recheck {
         (
-            recheck(&events, &dir.join("config.toml"), opts.check_timeout),
+            if omitted_events == 0 {
+                recheck(&events, &dir.join("config.toml"), opts.check_timeout)
+            } else {
+                let final_reads = results.as_ref().and_then(|r| {
+                    r.phases
+                        .iter()
+                        .find(|p| p.phase == "final-reads")
+                        .map(|p| p.start_ns)
+                });
+                recheck_file(
+                    &history,
+                    &dir.join("config.toml"),
+                    opts.check_timeout,
+                    final_reads,
+                )?
+            },
             VerdictSource::Rechecked,
         )
     } else {
@@ -262,12 +356,61 @@ pub fn load(dir: &Path, opts: &LoadOptions) -> anyhow::Result<RunData> {
         dir: dir.to_path_buf(),
         events,
         skipped_lines,
+        omitted_events,
         results,
         config_toml,
         verdicts,
         verdict_source,
         node_logs: node_logs(dir),
     })
+}
+
+/// Client events a report holds (with every nemesis event): a browser
+/// draws the timeline of 200,000 operations smoothly, and a long run's
+/// history would not fit in memory.
+pub const REPORT_CLIENT_EVENTS: usize = 400_000;
+
+/// The events a report shows: every nemesis event and the first
+/// [`REPORT_CLIENT_EVENTS`] client events; also the lines skipped (a torn
+/// last line) and the client events left out.
+fn read_report_events(path: &Path) -> anyhow::Result<(Vec<Event>, usize, u64)> {
+    let mut lines = EventLines::open(path)?;
+    let (mut events, mut clients, mut omitted) = (Vec::new(), 0usize, 0u64);
+    for e in lines.by_ref() {
+        let e = e?;
+        if e.process != faultline_checkers::ProcessId::Nemesis {
+            if clients == REPORT_CLIENT_EVENTS {
+                omitted += 1;
+                continue;
+            }
+            clients += 1;
+        }
+        events.push(e);
+    }
+    Ok((events, lines.skipped, omitted))
+}
+
+/// [`recheck`] of a history too long to hold: with the run's config, by
+/// batches of keys where its checkers allow; without one, read whole.
+/// `final_reads`: when the run's final reads began (ns), if it says.
+fn recheck_file(
+    path: &Path,
+    config_path: &Path,
+    timeout: Duration,
+    final_reads: Option<u64>,
+) -> anyhow::Result<Vec<Verdict>> {
+    let Ok(mut config) = RunConfig::from_file(config_path) else {
+        return Ok(recheck(&read_events(path)?.0, config_path, timeout));
+    };
+    config.check_timeout = timeout.as_secs_f64();
+    let pass = crate::run::history_pass::read(path, (0, 0), final_reads)?;
+    crate::run::check::run_checkers_on_file(
+        path,
+        pass.keys,
+        &config,
+        Arc::new(AtomicBool::new(false)),
+        None,
+    )
 }
 
 /// Checks the history again: with the run's own checkers and workload model

@@ -1,13 +1,15 @@
 //! Checking the recorded history with the configured checkers (the report card).
 
 use super::config::RunConfig;
+use super::key_batches::{KeyBatches, KeyIndex};
 use anyhow::bail;
 use faultline_checkers::TxnWorkload;
 use faultline_checkers::card::{CardOptions, CheckerKind, run_checkers as run_card};
-use faultline_checkers::linearizability::CheckProgress;
+use faultline_checkers::linearizability::{CheckProgress, check_linearizable_batches};
 use faultline_checkers::{CheckOptions, Event, ModelKind, ShrinkBudget, Validity, Verdict};
 use faultline_workloads::workload::WorkloadKind;
 use faultline_workloads::workload::txn::TxnFlavor;
+use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
@@ -91,6 +93,20 @@ pub fn run_checkers(
                 .collect();
         }
     };
+    run_card(
+        events,
+        &kinds,
+        &card_options(config, model, cancel, progress),
+    )
+}
+
+/// What the checkers of a run are given besides the history.
+fn card_options(
+    config: &RunConfig,
+    model: ModelKind,
+    cancel: Arc<AtomicBool>,
+    progress: Option<Arc<CheckProgress>>,
+) -> CardOptions {
     let mut opts = CardOptions::new(model);
     opts.check = CheckOptions {
         timeout: Some(config.check_timeout()),
@@ -108,5 +124,41 @@ pub fn run_checkers(
         TxnFlavor::RwRegister => TxnWorkload::RwRegister,
     });
     opts.txn.source = "history.jsonl".to_string();
-    run_card(events, &kinds, &opts)
+    opts
+}
+
+/// [`run_checkers`] on a history file. When linearizability is the only
+/// checker, which judges each key on its own, the file is read in batches
+/// of whole keys (`keys`: where each key's events end), so a long
+/// run is checked holding the keys in use at once rather than the whole
+/// run; otherwise the whole history is read.
+pub fn run_checkers_on_file(
+    path: &Path,
+    keys: KeyIndex,
+    config: &RunConfig,
+    cancel: Arc<AtomicBool>,
+    progress: Option<Arc<CheckProgress>>,
+) -> anyhow::Result<Vec<Verdict>> {
+    let kinds = checker_kinds(config).unwrap_or_default();
+    let model = config.workload.model().parse::<ModelKind>().ok();
+    let (Some(model), [CheckerKind::Linearizable]) = (model, kinds.as_slice()) else {
+        let (events, _) = crate::report::run_data::read_events(path)?;
+        return Ok(run_checkers(&events, config, cancel, progress));
+    };
+    let opts = card_options(config, model, cancel, progress);
+    let batches = KeyBatches::open(path, keys)?;
+    let read_error = batches.error_slot();
+    let verdict = match check_linearizable_batches(batches, model, &opts.check) {
+        Ok(report) => report.to_verdict(),
+        Err(e) => Verdict {
+            checker: CheckerKind::Linearizable.as_str().to_string(),
+            valid: Validity::Unknown,
+            summary: format!("the history could not be checked: {e}"),
+            details: serde_json::Value::Null,
+        },
+    };
+    if let Some(e) = read_error.lock().unwrap_or_else(|p| p.into_inner()).take() {
+        return Err(e);
+    }
+    Ok(vec![verdict])
 }

@@ -1,11 +1,12 @@
 //! One test run, phase by phase: setup → main (workers + nemesis) → heal →
 //! recovery → final reads → check → results.
 
-use super::check::run_checkers;
+use super::check::run_checkers_on_file;
 use super::config::RunConfig;
 use super::config::SutKind;
 use super::explain;
 use super::fault_coverage::FaultCoverage;
+use super::history_pass;
 use super::nemesis;
 use super::progress::{self, Counters, PhasePlan};
 use super::recorder::Recorder;
@@ -220,20 +221,27 @@ pub async fn run_one(
     let check_progress = Arc::new(CheckProgress::default());
     counters.set_check(check_progress.clone());
     timeline.enter(Phase::Check, recorder.now_ns());
-    let (events, write_error) = {
+    // The file is the history. One pass gives the statistics and the
+    // faults; the checker reads it again, by keys where it can, so a long
+    // run's history is never in memory whole.
+    let main_window = timeline.span(Phase::Main).unwrap_or_default();
+    let final_reads = timeline.span(Phase::FinalReads).map(|(start, _)| start);
+    let (history, mut pass) = {
         let recorder = recorder.clone();
-        tokio::task::spawn_blocking(move || recorder.snapshot())
-            .await
-            .context("the history writer panicked")?
+        tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
+            let path = recorder.finish()?.to_path_buf();
+            let pass = history_pass::read(&path, main_window, final_reads)?;
+            Ok((path, pass))
+        })
+        .await
+        .context("reading the history back panicked")??
     };
-    if let Some(e) = write_error {
-        anyhow::bail!("the history could not be written: {e}");
-    }
     let cancel = Arc::new(AtomicBool::new(false));
     let check_config = config.clone();
     let mut check_task = tokio::task::spawn_blocking({
-        let (events, cancel) = (events.clone(), cancel.clone());
-        move || run_checkers(&events, &check_config, cancel, Some(check_progress))
+        let (history, cancel) = (history.clone(), cancel.clone());
+        let keys = std::mem::take(&mut pass.keys);
+        move || run_checkers_on_file(&history, keys, &check_config, cancel, Some(check_progress))
     });
     // The checker honours its own deadline; the flag is the backstop, and
     // lets a second Ctrl-C cut the check short.
@@ -251,12 +259,11 @@ pub async fn run_one(
     .context("the checker panicked");
     progress_stop.cancel();
     let _ = progress_task.await;
-    let verdicts = verdicts?;
+    let verdicts = verdicts??;
     let phases = timeline.finish(recorder.now_ns());
-    let mut run_stats = stats::compute(&events);
-    if let Some(main) = phases.iter().find(|p| p.phase == Phase::Main) {
-        run_stats.main_ops_per_sec = stats::invoke_rate(&events, main.start_ns, main.end_ns);
-    }
+    let main_rate = pass.window_rate(main_window);
+    let mut run_stats = pass.stats;
+    run_stats.main_ops_per_sec = main_rate;
     let mut verdicts = verdicts;
     let explanations = explain::explanations(&verdicts);
     if let Some(v) = nothing_tested(&run_stats, interrupt.is_cancelled()) {
@@ -266,7 +273,7 @@ pub async fn run_one(
     let faults = FaultCoverage::from_events(
         &nemesis::kinds(&config)?,
         controlled_nodes,
-        &events,
+        &pass.nemesis,
         fault_error,
     );
     if let Some(v) = faults.verdict(interrupt.is_cancelled()) {

@@ -75,48 +75,64 @@ impl RunStats {
     }
 }
 
-/// Client operations per second invoked in `[start_ns, end_ns)`.
-pub fn invoke_rate(events: &[Event], start_ns: u64, end_ns: u64) -> f64 {
-    if end_ns <= start_ns {
-        return 0.0;
-    }
-    let n = events
-        .iter()
-        .filter(|e| {
-            matches!(e.process, ProcessId::Client(_))
-                && e.kind == EventType::Invoke
-                && (start_ns..end_ns).contains(&e.time)
-        })
-        .count();
-    n as f64 / ((end_ns - start_ns) as f64 / 1e9)
-}
-
 /// Computes statistics from recorded events.
 pub fn compute(events: &[Event]) -> RunStats {
-    let mut open: HashMap<u64, (u64, &str)> = HashMap::new();
-    let mut lat: BTreeMap<String, (OpStats, Vec<u64>)> = BTreeMap::new();
-    let mut stats = RunStats::default();
-    let (mut first, mut last) = (u64::MAX, 0u64);
-    for e in events {
+    let mut b = StatsBuilder::default();
+    events.iter().for_each(|e| b.push(e));
+    b.finish()
+}
+
+/// [`compute`] an event at a time, for a history read from its file: only
+/// the open operations and one latency per operation are kept.
+#[derive(Debug)]
+pub struct StatsBuilder {
+    /// Invocations awaiting their completion: time and function, by process.
+    open: HashMap<u64, (u64, String)>,
+    lat: BTreeMap<String, (OpStats, Vec<u64>)>,
+    stats: RunStats,
+    first: u64,
+    last: u64,
+}
+
+impl Default for StatsBuilder {
+    fn default() -> Self {
+        StatsBuilder {
+            open: HashMap::new(),
+            lat: BTreeMap::new(),
+            stats: RunStats::default(),
+            first: u64::MAX,
+            last: 0,
+        }
+    }
+}
+
+impl StatsBuilder {
+    /// Takes the next event of the history.
+    pub fn push(&mut self, e: &Event) {
+        let stats = &mut self.stats;
         let p = match e.process {
             ProcessId::Client(p) => p,
             ProcessId::Nemesis => {
                 stats.nemesis_events += 1;
-                continue;
+                return;
             }
         };
-        first = first.min(e.time);
-        last = last.max(e.time);
+        self.first = self.first.min(e.time);
+        self.last = self.last.max(e.time);
         match e.kind {
             EventType::Invoke => {
                 stats.invoked += 1;
-                open.insert(p, (e.time, e.f.as_str()));
+                self.open.insert(p, (e.time, e.f.as_str().to_string()));
             }
             kind => {
-                let Some((t0, _)) = open.remove(&p) else {
-                    continue;
+                let Some((t0, _)) = self.open.remove(&p) else {
+                    return;
                 };
-                let (s, l) = lat.entry(e.f.as_str().to_string()).or_default();
+                let f = e.f.as_str();
+                let (s, l) = match self.lat.get_mut(f) {
+                    Some(entry) => entry,
+                    None => self.lat.entry(f.to_string()).or_default(),
+                };
                 match kind {
                     EventType::Ok => s.ok += 1,
                     EventType::Fail => {
@@ -132,30 +148,41 @@ pub fn compute(events: &[Event]) -> RunStats {
             }
         }
     }
-    // Invocations that never completed (crash, Ctrl-C) count as info.
-    for (_, f) in open.values() {
-        lat.entry(f.to_string()).or_default().0.info += 1;
+
+    /// The statistics of every event pushed.
+    pub fn finish(self) -> RunStats {
+        let StatsBuilder {
+            open,
+            mut lat,
+            mut stats,
+            first,
+            last,
+        } = self;
+        // Invocations that never completed (crash, Ctrl-C) count as info.
+        for (_, f) in open.into_values() {
+            lat.entry(f).or_default().0.info += 1;
+        }
+        let mut total = OpStats {
+            f: "total".into(),
+            ..OpStats::default()
+        };
+        let mut all = Vec::new();
+        for (f, (mut s, mut l)) in lat {
+            s.f = f;
+            fill_quantiles(&mut s, &mut l);
+            total.ok += s.ok;
+            total.fail += s.fail;
+            total.info += s.info;
+            all.extend(l);
+            stats.ops.push(s);
+        }
+        fill_quantiles(&mut total, &mut all);
+        stats.ops.push(total);
+        if last > first {
+            stats.ops_per_sec = stats.invoked as f64 / ((last - first) as f64 / 1e9);
+        }
+        stats
     }
-    let mut total = OpStats {
-        f: "total".into(),
-        ..OpStats::default()
-    };
-    let mut all = Vec::new();
-    for (f, (mut s, mut l)) in lat {
-        s.f = f;
-        fill_quantiles(&mut s, &mut l);
-        total.ok += s.ok;
-        total.fail += s.fail;
-        total.info += s.info;
-        all.extend(l);
-        stats.ops.push(s);
-    }
-    fill_quantiles(&mut total, &mut all);
-    stats.ops.push(total);
-    if last > first {
-        stats.ops_per_sec = stats.invoked as f64 / ((last - first) as f64 / 1e9);
-    }
-    stats
 }
 
 fn fill_quantiles(s: &mut OpStats, lat: &mut [u64]) {
@@ -212,8 +239,5 @@ mod tests {
         let total = s.ops.last().unwrap();
         assert_eq!((total.ok, total.fail, total.info), (1, 0, 2));
         assert_eq!(s.invoked, 3);
-        // Two invocations in the first millisecond: 2000 ops/s.
-        assert_eq!(invoke_rate(&h, 0, 1_000_000), 2000.0);
-        assert_eq!(invoke_rate(&h, 5, 5), 0.0);
     }
 }

@@ -35,6 +35,14 @@ impl Timeline {
         });
     }
 
+    /// The span of `phase` so far, if it was entered: `(start_ns, end_ns)`.
+    pub fn span(&self, phase: Phase) -> Option<(u64, u64)> {
+        self.spans
+            .iter()
+            .find(|s| s.phase == phase)
+            .map(|s| (s.start_ns, s.end_ns))
+    }
+
     /// Closes the current phase at `now_ns` and returns every span.
     pub fn finish(mut self, now_ns: u64) -> Vec<PhaseSpan> {
         if let Some(last) = self.spans.last_mut() {

@@ -1,6 +1,6 @@
 //! Finding runs under a results directory and summarising each for the index.
 
-use crate::report::run_data::{lenient, read_events};
+use crate::report::run_data::{EventLines, lenient};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use faultline_checkers::{EventType, ProcessId, Validity};
 use serde::Deserialize;
@@ -212,15 +212,19 @@ fn entry(root: &Path, dir: &Path) -> Option<RunEntry> {
         ),
         None => {
             // No results.json: still running, or the harness died; count from the history.
-            let (events, _) = read_events(&dir.join("history.jsonl")).unwrap_or_default();
-            let ops = events
-                .iter()
-                .filter(|e| e.process != ProcessId::Nemesis && e.kind == EventType::Invoke)
-                .count() as u64;
-            let faults = events
-                .iter()
-                .filter(|e| e.process == ProcessId::Nemesis)
-                .count() as u64;
+            // A line at a time: a long run's history need not fit in memory.
+            let (mut ops, mut faults) = (0u64, 0u64);
+            for e in EventLines::open(&dir.join("history.jsonl"))
+                .into_iter()
+                .flatten()
+                .map_while(Result::ok)
+            {
+                if e.process == ProcessId::Nemesis {
+                    faults += 1;
+                } else if e.kind == EventType::Invoke {
+                    ops += 1;
+                }
+            }
             (
                 parent_name.clone().unwrap_or_default(),
                 None,

@@ -514,6 +514,6 @@ fn invalid_result<M: Model>(
     }
 }
 
-fn fmt_duration(d: Duration) -> String {
+pub(super) fn fmt_duration(d: Duration) -> String {
     format!("{:.3}s", d.as_secs_f64())
 }

@@ -1,6 +1,7 @@
 //! Linearizability checking (Wing–Gong–Lowe search with memoization), per key
 //! and in parallel.
 
+mod batches;
 mod check;
 mod counterexample;
 mod entries;
@@ -15,6 +16,7 @@ mod sweep;
 mod verdict;
 mod wgl;
 
+pub use batches::check_linearizable_batches;
 pub use check::{NOT_CHECKED_OTHER_INVALID, check_linearizable, check_with_model};
 pub use options::{
     CheckError, CheckOptions, CheckProgress, DEFAULT_SHRINK_BUDGET, Engine, ShrinkBudget,

@@ -128,7 +128,7 @@ pub fn run(exe: &Path, root: &Path, job: &Job, extra: &[String]) -> anyhow::Resu
             )),
         }
     };
-    let dir = run_dir(&root.join(&name));
+    let dir = crate::bench::run_dir(&root.join(&name));
     let results = dir
         .as_ref()
         .and_then(|d| std::fs::read_to_string(d.join("results.json")).ok())
@@ -191,14 +191,6 @@ fn wait_bounded(child: &mut Child) -> anyhow::Result<(Option<ExitStatus>, bool)>
     let _ = child.kill();
     let status = child.wait().context("reaping a run")?;
     Ok((Some(status), true))
-}
-
-/// The run's directory under `RESULTS/NAME/` (the only timestamped one).
-fn run_dir(test: &Path) -> Option<PathBuf> {
-    std::fs::read_dir(test)
-        .ok()?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .find(|p| p.join("results.json").is_file())
 }
 
 /// The last lines of a run's output, for an error.
