@@ -13,8 +13,8 @@ use std::time::{Duration, Instant};
 
 /// Workers of the run: enough to keep two cores busy against the trivial store.
 const CONCURRENCY: usize = 20;
-/// How long the run may take after its load before it is interrupted:
-/// final reads, the default check deadline (60 s) and the report, with room.
+/// How long the run may take after its load and check deadline before it
+/// is interrupted: final reads and the report, with room.
 const AFTER_LOAD: Duration = Duration::from_secs(600);
 /// Rows of the printed series (the peaks are over every sample).
 const ROWS: usize = 20;
@@ -69,6 +69,9 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<Exit> {
         .args(["--rate", "0", "--nemesis", "none", "--seed", "1"])
         .args(["--concurrency", &CONCURRENCY.to_string()])
         .args(["--time-limit", &load_s.to_string()])
+        // The default 60 s is for a default run; millions of operations
+        // take longer, and an undecided check would not show its memory.
+        .args(["--check-timeout", &load_s.max(60.0).to_string()])
         .arg("--results-dir")
         .arg(&root)
         .stdin(Stdio::null())
@@ -76,7 +79,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<Exit> {
         .stderr(err)
         .spawn()
         .with_context(|| format!("starting {}", exe.display()))?;
-    let deadline = Duration::from_secs_f64(load_s) + AFTER_LOAD;
+    let deadline = Duration::from_secs_f64(load_s + load_s.max(60.0)) + AFTER_LOAD;
     let (samples, code) = sample_until_exit(&mut child, deadline)?;
     drop(runtime);
 
