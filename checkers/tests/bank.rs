@@ -311,3 +311,31 @@ fn the_search_stops_after_ten_unexplained_reads() {
         Some(BankProperty::AckedVisible)
     );
 }
+
+/// The history of a correct `--workload bank --shards 2` run under the
+/// default schedule (seed 3, 2026-12-07): 116 transfers never answered, and
+/// its final reads, which come after every acknowledged transfer, can only
+/// be explained by choosing among all of them. The exhaustive search alone
+/// gave up on them (unknown, even with 50 times its budget); the local
+/// search that follows it finds the subset.
+#[test]
+fn a_correct_run_with_a_hundred_unknown_transfers_is_decided() {
+    let path = std::path::Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/bank-2pc-116-unknown-transfers.jsonl"
+    ));
+    let events = faultline_checkers::read_history(path, faultline_checkers::Format::Jsonl)
+        .expect("the fixture parses");
+    let r = faultline_checkers::check_bank(&events, &faultline_checkers::BankOptions::default())
+        .expect("a bank history");
+    assert_eq!(r.transfers_unknown, 116);
+    assert_eq!(r.valid, Validity::Valid, "{}", r.render_text());
+    // Without the local search, the same reads are undecided.
+    let exhaustive_only = faultline_checkers::BankOptions {
+        per_read_flips: 0,
+        total_flips: 0,
+        ..faultline_checkers::BankOptions::default()
+    };
+    let r = faultline_checkers::check_bank(&events, &exhaustive_only).expect("a bank history");
+    assert_eq!(r.valid, Validity::Unknown, "{}", r.render_text());
+}

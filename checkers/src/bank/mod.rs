@@ -14,6 +14,7 @@
 
 mod explain;
 mod history;
+mod local_search;
 mod report;
 
 pub use explain::{Delta, Explained, explain};
@@ -37,6 +38,11 @@ pub struct BankOptions {
     pub per_read_budget: u64,
     /// Search nodes over all reads before the remaining reads are left undecided.
     pub total_budget: u64,
+    /// Flips of the local search per read the exhaustive search gave up on
+    /// (the local search can find an explanation, never rule one out).
+    pub per_read_flips: u64,
+    /// Flips of the local search over all reads.
+    pub total_flips: u64,
     /// The total every read must show when the history has no setup write
     /// (Jepsen's `:total-amount`); `None`: the total most reads show.
     pub total: Option<i64>,
@@ -47,6 +53,8 @@ impl Default for BankOptions {
         BankOptions {
             per_read_budget: 100_000,
             total_budget: 10_000_000,
+            per_read_flips: 1_000_000,
+            total_flips: 50_000_000,
             total: None,
         }
     }
@@ -93,6 +101,7 @@ pub fn check_bank(events: &[Event], opts: &BankOptions) -> Result<BankReport, Ba
         .filter_map(|t| t.complete_pos)
         .max();
     let mut budget_left = opts.total_budget;
+    let mut flips_left = opts.total_flips;
     // Unknown transfers that explained the previous read: most likely still
     // in the next one, so the search tries them first.
     let mut hint: FxHashSet<usize> = FxHashSet::default();
@@ -189,8 +198,16 @@ pub fn check_bank(events: &[Event], opts: &BankOptions) -> Result<BankReport, Ba
             .map(|t| t.certain || hint.contains(&t.op))
             .collect();
         let mut chosen = Vec::new();
-        let answer = explain(&residual, &optional, &prefer, &mut budget, &mut chosen);
+        let mut answer = explain(&residual, &optional, &prefer, &mut budget, &mut chosen);
         budget_left -= allowance - budget;
+        if answer == Explained::GaveUp {
+            let allowance = opts.per_read_flips.min(flips_left);
+            let mut flips = allowance;
+            if local_search::local_search(&residual, &optional, &prefer, &mut flips, &mut chosen) {
+                answer = Explained::Yes;
+            }
+            flips_left -= allowance - flips;
+        }
         match answer {
             Explained::Yes => {
                 hint = chosen
