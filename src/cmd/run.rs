@@ -2,6 +2,7 @@
 
 use crate::exit::Exit;
 use crate::run::config::{NemesisSchedule, RunConfig, SutKind};
+use crate::run::test::Test;
 use faultline_workloads::client::{Balance, ReadMode};
 use faultline_workloads::generator::KeyDist;
 use faultline_workloads::workload::WorkloadKind;
@@ -132,8 +133,8 @@ pub struct RunArgs {
 }
 
 impl RunArgs {
-    /// The config these flags describe: defaults, then `--config`, then the flags.
-    pub fn resolve(self) -> anyhow::Result<RunConfig> {
+    /// The test these flags describe: defaults, then `--config`, then the flags.
+    pub fn resolve(self) -> anyhow::Result<Test> {
         let mut c = match &self.config {
             Some(path) => RunConfig::from_file(path)?,
             None => RunConfig::default(),
@@ -189,15 +190,14 @@ impl RunArgs {
         if self.key_prefix.is_some() {
             c.key_prefix = self.key_prefix;
         }
-        c.validate()?;
-        Ok(c)
+        Test::build(c)
     }
 }
 
 /// Runs the command.
 pub fn execute(args: RunArgs) -> anyhow::Result<Exit> {
-    let config = args.resolve()?;
-    crate::run::run_tests(config)
+    let test = args.resolve()?;
+    crate::run::run_tests(test)
 }
 
 #[cfg(test)]
@@ -214,7 +214,7 @@ mod tests {
             concurrency: Some(4),
             ..RunArgs::default()
         };
-        let c = args.resolve().unwrap();
+        let c = args.resolve().unwrap().config;
         assert_eq!(c.concurrency, 4);
         assert_eq!(c.keys, 9);
         assert_eq!(c.seed, Some(5));
@@ -229,7 +229,8 @@ mod tests {
             ..RunArgs::default()
         }
         .resolve()
-        .unwrap();
+        .unwrap()
+        .config;
         assert!(c.cache);
         assert_eq!(c.cache_ttl_ms, 300);
         let err = RunArgs {

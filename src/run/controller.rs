@@ -3,7 +3,6 @@
 
 use super::check::run_checkers;
 use super::config::RunConfig;
-use super::config::SutKind;
 use super::explain;
 use super::fault_coverage::FaultCoverage;
 use super::nemesis;
@@ -12,7 +11,7 @@ use super::recorder::Recorder;
 use super::results::{Files, ResultsFile, RunDir};
 use super::stats;
 use super::summary;
-use super::sut::Sut;
+use super::test::Test;
 use super::timeline::Timeline;
 use super::worker::{Shared, Worker};
 use anyhow::Context;
@@ -46,11 +45,12 @@ pub struct RunOutcome {
 
 /// Runs one test and writes its results; returns the combined verdict.
 pub async fn run_one(
-    config: RunConfig,
+    test: Test,
     interrupt: CancellationToken,
     hurry: CancellationToken,
 ) -> anyhow::Result<RunOutcome> {
     let started = std::time::Instant::now();
+    let config = test.config.clone();
     let seed = config.seed.unwrap_or_default();
     let name = config.test_name();
     let dir = RunDir::create(&config.results_dir, &name)?;
@@ -61,7 +61,7 @@ pub async fn run_one(
         );
     }
     dir.write("config.toml", &config.as_ran().to_toml()?)?;
-    let key_prefix = config.effective_key_prefix();
+    let key_prefix = test.key_prefix();
     eprintln!("run {name} (seed {seed}) → {}", dir.path().display());
 
     let recorder = Arc::new(Recorder::create(&dir.file("history.jsonl"))?);
@@ -75,16 +75,16 @@ pub async fn run_one(
     let progress_task = tokio::spawn(progress::show(counters.clone(), progress_stop.clone()));
 
     let nodes_dir = dir.file("nodes");
-    eprintln!("setup: {}", describe_sut(&config, None));
-    let sut = Sut::start(&config, &nodes_dir).await?;
+    eprintln!("setup: {}", describe_sut(&config, test.sut.describe(None)));
+    let sut = test.sut.start(&test.faults, &nodes_dir).await?;
     let node_list: Vec<(String, String)> = sut
         .endpoints
         .iter()
         .map(|e| (e.name.clone(), e.url.clone()))
         .collect();
 
-    let client = sut.client(&config)?;
-    if matches!(config.sut, SutKind::Http | SutKind::Described)
+    let client = sut.client(test.sut.client_kind(), &test.client_options())?;
+    if test.sut.probe_first()
         && let Err(e) = super::probe::probe(&client, &config, &key_prefix).await
     {
         progress_stop.cancel();
@@ -263,12 +263,7 @@ pub async fn run_one(
         verdicts.push(v);
     }
     let controlled_nodes = sut.control.as_ref().map_or(0, |c| c.nodes().len());
-    let faults = FaultCoverage::from_events(
-        &nemesis::kinds(&config)?,
-        controlled_nodes,
-        &events,
-        fault_error,
-    );
+    let faults = FaultCoverage::from_events(&test.faults, controlled_nodes, &events, fault_error);
     if let Some(v) = faults.verdict(interrupt.is_cancelled()) {
         verdicts.push(v);
     }
@@ -282,7 +277,7 @@ pub async fn run_one(
         } else {
             format!("{name}: ")
         },
-        describe_sut(&config, Some(node_list.len())),
+        describe_sut(&config, test.sut.describe(Some(node_list.len()))),
         describe_faults(&config, sut.control.is_some()),
         if interrupt.is_cancelled() {
             " · interrupted"
@@ -449,43 +444,9 @@ async fn final_bank_reads(shared: &Arc<Shared>, workers: Vec<Worker>, stop: &Can
     }
 }
 
-/// What the run tests, e.g. `cas-register on the bundled raft cluster (3 nodes)`.
-/// `endpoints` is how many the started SUT has, once known.
-fn describe_sut(config: &RunConfig, endpoints: Option<usize>) -> String {
-    // Not a match over the kinds: other SUT kinds are described by name.
-    let sut = if config.sut == SutKind::Bundled {
-        let bugs = if config.bug.is_empty() {
-            String::new()
-        } else {
-            format!(", bug {}", config.bug.join(","))
-        };
-        let gossip = if config.mode == "gossip" {
-            format!(
-                ", fanout {} every {} ms",
-                config.fanout, config.gossip_interval
-            )
-        } else {
-            String::new()
-        };
-        let cache = if config.cache { ", read cache" } else { "" };
-        let size = if config.shards > 1 {
-            format!(
-                "{} shards of {} nodes and a 2PC coordinator",
-                config.shards, config.nodes
-            )
-        } else {
-            format!("{} nodes", config.nodes)
-        };
-        format!(
-            "the bundled {} cluster ({size}{gossip}{cache}{bugs})",
-            config.mode
-        )
-    } else {
-        match endpoints {
-            Some(n) => format!("{} SUT ({n} endpoints)", config.sut),
-            None => format!("{} SUT", config.sut),
-        }
-    };
+/// What the run tests, e.g. `cas-register on the bundled raft cluster (3
+/// nodes), 6 workers at 100 ops/s`; `sut` is the SUT's own description.
+fn describe_sut(config: &RunConfig, sut: String) -> String {
     format!(
         "{} on {sut}, {} workers at {}",
         config.workload,
