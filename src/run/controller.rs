@@ -16,20 +16,14 @@ use super::timeline::Timeline;
 use super::worker::{Shared, Worker};
 use anyhow::Context;
 use faultline_checkers::linearizability::CheckProgress;
-use faultline_checkers::{EventType, Validity, Verdict};
-use faultline_workloads::generator::{KeyPicker, Pacer, Phase, WorkerGenerator, worker_seed};
-use faultline_workloads::workload::WorkloadKind;
-use faultline_workloads::workload::bank::Accounts;
+use faultline_checkers::{Validity, Verdict};
+use faultline_workloads::generator::{KeyPicker, Pacer, Phase, worker_seed};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
-use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
-
-/// Attempts per key in the final reads (a read that fails or times out is retried).
-const FINAL_READ_ATTEMPTS: usize = 5;
 
 /// What one run produced.
 #[derive(Debug)]
@@ -105,7 +99,6 @@ pub async fn run_one(
     });
 
     let per_key_limit = (config.per_key_limit > 0).then_some(config.per_key_limit);
-    let accounts = Accounts::new(&key_prefix, config.accounts);
     let mut workers = Vec::with_capacity(config.concurrency);
     for w in 0..config.concurrency {
         let keys = KeyPicker::new(
@@ -117,15 +110,15 @@ pub async fn run_one(
         .with_prefix(key_prefix.clone());
         workers.push(Worker {
             process: w as u64,
-            generator: WorkerGenerator::new(config.workload, keys, seed, w, config.concurrency)
-                .with_accounts(accounts.clone()),
+            generator: test
+                .workload
+                .generator(keys, seed, w, config.concurrency, &key_prefix),
             rng: ChaCha8Rng::seed_from_u64(worker_seed(!seed, w)),
             pacer: Pacer::new(config.rate, config.concurrency),
         });
     }
-    if config.workload == WorkloadKind::Bank
-        && let Some(first) = workers.first_mut()
-        && let Err(e) = bank_setup(&shared, first, &accounts, &interrupt).await
+    if let Some(first) = workers.first_mut()
+        && let Err(e) = test.workload.setup(&shared, first, &interrupt).await
     {
         progress_stop.cancel();
         sut.stop().await;
@@ -157,13 +150,11 @@ pub async fn run_one(
     let deadline = Instant::now() + config.time_limit();
     let mut handles = Vec::with_capacity(config.concurrency);
     for mut worker in workers {
-        let (shared, stop) = (shared.clone(), interrupt.clone());
-        let lock = (config.workload == WorkloadKind::Lock).then(|| config.lock_options());
+        let (shared, stop, workload) = (shared.clone(), interrupt.clone(), test.workload.clone());
         handles.push(tokio::spawn(async move {
-            match &lock {
-                Some(opts) => worker.run_lock(&shared, opts, deadline, &stop).await,
-                None => worker.run(&shared, deadline, &stop).await,
-            }
+            workload
+                .run_worker(&mut worker, &shared, deadline, &stop)
+                .await;
             worker
         }));
     }
@@ -206,12 +197,9 @@ pub async fn run_one(
     }
     if !interrupt.is_cancelled() {
         timeline.enter(Phase::FinalReads, recorder.now_ns());
-        if config.workload == WorkloadKind::Bank {
-            counters.set_final_reads(workers.len());
-            final_bank_reads(&shared, workers, &interrupt).await;
-        } else {
-            final_reads(&shared, workers, config.workload, &counters, &interrupt).await;
-        }
+        test.workload
+            .final_ops(&shared, workers, &counters, &interrupt)
+            .await;
     }
 
     sut.stop().await;
@@ -337,111 +325,6 @@ pub async fn run_one(
         stats: run_stats,
         harness_error: faults.error.clone(),
     })
-}
-
-/// Reads every key the workers touched on every node, spread over the
-/// workers; a read with an unknown outcome is retried (as a new process
-/// after an `info`). Each read is attributed to its node in the history, so
-/// the eventual checker can compare what the nodes hold; a mode that forwards
-/// reads (Raft followers) still answers each one linearizably.
-async fn final_reads(
-    shared: &Arc<Shared>,
-    workers: Vec<Worker>,
-    workload: WorkloadKind,
-    counters: &Counters,
-    stop: &CancellationToken,
-) {
-    let keys: BTreeSet<String> = workers
-        .iter()
-        .flat_map(|w| w.generator.keys_used())
-        .collect();
-    let nodes = shared.client.endpoints().len().max(1);
-    let reads: Vec<(String, usize)> = keys
-        .into_iter()
-        .flat_map(|k| (0..nodes).map(move |node| (k.clone(), node)))
-        .collect();
-    counters.set_final_reads(reads.len());
-    let n = workers.len().max(1);
-    let mut tasks = Vec::new();
-    for (i, worker) in workers.into_iter().enumerate() {
-        let mine: Vec<(String, usize)> = reads.iter().skip(i).step_by(n).cloned().collect();
-        let (shared, stop) = (shared.clone(), stop.clone());
-        tasks.push(tokio::spawn(async move {
-            let mut worker = worker;
-            for (key, node) in mine {
-                for _ in 0..FINAL_READ_ATTEMPTS {
-                    if stop.is_cancelled() {
-                        return;
-                    }
-                    let c = worker
-                        .invoke_on(&shared, &workload.final_read(&key), node)
-                        .await;
-                    // A definite failure (e.g. `not_leader` from a store
-                    // that does not forward) will not change on a retry.
-                    if c.kind != EventType::Info {
-                        break;
-                    }
-                }
-            }
-        }));
-    }
-    for t in tasks {
-        let _ = t.await;
-    }
-}
-
-/// Attempts of the bank's setup transaction before the run gives up.
-const SETUP_ATTEMPTS: usize = 20;
-
-/// Writes the initial balances as one transaction, recorded like any
-/// operation so the checker knows the total; retried until it is `ok`
-/// (a leader election may be under way).
-async fn bank_setup(
-    shared: &Shared,
-    worker: &mut Worker,
-    accounts: &Accounts,
-    stop: &CancellationToken,
-) -> anyhow::Result<()> {
-    let op = accounts.setup_op();
-    let mut last = String::new();
-    for _ in 0..SETUP_ATTEMPTS {
-        if stop.is_cancelled() {
-            anyhow::bail!("interrupted during the bank setup");
-        }
-        let c = worker.invoke(shared, &op).await;
-        if c.kind == EventType::Ok {
-            return Ok(());
-        }
-        last = c.describe();
-        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
-    }
-    anyhow::bail!(
-        "the bank setup (one transaction writing {} accounts) did not succeed in {SETUP_ATTEMPTS} attempts; last error: {last}",
-        accounts.names().len()
-    )
-}
-
-/// One whole-bank read per worker, each retried until `ok`: reads that
-/// begin after every transfer ended show whether acknowledged ones survived.
-async fn final_bank_reads(shared: &Arc<Shared>, workers: Vec<Worker>, stop: &CancellationToken) {
-    let mut tasks = Vec::new();
-    for mut worker in workers {
-        let (shared, stop) = (shared.clone(), stop.clone());
-        tasks.push(tokio::spawn(async move {
-            let op = worker.generator.accounts().read_op();
-            for _ in 0..FINAL_READ_ATTEMPTS {
-                if stop.is_cancelled() {
-                    return;
-                }
-                if worker.invoke(&shared, &op).await.kind == EventType::Ok {
-                    return;
-                }
-            }
-        }));
-    }
-    for t in tasks {
-        let _ = t.await;
-    }
 }
 
 /// What the run tests, e.g. `cas-register on the bundled raft cluster (3

@@ -6,7 +6,6 @@ mod controller;
 mod explain;
 mod fault_coverage;
 mod inapplicable;
-mod lock_worker;
 mod nemesis;
 mod probe;
 mod progress;
@@ -19,6 +18,7 @@ pub mod sut;
 pub mod test;
 mod timeline;
 mod worker;
+mod workload;
 
 use crate::exit::Exit;
 use anyhow::Context;

@@ -1,4 +1,4 @@
-//! A test as a value: the SUT and the faults, built once from
+//! A test as a value: the SUT, the workload and the faults, built once from
 //! the configuration and checked against each other before anything runs.
 //! The controller only runs its phases.
 
@@ -9,8 +9,8 @@ use super::nemesis;
 use super::sut::capability::{Capability, Need, NeededBy};
 use super::sut::client::ClientOptions;
 use super::sut::{self, SystemUnderTest};
+use super::workload::{self, Workload};
 use faultline_nemeses::NemesisKinds;
-use faultline_workloads::workload::WorkloadKind;
 use std::sync::Arc;
 
 /// One test, ready to run.
@@ -21,6 +21,8 @@ pub struct Test {
     pub config: RunConfig,
     /// The system under test.
     pub sut: Arc<dyn SystemUnderTest>,
+    /// What the clients do, phase by phase.
+    pub workload: Arc<dyn Workload>,
     /// The fault kinds the nemesis injects.
     pub faults: NemesisKinds,
 }
@@ -33,7 +35,8 @@ impl Test {
         config.validate()?;
         let faults = nemesis::kinds(&config)?;
         let sut = sut::from_config(&config)?;
-        for need in needs(&config, &faults) {
+        let workload = workload::from_config(&config);
+        for need in needs(&config, workload.as_ref(), &faults) {
             if !sut.can(need.capability) {
                 return Err(sut.refuse(&need));
             }
@@ -50,6 +53,7 @@ impl Test {
         Ok(Test {
             config,
             sut,
+            workload,
             faults,
         })
     }
@@ -91,14 +95,13 @@ impl Test {
 
 /// What the run needs of its SUT, in the order refusals are reported:
 /// the workload's operations, the options that act on the SUT, then the faults.
-fn needs(config: &RunConfig, faults: &NemesisKinds) -> Vec<Need> {
-    let by = NeededBy::Workload(config.workload);
-    let mut needs = Vec::new();
-    if config.workload == WorkloadKind::Bank {
-        // Transfers are multi-key transactions.
-        needs.push(Need::new(Capability::Txn, by.clone()));
-    }
-    needs.push(Need::new(Capability::Serve(config.workload), by));
+fn needs(config: &RunConfig, workload: &dyn Workload, faults: &NemesisKinds) -> Vec<Need> {
+    let by = NeededBy::Workload(workload.kind());
+    let mut needs: Vec<Need> = workload
+        .needs()
+        .into_iter()
+        .map(|c| Need::new(c, by.clone()))
+        .collect();
     if !config.bug.is_empty() {
         needs.push(Need::new(Capability::Bugs, NeededBy::Option("--bug")));
     }
