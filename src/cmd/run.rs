@@ -1,8 +1,10 @@
 //! `faultline run`: start the SUT, drive a workload under faults, record and check.
 
+use super::choices;
 use crate::exit::Exit;
 use crate::run::config::{NemesisSchedule, RunConfig, SutKind};
 use crate::run::test::Test;
+use faultline_cluster::{Bug, Mode};
 use faultline_workloads::client::{Balance, ReadMode};
 use faultline_workloads::generator::KeyDist;
 use faultline_workloads::workload::WorkloadKind;
@@ -10,6 +12,7 @@ use std::path::PathBuf;
 
 /// Arguments of `faultline run`; each overrides the same key of `--config`.
 #[derive(clap::Args, Debug, Default)]
+#[command(after_help = after_help())]
 pub struct RunArgs {
     /// TOML config file (keys as the long flags, e.g. `time-limit = 30`).
     #[arg(long)]
@@ -36,27 +39,31 @@ pub struct RunArgs {
     #[arg(long, value_delimiter = ',')]
     pub weights: Option<Vec<u32>>,
     /// Bundled cluster mode [default: raft].
-    #[arg(long)]
-    pub mode: Option<String>,
+    #[arg(long, value_enum)]
+    pub mode: Option<Mode>,
     /// Bundled cluster size [default: 3].
     #[arg(long)]
     pub nodes: Option<usize>,
     /// Raft groups of the bundled cluster; 2 or more run behind a 2PC coordinator [default: 1].
     #[arg(long)]
     pub shards: Option<usize>,
-    /// Bugs to switch on in the bundled cluster: NAME,... (e.g. stale-reads, early-ack).
-    #[arg(long, value_delimiter = ',')]
-    pub bug: Option<Vec<String>>,
+    /// Bugs to switch on in the bundled cluster: NAME,...
+    #[arg(long, value_delimiter = ',', help = format!(
+        "Bugs to switch on in the bundled cluster, comma-separated: {}", choices::bugs()
+    ))]
+    pub bug: Option<Vec<Bug>>,
     /// First port of the bundled cluster [default: free ports].
     #[arg(long)]
     pub base_port: Option<u16>,
-    /// Workload: register, cas-register, kv, append, set, counter, lock, bank,
-    /// list-append, rw-register [default: cas-register].
-    #[arg(long)]
+    /// Workload [default: cas-register].
+    #[arg(long, help = format!("Workload: {} [default: cas-register]", choices::workloads()))]
     pub workload: Option<WorkloadKind>,
-    /// Checkers: NAME,... [default: linearizable; lock for the lock workload, bank for bank,
-    /// txn for list-append and rw-register].
-    #[arg(long, value_delimiter = ',')]
+    /// Checkers: NAME,...
+    #[arg(long, value_delimiter = ',', help = format!(
+        "Checkers, comma-separated: {} [default: linearizable; lock for the lock workload, \
+         bank for bank, txn for list-append and rw-register]",
+        choices::checkers()
+    ))]
     pub checker: Option<Vec<String>>,
     /// Concurrent client workers [default: 6].
     #[arg(long)]
@@ -82,10 +89,14 @@ pub struct RunArgs {
     /// Prefix of every key name [default: none for bundled, unique per run for http].
     #[arg(long)]
     pub key_prefix: Option<String>,
-    /// Faults: kill,pause,partition,latency,all,none [default: partition,kill].
-    #[arg(long, value_delimiter = ',')]
+    /// Faults: KIND,...
+    #[arg(long, value_delimiter = ',', help = format!(
+        "Faults, comma-separated: {} [default: {}]",
+        choices::nemeses(),
+        RunConfig::default().nemesis.join(",")
+    ))]
     pub nemesis: Option<Vec<String>>,
-    /// Seconds between fault changes [default: 5].
+    /// Seconds between fault changes [default: 1].
     #[arg(long)]
     pub nemesis_interval: Option<f64>,
     /// Fault timing: interval (fixed) or random (0.5-1.5 x interval, from the seed) [default: interval].
@@ -130,6 +141,21 @@ pub struct RunArgs {
     /// Lease of a cached value in milliseconds, with --cache [default: 1000].
     #[arg(long)]
     pub cache_ttl_ms: Option<u64>,
+}
+
+/// Examples and exit codes, after the options in `run --help`.
+fn after_help() -> String {
+    format!(
+        "Examples:\n  \
+         faultline run                                     # 20 s on the bundled raft cluster under faults\n  \
+         faultline run --bug stale-reads --seed 1          # a deliberate bug the checker must catch\n  \
+         faultline run --workload bank --nemesis partition --time-limit 30\n  \
+         faultline run --sut http --endpoints http://10.0.0.1:8080,http://10.0.0.2:8080 --nemesis none\n  \
+         faultline run --sut described --store stores/etcd.toml --nemesis none\n  \
+         faultline run --config results/latest/config.toml       # repeat the last run\n\n\
+         Exit codes:\n{}",
+        choices::exit_codes()
+    )
 }
 
 impl RunArgs {
@@ -225,7 +251,7 @@ mod tests {
         let c = RunArgs {
             cache: true,
             cache_ttl_ms: Some(300),
-            bug: Some(vec!["cache-stale".into()]),
+            bug: Some(vec![Bug::CacheStale]),
             ..RunArgs::default()
         }
         .resolve()
@@ -234,7 +260,7 @@ mod tests {
         assert!(c.cache);
         assert_eq!(c.cache_ttl_ms, 300);
         let err = RunArgs {
-            bug: Some(vec!["cache-stale".into()]),
+            bug: Some(vec![Bug::CacheStale]),
             ..RunArgs::default()
         }
         .resolve()

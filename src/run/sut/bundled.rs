@@ -41,15 +41,7 @@ impl BundledSut {
     /// The cluster `config` asks for; refuses a mode, bugs or a cache that
     /// do not go together.
     pub fn new(config: &RunConfig, client: ClientKind) -> anyhow::Result<BundledSut> {
-        let mode: Mode = config
-            .mode
-            .parse()
-            .map_err(|e: String| anyhow!("--mode: {e}"))?;
-        let bugs = config
-            .bug
-            .iter()
-            .map(|b| b.parse::<Bug>().map_err(|e| anyhow!("--bug: {e}")))
-            .collect::<anyhow::Result<Vec<Bug>>>()?;
+        let (mode, bugs) = (config.mode, config.bug.clone());
         if bugs.contains(&Bug::CacheStale) && !config.cache {
             anyhow::bail!("--bug cache-stale breaks the read cache; switch it on with --cache");
         }

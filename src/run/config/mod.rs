@@ -1,7 +1,9 @@
 //! The test configuration: defaults, a TOML file and flags (flags win).
 
+mod by_name;
+
 use anyhow::{Context, bail};
-use faultline_cluster::Bug;
+use faultline_cluster::{Bug, Mode};
 use faultline_workloads::client::{Balance, ReadMode};
 use faultline_workloads::generator::KeyDist;
 use faultline_workloads::workload::WorkloadKind;
@@ -118,11 +120,13 @@ pub struct RunConfig {
     /// How etcd serves reads (`--sut etcd`).
     pub read_mode: ReadMode,
     /// Replication mode of the bundled cluster.
-    pub mode: String,
+    #[serde(with = "by_name::one")]
+    pub mode: Mode,
     /// Number of nodes of the bundled cluster.
     pub nodes: usize,
     /// Bugs switched on in the bundled cluster.
-    pub bug: Vec<String>,
+    #[serde(with = "by_name::list")]
+    pub bug: Vec<Bug>,
     /// Raft groups of the bundled cluster; 2 or more run behind a
     /// two-phase-commit coordinator that the clients talk to.
     pub shards: usize,
@@ -194,7 +198,7 @@ impl Default for RunConfig {
             weights: Vec::new(),
             store: None,
             read_mode: ReadMode::Linearizable,
-            mode: "raft".into(),
+            mode: Mode::Raft,
             nodes: 3,
             bug: Vec::new(),
             shards: 1,
@@ -278,7 +282,7 @@ impl RunConfig {
     /// anti-entropy rounds, so the nodes have had time to converge.
     pub fn quiet_period(&self) -> Duration {
         let recovery = self.recovery_time();
-        if self.sut == SutKind::Bundled && self.mode == "gossip" {
+        if self.sut == SutKind::Bundled && self.mode == Mode::Gossip {
             let rounds = self.gossip_interval.saturating_mul(GOSSIP_QUIET_ROUNDS);
             recovery.max(Duration::from_millis(rounds))
         } else {
@@ -303,10 +307,7 @@ impl RunConfig {
             ttl: Duration::from_millis(self.lock_ttl_ms.max(1)),
             pause: Duration::from_millis(self.lock_pause_ms),
             pause_probability: self.lock_pause_probability.clamp(0.0, 1.0),
-            check_lease: !self
-                .bug
-                .iter()
-                .any(|b| b.parse::<Bug>() == Ok(Bug::LeaseIgnoresPause)),
+            check_lease: !self.bug.contains(&Bug::LeaseIgnoresPause),
         }
     }
 
@@ -334,7 +335,7 @@ impl RunConfig {
         if self.shards > 1 && self.sut != SutKind::Bundled {
             bail!("shards apply to the bundled cluster only");
         }
-        if self.shards > 1 && self.mode != "raft" {
+        if self.shards > 1 && self.mode != Mode::Raft {
             bail!("shards are raft groups; mode {} has none", self.mode);
         }
         if self.shards > 1 && self.cache {
@@ -424,7 +425,7 @@ mod tests {
             seed: Some(17),
             workload: WorkloadKind::Append,
             key_dist: KeyDist::Zipf,
-            bug: vec!["stale-reads".into()],
+            bug: vec![Bug::StaleReads],
             ..RunConfig::default()
         };
         let back: RunConfig = toml::from_str(&c.to_toml().unwrap()).unwrap();
@@ -449,7 +450,7 @@ mod tests {
     #[test]
     fn gossip_runs_wait_at_least_twenty_rounds_before_final_reads() {
         let gossip = RunConfig {
-            mode: "gossip".into(),
+            mode: Mode::Gossip,
             recovery_time: 0.5,
             gossip_interval: 100,
             ..RunConfig::default()
