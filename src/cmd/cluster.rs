@@ -38,7 +38,7 @@ struct UpArgs {
     /// Deliberate bugs, comma-separated (docs/cluster.md says what each breaks and needs).
     #[arg(long = "bug", value_delimiter = ',', help = format!(
         "Deliberate bugs, comma-separated: {} (2pc-no-prepare and dirty-reads need --shards)",
-        super::choices::bugs()
+        crate::run::config::choices::bugs()
     ))]
     bugs: Vec<Bug>,
     /// Parent data directory (default: results/cluster-<timestamp>).

@@ -2,7 +2,6 @@
 
 pub mod bench;
 pub mod check;
-pub mod choices;
 pub mod cluster;
 pub mod node;
 pub mod report;

@@ -1,6 +1,7 @@
 //! The test configuration: defaults, a TOML file and flags (flags win).
 
 mod by_name;
+pub mod choices;
 
 use anyhow::{Context, bail};
 use faultline_cluster::{Bug, Mode};
@@ -100,91 +101,144 @@ impl fmt::Display for NemesisSchedule {
     }
 }
 
-/// Everything that defines a test run; written to `config.toml` so it can be repeated.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// Everything that defines a test run; written to `config.toml` so it can be
+/// repeated. Each field is one option, defined once: its doc comment is the
+/// help of its flag, and its key in a `--config` file is the flag's name.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, clap::Args)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields, default)]
 pub struct RunConfig {
-    /// Test name: the directory under `results-dir`.
+    /// Test name (results go to RESULTS_DIR/NAME/TIMESTAMP); default: the workload.
+    #[arg(long, default_value_t = RunConfig::default().name, hide_default_value = true)]
     pub name: String,
-    /// Where results go.
+    /// Results directory.
+    #[arg(long, default_value_os_t = RunConfig::default().results_dir)]
     pub results_dir: PathBuf,
-    /// System under test.
+    /// System under test: bundled, http, etcd, described.
+    #[arg(long, default_value_t = RunConfig::default().sut)]
     pub sut: SutKind,
-    /// Base URLs of an HTTP SUT; `URL=weight` sets a weight for `balance = "weighted"`.
+    /// Endpoints of an HTTP SUT: URL,... (URL=weight for --balance weighted).
+    #[arg(long, value_delimiter = ',')]
     pub endpoints: Vec<String>,
-    /// Per-endpoint weights for `balance = "weighted"` (overrides `URL=weight`).
+    /// Per-endpoint weights for --balance weighted: W,... (overrides URL=weight).
+    #[arg(long, value_delimiter = ',')]
     pub weights: Vec<u32>,
-    /// Store-description file: the client for `described` (and, when given,
-    /// for `bundled`/`etcd` instead of their native clients).
+    /// Store-description file (TOML) for --sut described, or to drive bundled/etcd through it.
+    #[arg(long)]
     pub store: Option<PathBuf>,
-    /// How etcd serves reads (`--sut etcd`).
+    /// etcd reads (--sut etcd): linearizable or serializable.
+    #[arg(long, default_value_t = RunConfig::default().read_mode)]
     pub read_mode: ReadMode,
-    /// Replication mode of the bundled cluster.
+    /// Bundled cluster mode.
+    #[arg(long, value_enum, default_value_t = RunConfig::default().mode,
+        hide_possible_values = true,
+        help = format!("Bundled cluster mode: {}", choices::modes()))]
     #[serde(with = "by_name::one")]
     pub mode: Mode,
-    /// Number of nodes of the bundled cluster.
+    /// Bundled cluster size.
+    #[arg(long, default_value_t = RunConfig::default().nodes)]
     pub nodes: usize,
-    /// Bugs switched on in the bundled cluster.
+    /// Bugs to switch on in the bundled cluster, comma-separated.
+    #[arg(long, value_delimiter = ',', help = format!(
+        "Bugs to switch on in the bundled cluster, comma-separated: {}", choices::bugs()
+    ))]
     #[serde(with = "by_name::list")]
     pub bug: Vec<Bug>,
-    /// Raft groups of the bundled cluster; 2 or more run behind a
-    /// two-phase-commit coordinator that the clients talk to.
+    /// Raft groups of the bundled cluster; 2 or more run behind a 2PC coordinator.
+    #[arg(long, default_value_t = RunConfig::default().shards)]
     pub shards: usize,
-    /// First port of the bundled cluster (0 = find free ports).
+    /// First port of the bundled cluster (0: free ports).
+    #[arg(long, default_value_t = RunConfig::default().base_port)]
     pub base_port: u16,
     /// The workload.
+    #[arg(long, default_value_t = RunConfig::default().workload, help = format!(
+        "Workload: {}", choices::workloads()
+    ))]
     pub workload: WorkloadKind,
-    /// Checkers to run (default: the workload's linearizability model).
+    /// Checkers, comma-separated.
+    #[arg(long, value_delimiter = ',', help = format!(
+        "Checkers, comma-separated: {} [default: linearizable; lock for the lock workload, \
+         bank for bank, txn for list-append and rw-register]",
+        choices::checkers()
+    ))]
     pub checker: Vec<String>,
-    /// Number of concurrent client workers.
+    /// Concurrent client workers.
+    #[arg(long, default_value_t = RunConfig::default().concurrency)]
     pub concurrency: usize,
-    /// Target operations per second over all workers (0 = unlimited).
+    /// Target ops/s over all workers, 0 = unlimited.
+    #[arg(long, default_value_t = RunConfig::default().rate)]
     pub rate: f64,
-    /// Length of the main phase, seconds.
+    /// Main phase length in seconds.
+    #[arg(long, default_value_t = RunConfig::default().time_limit)]
     pub time_limit: f64,
-    /// Number of concurrently active keys.
+    /// Concurrently active keys.
+    #[arg(long, default_value_t = RunConfig::default().keys)]
     pub keys: usize,
-    /// How keys are chosen.
+    /// Key distribution: uniform or zipf.
+    #[arg(long, default_value_t = RunConfig::default().key_dist)]
     pub key_dist: KeyDist,
-    /// Operations on one key before its slot moves on to a fresh key (0 = unlimited).
+    /// Operations per key before moving to a fresh key, 0 = unlimited.
+    #[arg(long, default_value_t = RunConfig::default().per_key_limit)]
     pub per_key_limit: u64,
-    /// Prefix of every key name; when absent, runs against an HTTP SUT get a
-    /// unique one (a persistent store would otherwise carry values over from
-    /// earlier runs, and keys start absent in the model).
+    /// Prefix of every key name [default: none for bundled, unique per run for
+    /// other SUTs, whose stores may hold values of earlier runs].
+    #[arg(long)]
     pub key_prefix: Option<String>,
-    /// Fault kinds (kill, pause, partition, latency, all, none).
+    /// Faults, comma-separated.
+    #[arg(long, value_delimiter = ',', default_values_t = RunConfig::default().nemesis,
+        hide_default_value = true,
+        help = format!(
+            "Faults, comma-separated: {} [default: {}]",
+            choices::nemeses(),
+            RunConfig::default().nemesis.join(",")
+        ))]
     pub nemesis: Vec<String>,
     /// Seconds between fault changes.
+    #[arg(long, default_value_t = RunConfig::default().nemesis_interval)]
     pub nemesis_interval: f64,
-    /// How fault windows are timed.
+    /// Fault timing: interval (fixed) or random (0.5-1.5 x interval, from the seed).
+    #[arg(long, default_value_t = RunConfig::default().nemesis_schedule)]
     pub nemesis_schedule: NemesisSchedule,
-    /// Node selection strategy.
+    /// Node selection: random, round-robin, weighted, leader.
+    #[arg(long, default_value_t = RunConfig::default().balance)]
     pub balance: Balance,
-    /// Seed of the operation schedule (random when absent; always recorded).
+    /// Seed of the operation schedule [default: random, recorded in config.toml].
+    #[arg(long)]
     pub seed: Option<u64>,
-    /// Number of runs; each with a fresh cluster and seed + i. Stops at the first invalid.
+    /// Number of runs (fresh SUT, seed+i); stops at the first invalid.
+    #[arg(long, default_value_t = RunConfig::default().test_count)]
     pub test_count: u32,
-    /// Seconds after the final heal before the final reads.
+    /// Seconds between the final heal and the final reads.
+    #[arg(long, default_value_t = RunConfig::default().recovery_time)]
     pub recovery_time: f64,
-    /// Per-request timeout, seconds.
+    /// Per-request timeout in seconds.
+    #[arg(long, default_value_t = RunConfig::default().request_timeout)]
     pub request_timeout: f64,
-    /// Checker deadline, seconds (after it the verdict is unknown).
+    /// Checker deadline in seconds (after it the verdict is unknown).
+    #[arg(long, default_value_t = RunConfig::default().check_timeout)]
     pub check_timeout: f64,
-    /// Gossip mode: peers each node exchanges state with per round.
+    /// Gossip mode: peers per anti-entropy round.
+    #[arg(long, default_value_t = RunConfig::default().fanout)]
     pub fanout: usize,
     /// Gossip mode: milliseconds between anti-entropy rounds.
+    #[arg(long, default_value_t = RunConfig::default().gossip_interval)]
     pub gossip_interval: u64,
-    /// Lock workload: lease length asked for, milliseconds.
+    /// Lock workload: lease length in ms.
+    #[arg(long, default_value_t = RunConfig::default().lock_ttl_ms)]
     pub lock_ttl_ms: u64,
-    /// Lock workload: typical client pause (GC-like), milliseconds.
+    /// Lock workload: typical client pause in ms, each 0.75-1.25 x this.
+    #[arg(long, default_value_t = RunConfig::default().lock_pause_ms)]
     pub lock_pause_ms: u64,
     /// Lock workload: chance that a cycle pauses.
+    #[arg(long, default_value_t = RunConfig::default().lock_pause_probability)]
     pub lock_pause_probability: f64,
     /// Bundled cluster: serve reads through each node's read-through cache.
+    #[arg(long)]
     pub cache: bool,
-    /// Bundled cluster with `cache`: lease of a cached value, milliseconds.
+    /// Lease of a cached value in milliseconds, with --cache.
+    #[arg(long, default_value_t = RunConfig::default().cache_ttl_ms)]
     pub cache_ttl_ms: u64,
-    /// Number of bank accounts (bank workload).
+    /// Bank accounts (bank workload).
+    #[arg(long, default_value_t = RunConfig::default().accounts)]
     pub accounts: usize,
 }
 
@@ -239,6 +293,22 @@ impl RunConfig {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("reading config {}", path.display()))?;
         toml::from_str(&text).map_err(|e| anyhow::anyhow!("config {}: {e}", path.display()))
+    }
+
+    /// This config with the options in `given` (clap's ids, e.g.
+    /// `time_limit`) taken from `flags`: how flags override a `--config`
+    /// file, key by key, without a second list of the options.
+    pub fn overridden_by(&self, flags: &RunConfig, given: &[&str]) -> anyhow::Result<RunConfig> {
+        // JSON rather than TOML: it holds every u64 seed.
+        let mut merged = serde_json::to_value(self).context("merging flags into the config")?;
+        let flags = serde_json::to_value(flags).context("merging flags into the config")?;
+        for id in given {
+            let key = id.replace('_', "-");
+            if let Some(v) = flags.get(&key) {
+                merged[&key] = v.clone();
+            }
+        }
+        serde_json::from_value(merged).context("merging flags into the config")
     }
 
     /// The config as TOML, as written to `config.toml`.

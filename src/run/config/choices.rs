@@ -3,7 +3,7 @@
 
 use crate::exit::Exit;
 use faultline_checkers::card::CheckerKind;
-use faultline_cluster::Bug;
+use faultline_cluster::{Bug, Mode};
 use faultline_nemeses::NemesisKind;
 use faultline_workloads::workload::WorkloadKind;
 
@@ -15,6 +15,14 @@ fn list<T>(items: impl IntoIterator<Item = T>, name: impl Fn(T) -> String) -> St
 /// Every switchable bug of the bundled cluster.
 pub fn bugs() -> String {
     list(Bug::ALL, |b| b.name().to_string())
+}
+
+/// Every replication mode of the bundled cluster.
+pub fn modes() -> String {
+    list(
+        <Mode as clap::ValueEnum>::value_variants().iter().copied(),
+        |m| m.to_string(),
+    )
 }
 
 /// Every workload.
