@@ -126,3 +126,55 @@ fn needs(config: &RunConfig, workload: &dyn Workload, faults: &NemesisKinds) -> 
     }
     needs
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::run::config::SutKind;
+    use faultline_workloads::workload::WorkloadKind;
+
+    #[test]
+    fn the_sut_is_asked_for_what_the_workload_and_the_faults_need() {
+        let config = RunConfig {
+            workload: WorkloadKind::Bank,
+            nemesis: vec!["kill".into()],
+            ..RunConfig::default()
+        };
+        let faults = nemesis::kinds(&config).unwrap();
+        let asked: Vec<Capability> =
+            needs(&config, workload::from_config(&config).as_ref(), &faults)
+                .into_iter()
+                .map(|n| n.capability)
+                .collect();
+        assert_eq!(
+            asked,
+            [
+                Capability::Txn,
+                Capability::Serve(WorkloadKind::Bank),
+                Capability::Kill
+            ]
+        );
+    }
+
+    #[test]
+    fn a_store_the_run_does_not_start_refuses_faults_in_its_own_words() {
+        let http = RunConfig {
+            sut: SutKind::Http,
+            endpoints: vec!["http://127.0.0.1:1".into()],
+            ..RunConfig::default()
+        };
+        let e = format!("{:#}", Test::build(http.clone()).unwrap_err());
+        assert!(
+            e.starts_with(
+                "--sut http gives faultline no control over the nodes, so --nemesis \
+                 partition,kill,pause (the default) cannot run"
+            ),
+            "{e}"
+        );
+        let quiet = RunConfig {
+            nemesis: vec!["none".into()],
+            ..http
+        };
+        assert!(Test::build(quiet).is_ok());
+    }
+}

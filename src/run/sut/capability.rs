@@ -44,6 +44,23 @@ impl Capability {
     }
 }
 
+impl fmt::Display for Capability {
+    /// What the SUT cannot do, as a refusal says it: `--sut http cannot kill nodes`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Capability::Kill => f.write_str("kill nodes"),
+            Capability::Pause => f.write_str("pause nodes"),
+            Capability::Partition => f.write_str("partition the network between nodes"),
+            Capability::Latency => f.write_str("slow the links between nodes"),
+            Capability::Txn => f.write_str("run multi-key transactions"),
+            Capability::ReadMode => f.write_str("choose how reads are served"),
+            Capability::Bugs => f.write_str("switch on bugs"),
+            Capability::ReadCache => f.write_str("serve reads from a cache"),
+            Capability::Serve(w) => write!(f, "serve the {w} workload's operations"),
+        }
+    }
+}
+
 /// Who needs a capability: says why in a refusal.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum NeededBy {

@@ -82,6 +82,6 @@ pub fn generic_refusal(sut: SutKind, need: &Need) -> anyhow::Error {
         Capability::ReadCache => anyhow::anyhow!(
             "--cache switches on the bundled cluster's read cache; it does not apply to --sut {sut}"
         ),
-        other => anyhow::anyhow!("--sut {sut} cannot do {other:?}, which {} needs", need.by),
+        other => anyhow::anyhow!("--sut {sut} cannot {other}, which {} needs", need.by),
     }
 }
