@@ -405,40 +405,6 @@ impl RunConfig {
         if self.shards > 1 && self.sut != SutKind::Bundled {
             bail!("shards apply to the bundled cluster only");
         }
-        if self.shards > 1 && self.mode != Mode::Raft {
-            bail!("shards are raft groups; mode {} has none", self.mode);
-        }
-        if self.shards > 1 && self.cache {
-            // A 2PC commit names no keys, so it could not invalidate caches.
-            bail!("cache is not available on sharded clusters");
-        }
-        if self.sut == SutKind::Bundled && !self.endpoints.is_empty() {
-            // The bundled cluster's endpoints are the nodes it starts: given
-            // ones would be silently ignored while a different system is tested.
-            bail!(
-                "--endpoints applies to --sut http, etcd or described; the bundled cluster \
-                 (the default --sut) starts its own nodes. Add --sut http to test {}",
-                self.endpoints.join(",")
-            );
-        }
-        if self.sut == SutKind::Bundled {
-            let need =
-                crate::fd_limit::needed_for_bundled(self.nodes * self.shards, self.concurrency);
-            if let Some(limit) = crate::fd_limit::current()
-                && limit < need
-            {
-                bail!(
-                    "{} nodes need about {need} open files in the harness (peer proxies grow with \
-                     the square of the node count), but the limit is {limit} even after raising \
-                     the soft limit to the hard one: raise it (`ulimit -n {need}` as root, or \
-                     LimitNOFILE= in a systemd unit) or run fewer nodes",
-                    self.nodes * self.shards
-                );
-            }
-        }
-        if self.sut == SutKind::Http && self.endpoints.is_empty() {
-            bail!("--sut http needs --endpoints URL,...");
-        }
         if self.gossip_interval == 0 {
             bail!("gossip-interval must be at least 1 ms");
         }

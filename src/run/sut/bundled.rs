@@ -38,10 +38,38 @@ pub struct BundledSut {
 }
 
 impl BundledSut {
-    /// The cluster `config` asks for; refuses a mode, bugs or a cache that
-    /// do not go together.
+    /// The cluster `config` asks for; refuses shards, a cache or endpoints
+    /// that do not go with it, and more nodes than the open-file limit allows.
     pub fn new(config: &RunConfig, client: ClientKind) -> anyhow::Result<BundledSut> {
         let (mode, bugs) = (config.mode, config.bug.clone());
+        if config.shards > 1 && mode != Mode::Raft {
+            anyhow::bail!("shards are raft groups; mode {mode} has none");
+        }
+        if config.shards > 1 && config.cache {
+            // A 2PC commit names no keys, so it could not invalidate caches.
+            anyhow::bail!("cache is not available on sharded clusters");
+        }
+        if !config.endpoints.is_empty() {
+            // The bundled cluster's endpoints are the nodes it starts: given
+            // ones would be silently ignored while a different system is tested.
+            anyhow::bail!(
+                "--endpoints applies to --sut http, etcd or described; the bundled cluster \
+                 (the default --sut) starts its own nodes. Add --sut http to test {}",
+                config.endpoints.join(",")
+            );
+        }
+        let processes = config.nodes * config.shards;
+        let need = crate::fd_limit::needed_for_bundled(processes, config.concurrency);
+        if let Some(limit) = crate::fd_limit::current()
+            && limit < need
+        {
+            anyhow::bail!(
+                "{processes} nodes need about {need} open files in the harness (peer proxies grow \
+                 with the square of the node count), but the limit is {limit} even after raising \
+                 the soft limit to the hard one: raise it (`ulimit -n {need}` as root, or \
+                 LimitNOFILE= in a systemd unit) or run fewer nodes"
+            );
+        }
         if bugs.contains(&Bug::CacheStale) && !config.cache {
             anyhow::bail!("--bug cache-stale breaks the read cache; switch it on with --cache");
         }

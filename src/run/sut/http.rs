@@ -20,13 +20,16 @@ pub struct HttpSut {
 }
 
 impl HttpSut {
-    /// The store at `config.endpoints`.
-    pub fn new(config: &RunConfig, client: ClientKind) -> HttpSut {
-        HttpSut {
+    /// The store at `config.endpoints`, which it needs.
+    pub fn new(config: &RunConfig, client: ClientKind) -> anyhow::Result<HttpSut> {
+        if config.endpoints.is_empty() {
+            bail!("--sut http needs --endpoints URL,...");
+        }
+        Ok(HttpSut {
             endpoints: config.endpoints.clone(),
             weights: config.weights.clone(),
             client,
-        }
+        })
     }
 }
 

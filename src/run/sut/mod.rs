@@ -29,7 +29,7 @@ pub fn from_config(config: &RunConfig) -> anyhow::Result<Arc<dyn SystemUnderTest
     let client = ClientKind::choose(config.sut, config.read_mode, described);
     Ok(match config.sut {
         SutKind::Bundled => Arc::new(bundled::BundledSut::new(config, client)?),
-        SutKind::Http => Arc::new(http::HttpSut::new(config, client)),
+        SutKind::Http => Arc::new(http::HttpSut::new(config, client)?),
         SutKind::Etcd => Arc::new(etcd::EtcdSut::new(config, client)),
         SutKind::Described => Arc::new(described::DescribedSut::new(config, client)?),
     })
