@@ -16,7 +16,7 @@ mod requirements;
 mod run;
 mod serve;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use std::process::ExitCode;
 
 /// Jepsen-style testing of distributed stores: workloads, faults, histories
@@ -51,8 +51,12 @@ fn main() -> ExitCode {
     // Before anything opens files or starts nodes: children inherit it.
     fd_limit::raise_to_hard();
     // Usage errors are bad input (exit 3); clap's own code 2 would read as "unknown".
-    let cli = match Cli::try_parse() {
-        Ok(cli) => cli,
+    // The matches too: `run` tells the flags given from the defaults by them.
+    let parsed = Cli::command()
+        .try_get_matches()
+        .and_then(|m| Cli::from_arg_matches(&m).map(|cli| (cli, m)));
+    let (cli, matches) = match parsed {
+        Ok(parsed) => parsed,
         Err(err) => {
             let _ = err.print();
             return if err.use_stderr() {
@@ -63,7 +67,10 @@ fn main() -> ExitCode {
         }
     };
     let result = match cli.command {
-        Command::Run(args) => cmd::run::execute(*args),
+        Command::Run(args) => match matches.subcommand_matches("run") {
+            Some(run) => cmd::run::execute(*args, run),
+            None => Err(anyhow::anyhow!("the run command's arguments went missing")),
+        },
         Command::Check(args) => cmd::check::execute(args),
         Command::Cluster(args) => cmd::cluster::execute(args),
         Command::Node(args) => cmd::node::execute(*args),

@@ -35,8 +35,11 @@ struct UpArgs {
     /// Replication mode.
     #[arg(long, value_enum, default_value_t = Mode::Raft)]
     mode: Mode,
-    /// Deliberate bugs (stale-reads, early-ack, no-fsync, no-term-check, cache-stale, lock-no-fencing, cas-local-check, split-txn; 2pc-no-prepare and dirty-reads with --shards), comma-separated.
-    #[arg(long = "bug", value_delimiter = ',')]
+    /// Deliberate bugs, comma-separated (docs/cluster.md says what each breaks and needs).
+    #[arg(long = "bug", value_delimiter = ',', help = format!(
+        "Deliberate bugs, comma-separated: {} (2pc-no-prepare and dirty-reads need --shards)",
+        crate::run::config::choices::bugs()
+    ))]
     bugs: Vec<Bug>,
     /// Parent data directory (default: results/cluster-<timestamp>).
     #[arg(long)]

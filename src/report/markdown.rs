@@ -75,7 +75,7 @@ fn facts(out: &mut String, run: &RunData, config: Option<&RunConfig>, stats: &Ru
         let bug = if c.bug.is_empty() {
             "none".to_string()
         } else {
-            code_list(&c.bug)
+            code_list(&c.bug.iter().map(ToString::to_string).collect::<Vec<_>>())
         };
         item("bug", bug);
     }
@@ -138,7 +138,10 @@ fn system_under_test(c: &RunConfig, endpoints: usize) -> String {
         format!("{} nodes", c.nodes)
     };
     let cache = if c.cache { ", read cache" } else { "" };
-    format!("`bundled` ({} mode, {size}{cache})", inline(&c.mode))
+    format!(
+        "`bundled` ({} mode, {size}{cache})",
+        inline(&c.mode.to_string())
+    )
 }
 
 /// `` `cas-register`, 6 workers at 100 ops/s ``.

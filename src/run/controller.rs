@@ -3,7 +3,6 @@
 
 use super::check::run_checkers_on_file;
 use super::config::RunConfig;
-use super::config::SutKind;
 use super::explain;
 use super::fault_coverage::FaultCoverage;
 use super::history_pass;
@@ -13,25 +12,19 @@ use super::recorder::Recorder;
 use super::results::{Files, ResultsFile, RunDir};
 use super::stats;
 use super::summary;
-use super::sut::Sut;
+use super::test::Test;
 use super::timeline::Timeline;
 use super::worker::{Shared, Worker};
 use anyhow::Context;
 use faultline_checkers::linearizability::CheckProgress;
-use faultline_checkers::{EventType, Validity, Verdict};
-use faultline_workloads::generator::{KeyPicker, Pacer, Phase, WorkerGenerator, worker_seed};
-use faultline_workloads::workload::WorkloadKind;
-use faultline_workloads::workload::bank::Accounts;
+use faultline_checkers::{Validity, Verdict};
+use faultline_workloads::generator::{KeyPicker, Pacer, Phase, worker_seed};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
-use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
-
-/// Attempts per key in the final reads (a read that fails or times out is retried).
-const FINAL_READ_ATTEMPTS: usize = 5;
 
 /// What one run produced.
 #[derive(Debug)]
@@ -47,11 +40,12 @@ pub struct RunOutcome {
 
 /// Runs one test and writes its results; returns the combined verdict.
 pub async fn run_one(
-    config: RunConfig,
+    test: Test,
     interrupt: CancellationToken,
     hurry: CancellationToken,
 ) -> anyhow::Result<RunOutcome> {
     let started = std::time::Instant::now();
+    let config = test.config.clone();
     let seed = config.seed.unwrap_or_default();
     let name = config.test_name();
     let dir = RunDir::create(&config.results_dir, &name)?;
@@ -62,7 +56,7 @@ pub async fn run_one(
         );
     }
     dir.write("config.toml", &config.as_ran().to_toml()?)?;
-    let key_prefix = config.effective_key_prefix();
+    let key_prefix = test.key_prefix();
     eprintln!("run {name} (seed {seed}) → {}", dir.path().display());
 
     let recorder = Arc::new(Recorder::create(&dir.file("history.jsonl"))?);
@@ -76,16 +70,16 @@ pub async fn run_one(
     let progress_task = tokio::spawn(progress::show(counters.clone(), progress_stop.clone()));
 
     let nodes_dir = dir.file("nodes");
-    eprintln!("setup: {}", describe_sut(&config, None));
-    let sut = Sut::start(&config, &nodes_dir).await?;
+    eprintln!("setup: {}", describe_sut(&config, test.sut.describe(None)));
+    let sut = test.sut.start(&test.faults, &nodes_dir).await?;
     let node_list: Vec<(String, String)> = sut
         .endpoints
         .iter()
         .map(|e| (e.name.clone(), e.url.clone()))
         .collect();
 
-    let client = sut.client(&config)?;
-    if matches!(config.sut, SutKind::Http | SutKind::Described)
+    let client = sut.client(test.sut.client_kind(), &test.client_options())?;
+    if test.sut.probe_first()
         && let Err(e) = super::probe::probe(&client, &config, &key_prefix).await
     {
         progress_stop.cancel();
@@ -106,7 +100,6 @@ pub async fn run_one(
     });
 
     let per_key_limit = (config.per_key_limit > 0).then_some(config.per_key_limit);
-    let accounts = Accounts::new(&key_prefix, config.accounts);
     let mut workers = Vec::with_capacity(config.concurrency);
     for w in 0..config.concurrency {
         let keys = KeyPicker::new(
@@ -118,15 +111,15 @@ pub async fn run_one(
         .with_prefix(key_prefix.clone());
         workers.push(Worker {
             process: w as u64,
-            generator: WorkerGenerator::new(config.workload, keys, seed, w, config.concurrency)
-                .with_accounts(accounts.clone()),
+            generator: test
+                .workload
+                .generator(keys, seed, w, config.concurrency, &key_prefix),
             rng: ChaCha8Rng::seed_from_u64(worker_seed(!seed, w)),
             pacer: Pacer::new(config.rate, config.concurrency),
         });
     }
-    if config.workload == WorkloadKind::Bank
-        && let Some(first) = workers.first_mut()
-        && let Err(e) = bank_setup(&shared, first, &accounts, &interrupt).await
+    if let Some(first) = workers.first_mut()
+        && let Err(e) = test.workload.setup(&shared, first, &interrupt).await
     {
         progress_stop.cancel();
         sut.stop().await;
@@ -158,13 +151,11 @@ pub async fn run_one(
     let deadline = Instant::now() + config.time_limit();
     let mut handles = Vec::with_capacity(config.concurrency);
     for mut worker in workers {
-        let (shared, stop) = (shared.clone(), interrupt.clone());
-        let lock = (config.workload == WorkloadKind::Lock).then(|| config.lock_options());
+        let (shared, stop, workload) = (shared.clone(), interrupt.clone(), test.workload.clone());
         handles.push(tokio::spawn(async move {
-            match &lock {
-                Some(opts) => worker.run_lock(&shared, opts, deadline, &stop).await,
-                None => worker.run(&shared, deadline, &stop).await,
-            }
+            workload
+                .run_worker(&mut worker, &shared, deadline, &stop)
+                .await;
             worker
         }));
     }
@@ -207,12 +198,9 @@ pub async fn run_one(
     }
     if !interrupt.is_cancelled() {
         timeline.enter(Phase::FinalReads, recorder.now_ns());
-        if config.workload == WorkloadKind::Bank {
-            counters.set_final_reads(workers.len());
-            final_bank_reads(&shared, workers, &interrupt).await;
-        } else {
-            final_reads(&shared, workers, config.workload, &counters, &interrupt).await;
-        }
+        test.workload
+            .final_ops(&shared, workers, &counters, &interrupt)
+            .await;
     }
 
     sut.stop().await;
@@ -270,12 +258,8 @@ pub async fn run_one(
         verdicts.push(v);
     }
     let controlled_nodes = sut.control.as_ref().map_or(0, |c| c.nodes().len());
-    let faults = FaultCoverage::from_events(
-        &nemesis::kinds(&config)?,
-        controlled_nodes,
-        &pass.nemesis,
-        fault_error,
-    );
+    let faults =
+        FaultCoverage::from_events(&test.faults, controlled_nodes, &pass.nemesis, fault_error);
     if let Some(v) = faults.verdict(interrupt.is_cancelled()) {
         verdicts.push(v);
     }
@@ -289,7 +273,7 @@ pub async fn run_one(
         } else {
             format!("{name}: ")
         },
-        describe_sut(&config, Some(node_list.len())),
+        describe_sut(&config, test.sut.describe(Some(node_list.len()))),
         describe_faults(&config, sut.control.is_some()),
         if interrupt.is_cancelled() {
             " · interrupted"
@@ -351,148 +335,9 @@ pub async fn run_one(
     })
 }
 
-/// Reads every key the workers touched on every node, spread over the
-/// workers; a read with an unknown outcome is retried (as a new process
-/// after an `info`). Each read is attributed to its node in the history, so
-/// the eventual checker can compare what the nodes hold; a mode that forwards
-/// reads (Raft followers) still answers each one linearizably.
-async fn final_reads(
-    shared: &Arc<Shared>,
-    workers: Vec<Worker>,
-    workload: WorkloadKind,
-    counters: &Counters,
-    stop: &CancellationToken,
-) {
-    let keys: BTreeSet<String> = workers
-        .iter()
-        .flat_map(|w| w.generator.keys_used())
-        .collect();
-    let nodes = shared.client.endpoints().len().max(1);
-    let reads: Vec<(String, usize)> = keys
-        .into_iter()
-        .flat_map(|k| (0..nodes).map(move |node| (k.clone(), node)))
-        .collect();
-    counters.set_final_reads(reads.len());
-    let n = workers.len().max(1);
-    let mut tasks = Vec::new();
-    for (i, worker) in workers.into_iter().enumerate() {
-        let mine: Vec<(String, usize)> = reads.iter().skip(i).step_by(n).cloned().collect();
-        let (shared, stop) = (shared.clone(), stop.clone());
-        tasks.push(tokio::spawn(async move {
-            let mut worker = worker;
-            for (key, node) in mine {
-                for _ in 0..FINAL_READ_ATTEMPTS {
-                    if stop.is_cancelled() {
-                        return;
-                    }
-                    let c = worker
-                        .invoke_on(&shared, &workload.final_read(&key), node)
-                        .await;
-                    // A definite failure (e.g. `not_leader` from a store
-                    // that does not forward) will not change on a retry.
-                    if c.kind != EventType::Info {
-                        break;
-                    }
-                }
-            }
-        }));
-    }
-    for t in tasks {
-        let _ = t.await;
-    }
-}
-
-/// Attempts of the bank's setup transaction before the run gives up.
-const SETUP_ATTEMPTS: usize = 20;
-
-/// Writes the initial balances as one transaction, recorded like any
-/// operation so the checker knows the total; retried until it is `ok`
-/// (a leader election may be under way).
-async fn bank_setup(
-    shared: &Shared,
-    worker: &mut Worker,
-    accounts: &Accounts,
-    stop: &CancellationToken,
-) -> anyhow::Result<()> {
-    let op = accounts.setup_op();
-    let mut last = String::new();
-    for _ in 0..SETUP_ATTEMPTS {
-        if stop.is_cancelled() {
-            anyhow::bail!("interrupted during the bank setup");
-        }
-        let c = worker.invoke(shared, &op).await;
-        if c.kind == EventType::Ok {
-            return Ok(());
-        }
-        last = c.describe();
-        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
-    }
-    anyhow::bail!(
-        "the bank setup (one transaction writing {} accounts) did not succeed in {SETUP_ATTEMPTS} attempts; last error: {last}",
-        accounts.names().len()
-    )
-}
-
-/// One whole-bank read per worker, each retried until `ok`: reads that
-/// begin after every transfer ended show whether acknowledged ones survived.
-async fn final_bank_reads(shared: &Arc<Shared>, workers: Vec<Worker>, stop: &CancellationToken) {
-    let mut tasks = Vec::new();
-    for mut worker in workers {
-        let (shared, stop) = (shared.clone(), stop.clone());
-        tasks.push(tokio::spawn(async move {
-            let op = worker.generator.accounts().read_op();
-            for _ in 0..FINAL_READ_ATTEMPTS {
-                if stop.is_cancelled() {
-                    return;
-                }
-                if worker.invoke(&shared, &op).await.kind == EventType::Ok {
-                    return;
-                }
-            }
-        }));
-    }
-    for t in tasks {
-        let _ = t.await;
-    }
-}
-
-/// What the run tests, e.g. `cas-register on the bundled raft cluster (3 nodes)`.
-/// `endpoints` is how many the started SUT has, once known.
-fn describe_sut(config: &RunConfig, endpoints: Option<usize>) -> String {
-    // Not a match over the kinds: other SUT kinds are described by name.
-    let sut = if config.sut == SutKind::Bundled {
-        let bugs = if config.bug.is_empty() {
-            String::new()
-        } else {
-            format!(", bug {}", config.bug.join(","))
-        };
-        let gossip = if config.mode == "gossip" {
-            format!(
-                ", fanout {} every {} ms",
-                config.fanout, config.gossip_interval
-            )
-        } else {
-            String::new()
-        };
-        let cache = if config.cache { ", read cache" } else { "" };
-        let size = if config.shards > 1 {
-            format!(
-                "{} shards of {} nodes and a 2PC coordinator",
-                config.shards, config.nodes
-            )
-        } else {
-            format!("{} nodes", config.nodes)
-        };
-        format!(
-            "the bundled {} cluster ({size}{gossip}{cache}{bugs})",
-            config.mode
-        )
-    } else {
-        match endpoints {
-            Some(n) => format!("{} SUT ({n} endpoints)", config.sut),
-            None => format!("{} SUT", config.sut),
-        }
-    };
+/// What the run tests, e.g. `cas-register on the bundled raft cluster (3
+/// nodes), 6 workers at 100 ops/s`; `sut` is the SUT's own description.
+fn describe_sut(config: &RunConfig, sut: String) -> String {
     format!(
         "{} on {sut}, {} workers at {}",
         config.workload,

@@ -6,6 +6,7 @@
 //! holds alike for flags and for keys of a `--config` file.
 
 use super::config::{RunConfig, SutKind};
+use faultline_cluster::Mode;
 use faultline_workloads::client::Balance;
 use faultline_workloads::workload::WorkloadKind;
 
@@ -22,7 +23,7 @@ pub fn check(c: &RunConfig) -> anyhow::Result<()> {
     let d = RunConfig::default();
     let bundled = c.sut == SutKind::Bundled;
     let starts_nodes = bundled || (c.sut == SutKind::Etcd && c.endpoints.is_empty());
-    let gossip = bundled && c.mode == "gossip";
+    let gossip = bundled && c.mode == Mode::Gossip;
     let lock = c.workload == WorkloadKind::Lock;
     let rules = [
         Rule {
@@ -128,7 +129,7 @@ mod tests {
         };
         let refused = |c: RunConfig| format!("{:#}", check(&c).unwrap_err());
         let e = refused(RunConfig {
-            mode: "paxos".into(),
+            mode: Mode::Paxos,
             ..http.clone()
         });
         assert!(e.starts_with("--mode does nothing"), "{e}");
@@ -139,7 +140,7 @@ mod tests {
         });
         assert!(e.starts_with("--nodes"), "{e}");
         let e = refused(RunConfig {
-            bug: vec!["stale-reads".into()],
+            bug: vec![faultline_cluster::Bug::StaleReads],
             ..http.clone()
         });
         assert!(e.starts_with("--bug"), "{e}");
@@ -175,7 +176,7 @@ mod tests {
         let ok = |c: RunConfig| check(&c).unwrap();
         ok(RunConfig::default());
         ok(RunConfig {
-            mode: "gossip".into(),
+            mode: Mode::Gossip,
             fanout: 3,
             gossip_interval: 50,
             ..RunConfig::default()

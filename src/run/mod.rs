@@ -1,17 +1,13 @@
 //! The run controller: configuration, phases, workers, recorder, results.
 
-mod bundled;
 pub mod check;
 pub mod config;
 mod controller;
-mod described_sut;
-mod etcd_sut;
 mod explain;
 mod fault_coverage;
 pub mod history_pass;
 mod inapplicable;
 pub mod key_batches;
-mod lock_worker;
 mod nemesis;
 mod probe;
 mod progress;
@@ -21,18 +17,20 @@ mod run_log;
 pub mod stats;
 pub mod summary;
 pub mod sut;
-mod sut_client;
+pub mod test;
 mod timeline;
 mod worker;
+mod workload;
 
 use crate::exit::Exit;
 use anyhow::Context;
 use config::RunConfig;
 use faultline_checkers::Validity;
+use test::Test;
 use tokio_util::sync::CancellationToken;
 
-/// Runs `config.test_count` tests (seed, seed+1, ...), stopping at the first invalid one.
-pub fn run_tests(config: RunConfig) -> anyhow::Result<Exit> {
+/// Runs `test.config.test_count` tests (seed, seed+1, ...), stopping at the first invalid one.
+pub fn run_tests(test: Test) -> anyhow::Result<Exit> {
     // Harness warnings (e.g. a nemesis that cannot run) go to stderr and to
     // the run's faultline.log; RUST_LOG overrides.
     run_log::install();
@@ -44,13 +42,12 @@ pub fn run_tests(config: RunConfig) -> anyhow::Result<Exit> {
         let interrupt = CancellationToken::new();
         let hurry = CancellationToken::new();
         tokio::spawn(on_ctrl_c(interrupt.clone(), hurry.clone()));
-        let base_seed = config.seed.unwrap_or_else(rand::random);
+        let base_seed = test.config.seed.unwrap_or_else(rand::random);
         let mut overall = Validity::Valid;
         let mut harness_error = false;
-        for i in 0..config.test_count.max(1) {
-            let mut c = config.clone();
-            c.seed = Some(base_seed.wrapping_add(u64::from(i)));
-            let outcome = controller::run_one(c, interrupt.clone(), hurry.clone()).await;
+        for i in 0..test.config.test_count.max(1) {
+            let one = test.with_seed(base_seed.wrapping_add(u64::from(i)));
+            let outcome = controller::run_one(one, interrupt.clone(), hurry.clone()).await;
             if let Err(e) = &outcome {
                 run_log::line("ERROR", &format!("{e:#}"));
             }
@@ -71,7 +68,8 @@ pub fn run_tests(config: RunConfig) -> anyhow::Result<Exit> {
 
 /// Runs one test without Ctrl-C handling (benchmarks); returns its outcome.
 pub async fn run_once(config: RunConfig) -> anyhow::Result<controller::RunOutcome> {
-    controller::run_one(config, CancellationToken::new(), CancellationToken::new()).await
+    let test = Test::build(config)?;
+    controller::run_one(test, CancellationToken::new(), CancellationToken::new()).await
 }
 
 /// The first Ctrl-C ends the run gracefully (`interrupt`); a second one cuts

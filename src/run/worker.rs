@@ -130,14 +130,4 @@ impl Worker {
         }
         true
     }
-
-    /// Runs generated operations until `deadline` or `stop`; an in-flight
-    /// request is allowed to finish (bounded by the request timeout) so that
-    /// every invoke gets its completion.
-    pub async fn run(&mut self, shared: &Shared, deadline: Instant, stop: &CancellationToken) {
-        while self.wait_turn(deadline, stop).await {
-            let op = self.generator.next_op();
-            self.invoke(shared, &op).await;
-        }
-    }
 }

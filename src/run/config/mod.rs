@@ -1,7 +1,10 @@
 //! The test configuration: defaults, a TOML file and flags (flags win).
 
+mod by_name;
+pub mod choices;
+
 use anyhow::{Context, bail};
-use faultline_cluster::Bug;
+use faultline_cluster::{Bug, Mode};
 use faultline_workloads::client::{Balance, ReadMode};
 use faultline_workloads::generator::KeyDist;
 use faultline_workloads::workload::WorkloadKind;
@@ -98,89 +101,144 @@ impl fmt::Display for NemesisSchedule {
     }
 }
 
-/// Everything that defines a test run; written to `config.toml` so it can be repeated.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// Everything that defines a test run; written to `config.toml` so it can be
+/// repeated. Each field is one option, defined once: its doc comment is the
+/// help of its flag, and its key in a `--config` file is the flag's name.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, clap::Args)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields, default)]
 pub struct RunConfig {
-    /// Test name: the directory under `results-dir`.
+    /// Test name (results go to RESULTS_DIR/NAME/TIMESTAMP); default: the workload.
+    #[arg(long, default_value_t = RunConfig::default().name, hide_default_value = true)]
     pub name: String,
-    /// Where results go.
+    /// Results directory.
+    #[arg(long, default_value_os_t = RunConfig::default().results_dir)]
     pub results_dir: PathBuf,
-    /// System under test.
+    /// System under test: bundled, http, etcd, described.
+    #[arg(long, default_value_t = RunConfig::default().sut)]
     pub sut: SutKind,
-    /// Base URLs of an HTTP SUT; `URL=weight` sets a weight for `balance = "weighted"`.
+    /// Endpoints of an HTTP SUT: URL,... (URL=weight for --balance weighted).
+    #[arg(long, value_delimiter = ',')]
     pub endpoints: Vec<String>,
-    /// Per-endpoint weights for `balance = "weighted"` (overrides `URL=weight`).
+    /// Per-endpoint weights for --balance weighted: W,... (overrides URL=weight).
+    #[arg(long, value_delimiter = ',')]
     pub weights: Vec<u32>,
-    /// Store-description file: the client for `described` (and, when given,
-    /// for `bundled`/`etcd` instead of their native clients).
+    /// Store-description file (TOML) for --sut described, or to drive bundled/etcd through it.
+    #[arg(long)]
     pub store: Option<PathBuf>,
-    /// How etcd serves reads (`--sut etcd`).
+    /// etcd reads (--sut etcd): linearizable or serializable.
+    #[arg(long, default_value_t = RunConfig::default().read_mode)]
     pub read_mode: ReadMode,
-    /// Replication mode of the bundled cluster.
-    pub mode: String,
-    /// Number of nodes of the bundled cluster.
+    /// Bundled cluster mode.
+    #[arg(long, value_enum, default_value_t = RunConfig::default().mode,
+        hide_possible_values = true,
+        help = format!("Bundled cluster mode: {}", choices::modes()))]
+    #[serde(with = "by_name::one")]
+    pub mode: Mode,
+    /// Bundled cluster size.
+    #[arg(long, default_value_t = RunConfig::default().nodes)]
     pub nodes: usize,
-    /// Bugs switched on in the bundled cluster.
-    pub bug: Vec<String>,
-    /// Raft groups of the bundled cluster; 2 or more run behind a
-    /// two-phase-commit coordinator that the clients talk to.
+    /// Bugs to switch on in the bundled cluster, comma-separated.
+    #[arg(long, value_delimiter = ',', help = format!(
+        "Bugs to switch on in the bundled cluster, comma-separated: {}", choices::bugs()
+    ))]
+    #[serde(with = "by_name::list")]
+    pub bug: Vec<Bug>,
+    /// Raft groups of the bundled cluster; 2 or more run behind a 2PC coordinator.
+    #[arg(long, default_value_t = RunConfig::default().shards)]
     pub shards: usize,
-    /// First port of the bundled cluster (0 = find free ports).
+    /// First port of the bundled cluster (0: free ports).
+    #[arg(long, default_value_t = RunConfig::default().base_port)]
     pub base_port: u16,
     /// The workload.
+    #[arg(long, default_value_t = RunConfig::default().workload, help = format!(
+        "Workload: {}", choices::workloads()
+    ))]
     pub workload: WorkloadKind,
-    /// Checkers to run (default: the workload's linearizability model).
+    /// Checkers, comma-separated.
+    #[arg(long, value_delimiter = ',', help = format!(
+        "Checkers, comma-separated: {} [default: linearizable; lock for the lock workload, \
+         bank for bank, txn for list-append and rw-register]",
+        choices::checkers()
+    ))]
     pub checker: Vec<String>,
-    /// Number of concurrent client workers.
+    /// Concurrent client workers.
+    #[arg(long, default_value_t = RunConfig::default().concurrency)]
     pub concurrency: usize,
-    /// Target operations per second over all workers (0 = unlimited).
+    /// Target ops/s over all workers, 0 = unlimited.
+    #[arg(long, default_value_t = RunConfig::default().rate)]
     pub rate: f64,
-    /// Length of the main phase, seconds.
+    /// Main phase length in seconds.
+    #[arg(long, default_value_t = RunConfig::default().time_limit)]
     pub time_limit: f64,
-    /// Number of concurrently active keys.
+    /// Concurrently active keys.
+    #[arg(long, default_value_t = RunConfig::default().keys)]
     pub keys: usize,
-    /// How keys are chosen.
+    /// Key distribution: uniform or zipf.
+    #[arg(long, default_value_t = RunConfig::default().key_dist)]
     pub key_dist: KeyDist,
-    /// Operations on one key before its slot moves on to a fresh key (0 = unlimited).
+    /// Operations per key before moving to a fresh key, 0 = unlimited.
+    #[arg(long, default_value_t = RunConfig::default().per_key_limit)]
     pub per_key_limit: u64,
-    /// Prefix of every key name; when absent, runs against an HTTP SUT get a
-    /// unique one (a persistent store would otherwise carry values over from
-    /// earlier runs, and keys start absent in the model).
+    /// Prefix of every key name [default: none for bundled, unique per run for
+    /// other SUTs, whose stores may hold values of earlier runs].
+    #[arg(long)]
     pub key_prefix: Option<String>,
-    /// Fault kinds (kill, pause, partition, latency, all, none).
+    /// Faults, comma-separated.
+    #[arg(long, value_delimiter = ',', default_values_t = RunConfig::default().nemesis,
+        hide_default_value = true,
+        help = format!(
+            "Faults, comma-separated: {} [default: {}]",
+            choices::nemeses(),
+            RunConfig::default().nemesis.join(",")
+        ))]
     pub nemesis: Vec<String>,
     /// Seconds between fault changes.
+    #[arg(long, default_value_t = RunConfig::default().nemesis_interval)]
     pub nemesis_interval: f64,
-    /// How fault windows are timed.
+    /// Fault timing: interval (fixed) or random (0.5-1.5 x interval, from the seed).
+    #[arg(long, default_value_t = RunConfig::default().nemesis_schedule)]
     pub nemesis_schedule: NemesisSchedule,
-    /// Node selection strategy.
+    /// Node selection: random, round-robin, weighted, leader.
+    #[arg(long, default_value_t = RunConfig::default().balance)]
     pub balance: Balance,
-    /// Seed of the operation schedule (random when absent; always recorded).
+    /// Seed of the operation schedule [default: random, recorded in config.toml].
+    #[arg(long)]
     pub seed: Option<u64>,
-    /// Number of runs; each with a fresh cluster and seed + i. Stops at the first invalid.
+    /// Number of runs (fresh SUT, seed+i); stops at the first invalid.
+    #[arg(long, default_value_t = RunConfig::default().test_count)]
     pub test_count: u32,
-    /// Seconds after the final heal before the final reads.
+    /// Seconds between the final heal and the final reads.
+    #[arg(long, default_value_t = RunConfig::default().recovery_time)]
     pub recovery_time: f64,
-    /// Per-request timeout, seconds.
+    /// Per-request timeout in seconds.
+    #[arg(long, default_value_t = RunConfig::default().request_timeout)]
     pub request_timeout: f64,
-    /// Checker deadline, seconds (after it the verdict is unknown).
+    /// Checker deadline in seconds (after it the verdict is unknown).
+    #[arg(long, default_value_t = RunConfig::default().check_timeout)]
     pub check_timeout: f64,
-    /// Gossip mode: peers each node exchanges state with per round.
+    /// Gossip mode: peers per anti-entropy round.
+    #[arg(long, default_value_t = RunConfig::default().fanout)]
     pub fanout: usize,
     /// Gossip mode: milliseconds between anti-entropy rounds.
+    #[arg(long, default_value_t = RunConfig::default().gossip_interval)]
     pub gossip_interval: u64,
-    /// Lock workload: lease length asked for, milliseconds.
+    /// Lock workload: lease length in ms.
+    #[arg(long, default_value_t = RunConfig::default().lock_ttl_ms)]
     pub lock_ttl_ms: u64,
-    /// Lock workload: typical client pause (GC-like), milliseconds.
+    /// Lock workload: typical client pause in ms, each 0.75-1.25 x this.
+    #[arg(long, default_value_t = RunConfig::default().lock_pause_ms)]
     pub lock_pause_ms: u64,
     /// Lock workload: chance that a cycle pauses.
+    #[arg(long, default_value_t = RunConfig::default().lock_pause_probability)]
     pub lock_pause_probability: f64,
     /// Bundled cluster: serve reads through each node's read-through cache.
+    #[arg(long)]
     pub cache: bool,
-    /// Bundled cluster with `cache`: lease of a cached value, milliseconds.
+    /// Lease of a cached value in milliseconds, with --cache.
+    #[arg(long, default_value_t = RunConfig::default().cache_ttl_ms)]
     pub cache_ttl_ms: u64,
-    /// Number of bank accounts (bank workload).
+    /// Bank accounts (bank workload).
+    #[arg(long, default_value_t = RunConfig::default().accounts)]
     pub accounts: usize,
 }
 
@@ -194,7 +252,7 @@ impl Default for RunConfig {
             weights: Vec::new(),
             store: None,
             read_mode: ReadMode::Linearizable,
-            mode: "raft".into(),
+            mode: Mode::Raft,
             nodes: 3,
             bug: Vec::new(),
             shards: 1,
@@ -237,6 +295,22 @@ impl RunConfig {
         toml::from_str(&text).map_err(|e| anyhow::anyhow!("config {}: {e}", path.display()))
     }
 
+    /// This config with the options in `given` (clap's ids, e.g.
+    /// `time_limit`) taken from `flags`: how flags override a `--config`
+    /// file, key by key, without a second list of the options.
+    pub fn overridden_by(&self, flags: &RunConfig, given: &[&str]) -> anyhow::Result<RunConfig> {
+        // JSON rather than TOML: it holds every u64 seed.
+        let mut merged = serde_json::to_value(self).context("merging flags into the config")?;
+        let flags = serde_json::to_value(flags).context("merging flags into the config")?;
+        for id in given {
+            let key = id.replace('_', "-");
+            if let Some(v) = flags.get(&key) {
+                merged[&key] = v.clone();
+            }
+        }
+        serde_json::from_value(merged).context("merging flags into the config")
+    }
+
     /// The config as TOML, as written to `config.toml`.
     pub fn to_toml(&self) -> anyhow::Result<String> {
         toml::to_string_pretty(self).context("serialising the config")
@@ -262,21 +336,6 @@ impl RunConfig {
         }
     }
 
-    /// The key prefix this run uses.
-    pub fn effective_key_prefix(&self) -> String {
-        match (&self.key_prefix, self.sut) {
-            (Some(p), _) => p.clone(),
-            (None, SutKind::Bundled) => String::new(),
-            (None, SutKind::Http | SutKind::Etcd | SutKind::Described) => {
-                let nanos = std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .map(|d| d.as_nanos())
-                    .unwrap_or_default();
-                format!("r{:x}-", nanos % (1 << 48))
-            }
-        }
-    }
-
     /// Main-phase length.
     pub fn time_limit(&self) -> Duration {
         secs(self.time_limit)
@@ -293,7 +352,7 @@ impl RunConfig {
     /// anti-entropy rounds, so the nodes have had time to converge.
     pub fn quiet_period(&self) -> Duration {
         let recovery = self.recovery_time();
-        if self.sut == SutKind::Bundled && self.mode == "gossip" {
+        if self.sut == SutKind::Bundled && self.mode == Mode::Gossip {
             let rounds = self.gossip_interval.saturating_mul(GOSSIP_QUIET_ROUNDS);
             recovery.max(Duration::from_millis(rounds))
         } else {
@@ -318,14 +377,12 @@ impl RunConfig {
             ttl: Duration::from_millis(self.lock_ttl_ms.max(1)),
             pause: Duration::from_millis(self.lock_pause_ms),
             pause_probability: self.lock_pause_probability.clamp(0.0, 1.0),
-            check_lease: !self
-                .bug
-                .iter()
-                .any(|b| b.parse::<Bug>() == Ok(Bug::LeaseIgnoresPause)),
+            check_lease: !self.bug.contains(&Bug::LeaseIgnoresPause),
         }
     }
 
-    /// Rejects values no run can use.
+    /// Rejects counts no run can use; what the SUT, workload and faults
+    /// need of each other is the test's to check (`run::test`).
     pub fn validate(&self) -> anyhow::Result<()> {
         if self.concurrency == 0 {
             bail!("concurrency must be at least 1");
@@ -348,48 +405,15 @@ impl RunConfig {
         if self.shards > 1 && self.sut != SutKind::Bundled {
             bail!("shards apply to the bundled cluster only");
         }
-        if self.shards > 1 && self.mode != "raft" {
-            bail!("shards are raft groups; mode {} has none", self.mode);
-        }
-        if self.shards > 1 && self.cache {
-            // A 2PC commit names no keys, so it could not invalidate caches.
-            bail!("cache is not available on sharded clusters");
-        }
-        if self.sut == SutKind::Bundled && !self.endpoints.is_empty() {
-            // The bundled cluster's endpoints are the nodes it starts: given
-            // ones would be silently ignored while a different system is tested.
-            bail!(
-                "--endpoints applies to --sut http, etcd or described; the bundled cluster \
-                 (the default --sut) starts its own nodes. Add --sut http to test {}",
-                self.endpoints.join(",")
-            );
-        }
-        if self.sut == SutKind::Bundled {
-            let need =
-                crate::fd_limit::needed_for_bundled(self.nodes * self.shards, self.concurrency);
-            if let Some(limit) = crate::fd_limit::current()
-                && limit < need
-            {
-                bail!(
-                    "{} nodes need about {need} open files in the harness (peer proxies grow with \
-                     the square of the node count), but the limit is {limit} even after raising \
-                     the soft limit to the hard one: raise it (`ulimit -n {need}` as root, or \
-                     LimitNOFILE= in a systemd unit) or run fewer nodes",
-                    self.nodes * self.shards
-                );
-            }
-        }
-        if self.sut == SutKind::Http && self.endpoints.is_empty() {
-            bail!("--sut http needs --endpoints URL,...");
-        }
         if self.gossip_interval == 0 {
             bail!("gossip-interval must be at least 1 ms");
         }
-        super::nemesis::kinds(self)?;
-        super::sut::validate(self)?;
-        super::inapplicable::check(self)?;
-        super::nemesis::check_room(self)?;
-        super::check::checker_kinds(self)?;
+        Ok(())
+    }
+
+    /// Rejects durations and rates no run can use (checked after the
+    /// options' combinations, which say more about a mistaken run).
+    pub fn validate_numbers(&self) -> anyhow::Result<()> {
         for (name, v) in [
             ("time-limit", self.time_limit),
             ("recovery-time", self.recovery_time),
@@ -437,7 +461,7 @@ mod tests {
             seed: Some(17),
             workload: WorkloadKind::Append,
             key_dist: KeyDist::Zipf,
-            bug: vec!["stale-reads".into()],
+            bug: vec![Bug::StaleReads],
             ..RunConfig::default()
         };
         let back: RunConfig = toml::from_str(&c.to_toml().unwrap()).unwrap();
@@ -462,7 +486,7 @@ mod tests {
     #[test]
     fn gossip_runs_wait_at_least_twenty_rounds_before_final_reads() {
         let gossip = RunConfig {
-            mode: "gossip".into(),
+            mode: Mode::Gossip,
             recovery_time: 0.5,
             gossip_interval: 100,
             ..RunConfig::default()

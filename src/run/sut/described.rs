@@ -1,0 +1,176 @@
+//! `--sut described`: any HTTP store, described in a TOML file; nodes at
+//! `--endpoints` or the file's `endpoints`, kill/pause through the file's
+//! per-node commands. Partitions and latency act on peer links, which such
+//! a store does not route through faultline.
+
+use super::capability::{Capability, Need};
+use super::client::{ClientKind, Described};
+use super::endpoints::{parse_endpoints, pick_weights};
+use super::running::Sut;
+use super::system::{StartFuture, SystemUnderTest};
+use crate::run::config::{RunConfig, SutKind};
+use anyhow::{Context, bail};
+use faultline_nemeses::{NemesisKinds, NodeControl, UserCommandConfig, UserCommands};
+use faultline_workloads::client::described::ProcessCommands;
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+
+/// A described store.
+#[derive(Debug)]
+pub struct DescribedSut {
+    /// `--endpoints`, else the description's.
+    endpoints: Vec<String>,
+    weights: Vec<u32>,
+    described: Described,
+    client: ClientKind,
+}
+
+impl DescribedSut {
+    /// The store `config.store` describes; refused without a description
+    /// or without endpoints.
+    pub fn new(config: &RunConfig, client: ClientKind) -> anyhow::Result<DescribedSut> {
+        let Some(described) = client.described().cloned() else {
+            bail!("--sut described needs --store FILE (a store description)");
+        };
+        let endpoints = if config.endpoints.is_empty() {
+            described.description.endpoints.clone()
+        } else {
+            config.endpoints.clone()
+        };
+        if endpoints.is_empty() {
+            bail!(
+                "--sut described needs endpoints: --endpoints URL,... or `endpoints = [...]` in {}",
+                described.path.display()
+            );
+        }
+        Ok(DescribedSut {
+            endpoints,
+            weights: config.weights.clone(),
+            described,
+            client,
+        })
+    }
+
+    fn commands(&self) -> Option<&ProcessCommands> {
+        self.described.description.commands.as_ref()
+    }
+}
+
+impl SystemUnderTest for DescribedSut {
+    fn kind(&self) -> SutKind {
+        SutKind::Described
+    }
+
+    fn client_kind(&self) -> &ClientKind {
+        &self.client
+    }
+
+    fn nodes_can(&self, capability: Capability) -> bool {
+        let c = self.commands();
+        match capability {
+            Capability::Kill => c.is_some_and(|c| c.kill.is_some() && c.start.is_some()),
+            Capability::Pause => c.is_some_and(|c| c.pause.is_some() && c.resume.is_some()),
+            _ => false,
+        }
+    }
+
+    fn refuse(&self, need: &Need) -> anyhow::Error {
+        match need.capability {
+            Capability::Partition | Capability::Latency => anyhow::anyhow!(
+                "--sut described cannot inject {} faults: they act on peer links \
+                 through the proxy mesh, which only the bundled and etcd SUTs route \
+                 through; use --nemesis kill,pause (with [commands]) or none",
+                if need.capability == Capability::Partition {
+                    "partition"
+                } else {
+                    "latency"
+                }
+            ),
+            Capability::Kill | Capability::Pause => anyhow::anyhow!(
+                "--nemesis {} against a described store needs the {} commands in its \
+                 [commands] table (or use --nemesis none)",
+                if need.capability == Capability::Kill {
+                    "kill"
+                } else {
+                    "pause"
+                },
+                if need.capability == Capability::Kill {
+                    "kill and start"
+                } else {
+                    "pause and resume"
+                }
+            ),
+            _ => self
+                .client
+                .refuse(need, self.kind())
+                .unwrap_or_else(|| super::system::generic_refusal(self.kind(), need)),
+        }
+    }
+
+    fn start<'a>(&'a self, _: &'a NemesisKinds, _: &'a Path) -> StartFuture<'a> {
+        Box::pin(async move {
+            let (endpoints, weights) = parse_endpoints(&self.endpoints)?;
+            let weights = pick_weights(&self.weights, weights);
+            let control = match self.commands() {
+                Some(commands) => {
+                    let names: Vec<String> = endpoints.iter().map(|e| e.name.clone()).collect();
+                    let hosts = endpoints
+                        .iter()
+                        .map(|e| (e.name.clone(), host_of(&e.url)))
+                        .collect();
+                    let c = UserCommands::new(user_commands(commands, names, hosts))
+                        .context("the store description's [commands]")?;
+                    Some(Arc::new(c) as Arc<dyn NodeControl>)
+                }
+                None => None,
+            };
+            Ok(Sut {
+                control,
+                ..Sut::remote(endpoints, weights)
+            })
+        })
+    }
+
+    fn probe_first(&self) -> bool {
+        true
+    }
+}
+
+fn user_commands(
+    c: &ProcessCommands,
+    nodes: Vec<String>,
+    hosts: BTreeMap<String, String>,
+) -> UserCommandConfig {
+    UserCommandConfig {
+        nodes,
+        hosts,
+        kill: c.kill.clone(),
+        start: c.start.clone(),
+        pause: c.pause.clone(),
+        resume: c.resume.clone(),
+        timeout_secs: c.timeout_secs,
+        ..UserCommandConfig::default()
+    }
+}
+
+/// `http://host:port/path` → `host`.
+fn host_of(url: &str) -> String {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let authority = rest.split('/').next().unwrap_or(rest);
+    match authority.rsplit_once(':') {
+        Some((host, port)) if port.bytes().all(|b| b.is_ascii_digit()) => host.to_string(),
+        _ => authority.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hosts_come_from_urls() {
+        assert_eq!(host_of("http://127.0.0.1:2379"), "127.0.0.1");
+        assert_eq!(host_of("http://db-1/v3"), "db-1");
+    }
+}
