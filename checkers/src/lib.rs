@@ -19,6 +19,7 @@ pub mod history;
 pub mod linearizability;
 pub mod lock;
 pub mod model;
+pub mod per_key;
 pub mod register_view;
 pub mod render;
 pub mod sequential;

@@ -6,7 +6,7 @@
 use crate::byte_size::{ByteSize, default_memory_limit};
 use crate::exit::Exit;
 use anyhow::Context;
-use faultline_checkers::card::{CardOptions, CheckerKind, run_checkers};
+use faultline_checkers::card::{CardOptions, CheckerKind, Report, run_checkers};
 use faultline_checkers::linearizability::LinearizabilityReport;
 use faultline_checkers::render;
 use faultline_checkers::{
@@ -14,8 +14,7 @@ use faultline_checkers::{
     check_linearizable, default_model_for, parse_history_with, to_edn_with_init,
 };
 use faultline_checkers::{
-    ConsistencyModel, CounterReport, EventualOptions, ReportCard, SetFullReport, StalenessOptions,
-    TxnReport, Validity,
+    ConsistencyModel, EventualOptions, ReportCard, StalenessOptions, Validity,
 };
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
@@ -373,25 +372,18 @@ fn card(
                 out.push_str(&text);
             }
         }
+        let reports: Vec<Report> = verdicts.iter().filter_map(Report::from_verdict).collect();
         // Jepsen's counter and set-full: the counts, and what was wrong.
-        for v in &verdicts {
-            if v.checker == CheckerKind::Counter.as_str()
-                && let Ok(r) = serde_json::from_value::<CounterReport>(v.details.clone())
-            {
-                out.push_str(&r.render_text());
-            }
-            if v.checker == CheckerKind::SetFull.as_str()
-                && let Ok(r) = serde_json::from_value::<SetFullReport>(v.details.clone())
-            {
-                out.push_str(&r.render_text());
+        for r in &reports {
+            match r {
+                Report::Counter(r) => out.push_str(&r.render_text()),
+                Report::SetFull(r) => out.push_str(&r.render_text()),
+                _ => {}
             }
         }
         // Transactions: counts, anomalies with their cycles in words, models.
-        for v in verdicts
-            .iter()
-            .filter(|v| v.checker == CheckerKind::Txn.as_str())
-        {
-            if let Ok(r) = serde_json::from_value::<TxnReport>(v.details.clone()) {
+        for r in &reports {
+            if let Report::Txn(r) = r {
                 out.push_str(&r.render_text());
             }
         }
@@ -400,12 +392,12 @@ fn card(
             crate::run::summary::validity_word(valid)
         ));
     }
+    let mut reports = verdicts.iter().filter_map(Report::from_verdict);
     let txn_html = args.html.as_ref().and_then(|path| {
-        let v = verdicts
-            .iter()
-            .find(|v| v.checker == CheckerKind::Txn.as_str())?;
-        let r = serde_json::from_value::<TxnReport>(v.details.clone()).ok()?;
-        Some((path, r))
+        reports.clone().find_map(|r| match r {
+            Report::Txn(r) => Some((path, r)),
+            _ => None,
+        })
     });
     if let Some((path, report)) = txn_html {
         std::fs::write(
@@ -418,10 +410,10 @@ fn card(
             path.display()
         );
     } else if let Some(path) = &args.html {
-        let lin = verdicts
-            .iter()
-            .find(|v| v.checker == CheckerKind::Linearizable.as_str())
-            .and_then(|v| serde_json::from_value::<LinearizabilityReport>(v.details.clone()).ok());
+        let lin = reports.find_map(|r| match r {
+            Report::Linearizable(r) => Some(r),
+            _ => None,
+        });
         match lin {
             Some(report) => {
                 write_html(path, &report, history)?;
