@@ -3,6 +3,8 @@
 //! anomalies. It is a system under test like any other, so it depends on none
 //! of the harness crates.
 
+#![deny(missing_docs)]
+
 pub mod apply;
 pub mod args;
 pub mod body;

@@ -6,9 +6,10 @@
 use crate::byte_size::{ByteSize, default_memory_limit};
 use crate::exit::Exit;
 use anyhow::Context;
-use faultline_checkers::card::{CardOptions, CheckerKind, Report, run_checkers};
-use faultline_checkers::linearizability::LinearizabilityReport;
-use faultline_checkers::render;
+use faultline_checkers::LinearizabilityReport;
+use faultline_checkers::{
+    CardOptions, CheckerKind, PageContext, Report, render_html_with, render_text, run_checkers,
+};
 use faultline_checkers::{
     CheckOptions, Event, Format, HistoryError, Independence, ModelKind, ShrinkBudget,
     check_linearizable, default_model_for, parse_history_with, to_edn_with_init,
@@ -243,12 +244,12 @@ fn check_file(
         return card(out, args, &loaded, model, opts, &kinds);
     }
     // Transactions are judged by their isolation, not as registers.
-    if args.model.is_none() && faultline_checkers::txn::is_txn_history(&events) {
+    if args.model.is_none() && faultline_checkers::is_txn_history(&events) {
         return card(out, args, &loaded, model, opts, &[CheckerKind::Txn]);
     }
     // The lock workload's histories have no register model to linearize
     // against; their checker is `lock`.
-    if args.model.is_none() && faultline_checkers::lock::is_lock_history(&events) {
+    if args.model.is_none() && faultline_checkers::is_lock_history(&events) {
         return card(out, args, &loaded, model, opts, &[CheckerKind::Lock]);
     }
 
@@ -264,7 +265,7 @@ fn check_file(
         out.push_str(&json);
         out.push('\n');
     } else {
-        out.push_str(&render::text::render(&report));
+        out.push_str(&render_text(&report));
     }
     if let Some(path) = &args.html {
         write_html(path, &report, &loaded)?;
@@ -284,10 +285,10 @@ fn own_checker(events: &[Event], format: Format) -> Option<CheckerKind> {
         .any(|e| e.f == faultline_checkers::OpFn::Transfer)
     {
         Some(CheckerKind::Bank)
-    } else if faultline_checkers::counter_bounds::is_counter_history(events) {
+    } else if faultline_checkers::is_counter_history(events) {
         Some(CheckerKind::Counter)
     } else if (format == Format::Edn || events.iter().all(|e| e.key.is_none()))
-        && faultline_checkers::set_full::is_set_history(events)
+        && faultline_checkers::is_set_history(events)
     {
         Some(CheckerKind::SetFull)
     } else {
@@ -330,7 +331,7 @@ fn card(
     opts.txn.model = match args.consistency_model {
         Some(m) => m,
         // Jepsen's long-fork checker looks for forks, not stale reads.
-        None if faultline_checkers::txn::is_long_fork_history(history.events) => {
+        None if faultline_checkers::is_long_fork_history(history.events) => {
             eprintln!(
                 "{}: shaped like Jepsen's long-fork workload (single inserts, group reads): \
                  the verdict is about serializability, as its checker judges \
@@ -435,9 +436,9 @@ fn write_html(
     let ctx = if history.format == Format::Jsonl {
         crate::report::fault_windows::page_context(history.events)
     } else {
-        render::html::PageContext::default()
+        PageContext::default()
     };
-    let html = render::html::render_with(report, &history.file.display().to_string(), &ctx);
+    let html = render_html_with(report, &history.file.display().to_string(), &ctx);
     std::fs::write(path, html).with_context(|| format!("cannot write {}", path.display()))
 }
 
@@ -506,7 +507,7 @@ fn load(
         .map_err(|e| HistoryError::new(&name, 0, format!("cannot read the file: {e}")))?;
     let parsed = parse_history_with(&text, &name, format, independence)?;
     // Transactions are never independent tuples, so there is nothing to say.
-    if parsed.format == Format::Edn && !faultline_checkers::txn::is_txn_history(&parsed.events) {
+    if parsed.format == Format::Edn && !faultline_checkers::is_txn_history(&parsed.events) {
         // Independence changes what the keys are, so the choice is said aloud.
         eprintln!(
             "{name}: {}",

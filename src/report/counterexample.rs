@@ -1,9 +1,8 @@
 //! The counterexample of an invalid verdict, rendered by the checker crate's
 //! own text and HTML renderers from the typed report the verdict carries.
 
-use faultline_checkers::card::Report;
-use faultline_checkers::render::{html, text};
-use faultline_checkers::{Validity, Verdict};
+use faultline_checkers::Report;
+use faultline_checkers::{PageContext, Validity, Verdict, render_html_with, render_text};
 
 /// Text counterexample of an invalid verdict (falls back to the details as JSON).
 pub fn counterexample_text(v: &Verdict) -> Option<String> {
@@ -14,7 +13,7 @@ pub fn counterexample_text(v: &Verdict) -> Option<String> {
     let rendered = match &report {
         Some(Report::Bank(r)) => Some(r.render_text()),
         Some(Report::Txn(r)) => Some(r.render_text()),
-        Some(r) => r.per_key_timeline().map(|r| text::render(&r)),
+        Some(r) => r.per_key_timeline().map(|r| render_text(&r)),
         None => None,
     };
     rendered.or_else(|| match &v.details {
@@ -25,10 +24,10 @@ pub fn counterexample_text(v: &Verdict) -> Option<String> {
 
 /// The self-contained HTML timeline page of an invalid per-key verdict,
 /// drawn in test time with the run's fault windows (`ctx`).
-pub fn counterexample_html(v: &Verdict, source: &str, ctx: &html::PageContext) -> Option<String> {
+pub fn counterexample_html(v: &Verdict, source: &str, ctx: &PageContext) -> Option<String> {
     if v.valid != Validity::Invalid {
         return None;
     }
     let r = Report::from_verdict(v)?.per_key_timeline()?;
-    Some(html::render_with(&r, source, ctx))
+    Some(render_html_with(&r, source, ctx))
 }

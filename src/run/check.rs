@@ -2,9 +2,9 @@
 
 use super::config::RunConfig;
 use anyhow::bail;
+use faultline_checkers::CheckProgress;
 use faultline_checkers::TxnWorkload;
-use faultline_checkers::card::{CardOptions, CheckerKind, run_checkers as run_card};
-use faultline_checkers::linearizability::CheckProgress;
+use faultline_checkers::{CardOptions, CheckerKind, run_checkers as run_card};
 use faultline_checkers::{CheckOptions, Event, ModelKind, ShrinkBudget, Validity, Verdict};
 use faultline_workloads::workload::WorkloadKind;
 use faultline_workloads::workload::txn::TxnFlavor;

@@ -16,7 +16,7 @@ use super::sut::Sut;
 use super::timeline::Timeline;
 use super::worker::{Shared, Worker};
 use anyhow::Context;
-use faultline_checkers::linearizability::CheckProgress;
+use faultline_checkers::CheckProgress;
 use faultline_checkers::{EventType, Validity, Verdict};
 use faultline_workloads::generator::{KeyPicker, Pacer, Phase, WorkerGenerator, worker_seed};
 use faultline_workloads::workload::WorkloadKind;

@@ -4,9 +4,8 @@
 //! the lock checker its violations, rendered from the report the verdict
 //! carries in its details.
 
-use faultline_checkers::card::Report;
-use faultline_checkers::render::text;
-use faultline_checkers::{Validity, Verdict};
+use faultline_checkers::Report;
+use faultline_checkers::{Validity, Verdict, render_text};
 
 /// One text block per linearizability verdict that is invalid or unknown,
 /// and one listing the violations of an invalid lock verdict.
@@ -16,7 +15,7 @@ pub fn explanations(verdicts: &[Verdict]) -> Vec<String> {
         .filter_map(|v| Some((v.valid, Report::from_verdict(v)?)))
         .collect();
     let linearizability = reports.iter().filter_map(|(valid, r)| match r {
-        Report::Linearizable(r) if *valid != Validity::Valid => Some(text::render(r)),
+        Report::Linearizable(r) if *valid != Validity::Valid => Some(render_text(r)),
         _ => None,
     });
     let lock = reports.iter().filter_map(|(valid, r)| match r {

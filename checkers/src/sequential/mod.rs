@@ -15,7 +15,7 @@ mod blocks;
 mod report;
 mod search;
 
-pub use report::{SequentialPartition, SequentialReport, StuckOp};
+pub use report::{SequentialPartition, SequentialReport, SequentialWitness, StuckOp};
 
 use crate::history::{Event, OpFn, OpStatus, Operation, ProcessId, pair_operations};
 use crate::linearizability::{CheckError, CheckOptions, check_with_model};
