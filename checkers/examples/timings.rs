@@ -3,11 +3,11 @@
 //!
 //! `cargo run --release -p faultline-checkers --example timings [corpus-dir]`
 
-use faultline_checkers::model::{CasRegister, SearchOnly};
-use faultline_checkers::synth::{synth_cas_history, synth_kv_history};
+use faultline_checkers::{CasRegister, SearchOnly};
 use faultline_checkers::{
     CheckOptions, Format, ModelKind, Val, check_linearizable, check_with_model, read_history,
 };
+use faultline_checkers::{synth_cas_history, synth_kv_history};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 

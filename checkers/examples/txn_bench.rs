@@ -12,8 +12,8 @@
 //! It is printed as JSONL and read back, so the timing covers reading the
 //! file as `faultline check` does; peak memory is the process's high-water mark.
 
-use faultline_checkers::txn::{TxnOptions, check_txn};
 use faultline_checkers::{Event, EventType, Format, OpFn, ProcessId, parse_history};
+use faultline_checkers::{TxnOptions, check_txn};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde_json::{Value, json};

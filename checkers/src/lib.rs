@@ -10,29 +10,30 @@
 //! println!("{}", report.summary());
 //! ```
 
-pub mod bank;
-pub mod card;
-pub mod counter_bounds;
-pub mod eventual;
-pub mod format;
-pub mod history;
-pub mod linearizability;
-pub mod lock;
-pub mod model;
-pub mod register_view;
-pub mod render;
-pub mod sequential;
-pub mod session;
-pub mod set_full;
-pub mod staleness;
-pub mod synth;
-pub mod txn;
-pub mod verdict;
+#![deny(missing_docs)]
 
-pub use bank::{BankOptions, BankReport, check_bank};
-pub use card::{CardOptions, CardRow, CheckerKind, ReportCard, UnknownChecker, run_checkers};
-pub use counter_bounds::{CounterReport, check_counter};
-pub use eventual::{EventualOptions, EventualReport, check_eventual};
+// Every item has one public name, here at the root; the modules are private.
+mod bank;
+mod card;
+mod counter_bounds;
+mod eventual;
+mod format;
+mod history;
+mod linearizability;
+mod lock;
+mod model;
+mod per_key;
+mod register_view;
+mod render;
+mod sequential;
+mod session;
+mod set_full;
+mod staleness;
+mod synth;
+mod txn;
+mod verdict;
+
+// Histories and their formats.
 pub use format::{
     Format, Independence, ParsedHistory, UnknownFormat, parse_history, parse_history_located,
     parse_history_with, read_history, to_edn, to_edn_with_init,
@@ -41,20 +42,65 @@ pub use history::{
     Event, EventType, FailReason, HistoryError, OpFn, OpStatus, Operation, ProcessId, natural_cmp,
     pair_operations,
 };
-pub use linearizability::{
-    CheckError, CheckOptions, Engine, LinearizabilityReport, ShrinkBudget, check_linearizable,
-    check_with_model,
+
+// Models.
+pub use model::{
+    AppendList, CasRegister, Counter, FifoQueue, KvAppend, Model, ModelError, ModelKind, Mutex,
+    Register, SearchOnly, SetModel, UnknownModel, Val,
 };
-pub use lock::{LockReport, check_lock};
-pub use model::{Model, ModelError, ModelKind, UnknownModel, Val};
-pub use sequential::{SequentialReport, check_sequential, check_sequential_with};
-pub use session::{Guarantee, SessionReport, check_session};
-pub use set_full::{SetFullReport, check_set_full};
-pub use staleness::{StalenessOptions, StalenessReport, check_staleness};
+
+// Checkers, their options and typed reports, and the report card.
+pub use bank::{
+    BankError, BankOptions, BankProperty, BankReport, BankViolation, ReadRef, TotalSource,
+    check_bank,
+};
+pub use card::{
+    CardOptions, CardRow, Checker, CheckerError, CheckerKind, Report, ReportCard, UnknownChecker,
+    run_all, run_checker, run_checkers,
+};
+pub use counter_bounds::{
+    CounterError, CounterReport, OutOfBounds, check_counter, is_counter_history,
+};
+pub use eventual::{
+    Disagreement, EventualOptions, EventualReport, FinalRead, KeyOutcome, LostWrite, check_eventual,
+};
+pub use linearizability::{
+    CheckError, CheckOptions, CheckProgress, Counterexample, DEFAULT_SHRINK_BUDGET, Engine,
+    LinearizabilityReport, Linearization, LinearizationStep, MinimalCounterexample,
+    NOT_CHECKED_OTHER_INVALID, OpView, PartitionResult, ShrinkBudget, Unplaceable,
+    check_linearizable, check_linearizable_batches, check_with_model,
+};
+pub use lock::{LockReport, Violation, ViolationKind, WitnessOp, check_lock, is_lock_history};
+pub use per_key::{Evidence, KeyResult, PerKeyReport};
+pub use register_view::ViewError;
+pub use sequential::{
+    SequentialPartition, SequentialReport, SequentialWitness, StuckOp, check_sequential,
+    check_sequential_with,
+};
+pub use session::{
+    CycleWitness, Guarantee, GuaranteeResult, SessionReport, SkippedKey, WitnessStep, check_session,
+};
+pub use set_full::{SetElement, SetFullError, SetFullReport, check_set_full, is_set_history};
+pub use staleness::{Quantiles, StaleRead, StalenessOptions, StalenessReport, check_staleness};
 pub use txn::{
-    AnomalyKind, ConsistencyModel, TxnError, TxnOptions, TxnReport, TxnWorkload, check_txn,
+    Anomaly, AnomalyGroup, AnomalyKind, ConsistencyModel, CycleStep, GraphStats, ModelRow,
+    TxnCounts, TxnError, TxnOptions, TxnRef, TxnReport, TxnWorkload, UnknownConsistencyModel,
+    check_txn, check_txn_located, is_long_fork_history, is_txn_history,
 };
 pub use verdict::{Validity, Verdict};
+
+// Renderers of a linearizability report.
+pub use render::html::{
+    FaultShade, PageContext, esc as escape_html, render as render_html,
+    render_with as render_html_with,
+};
+pub use render::text::render as render_text;
+
+// Synthetic histories, for benchmarks and property tests.
+pub use synth::{
+    HardFamily, IMPOSSIBLE as SYNTH_IMPOSSIBLE, synth_cas_history, synth_hard_history,
+    synth_kv_history,
+};
 
 /// The model to check a history with when the user names none: decided by
 /// the operations present, then by the format (Porcupine etcd and EDN

@@ -1,8 +1,8 @@
 //! The bank checker on hand-made histories: each violation alone, unknown
 //! transfers, failed transfers, and the report card row.
 
-use faultline_checkers::bank::{BankOptions, BankProperty, BankReport, check_bank};
-use faultline_checkers::card::{CardOptions, CheckerKind, run_checkers};
+use faultline_checkers::{BankOptions, BankProperty, BankReport, check_bank};
+use faultline_checkers::{CardOptions, CheckerKind, run_checkers};
 use faultline_checkers::{Event, EventType, ModelKind, OpFn, ProcessId, ReportCard, Validity};
 use serde_json::{Value, json};
 

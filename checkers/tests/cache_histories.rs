@@ -5,10 +5,10 @@
 //! Each history is a timeline on one key: `(invoke ms, complete ms, process,
 //! op, value, node)`; a read's node says which node's cache answered.
 
-use faultline_checkers::staleness::{StalenessOptions, check_staleness};
 use faultline_checkers::{
     CheckOptions, Event, EventType, ModelKind, OpFn, ProcessId, Validity, check_linearizable,
 };
+use faultline_checkers::{StalenessOptions, check_staleness};
 use serde_json::{Value, json};
 
 /// One completed operation on key `x`.

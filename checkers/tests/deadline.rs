@@ -1,12 +1,14 @@
 //! A deadline turns the partitions that did not finish into `Unknown`, saying why.
 
-use faultline_checkers::{CheckOptions, ModelKind, Validity, check_linearizable, synth};
+use faultline_checkers::{
+    CheckOptions, ModelKind, Validity, check_linearizable, synth_cas_history,
+};
 use std::time::{Duration, Instant};
 
 #[test]
 fn deadline_makes_undecided_partitions_unknown_with_the_reason() {
     // About 0.2 s of search in a release build, and far more in a debug one.
-    let events = synth::synth_cas_history(20_000, 30, 0.05, false, 7);
+    let events = synth_cas_history(20_000, 30, 0.05, false, 7);
     let opts = CheckOptions {
         timeout: Some(Duration::from_millis(1)),
         ..CheckOptions::default()

@@ -264,7 +264,7 @@ fn jepsen_manifest() -> Vec<(String, String, Validity)> {
 
 #[test]
 fn jepsen_shaped_histories_get_the_verdicts_of_jepsens_checkers() {
-    use faultline_checkers::card::{CardOptions, CheckerKind, run_checkers};
+    use faultline_checkers::{CardOptions, CheckerKind, run_checkers};
     use faultline_checkers::{ConsistencyModel, Independence, parse_history_with};
     let rows = jepsen_manifest();
     assert!(rows.len() >= 18, "only {} fixtures", rows.len());
@@ -294,7 +294,7 @@ fn jepsen_shaped_histories_get_the_verdicts_of_jepsens_checkers() {
                 if kind == CheckerKind::Txn {
                     opts.txn.model = model.parse::<ConsistencyModel>().unwrap();
                     assert_eq!(
-                        faultline_checkers::txn::is_long_fork_history(events),
+                        faultline_checkers::is_long_fork_history(events),
                         opts.txn.model == ConsistencyModel::Serializable,
                         "{file}: long-fork shape"
                     );
@@ -377,7 +377,7 @@ fn long_fork_reads_and_writes_are_transactions_and_their_completions_follow() {
 
 #[test]
 fn jepsen_bank_accounts_are_numbers_and_the_counter_model_takes_add() {
-    use faultline_checkers::bank::{BankOptions, TotalSource, check_bank};
+    use faultline_checkers::{BankOptions, TotalSource, check_bank};
     let text = std::fs::read_to_string(jepsen_fixtures().join("bank-valid.edn")).unwrap();
     let events = parse_history(&text, "bank-valid.edn", Format::Auto).unwrap();
     let r = check_bank(&events, &BankOptions::default()).unwrap();

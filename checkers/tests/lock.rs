@@ -1,8 +1,8 @@
 //! The lock checker on hand-made histories: each rule broken on its own,
 //! and valid histories with crashed (`info`) operations.
 
-use faultline_checkers::lock::{ViolationKind, check_lock};
 use faultline_checkers::{Event, EventType, OpFn, ProcessId, Validity};
+use faultline_checkers::{ViolationKind, check_lock};
 use serde_json::{Value, json};
 
 const MS: u64 = 1_000_000;
@@ -189,7 +189,7 @@ fn a_write_with_a_token_never_granted_is_caught() {
 
 #[test]
 fn a_history_without_grants_is_unknown_and_the_card_has_a_lock_row() {
-    use faultline_checkers::card::{CardOptions, CheckerKind, run_checkers};
+    use faultline_checkers::{CardOptions, CheckerKind, run_checkers};
     let none = History::default().acquire(0, 100, (0, 10), None).events();
     assert_eq!(check_lock(&none).unwrap().valid, Validity::Unknown);
     let events = History::default()

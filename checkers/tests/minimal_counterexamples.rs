@@ -6,7 +6,7 @@
 
 mod support;
 
-use faultline_checkers::model::{CasRegister, SearchOnly};
+use faultline_checkers::{CasRegister, SearchOnly};
 use faultline_checkers::{
     CheckOptions, Event, EventType, LinearizabilityReport, Model, ModelKind, OpFn, OpStatus,
     Operation, ProcessId, ShrinkBudget, Val, Validity, check_with_model, pair_operations,
@@ -211,7 +211,7 @@ fn a_stale_read_shrinks_to_the_writes_it_needs() {
         "{m:#?}"
     );
     assert_eq!(m.from_ops, 64);
-    let text = faultline_checkers::render::text::render(&report);
+    let text = faultline_checkers::render_text(&report);
     assert!(
         text.contains(
             "smallest counterexample: these 3 operations cannot be ordered (shrunk from 64 ops;"
@@ -219,7 +219,7 @@ fn a_stale_read_shrinks_to_the_writes_it_needs() {
         "{text}"
     );
     assert!(text.contains("read 1 but the register holds 2"), "{text}");
-    let html = faultline_checkers::render::html::render(&report, "stale.jsonl");
+    let html = faultline_checkers::render_html(&report, "stale.jsonl");
     assert!(html.contains("Smallest counterexample: these 3 operations cannot be ordered"));
     let json = serde_json::to_value(&report).unwrap();
     assert_eq!(

@@ -5,10 +5,10 @@
 
 mod support;
 
-use faultline_checkers::model::SearchOnly;
+use faultline_checkers::SearchOnly;
 use faultline_checkers::{
-    CheckOptions, Event, EventType, Format, Model, ModelKind, OpFn, Validity, check_linearizable,
-    check_with_model, parse_history, synth, to_edn,
+    CheckOptions, Event, EventType, Format, Model, ModelKind, OpFn, SYNTH_IMPOSSIBLE, Validity,
+    check_linearizable, check_with_model, parse_history, synth_cas_history, to_edn,
 };
 use proptest::prelude::*;
 use proptest::test_runner::RngSeed;
@@ -200,7 +200,7 @@ proptest! {
         crash in 0.0f64..0.2,
         seed in any::<u64>(),
     ) {
-        let events = synth::synth_cas_history(n, procs, crash, false, seed);
+        let events = synth_cas_history(n, procs, crash, false, seed);
         let report = check_linearizable(&events, ModelKind::CasRegister, &CheckOptions::default())
             .expect("synthetic histories check");
         prop_assert_eq!(report.valid, Validity::Valid, "{}", report.summary());
@@ -213,8 +213,8 @@ proptest! {
         crash in 0.0f64..0.1,
         seed in any::<u64>(),
     ) {
-        let events = synth::synth_cas_history(n, procs, crash, true, seed);
-        let impossible = serde_json::json!(synth::IMPOSSIBLE);
+        let events = synth_cas_history(n, procs, crash, true, seed);
+        let impossible = serde_json::json!(SYNTH_IMPOSSIBLE);
         prop_assume!(events.iter().any(|e| e.kind == EventType::Ok && e.f == OpFn::Read && e.value == impossible));
         let (checked, search_only) = with_model(ModelKind::CasRegister, BothChecks(&events));
         prop_assert_eq!(checked, Validity::Invalid);

@@ -7,11 +7,11 @@
 
 mod support;
 
-use faultline_checkers::model::{CasRegister, SearchOnly};
-use faultline_checkers::synth::{HardFamily, synth_hard_history};
+use faultline_checkers::{CasRegister, SearchOnly};
 use faultline_checkers::{
     CheckOptions, Engine, Event, Model, ModelKind, Val, Validity, check_with_model,
 };
+use faultline_checkers::{HardFamily, synth_hard_history};
 use std::time::Duration;
 use support::brute_force::brute_force;
 use support::histories::random_history;

@@ -3,7 +3,7 @@
 //! agreement with a brute-force search over serial orders on small random
 //! list-append histories, and EDN and JSONL giving the same report.
 
-use faultline_checkers::txn::{
+use faultline_checkers::{
     AnomalyKind as A, ConsistencyModel as M, TxnOptions, TxnReport, TxnWorkload, check_txn,
 };
 use faultline_checkers::{Event, EventType, Format, OpFn, ProcessId, Validity, parse_history};
@@ -995,7 +995,7 @@ fn report_card_runs_txn_with_a_row_per_model() {
         .invoke(1, json!([["r", "x", null], ["r", "y", null]]))
         .ok(1, json!([["r", "x", []], ["r", "y", [1]]]))
         .ok(0, json!([["append", "x", 1], ["append", "y", 1]]));
-    assert!(faultline_checkers::txn::is_txn_history(&h.events));
+    assert!(faultline_checkers::is_txn_history(&h.events));
     let verdicts = run_checkers(
         &h.events,
         &[CheckerKind::Txn],
@@ -1025,7 +1025,7 @@ fn report_card_runs_txn_with_a_row_per_model() {
     for e in &mut other {
         e.f = OpFn::Write;
     }
-    assert!(!faultline_checkers::txn::is_txn_history(&other));
+    assert!(!faultline_checkers::is_txn_history(&other));
     let v = run_checkers(
         &other,
         &[CheckerKind::Txn],

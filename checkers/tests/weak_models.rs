@@ -1,15 +1,15 @@
 //! The weaker-model checkers on hand-made histories: each invalid history
 //! breaks exactly the property named, and the others are asserted to hold.
 
-use faultline_checkers::card::{CardOptions, CheckerKind, ReportCard, run_checkers};
-use faultline_checkers::eventual::{EventualOptions, check_eventual};
-use faultline_checkers::sequential::check_sequential;
-use faultline_checkers::session::{Guarantee, check_session};
-use faultline_checkers::staleness::{StalenessOptions, check_staleness};
-use faultline_checkers::synth::{synth_cas_history, synth_kv_history};
+use faultline_checkers::check_sequential;
+use faultline_checkers::{CardOptions, CheckerKind, ReportCard, run_checkers};
 use faultline_checkers::{
     CheckOptions, Event, EventType, ModelKind, OpFn, ProcessId, Validity, check_linearizable,
 };
+use faultline_checkers::{EventualOptions, check_eventual};
+use faultline_checkers::{Guarantee, check_session};
+use faultline_checkers::{StalenessOptions, check_staleness};
+use faultline_checkers::{synth_cas_history, synth_kv_history};
 use serde_json::{Value, json};
 use std::time::Duration;
 
@@ -724,7 +724,7 @@ fn the_unique_value_check_agrees_with_the_general_search() {
         let fast = check_sequential(&h, ModelKind::Register, &CheckOptions::default()).unwrap();
         let general = faultline_checkers::check_sequential_with(
             &h,
-            &faultline_checkers::model::Register::new(faultline_checkers::Val::Nil),
+            &faultline_checkers::Register::new(faultline_checkers::Val::Nil),
             &CheckOptions::default(),
         )
         .unwrap();

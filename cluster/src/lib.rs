@@ -3,14 +3,16 @@
 //! anomalies. It is a system under test like any other, so it depends on none
 //! of the harness crates.
 
+#![deny(missing_docs)]
+
+pub mod apply;
 pub mod args;
+pub mod body;
 pub mod bugs;
-pub mod cache;
 pub mod checksum;
 pub mod error;
 pub mod framing;
 pub mod gossip;
-pub mod http;
 pub mod kv;
 pub mod launcher;
 pub mod lock;

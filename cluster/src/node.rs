@@ -5,9 +5,9 @@ use crate::args::NodeArgs;
 use crate::bugs::BugSet;
 use crate::error::ClusterError;
 use crate::gossip::{self, GossipConfig};
-use crate::http;
 use crate::mode::Mode;
 use crate::paxos;
+use crate::raft::http;
 use crate::raft::{Config, RaftNode, election, persist, replication};
 use std::time::Duration;
 
@@ -89,7 +89,7 @@ fn run_paxos(args: NodeArgs) -> Result<(), ClusterError> {
         commit_timeout: Duration::from_millis(args.commit_timeout_ms.max(1)),
     };
     tracing::info!(id = %cfg.id, listen = %args.listen, mode = %args.mode, "starting node");
-    runtime()?.block_on(paxos::server::serve(cfg, args.listen))
+    runtime()?.block_on(paxos::serve(cfg, args.listen))
 }
 
 async fn serve(cfg: Config, args: NodeArgs) -> Result<(), ClusterError> {

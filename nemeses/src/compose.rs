@@ -80,11 +80,6 @@ impl ComposedNemesis {
         state.active.push(next);
         Some(next)
     }
-
-    /// The member nemeses.
-    pub fn members(&self) -> &[Arc<dyn Nemesis>] {
-        &self.members
-    }
 }
 
 impl Nemesis for ComposedNemesis {

@@ -34,12 +34,6 @@ impl LatencyNemesis {
             active: AtomicBool::new(false),
         }
     }
-
-    /// Also makes links lossy with probability `p` while the fault lasts.
-    pub fn with_loss(mut self, p: f64) -> Self {
-        self.loss = p.clamp(0.0, 1.0);
-        self
-    }
 }
 
 impl Nemesis for LatencyNemesis {

@@ -12,7 +12,7 @@ use crate::exit::Exit;
 use anyhow::Context;
 use case::Case;
 use child::Outcome;
-use faultline_checkers::synth::HardFamily;
+use faultline_checkers::HardFamily;
 use std::collections::HashMap;
 use std::io::Write;
 use std::path::Path;

@@ -6,16 +6,16 @@
 use crate::byte_size::{ByteSize, default_memory_limit};
 use crate::exit::Exit;
 use anyhow::Context;
-use faultline_checkers::card::{CardOptions, CheckerKind, run_checkers};
-use faultline_checkers::linearizability::LinearizabilityReport;
-use faultline_checkers::render;
+use faultline_checkers::LinearizabilityReport;
+use faultline_checkers::{
+    CardOptions, CheckerKind, PageContext, Report, render_html_with, render_text, run_checkers,
+};
 use faultline_checkers::{
     CheckOptions, Event, Format, HistoryError, Independence, ModelKind, ShrinkBudget,
     check_linearizable, default_model_for, parse_history_with, to_edn_with_init,
 };
 use faultline_checkers::{
-    ConsistencyModel, CounterReport, EventualOptions, ReportCard, SetFullReport, StalenessOptions,
-    TxnReport, Validity,
+    ConsistencyModel, EventualOptions, ReportCard, StalenessOptions, Validity,
 };
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
@@ -244,12 +244,12 @@ fn check_file(
         return card(out, args, &loaded, model, opts, &kinds);
     }
     // Transactions are judged by their isolation, not as registers.
-    if args.model.is_none() && faultline_checkers::txn::is_txn_history(&events) {
+    if args.model.is_none() && faultline_checkers::is_txn_history(&events) {
         return card(out, args, &loaded, model, opts, &[CheckerKind::Txn]);
     }
     // The lock workload's histories have no register model to linearize
     // against; their checker is `lock`.
-    if args.model.is_none() && faultline_checkers::lock::is_lock_history(&events) {
+    if args.model.is_none() && faultline_checkers::is_lock_history(&events) {
         return card(out, args, &loaded, model, opts, &[CheckerKind::Lock]);
     }
 
@@ -265,7 +265,7 @@ fn check_file(
         out.push_str(&json);
         out.push('\n');
     } else {
-        out.push_str(&render::text::render(&report));
+        out.push_str(&render_text(&report));
     }
     if let Some(path) = &args.html {
         write_html(path, &report, &loaded)?;
@@ -285,10 +285,10 @@ fn own_checker(events: &[Event], format: Format) -> Option<CheckerKind> {
         .any(|e| e.f == faultline_checkers::OpFn::Transfer)
     {
         Some(CheckerKind::Bank)
-    } else if faultline_checkers::counter_bounds::is_counter_history(events) {
+    } else if faultline_checkers::is_counter_history(events) {
         Some(CheckerKind::Counter)
     } else if (format == Format::Edn || events.iter().all(|e| e.key.is_none()))
-        && faultline_checkers::set_full::is_set_history(events)
+        && faultline_checkers::is_set_history(events)
     {
         Some(CheckerKind::SetFull)
     } else {
@@ -331,7 +331,7 @@ fn card(
     opts.txn.model = match args.consistency_model {
         Some(m) => m,
         // Jepsen's long-fork checker looks for forks, not stale reads.
-        None if faultline_checkers::txn::is_long_fork_history(history.events) => {
+        None if faultline_checkers::is_long_fork_history(history.events) => {
             eprintln!(
                 "{}: shaped like Jepsen's long-fork workload (single inserts, group reads): \
                  the verdict is about serializability, as its checker judges \
@@ -373,25 +373,18 @@ fn card(
                 out.push_str(&text);
             }
         }
+        let reports: Vec<Report> = verdicts.iter().filter_map(Report::from_verdict).collect();
         // Jepsen's counter and set-full: the counts, and what was wrong.
-        for v in &verdicts {
-            if v.checker == CheckerKind::Counter.as_str()
-                && let Ok(r) = serde_json::from_value::<CounterReport>(v.details.clone())
-            {
-                out.push_str(&r.render_text());
-            }
-            if v.checker == CheckerKind::SetFull.as_str()
-                && let Ok(r) = serde_json::from_value::<SetFullReport>(v.details.clone())
-            {
-                out.push_str(&r.render_text());
+        for r in &reports {
+            match r {
+                Report::Counter(r) => out.push_str(&r.render_text()),
+                Report::SetFull(r) => out.push_str(&r.render_text()),
+                _ => {}
             }
         }
         // Transactions: counts, anomalies with their cycles in words, models.
-        for v in verdicts
-            .iter()
-            .filter(|v| v.checker == CheckerKind::Txn.as_str())
-        {
-            if let Ok(r) = serde_json::from_value::<TxnReport>(v.details.clone()) {
+        for r in &reports {
+            if let Report::Txn(r) = r {
                 out.push_str(&r.render_text());
             }
         }
@@ -400,12 +393,12 @@ fn card(
             crate::run::summary::validity_word(valid)
         ));
     }
+    let mut reports = verdicts.iter().filter_map(Report::from_verdict);
     let txn_html = args.html.as_ref().and_then(|path| {
-        let v = verdicts
-            .iter()
-            .find(|v| v.checker == CheckerKind::Txn.as_str())?;
-        let r = serde_json::from_value::<TxnReport>(v.details.clone()).ok()?;
-        Some((path, r))
+        reports.clone().find_map(|r| match r {
+            Report::Txn(r) => Some((path, r)),
+            _ => None,
+        })
     });
     if let Some((path, report)) = txn_html {
         std::fs::write(
@@ -418,10 +411,10 @@ fn card(
             path.display()
         );
     } else if let Some(path) = &args.html {
-        let lin = verdicts
-            .iter()
-            .find(|v| v.checker == CheckerKind::Linearizable.as_str())
-            .and_then(|v| serde_json::from_value::<LinearizabilityReport>(v.details.clone()).ok());
+        let lin = reports.find_map(|r| match r {
+            Report::Linearizable(r) => Some(r),
+            _ => None,
+        });
         match lin {
             Some(report) => {
                 write_html(path, &report, history)?;
@@ -443,9 +436,9 @@ fn write_html(
     let ctx = if history.format == Format::Jsonl {
         crate::report::fault_windows::page_context(history.events)
     } else {
-        render::html::PageContext::default()
+        PageContext::default()
     };
-    let html = render::html::render_with(report, &history.file.display().to_string(), &ctx);
+    let html = render_html_with(report, &history.file.display().to_string(), &ctx);
     std::fs::write(path, html).with_context(|| format!("cannot write {}", path.display()))
 }
 
@@ -514,7 +507,7 @@ fn load(
         .map_err(|e| HistoryError::new(&name, 0, format!("cannot read the file: {e}")))?;
     let parsed = parse_history_with(&text, &name, format, independence)?;
     // Transactions are never independent tuples, so there is nothing to say.
-    if parsed.format == Format::Edn && !faultline_checkers::txn::is_txn_history(&parsed.events) {
+    if parsed.format == Format::Edn && !faultline_checkers::is_txn_history(&parsed.events) {
         // Independence changes what the keys are, so the choice is said aloud.
         eprintln!(
             "{name}: {}",

@@ -1,44 +1,33 @@
-//! The counterexample of an invalid linearizability verdict, rendered by the
-//! checker crate's own text and HTML renderers (the verdict's details are the
-//! serialised `LinearizabilityReport`).
+//! The counterexample of an invalid verdict, rendered by the checker crate's
+//! own text and HTML renderers from the typed report the verdict carries.
 
-use faultline_checkers::render::{html, text};
-use faultline_checkers::{BankReport, LinearizabilityReport, TxnReport, Validity, Verdict};
-
-/// The linearizability report inside a verdict's details, if that is what they hold.
-pub fn linearizability_report(v: &Verdict) -> Option<LinearizabilityReport> {
-    if v.valid != Validity::Invalid {
-        return None;
-    }
-    serde_json::from_value(v.details.clone()).ok()
-}
+use faultline_checkers::Report;
+use faultline_checkers::{PageContext, Validity, Verdict, render_html_with, render_text};
 
 /// Text counterexample of an invalid verdict (falls back to the details as JSON).
 pub fn counterexample_text(v: &Verdict) -> Option<String> {
     if v.valid != Validity::Invalid {
         return None;
     }
-    if v.checker == "bank"
-        && let Ok(r) = serde_json::from_value::<BankReport>(v.details.clone())
-    {
-        return Some(r.render_text());
-    }
-    if v.checker == "txn"
-        && let Ok(r) = serde_json::from_value::<TxnReport>(v.details.clone())
-    {
-        return Some(r.render_text());
-    }
-    if let Some(r) = linearizability_report(v) {
-        return Some(text::render(&r));
-    }
-    match &v.details {
+    let report = Report::from_verdict(v);
+    let rendered = match &report {
+        Some(Report::Bank(r)) => Some(r.render_text()),
+        Some(Report::Txn(r)) => Some(r.render_text()),
+        Some(r) => r.per_key_timeline().map(|r| render_text(&r)),
+        None => None,
+    };
+    rendered.or_else(|| match &v.details {
         serde_json::Value::Null => None,
         d => serde_json::to_string_pretty(d).ok(),
-    }
+    })
 }
 
-/// The self-contained HTML timeline page of an invalid linearizability
-/// verdict, drawn in test time with the run's fault windows (`ctx`).
-pub fn counterexample_html(v: &Verdict, source: &str, ctx: &html::PageContext) -> Option<String> {
-    linearizability_report(v).map(|r| html::render_with(&r, source, ctx))
+/// The self-contained HTML timeline page of an invalid per-key verdict,
+/// drawn in test time with the run's fault windows (`ctx`).
+pub fn counterexample_html(v: &Verdict, source: &str, ctx: &PageContext) -> Option<String> {
+    if v.valid != Validity::Invalid {
+        return None;
+    }
+    let r = Report::from_verdict(v)?.per_key_timeline()?;
+    Some(render_html_with(&r, source, ctx))
 }

@@ -275,8 +275,8 @@ pub fn kinds(windows: &[FaultWindow]) -> Vec<FaultKind> {
 
 /// What the counterexample page draws from a faultline history: a time axis
 /// and the fault windows shaded behind the operations.
-pub fn page_context(events: &[Event]) -> faultline_checkers::render::html::PageContext {
-    use faultline_checkers::render::html::{FaultShade, PageContext};
+pub fn page_context(events: &[Event]) -> faultline_checkers::PageContext {
+    use faultline_checkers::{FaultShade, PageContext};
     let end_s = events.iter().map(|e| e.time).max().unwrap_or(0) as f64 / 1e9;
     let ns = |s: f64| (s.max(0.0) * 1e9).round() as u64;
     PageContext {

@@ -455,40 +455,6 @@ fn config(out: &mut String, run: &RunData) {
     out.push_str("</section>\n</main>\n");
 }
 
-const CSS: &str = r#"
-*{box-sizing:border-box}
-body{margin:0;font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#222;background:#f6f7f9}
-header{display:flex;gap:24px;align-items:center;padding:18px 28px;color:#fff}
-header.valid{background:#1e7d3a}header.invalid{background:#b3261e}header.unknown{background:#8a6d00}
-header .big{font-size:44px;font-weight:800;letter-spacing:1px;padding:6px 18px;border:3px solid #fff;border-radius:10px}
-header h1{margin:0 0 6px;font-size:24px}
-header dl{display:flex;flex-wrap:wrap;gap:4px 18px;margin:0}
-header .kv{display:flex;gap:5px;min-width:0}
-header dt{opacity:.8;white-space:nowrap}header dt:after{content:":"}header dd{margin:0;font-weight:600;overflow-wrap:anywhere}
-main{max-width:1440px;margin:0 auto;padding:8px 28px 28px}
-section{background:#fff;border:1px solid #dde1e6;border-radius:8px;padding:14px 20px;margin:18px 0}
-h2{margin:0 0 10px;font-size:19px}
-.cards{display:flex;flex-wrap:wrap;gap:14px}
-.card{min-width:260px;flex:1;border-radius:8px;padding:12px 16px;border:2px solid}
-.card.valid{border-color:#1e7d3a;background:#eaf6ee}.card.invalid{border-color:#b3261e;background:#fdecea}.card.unknown{border-color:#8a6d00;background:#fff7d6}
-.card .checker{font-weight:600;color:#444}
-.card a.why{display:inline-block;margin-top:6px;font-weight:600;color:#b3261e}
-.card .word{font-size:30px;font-weight:800}
-.card.valid .word{color:#1e7d3a}.card.invalid .word{color:#b3261e}.card.unknown .word{color:#8a6d00}
-.files{columns:2;margin:0;padding-left:20px}
-a{color:#0b57d0}
-figure.plot{margin:8px 0}figure.plot svg{max-width:100%;height:auto;display:block}
-table{border-collapse:collapse;margin:6px 0}
-th,td{padding:4px 10px;border-bottom:1px solid #e3e6ea;text-align:left;vertical-align:top}
-th{background:#f0f2f5}
-table.num td:not(:first-child),td.n{text-align:right;font-variant-numeric:tabular-nums}
-tr.total td{font-weight:700;border-top:2px solid #bbb}
-.swatch{display:inline-block;width:12px;height:12px;border-radius:2px;margin-right:6px;vertical-align:-1px}
-code,pre{font:13px/1.4 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}
-pre{background:#f4f5f7;padding:10px;border-radius:6px;overflow:auto;max-height:480px}
-iframe.cx{width:100%;height:78vh;border:1px solid #dde1e6;border-radius:6px}
-.note{background:#fff7d6;border-left:4px solid #8a6d00;padding:6px 10px}
-.hint{color:#555;margin:0 0 6px}
-details summary{cursor:pointer;margin:8px 0;font-weight:600}
-footer{text-align:center;color:#888;padding:10px 0 24px;font-size:13px}
-"#;
+// An asset file, so it is read and edited as the CSS it is; pasted in byte
+// for byte (it begins with the newline the page has after `<style>`).
+const CSS: &str = include_str!("assets/report.css");

@@ -1,7 +1,7 @@
 //! Escaping text for HTML bodies and attribute values.
 
 /// Escapes `&`, `<`, `>`, `"`, `'` (and newlines in attributes).
-pub use faultline_checkers::render::html::esc;
+pub use faultline_checkers::escape_html as esc;
 
 /// Percent-encodes a relative path for an `href`, keeping `/` separators.
 pub fn href(path: &str) -> String {

@@ -4,8 +4,9 @@ use super::config::RunConfig;
 use super::key_batches::{KeyBatches, KeyIndex};
 use anyhow::bail;
 use faultline_checkers::TxnWorkload;
-use faultline_checkers::card::{CardOptions, CheckerKind, run_checkers as run_card};
-use faultline_checkers::linearizability::{CheckProgress, check_linearizable_batches};
+use faultline_checkers::{
+    CardOptions, CheckProgress, CheckerKind, check_linearizable_batches, run_checkers as run_card,
+};
 use faultline_checkers::{CheckOptions, Event, ModelKind, ShrinkBudget, Validity, Verdict};
 use faultline_workloads::workload::WorkloadKind;
 use faultline_workloads::workload::txn::TxnFlavor;

@@ -16,7 +16,7 @@ use super::test::Test;
 use super::timeline::Timeline;
 use super::worker::{Shared, Worker};
 use anyhow::Context;
-use faultline_checkers::linearizability::CheckProgress;
+use faultline_checkers::CheckProgress;
 use faultline_checkers::{Validity, Verdict};
 use faultline_workloads::generator::{KeyPicker, Pacer, Phase, worker_seed};
 use rand::SeedableRng;

@@ -4,22 +4,24 @@
 //! the lock checker its violations, rendered from the report the verdict
 //! carries in its details.
 
-use faultline_checkers::render::text;
-use faultline_checkers::{LinearizabilityReport, LockReport, Validity, Verdict};
+use faultline_checkers::Report;
+use faultline_checkers::{Validity, Verdict, render_text};
 
 /// One text block per linearizability verdict that is invalid or unknown,
 /// and one listing the violations of an invalid lock verdict.
 pub fn explanations(verdicts: &[Verdict]) -> Vec<String> {
-    let linearizability = verdicts
+    let reports: Vec<(Validity, Report)> = verdicts
         .iter()
-        .filter(|v| v.checker == "linearizable" && v.valid != Validity::Valid)
-        .filter_map(|v| serde_json::from_value::<LinearizabilityReport>(v.details.clone()).ok())
-        .map(|report| text::render(&report));
-    let lock = verdicts
-        .iter()
-        .filter(|v| v.checker == "lock" && v.valid == Validity::Invalid)
-        .filter_map(|v| serde_json::from_value::<LockReport>(v.details.clone()).ok())
-        .map(|report| report.explain());
+        .filter_map(|v| Some((v.valid, Report::from_verdict(v)?)))
+        .collect();
+    let linearizability = reports.iter().filter_map(|(valid, r)| match r {
+        Report::Linearizable(r) if *valid != Validity::Valid => Some(render_text(r)),
+        _ => None,
+    });
+    let lock = reports.iter().filter_map(|(valid, r)| match r {
+        Report::Lock(r) if *valid == Validity::Invalid => Some(r.explain()),
+        _ => None,
+    });
     linearizability.chain(lock).collect()
 }
 

@@ -8,8 +8,8 @@
 //! others. Otherwise (CI logs) a plain line is printed at every phase change
 //! and every few seconds.
 
+use faultline_checkers::CheckProgress;
 use faultline_checkers::FailReason;
-use faultline_checkers::linearizability::CheckProgress;
 use faultline_workloads::generator::Phase;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::IsTerminal;

@@ -259,36 +259,6 @@ pub fn listing(rel: &str, entries: &[(String, bool)]) -> String {
     out
 }
 
-const CSS: &str = r#"
-*{box-sizing:border-box}
-body{margin:0;font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#222;background:#f6f7f9}
-header{background:#1f2937;color:#fff;padding:14px 28px;display:flex;align-items:baseline;gap:20px}
-header h1{margin:0;font-size:22px}header .dir{opacity:.8}header a{color:#cfe1ff}
-main{max-width:1500px;margin:0 auto;padding:16px 28px}
-nav{margin:0 0 12px}nav a{display:inline-block;padding:4px 10px;margin-right:4px;border:1px solid #cdd3da;border-radius:14px;text-decoration:none;color:#222;background:#fff}
-nav a.on{background:#1f2937;color:#fff;border-color:#1f2937}
-table{border-collapse:collapse;width:100%;background:#fff;border:1px solid #dde1e6}
-th,td{padding:7px 12px;border-bottom:1px solid #e3e6ea;text-align:left;vertical-align:top}
-th{background:#f0f2f5}.n{text-align:right;font-variant-numeric:tabular-nums}
-.rel{color:#777;font-size:12px}
-.badge{display:inline-block;min-width:92px;text-align:center;font-weight:700;padding:2px 8px;border-radius:4px;color:#fff}
-.badge.valid{background:#1e7d3a}.badge.invalid{background:#b3261e}.badge.unknown{background:#8a6d00}.badge.pending{background:#6b7280}
-a{color:#0b57d0}
-.seed{font:13px/1.7 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;color:#444}
-td.bug{white-space:nowrap}
-.chk{display:inline-block;font-size:12px;padding:0 6px;margin:1px 0;border-radius:3px;border:1px solid}
-.chk.valid{border-color:#1e7d3a;color:#1e7d3a}.chk.invalid{border-color:#b3261e;color:#b3261e;font-weight:700}.chk.unknown{border-color:#8a6d00;color:#8a6d00}
-td.pick{white-space:nowrap}
-.counts{margin:4px 0 12px}
-.charts{display:grid;gap:10px;margin:0 0 16px}
-svg.trend{width:100%;max-width:900px;height:auto;background:#fff;border:1px solid #dde1e6;border-radius:6px}
-svg.trend .title{font:600 13px system-ui,sans-serif;fill:#222}svg.trend .tick{font:11px system-ui,sans-serif;fill:#666}
-svg.trend .grid{stroke:#e3e6ea}svg.trend .line{fill:none;stroke:#9aa3ad;stroke-width:1.5}
-.pt.valid{fill:#1e7d3a}.pt.invalid{fill:#b3261e}.pt.unknown{fill:#8a6d00}.pt.pending{fill:#6b7280}
-table.diff.changed td:nth-child(2){background:#fdecea}table.diff.changed td:nth-child(3){background:#eaf6ee}
-details summary{cursor:pointer;margin:10px 0;font-weight:600}
-button{font:inherit;padding:5px 12px;border-radius:6px;border:1px solid #1f2937;background:#1f2937;color:#fff;cursor:pointer}
-.listing{background:#fff;border:1px solid #dde1e6;border-radius:6px;padding:12px 32px;line-height:1.9}
-.empty{color:#555}
-code{font:13px ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}
-"#;
+// An asset file, so it is read and edited as the CSS it is; pasted in byte
+// for byte (it begins with the newline the page has after `<style>`).
+const CSS: &str = include_str!("assets/serve.css");

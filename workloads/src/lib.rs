@@ -5,6 +5,8 @@
 //! against a system under test and maps each response to `ok`, `fail` or
 //! `info` exactly as docs/DESIGN.md's SUT protocol prescribes.
 
+#![deny(missing_docs)]
+
 pub mod client;
 pub mod generator;
 pub mod op;

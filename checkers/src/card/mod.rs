@@ -1,10 +1,15 @@
 //! The consistency report card: which checkers to run, running them, and
 //! the one-row-per-model summary of their verdicts.
 
+mod checker;
 mod kind;
+mod report;
 mod rows;
 mod run;
 
+pub use checker::{Checker, CheckerError};
+pub use report::Report;
+
 pub use kind::{CheckerKind, UnknownChecker};
 pub use rows::{CardRow, ReportCard};
-pub use run::{CardOptions, run_checker, run_checkers};
+pub use run::{CardOptions, run_all, run_checker, run_checkers};

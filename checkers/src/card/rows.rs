@@ -2,13 +2,10 @@
 //! smallest witness of a violation, built from the checkers' verdicts (so it
 //! can be rebuilt from `results.json`).
 
-use crate::bank::BankReport;
-use crate::eventual::EventualReport;
+use super::report::Report;
 use crate::linearizability::LinearizabilityReport;
 use crate::render::label::op_label;
-use crate::sequential::SequentialReport;
 use crate::session::SessionReport;
-use crate::staleness::StalenessReport;
 use crate::txn::TxnReport;
 use crate::verdict::{Validity, Verdict};
 use serde::{Deserialize, Serialize};
@@ -36,9 +33,8 @@ impl ReportCard {
     pub fn from_verdicts(verdicts: &[Verdict]) -> ReportCard {
         let mut rows = Vec::new();
         for v in verdicts {
-            if v.checker == "session"
-                && let Ok(r) = serde_json::from_value::<SessionReport>(v.details.clone())
-            {
+            let report = Report::from_verdict(v);
+            if let Some(Report::Session(r)) = &report {
                 for g in &r.guarantees {
                     rows.push(CardRow {
                         model: format!("session: {}", g.guarantee),
@@ -47,18 +43,18 @@ impl ReportCard {
                             .witness
                             .as_ref()
                             .map(|w| w.text.clone())
-                            .unwrap_or_else(|| session_note(&r, g.valid)),
+                            .unwrap_or_else(|| session_note(r, g.valid)),
                     });
                 }
                 continue;
             }
-            if v.checker == "txn"
-                && let Ok(r) = serde_json::from_value::<TxnReport>(v.details.clone())
-            {
-                rows.extend(txn_rows(&r));
+            if let Some(Report::Txn(r)) = &report {
+                rows.extend(txn_rows(r));
                 continue;
             }
-            let witness = (v.valid == Validity::Invalid).then(|| witness(v)).flatten();
+            let witness = report
+                .filter(|_| v.valid == Validity::Invalid)
+                .and_then(|r| witness(&r));
             rows.push(CardRow {
                 model: v.checker.clone(),
                 valid: v.valid,
@@ -129,91 +125,68 @@ fn session_note(r: &SessionReport, valid: Validity) -> String {
     }
 }
 
-/// The smallest witness in a verdict's details, per checker.
-fn witness(v: &Verdict) -> Option<String> {
-    let d = v.details.clone();
-    match v.checker.as_str() {
-        "linearizable" => {
-            let r: LinearizabilityReport = serde_json::from_value(d).ok()?;
-            let p = r
-                .partitions
-                .iter()
-                .filter(|p| p.counterexample.is_some())
-                .min_by_key(|p| p.counterexample_size())?;
-            let cx = p.counterexample.as_ref()?;
-            let key = p.key.clone().unwrap_or_else(|| "(unkeyed)".into());
-            // Operations are named as everywhere else: process, what it
-            // did, and the history events it spans.
-            let named = |o: &crate::linearizability::OpView| {
-                let at = match o.complete_index {
-                    Some(c) => format!("events {}–{c}", o.invoke_index),
-                    None => format!("event {}", o.invoke_index),
-                };
-                format!("p{} {} [{at}]", o.process, op_label(o))
-            };
-            if let Some(m) = &cx.minimal {
-                let ops: Vec<String> = m
-                    .core
-                    .iter()
-                    .filter_map(|id| m.operations.iter().find(|o| o.id == *id))
-                    .map(named)
-                    .collect();
-                let why = m
-                    .unplaceable
-                    .first()
-                    .map(|u| format!(" ({})", u.reason))
-                    .unwrap_or_default();
-                let verb = if ops.len() == 1 {
-                    "cannot take effect"
-                } else {
-                    "cannot be ordered"
-                };
-                return Some(format!("key {key}: {} {verb}{why}", ops.join(", ")));
-            }
-            let u = cx.unplaceable.first()?;
-            let what = cx
-                .operations
-                .iter()
-                .find(|o| o.id == u.op)
-                .map(named)
-                .unwrap_or_else(|| format!("op {}", u.op));
-            Some(format!(
-                "key {key}: {what} cannot be placed in state {}: {}",
-                u.state, u.reason
-            ))
-        }
-        "sequential" => {
-            let r: SequentialReport = serde_json::from_value(d).ok()?;
-            r.smallest_witness().map(|w| w.text.clone())
-        }
-        "eventual" => {
-            let r: EventualReport = serde_json::from_value(d).ok()?;
-            r.witness()
-        }
-        "staleness" => {
-            let r: StalenessReport = serde_json::from_value(d).ok()?;
-            r.stalest.map(|s| s.text)
-        }
-        "lock" => {
-            let r: crate::lock::LockReport = serde_json::from_value(d).ok()?;
-            r.violations.first().map(|v| v.text.clone())
-        }
-        "bank" => {
-            let r: BankReport = serde_json::from_value(d).ok()?;
-            r.witness()
-        }
-        "txn" => {
-            let r: TxnReport = serde_json::from_value(d).ok()?;
-            r.witness()
-        }
-        "counter" => {
-            let r: crate::counter_bounds::CounterReport = serde_json::from_value(d).ok()?;
-            r.out_of_bounds.first().map(|o| o.text.clone())
-        }
-        "set-full" => {
-            let r: crate::set_full::SetFullReport = serde_json::from_value(d).ok()?;
-            r.witness()
-        }
-        _ => None,
+/// The smallest witness in a checker's report.
+fn witness(r: &Report) -> Option<String> {
+    match r {
+        Report::Linearizable(r) => linearizable_witness(r),
+        Report::Sequential(r) => r.smallest_witness().map(|w| w.text.clone()),
+        Report::Session(_) => None,
+        Report::Eventual(r) => r.witness(),
+        Report::Staleness(r) => r.stalest.as_ref().map(|s| s.text.clone()),
+        Report::Lock(r) => r.violations.first().map(|v| v.text.clone()),
+        Report::Bank(r) => r.witness(),
+        Report::Txn(r) => r.witness(),
+        Report::Counter(r) => r.out_of_bounds.first().map(|o| o.text.clone()),
+        Report::SetFull(r) => r.witness(),
     }
+}
+
+/// The smallest counterexample's operations in one line.
+fn linearizable_witness(r: &LinearizabilityReport) -> Option<String> {
+    let p = r
+        .partitions
+        .iter()
+        .filter(|p| p.counterexample.is_some())
+        .min_by_key(|p| p.counterexample_size())?;
+    let cx = p.counterexample.as_ref()?;
+    let key = p.key.clone().unwrap_or_else(|| "(unkeyed)".into());
+    // Operations are named as everywhere else: process, what it
+    // did, and the history events it spans.
+    let named = |o: &crate::linearizability::OpView| {
+        let at = match o.complete_index {
+            Some(c) => format!("events {}–{c}", o.invoke_index),
+            None => format!("event {}", o.invoke_index),
+        };
+        format!("p{} {} [{at}]", o.process, op_label(o))
+    };
+    if let Some(m) = &cx.minimal {
+        let ops: Vec<String> = m
+            .core
+            .iter()
+            .filter_map(|id| m.operations.iter().find(|o| o.id == *id))
+            .map(named)
+            .collect();
+        let why = m
+            .unplaceable
+            .first()
+            .map(|u| format!(" ({})", u.reason))
+            .unwrap_or_default();
+        let verb = if ops.len() == 1 {
+            "cannot take effect"
+        } else {
+            "cannot be ordered"
+        };
+        return Some(format!("key {key}: {} {verb}{why}", ops.join(", ")));
+    }
+    let u = cx.unplaceable.first()?;
+    let what = cx
+        .operations
+        .iter()
+        .find(|o| o.id == u.op)
+        .map(named)
+        .unwrap_or_else(|| format!("op {}", u.op));
+    Some(format!(
+        "key {key}: {what} cannot be placed in state {}: {}",
+        u.state, u.reason
+    ))
 }

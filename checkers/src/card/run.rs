@@ -1,15 +1,15 @@
 //! Running a list of checkers over one history, each to a [`Verdict`].
 
+use super::checker::{Checker, CheckerError};
 use super::kind::CheckerKind;
-use crate::bank::{BankOptions, check_bank};
-use crate::eventual::{EventualOptions, check_eventual};
+use super::report::Report;
+use crate::bank::BankOptions;
+use crate::eventual::EventualOptions;
 use crate::history::Event;
-use crate::linearizability::{CheckOptions, check_linearizable};
+use crate::linearizability::CheckOptions;
 use crate::model::ModelKind;
-use crate::sequential::check_sequential;
-use crate::session::check_session;
-use crate::staleness::{StalenessOptions, check_staleness};
-use crate::txn::{TxnOptions, check_txn};
+use crate::staleness::StalenessOptions;
+use crate::txn::TxnOptions;
 use crate::verdict::{Validity, Verdict};
 
 /// Everything the checkers of a card need besides the history.
@@ -46,16 +46,23 @@ impl CardOptions {
 /// Runs each checker in order; a history a checker cannot read becomes an
 /// `unknown` verdict with the reason, so every requested row is present.
 pub fn run_checkers(events: &[Event], kinds: &[CheckerKind], opts: &CardOptions) -> Vec<Verdict> {
-    let mut out: Vec<Verdict> = Vec::with_capacity(kinds.len());
-    for &kind in kinds {
-        let mut v = run_checker(events, kind, opts);
+    let checkers: Vec<Box<dyn Checker>> = kinds.iter().map(|k| k.checker(opts)).collect();
+    run_all(events, &checkers)
+}
+
+/// Runs each of `checkers` in order, as [`run_checkers`] does.
+pub fn run_all(events: &[Event], checkers: &[Box<dyn Checker>]) -> Vec<Verdict> {
+    let mut out: Vec<Verdict> = Vec::with_capacity(checkers.len());
+    let mut linearizable = false;
+    for checker in checkers {
+        let report = checker.check(events);
+        let mut v = verdict_of(checker.kind(), &report);
+        if let Ok(Report::Linearizable(r)) = &report {
+            linearizable |= r.valid == Validity::Valid;
+        }
         // Linearizability implies sequential consistency: an undecided
         // sequential search does not make the card worse than it is.
-        if kind == CheckerKind::Sequential
-            && v.valid == Validity::Unknown
-            && out.iter().any(|l| {
-                l.checker == CheckerKind::Linearizable.as_str() && l.valid == Validity::Valid
-            })
+        if checker.kind() == CheckerKind::Sequential && v.valid == Validity::Unknown && linearizable
         {
             v.valid = Validity::Valid;
             v.summary = format!("implied by linearizability ({})", v.summary);
@@ -67,42 +74,17 @@ pub fn run_checkers(events: &[Event], kinds: &[CheckerKind], opts: &CardOptions)
 
 /// Runs one checker.
 pub fn run_checker(events: &[Event], kind: CheckerKind, opts: &CardOptions) -> Verdict {
-    let result: Result<Verdict, String> = match kind {
-        CheckerKind::Linearizable => check_linearizable(events, opts.model, &opts.check)
-            .map(|r| r.to_verdict())
-            .map_err(|e| e.to_string()),
-        CheckerKind::Sequential => check_sequential(events, opts.model, &opts.check)
-            .map(|r| r.to_verdict())
-            .map_err(|e| e.to_string()),
-        CheckerKind::Session => check_session(events)
-            .map(|r| r.to_verdict())
-            .map_err(|e| e.to_string()),
-        CheckerKind::Eventual => check_eventual(events, &opts.eventual)
-            .map(|r| r.to_verdict())
-            .map_err(|e| e.to_string()),
-        CheckerKind::Staleness => check_staleness(events, &opts.staleness)
-            .map(|r| r.to_verdict())
-            .map_err(|e| e.to_string()),
-        CheckerKind::Lock => crate::lock::check_lock(events)
-            .map(|r| r.to_verdict())
-            .map_err(|e| e.to_string()),
-        CheckerKind::Bank => check_bank(events, &opts.bank)
-            .map(|r| r.to_verdict())
-            .map_err(|e| e.to_string()),
-        CheckerKind::Txn => check_txn(events, &opts.txn)
-            .map(|r| r.to_verdict())
-            .map_err(|e| e.to_string()),
-        CheckerKind::Counter => crate::counter_bounds::check_counter(events)
-            .map(|r| r.to_verdict())
-            .map_err(|e| e.to_string()),
-        CheckerKind::SetFull => crate::set_full::check_set_full(events)
-            .map(|r| r.to_verdict())
-            .map_err(|e| e.to_string()),
-    };
-    result.unwrap_or_else(|reason| Verdict {
-        checker: kind.as_str().to_string(),
-        valid: Validity::Unknown,
-        summary: format!("the history could not be checked: {reason}"),
-        details: serde_json::Value::Null,
-    })
+    verdict_of(kind, &kind.checker(opts).check(events))
+}
+
+fn verdict_of(kind: CheckerKind, report: &Result<Report, CheckerError>) -> Verdict {
+    match report {
+        Ok(r) => r.to_verdict(),
+        Err(reason) => Verdict {
+            checker: kind.as_str().to_string(),
+            valid: Validity::Unknown,
+            summary: format!("the history could not be checked: {reason}"),
+            details: serde_json::Value::Null,
+        },
+    }
 }

@@ -8,9 +8,8 @@ mod jsonl;
 mod porcupine_etcd;
 mod txn_shape;
 
-pub use edn_export::{ABSENT, to_edn, to_edn_with_init};
+pub use edn_export::{to_edn, to_edn_with_init};
 pub use edn_import::Independence;
-pub use edn_value::{EdnValue, parse_edn_forms};
 
 use crate::history::{Event, HistoryError, validate_events};
 use std::fmt;

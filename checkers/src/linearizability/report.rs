@@ -4,37 +4,17 @@
 //! the renderers (text, JSON, HTML timeline) and the run controller.
 
 use crate::history::{OpFn, ProcessId};
-use crate::verdict::Validity;
+use crate::per_key::{Evidence, KeyResult, PerKeyReport};
 use serde::{Deserialize, Serialize};
 
 /// Result of checking a whole history: the combination of its partitions.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct LinearizabilityReport {
-    /// Name of the model the history was checked against.
-    pub model: String,
-    /// Combined validity: invalid if any partition is, else unknown if any is.
-    pub valid: Validity,
-    /// One entry per partition (per key for keyed models; one for the rest).
-    pub partitions: Vec<PartitionResult>,
-    /// Wall time the check took, in milliseconds.
-    pub elapsed_ms: f64,
-}
+pub type LinearizabilityReport = PerKeyReport<Counterexample>;
 
 /// Result for one partition (usually one key).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct PartitionResult {
-    /// The key, or `None` for an unkeyed history.
-    pub key: Option<String>,
-    /// The answer for this partition.
-    pub valid: Validity,
-    /// Number of operations checked in this partition (after removing `fail`s and `info` reads).
-    pub ops: usize,
-    /// Why the answer is unknown (deadline, cancelled), when it is.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
-    /// Present when `valid` is `Invalid`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub counterexample: Option<Counterexample>,
+pub type PartitionResult = KeyResult<Counterexample>;
+
+impl Evidence for Counterexample {
+    const FIELD: &'static str = "counterexample";
 }
 
 /// How many keys the partitions stand for, as a count a reader knows: `23

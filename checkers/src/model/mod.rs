@@ -28,7 +28,7 @@ pub use search_only::SearchOnly;
 pub use set::SetModel;
 pub use value::{Val, show_list};
 
-use crate::history::{OpStatus, Operation};
+use crate::history::Operation;
 use std::fmt::Debug;
 use std::hash::Hash;
 
@@ -135,9 +135,4 @@ pub(crate) fn crashed_unseen_additions<'a, I: 'a>(
         .zip(crashed)
         .map(|(i, &c)| c && added(i).is_some_and(|v| !read.contains(v)))
         .collect()
-}
-
-/// Helper for models: is the output of this operation known?
-pub fn output_known(op: &Operation) -> bool {
-    op.status == OpStatus::Ok
 }

@@ -50,8 +50,6 @@ pub struct Access {
     pub invoke_time: u64,
     /// Completion time, if the operation completed.
     pub complete_time: Option<u64>,
-    /// Position of the invoke event in the history.
-    pub invoke_pos: usize,
     /// The node that served it, where the history says.
     pub node: Option<String>,
 }
@@ -216,7 +214,6 @@ fn to_access(op: &Operation, events: &[Event]) -> Result<Access, ViewError> {
         acked: ok,
         invoke_time: op.invoke_time,
         complete_time: op.complete_time,
-        invoke_pos: op.invoke_pos,
         node,
     })
 }

@@ -866,123 +866,19 @@ pub fn esc(s: &str) -> String {
     out
 }
 
-const LEGEND: &str = "<div class=\"legend\">\
-<span><svg width=\"28\" height=\"14\"><rect x=\"1\" y=\"1\" width=\"26\" height=\"12\" rx=\"3\" class=\"sw lin\"/></svg> in the longest linearizable prefix</span>\
-<span><svg width=\"28\" height=\"14\"><rect x=\"1\" y=\"1\" width=\"26\" height=\"12\" rx=\"3\" class=\"sw bad\"/></svg> cannot be placed next</span>\
-<span><svg width=\"28\" height=\"14\"><rect x=\"1\" y=\"1\" width=\"26\" height=\"12\" rx=\"3\" class=\"sw other\"/></svg> not reached</span>\
-<span><svg width=\"28\" height=\"14\"><rect x=\"1\" y=\"1\" width=\"26\" height=\"12\" rx=\"3\" fill=\"url(#fade-other)\" class=\"sw\" style=\"stroke:#888\"/></svg> never completed (info): open to the right</span>\
-<span><svg width=\"18\" height=\"16\"><circle cx=\"9\" cy=\"8\" r=\"7\" class=\"linpt\"/><text x=\"9\" y=\"11.5\" class=\"linnum\">3</text></svg> linearization order and point</span>\
-</div>\n";
+// The page's fixed parts are asset files, so they are read and edited as the
+// HTML, SVG, CSS and JavaScript they are. They are pasted in byte for byte:
+// the CSS and JS begin with the newline the page has after `<style>` and
+// `<script>`, and `gradients.svg` has no final newline.
+const LEGEND: &str = include_str!("assets/legend.html");
 
-const FAULT_LEGEND: &str = "<div class=\"legend\"><span><svg width=\"28\" height=\"14\"><rect x=\"1\" y=\"1\" width=\"26\" height=\"12\" class=\"fault\"/></svg> a fault was active (from the run's nemesis events; hover for which)</span></div>\n";
+const FAULT_LEGEND: &str = include_str!("assets/fault-legend.html");
 
-const GRADIENTS: &str = "<defs>\
-<linearGradient id=\"fade-lin\"><stop offset=\"0\" stop-color=\"#9cc4ee\" stop-opacity=\"1\"/><stop offset=\"1\" stop-color=\"#9cc4ee\" stop-opacity=\"0\"/></linearGradient>\
-<linearGradient id=\"fade-bad\"><stop offset=\"0\" stop-color=\"#f29a9a\" stop-opacity=\"1\"/><stop offset=\"1\" stop-color=\"#f29a9a\" stop-opacity=\"0\"/></linearGradient>\
-<linearGradient id=\"fade-other\"><stop offset=\"0\" stop-color=\"#cfd5dc\" stop-opacity=\"1\"/><stop offset=\"1\" stop-color=\"#cfd5dc\" stop-opacity=\"0\"/></linearGradient>\
-</defs>";
+const GRADIENTS: &str = include_str!("assets/gradients.svg");
 
-const CSS: &str = r#"
-body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;color:#1d2329;margin:0 24px 40px;background:#fff}
-header{border-bottom:1px solid #dde3ea;padding:10px 0 6px}
-h1{font-size:22px;margin:6px 0}
-h2{font-size:18px;margin:22px 0 6px}
-dl{display:flex;flex-wrap:wrap;gap:4px 18px;margin:6px 0}
-dt{color:#66717d}dt::after{content:":"}dd{margin:0 0 0 -12px;font-weight:600}
-code{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:13px}
-.badge{display:inline-block;padding:2px 10px;border-radius:4px;color:#fff;font-weight:700;letter-spacing:.03em}
-.badge.small{font-size:12px;padding:1px 6px}
-.badge.valid{background:#2f8a3e}.badge.invalid{background:#c62828}.badge.unknown{background:#b7791f}
-table{border-collapse:collapse;margin:6px 0 10px}
-th,td{border-bottom:1px solid #e3e8ee;padding:3px 10px;text-align:left;vertical-align:top}
-th{background:#f3f6f9;font-weight:600}
-td.bad,b.bad{color:#b71c1c}
-.explain{max-width:980px}
-rect.fault{fill:#f5c542;fill-opacity:.18;stroke:#d9a400;stroke-opacity:.5}
-text.faultlbl{font-size:10px;fill:#8a6a00}
-.minimal{border-left:4px solid #c0392b;padding-left:12px;margin:8px 0 20px}
-.note{color:#66717d}
-.legend{display:flex;flex-wrap:wrap;gap:6px 18px;margin:8px 0;font-size:13px;color:#39424c}
-.legend span{display:inline-flex;align-items:center;gap:5px}
-.timeline{border:1px solid #d5dce4;border-radius:6px;margin:6px 0 12px}
-.controls{display:flex;align-items:center;gap:6px;padding:5px 8px;border-bottom:1px solid #e3e8ee;background:#f7f9fb}
-.controls button{font:inherit;min-width:30px;padding:1px 8px;border:1px solid #b8c2cc;background:#fff;border-radius:4px;cursor:pointer}
-.controls .hint{color:#66717d;font-size:12px;margin-left:8px}
-.tlbody{display:flex;max-height:75vh;overflow-y:auto}
-.labels{flex:none;background:#f7f9fb;border-right:1px solid #e3e8ee}
-.scroll{overflow-x:auto;flex:1}
-svg text{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:11px}
-.proc{fill:#39424c;font-weight:600}
-.rowbg{fill:#fff}.rowbg.odd{fill:#f6f8fa}
-.tick{stroke:#e6eaef;stroke-width:1}
-.ticklbl{fill:#7b8691;font-size:10px;text-anchor:middle}
-.cut{stroke:#c62828;stroke-width:1.5;stroke-dasharray:5 3}
-.cutlbl{fill:#c62828;font-size:10px;font-weight:700}
-.bar,.sw{stroke-width:1.2}
-.op.lin .bar,.sw.lin{fill:#9cc4ee;stroke:#2b6cb0}
-.op.bad .bar,.sw.bad{fill:#f29a9a;stroke:#b71c1c;stroke-width:2.5}
-.op.other .bar,.sw.other{fill:#cfd5dc;stroke:#7b8691}
-.op.open .bar{stroke:none}
-.op.open.lin .bar{fill:url(#fade-lin)}.op.open.bad .bar{fill:url(#fade-bad)}.op.open.other .bar{fill:url(#fade-other)}
-.lbl{fill:#1d2329;pointer-events:none}
-.op.bad .lbl{fill:#8e0000;font-weight:700}
-.why{fill:#b71c1c;font-size:10.5px;font-weight:600;paint-order:stroke;stroke:#fff;stroke-width:3px}
-.op:hover .bar{stroke-width:3}
-.linpath{fill:none;stroke:#1d2329;stroke-width:1.3;stroke-opacity:.55}
-.linpt{fill:#1d2329;stroke:#fff;stroke-width:1}
-.linnum{fill:#fff;font-size:9px;font-weight:700;text-anchor:middle;pointer-events:none}
-details{margin:4px 0 10px}details ol{columns:2;font-size:13px;max-width:1100px}
-#tip{position:absolute;display:none;white-space:pre;background:#1d2329;color:#fff;padding:6px 9px;border-radius:5px;font:12px/1.4 ui-monospace,Menlo,Consolas,monospace;pointer-events:none;z-index:10;max-width:600px;box-shadow:0 2px 8px rgba(0,0,0,.25)}
-"#;
+const CSS: &str = include_str!("assets/timeline.css");
 
-const JS: &str = r#"
-(function(){
-var tip=document.getElementById('tip');
-document.addEventListener('mousemove',function(e){
-  var g=e.target.closest&&e.target.closest('[data-tip]');
-  if(!g){tip.style.display='none';return;}
-  tip.textContent=g.getAttribute('data-tip');tip.style.display='block';
-  var x=e.pageX+14,w=tip.offsetWidth;
-  if(x+w>window.scrollX+document.documentElement.clientWidth){x=e.pageX-w-14;}
-  tip.style.left=x+'px';tip.style.top=(e.pageY+14)+'px';
-});
-document.querySelectorAll('.timeline').forEach(function(tl){
-  var svg=tl.querySelector('svg.tl'),sc=tl.querySelector('.scroll');
-  var n=+svg.dataset.slots,pl=+svg.dataset.padl,pr=+svg.dataset.padr,step=+svg.dataset.step;
-  function X(s){return pl+(s+0.5)*step;}
-  function layout(){
-    var W=pl+n*step+pr;svg.setAttribute('width',W);
-    svg.querySelectorAll('.rowbg').forEach(function(r){r.setAttribute('width',W);});
-    svg.querySelectorAll('rect.bar').forEach(function(r){
-      var x0=X(+r.dataset.s0),x1=r.dataset.s1===undefined?W:X(+r.dataset.s1);
-      r.setAttribute('x',x0);r.setAttribute('width',Math.max(4,x1-x0));});
-    svg.querySelectorAll('text.lbl').forEach(function(t){
-      var x0=X(+t.dataset.s0),x1=t.dataset.s1===undefined?W:X(+t.dataset.s1)-2;
-      t.setAttribute('x',x0+4);
-      t.style.visibility=(t.getComputedTextLength()+6<=x1-x0)?'visible':'hidden';});
-    svg.querySelectorAll('[data-s]').forEach(function(el){
-      var x=X(+el.dataset.s);
-      if(el.tagName==='line'){el.setAttribute('x1',x);el.setAttribute('x2',x);}
-      else if(el.tagName==='circle'){el.setAttribute('cx',x);}
-      else{el.setAttribute('x',x);}});
-    svg.querySelectorAll('rect.fault').forEach(function(r){
-      var x0=X(+r.dataset.s0),x1=X(+r.dataset.s1);
-      r.setAttribute('x',x0);r.setAttribute('width',Math.max(2,x1-x0));});
-    var every=Math.max(1,Math.ceil(70/(step*(+svg.dataset.tickslots||10))));
-    svg.querySelectorAll('.ticklbl').forEach(function(t){t.style.visibility=(+t.dataset.i%every===0)?'visible':'hidden';});
-    svg.querySelectorAll('polyline').forEach(function(p){
-      p.setAttribute('points',p.dataset.pts.split(' ').map(function(q){var a=q.split(',');return X(+a[0])+','+a[1];}).join(' '));});
-  }
-  function fit(){var avail=sc.clientWidth-pl-pr;step=Math.max(14,Math.min(48,avail/Math.max(1,n)));}
-  tl.querySelector('.zin').onclick=function(){step=Math.min(120,step*1.5);layout();};
-  tl.querySelector('.zout').onclick=function(){step=Math.max(2,step/1.5);layout();};
-  tl.querySelector('.zfit').onclick=function(){step=Math.max(2,(sc.clientWidth-pl-pr)/Math.max(1,n));layout();};
-  fit();layout();
-  var cut=svg.querySelector('.cut');
-  if(cut){sc.scrollLeft=Math.max(0,+cut.getAttribute('x1')-sc.clientWidth*0.6);}
-});
-})();
-"#;
+const JS: &str = include_str!("assets/timeline.js");
 
 #[cfg(test)]
 pub(crate) mod tests {

@@ -6,5 +6,3 @@
 pub mod html;
 pub(crate) mod label;
 pub mod text;
-
-pub use label::{op_label, short_value};

@@ -15,7 +15,7 @@ mod blocks;
 mod report;
 mod search;
 
-pub use report::{SequentialPartition, SequentialReport, StuckOp};
+pub use report::{SequentialPartition, SequentialReport, SequentialWitness, StuckOp};
 
 use crate::history::{Event, OpFn, OpStatus, Operation, ProcessId, pair_operations};
 use crate::linearizability::{CheckError, CheckOptions, check_with_model};
@@ -92,7 +92,7 @@ fn check_impl<M: Model>(
                     valid: Validity::Valid,
                     ops: ops.len(),
                     reason: None,
-                    witness: None,
+                    counterexample: None,
                 });
             }
             check_partition(model, key, &ops, registers.as_ref(), &stop)
@@ -122,7 +122,7 @@ fn check_partition<M: Model>(
             valid,
             ops: ops.len(),
             reason: None,
-            witness,
+            counterexample: witness,
         };
         match blocks::check(&key, ops, init) {
             blocks::BlockOutcome::Valid => return Ok(decided(Validity::Valid, None)),
@@ -141,7 +141,7 @@ fn check_partition<M: Model>(
             valid: Validity::Invalid,
             ops: ops.len(),
             reason: None,
-            witness: Some(report::impossible(&key, ops, &ops[i], reason)),
+            counterexample: Some(report::impossible(&key, ops, &ops[i], reason)),
         });
     }
     let mut by_process: BTreeMap<ProcessId, Vec<u32>> = BTreeMap::new();
@@ -165,7 +165,7 @@ fn check_partition<M: Model>(
         valid: Validity::Valid,
         ops: ops.len(),
         reason: None,
-        witness: None,
+        counterexample: None,
     };
     match chains.run(stop) {
         SeqOutcome::Valid => {}
@@ -178,7 +178,7 @@ fn check_partition<M: Model>(
         }
         SeqOutcome::Invalid(deepest) => {
             part.valid = Validity::Invalid;
-            part.witness = Some(report::witness(&chains, &key, ops, &deepest));
+            part.counterexample = Some(report::witness(&chains, &key, ops, &deepest));
         }
     }
     Ok(part)

@@ -3,37 +3,18 @@
 use super::search::{Chains, Deepest};
 use crate::history::{Operation, ProcessId};
 use crate::model::Model;
+use crate::per_key::{Evidence, KeyResult, PerKeyReport};
 use crate::verdict::{Validity, Verdict};
 use serde::{Deserialize, Serialize};
 
 /// Result of the sequential-consistency check over a whole history.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SequentialReport {
-    /// The model checked against.
-    pub model: String,
-    /// Combined over partitions.
-    pub valid: Validity,
-    /// One per key.
-    pub partitions: Vec<SequentialPartition>,
-    /// Wall time of the check, ms.
-    pub elapsed_ms: f64,
-}
+pub type SequentialReport = PerKeyReport<SequentialWitness>;
 
 /// Result for one key.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SequentialPartition {
-    /// The key.
-    pub key: Option<String>,
-    /// Its answer.
-    pub valid: Validity,
-    /// Operations checked.
-    pub ops: usize,
-    /// Why unknown, when it is.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
-    /// Present when invalid.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub witness: Option<SequentialWitness>,
+pub type SequentialPartition = KeyResult<SequentialWitness>;
+
+impl Evidence for SequentialWitness {
+    const FIELD: &'static str = "witness";
 }
 
 /// Where every order respecting the processes' own orders gets stuck.
@@ -173,7 +154,7 @@ impl SequentialReport {
     pub fn smallest_witness(&self) -> Option<&SequentialWitness> {
         self.partitions
             .iter()
-            .filter_map(|p| p.witness.as_ref())
+            .filter_map(|p| p.counterexample.as_ref())
             .min_by_key(|w| w.total)
     }
 

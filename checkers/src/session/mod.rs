@@ -16,7 +16,6 @@ mod edges;
 mod guarantee;
 mod report;
 
-pub use edges::EdgeKind;
 pub use guarantee::Guarantee;
 pub use report::{CycleWitness, GuaranteeResult, SessionReport, SkippedKey, WitnessStep};
 

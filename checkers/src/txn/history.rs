@@ -74,25 +74,6 @@ pub enum MicroOp {
     },
 }
 
-impl MicroOp {
-    /// The key the micro-op is about.
-    pub fn key(&self) -> Key {
-        match self {
-            MicroOp::Append { key, .. }
-            | MicroOp::Write { key, .. }
-            | MicroOp::Read { key, .. } => *key,
-        }
-    }
-
-    /// The value written, for appends and writes.
-    pub fn written(&self) -> Option<Elem> {
-        match self {
-            MicroOp::Append { elem, .. } | MicroOp::Write { elem, .. } => Some(*elem),
-            MicroOp::Read { .. } => None,
-        }
-    }
-}
-
 /// One transaction of the history.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Txn {

@@ -213,41 +213,9 @@ fn draw_cycle(out: &mut String, steps: &[CycleStep]) {
     out.push_str("</svg>");
 }
 
-const LEGEND: &str = "<p class=\"legend\"><span class=\"k ww\">ww</span> wrote the next version \
-<span class=\"k wr\">wr</span> read what the other wrote \
-<span class=\"k rw\">rw</span> read a version the other overwrote \
-<span class=\"k rt\">realtime</span> completed before the other began \
-<span class=\"k pr\">process</span> same process, earlier</p>\n";
+// The page's fixed parts are asset files, so they are read and edited as the
+// HTML and CSS they are; pasted in byte for byte (the CSS begins with the
+// newline the page has after `<style>`).
+const LEGEND: &str = include_str!("assets/legend.html");
 
-const CSS: &str = r#"
-body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;color:#1d2329;margin:0 24px 40px;background:#fff}
-header{border-bottom:1px solid #dde3ea;padding:10px 0 6px}
-h1{font-size:20px;margin:6px 0}
-h2{font-size:18px;margin:22px 0 6px}
-dl{display:flex;flex-wrap:wrap;gap:4px 18px;margin:6px 0}
-dt{color:#66717d}dt::after{content:":"}dd{margin:0 0 0 -12px;font-weight:600}
-code{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:13px}
-.badge{display:inline-block;padding:2px 10px;border-radius:4px;color:#fff;font-weight:700;letter-spacing:.03em}
-.badge.valid{background:#2f8a3e}.badge.invalid{background:#c62828}.badge.unknown{background:#b7791f}
-table{border-collapse:collapse;margin:6px 0 10px}
-th,td{border-bottom:1px solid #e3e8ee;padding:3px 10px;text-align:left;vertical-align:top}
-th{background:#f3f6f9;font-weight:600}
-td.bad{color:#b71c1c;font-weight:600}
-.note{color:#66717d;font-weight:400}
-.example{display:flex;flex-wrap:wrap;gap:12px 24px;align-items:flex-start;border-left:4px solid #c0392b;padding-left:12px;margin:8px 0 20px}
-.words{max-width:900px}
-ol{margin:4px 0;padding-left:22px}
-.k{display:inline-block;min-width:52px;font:600 12px ui-monospace,Menlo,Consolas,monospace;padding:0 4px;border-radius:3px;color:#fff;text-align:center}
-.legend .k{margin-left:10px}
-.k.ww,.head.ww{background:#1f6fb4;fill:#1f6fb4}.k.wr,.head.wr{background:#2a8a3a;fill:#2a8a3a}
-.k.rw,.head.rw{background:#c62828;fill:#c62828}.k.rt,.head.rt{background:#7b4fb0;fill:#7b4fb0}
-.k.pr,.head.pr{background:#8a5a3c;fill:#8a5a3c}
-svg text{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:11px}
-.arc{fill:none;stroke-width:2}
-.arc.ww{stroke:#1f6fb4}.arc.wr{stroke:#2a8a3a}.arc.rw{stroke:#c62828;stroke-dasharray:6 3}
-.arc.rt{stroke:#7b4fb0;stroke-dasharray:2 3}.arc.pr{stroke:#8a5a3c;stroke-dasharray:2 3}
-.lbl{text-anchor:middle;font-weight:600}
-.lbl.ww{fill:#1f6fb4}.lbl.wr{fill:#2a8a3a}.lbl.rw{fill:#c62828}.lbl.rt{fill:#7b4fb0}.lbl.pr{fill:#8a5a3c}
-.node{fill:#f3f6f9;stroke:#39424c;stroke-width:1.5}
-.name{text-anchor:middle;font-weight:700;font-size:12px;fill:#1d2329}
-"#;
+const CSS: &str = include_str!("assets/txn.css");

@@ -15,7 +15,7 @@
 //! model asked for (strict serializability by default).
 //!
 //! ```no_run
-//! use faultline_checkers::txn::{TxnOptions, check_txn};
+//! use faultline_checkers::{TxnOptions, check_txn};
 //! use faultline_checkers::{Format, read_history};
 //! let events = read_history(std::path::Path::new("history.edn"), Format::Auto).unwrap();
 //! let report = check_txn(&events, &TxnOptions::default()).unwrap();
@@ -46,13 +46,11 @@ mod writers;
 pub use anomaly::{Anomaly, AnomalyKind, CycleStep, TxnRef};
 pub use edges::EdgeKind;
 pub use error::TxnError;
-pub use history::{MicroOp, Seen, Txn, TxnHistory, TxnStatus};
-pub use html::render_html;
+pub use history::{TxnHistory, TxnStatus};
 pub use long_fork::is_long_fork_history;
 pub use models::{ConsistencyModel, ModelRow, UnknownConsistencyModel, model_table};
 pub use options::{TxnOptions, TxnWorkload};
 pub use report::{AnomalyGroup, GraphStats, TxnCounts, TxnReport};
-pub use values::{Elem, Interner, Key, Scalar};
 
 use crate::history::Event;
 use crate::verdict::Validity;

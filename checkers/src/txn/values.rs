@@ -73,14 +73,4 @@ impl Interner {
     pub fn name(&self, id: u32) -> &Scalar {
         &self.names[id as usize]
     }
-
-    /// How many scalars are numbered.
-    pub fn len(&self) -> usize {
-        self.names.len()
-    }
-
-    /// True if nothing is numbered yet.
-    pub fn is_empty(&self) -> bool {
-        self.names.is_empty()
-    }
 }

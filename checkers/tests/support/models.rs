@@ -1,6 +1,6 @@
 //! Runs a piece of test code against the built-in model of a [`ModelKind`].
 
-use faultline_checkers::model::{
+use faultline_checkers::{
     AppendList, CasRegister, Counter, FifoQueue, KvAppend, Mutex, Register, SetModel,
 };
 use faultline_checkers::{Model, ModelKind, Val};

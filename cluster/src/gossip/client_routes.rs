@@ -4,10 +4,9 @@
 //! without talking to any peer. Fast and available, not linearizable.
 
 use super::node::GossipNode;
-use crate::http::body::{
+use crate::body::{
     KeyUpdate, TxnBody, applied_response, bad_request, key_command, parse, value_response,
 };
-use crate::http::forward;
 use crate::kv::Command;
 use axum::Router;
 use axum::body::Bytes;
@@ -71,11 +70,11 @@ async fn apply(node: Arc<GossipNode>, cmd: Result<Command, serde_json::Error>) -
         Ok(Err(e)) => {
             // The versions may or may not be on disk: the outcome is unknown.
             tracing::error!(error = %e, "local write failed");
-            forward::unknown()
+            crate::body::unknown()
         }
         Err(e) => {
             tracing::error!(error = %e, "local write task failed");
-            forward::unknown()
+            crate::body::unknown()
         }
     }
 }

@@ -5,9 +5,10 @@
 use super::clock::HybridClock;
 use super::storage::Storage;
 use super::store::{LwwStore, Versioned};
+use crate::apply::ApplyResult;
 use crate::bugs::BugSet;
 use crate::error::ClusterError;
-use crate::kv::{ApplyResult, Command};
+use crate::kv::Command;
 use crate::node_id::NodeId;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};

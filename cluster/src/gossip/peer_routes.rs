@@ -2,7 +2,7 @@
 
 use super::node::GossipNode;
 use super::store::Versioned;
-use crate::http::body::{bad_request, parse};
+use crate::body::{bad_request, parse};
 use crate::node_id::NodeId;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, State};

@@ -2,7 +2,8 @@
 //! set it, and a merge keeps whichever version has the greater timestamp.
 
 use super::clock::Timestamp;
-use crate::kv::{ApplyResult, Command, KvState};
+use crate::apply::ApplyResult;
+use crate::kv::{Command, KvState};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;

@@ -5,5 +5,5 @@ pub mod state_machine;
 pub mod txn_table;
 
 pub use command::{Command, TxnOp};
-pub use state_machine::{ApplyResult, KvState};
+pub use state_machine::KvState;
 pub use txn_table::{Outcome, PreparedTxn, TxnId, TxnTable};

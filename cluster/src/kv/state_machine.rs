@@ -2,20 +2,9 @@
 
 use super::command::{Command, TxnOp};
 use super::txn_table::{Outcome, PreparedTxn, TxnTable};
+use crate::apply::ApplyResult;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
-
-/// The outcome of applying one command.
-#[derive(Clone, Debug, PartialEq)]
-pub enum ApplyResult {
-    /// Took effect; the body to return to the client.
-    Ok(Value),
-    /// Definitely did not take effect (precondition failed); body to return.
-    Conflict(Value),
-    /// Definitely did not take effect: a key is locked by a prepared
-    /// two-phase-commit transaction; body to return (served as 503).
-    Locked(Value),
-}
 
 /// The key-value map.
 #[derive(Clone, Debug, Default, PartialEq)]

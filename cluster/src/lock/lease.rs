@@ -3,7 +3,7 @@
 //! for all locks); renew extends the holder's lease; release frees it.
 
 use super::clock;
-use crate::kv::ApplyResult;
+use crate::apply::ApplyResult;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;

@@ -3,7 +3,7 @@
 //! than that, so a holder whose lease was taken over cannot overwrite its
 //! successor's data.
 
-use crate::kv::ApplyResult;
+use crate::apply::ApplyResult;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;

@@ -4,10 +4,9 @@
 
 use super::proposer::{KeyOp, Outcome, propose};
 use super::server::PaxosNode;
-use crate::http::body::{
+use crate::body::{
     KeyUpdate, TxnBody, applied_response, bad_request, key_command, parse, value_response,
 };
-use crate::http::forward;
 use crate::kv::{Command, TxnOp};
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -89,6 +88,6 @@ fn respond(outcome: Outcome) -> Response {
             Json(json!({"error": "no_quorum", "message": why})),
         )
             .into_response(),
-        Outcome::Unknown => forward::unknown(),
+        Outcome::Unknown => crate::body::unknown(),
     }
 }

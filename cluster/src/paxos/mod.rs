@@ -9,9 +9,11 @@ pub mod messages;
 pub mod peer_routes;
 pub mod proposer;
 pub mod quorum;
+pub mod serve;
 pub mod server;
 pub mod status;
 pub mod store;
 
 pub use ballot::Ballot;
+pub use serve::serve;
 pub use server::{Config, PaxosNode};

@@ -15,7 +15,8 @@ use super::messages::{
 };
 use super::quorum::{Reply, broadcast};
 use super::server::PaxosNode;
-use crate::kv::{ApplyResult, Command, KvState};
+use crate::apply::ApplyResult;
+use crate::kv::{Command, KvState};
 use rand::RngExt;
 use serde_json::Value;
 use std::sync::Arc;

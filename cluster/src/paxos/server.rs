@@ -3,12 +3,9 @@
 
 use super::acceptor::Acceptor;
 use super::ballot::Ballot;
-use super::{client_routes, peer_routes, status};
 use crate::error::ClusterError;
 use crate::node_id::NodeId;
-use axum::Router;
 use std::collections::{BTreeMap, HashMap};
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -85,35 +82,27 @@ impl PaxosNode {
     }
 }
 
-/// Serves a Paxos node on `listen` until the server or the store fails.
-pub async fn serve(cfg: Config, listen: SocketAddr) -> Result<(), ClusterError> {
-    std::fs::create_dir_all(&cfg.data_dir)
-        .map_err(|e| ClusterError::io("create", &cfg.data_dir, e))?;
-    let incarnation = super::incarnation::next(&cfg.data_dir)?;
-    let acceptor = Acceptor::recover(&cfg.data_dir)?;
-    let http = crate::net::peer_client()?;
-    let (fatal, mut fatal_rx) = mpsc::unbounded_channel();
-    let node = Arc::new(PaxosNode {
-        cfg,
-        acceptor,
-        http,
-        incarnation,
-        rounds: Mutex::new(HashMap::new()),
-        key_locks: Mutex::new(HashMap::new()),
-        fatal,
-    });
-    let listener = crate::net::bind(listen).await?;
-    let app = router(node.clone());
-    tokio::select! {
-        res = axum::serve(listener, app) => res.map_err(ClusterError::Server),
-        Some(err) = fatal_rx.recv() => Err(err),
+impl PaxosNode {
+    /// Starts this node's next incarnation on its recovered acceptor; the
+    /// receiver gets the first durability failure, on which the node must stop.
+    pub fn start(
+        cfg: Config,
+    ) -> Result<(Arc<PaxosNode>, mpsc::UnboundedReceiver<ClusterError>), ClusterError> {
+        std::fs::create_dir_all(&cfg.data_dir)
+            .map_err(|e| ClusterError::io("create", &cfg.data_dir, e))?;
+        let incarnation = super::incarnation::next(&cfg.data_dir)?;
+        let acceptor = Acceptor::recover(&cfg.data_dir)?;
+        let http = crate::net::peer_client()?;
+        let (fatal, fatal_rx) = mpsc::unbounded_channel();
+        let node = Arc::new(PaxosNode {
+            cfg,
+            acceptor,
+            http,
+            incarnation,
+            rounds: Mutex::new(HashMap::new()),
+            key_locks: Mutex::new(HashMap::new()),
+            fatal,
+        });
+        Ok((node, fatal_rx))
     }
-}
-
-/// The complete router of a Paxos node.
-pub fn router(node: Arc<PaxosNode>) -> Router {
-    client_routes::routes()
-        .merge(peer_routes::routes())
-        .merge(status::routes())
-        .with_state(node)
 }

@@ -1,7 +1,9 @@
 //! The Raft implementation: one concept per module.
 
+pub mod cache;
 pub mod election;
 pub mod entries;
+pub mod http;
 pub mod log;
 pub mod messages;
 pub mod persist;

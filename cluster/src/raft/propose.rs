@@ -4,8 +4,9 @@
 use super::entries::Entry;
 use super::server::RaftNode;
 use super::state::{Role, Waiter};
+use crate::apply::ApplyResult;
 use crate::bugs::Bug;
-use crate::kv::{ApplyResult, Command};
+use crate::kv::Command;
 use crate::node_id::NodeId;
 use serde_json::json;
 use std::sync::Arc;

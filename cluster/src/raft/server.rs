@@ -68,7 +68,7 @@ pub struct RaftNode {
     /// Set while a snapshot is being taken.
     pub snapshotting: AtomicBool,
     /// The read-through cache, with `--cache`.
-    pub cache: Option<crate::cache::Cache>,
+    pub cache: Option<crate::raft::cache::Cache>,
 }
 
 impl RaftNode {
@@ -118,7 +118,7 @@ impl RaftNode {
         );
         let applied = core.last_applied;
         let http = crate::net::peer_client()?;
-        let cache = cfg.cache_ttl.map(crate::cache::Cache::new);
+        let cache = cfg.cache_ttl.map(crate::raft::cache::Cache::new);
         Ok(Arc::new(RaftNode {
             peer_wakeups: cfg
                 .peers
@@ -163,7 +163,7 @@ impl RaftNode {
     pub fn on_commit(self: &Arc<Self>, core: &mut Core) {
         let applied_before = core.last_applied;
         core.apply_committed();
-        crate::cache::invalidate::after_apply(self, core, applied_before);
+        crate::raft::cache::invalidate::after_apply(self, core, applied_before);
         self.applied.send_if_modified(|v| {
             let changed = *v != core.last_applied;
             *v = core.last_applied;

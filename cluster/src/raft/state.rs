@@ -4,7 +4,8 @@
 use super::entries::{Entry, EntryLog};
 use super::log::Record;
 use super::messages::Snapshot;
-use crate::kv::{ApplyResult, Command, KvState};
+use crate::apply::ApplyResult;
+use crate::kv::{Command, KvState};
 use crate::node_id::NodeId;
 use rand::RngExt;
 use std::collections::{BTreeMap, HashMap};

@@ -6,7 +6,7 @@ use super::coordinator::Coordinator;
 use super::lock_retry::retry_locked;
 use super::protocol::run_txn;
 use super::routing::shard_of;
-use crate::http::body::{TxnBody, bad_request, parse};
+use crate::body::{TxnBody, bad_request, parse};
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{Method, StatusCode, Uri};
@@ -53,7 +53,7 @@ async fn txn(State(c): State<Arc<Coordinator>>, body: Bytes) -> Response {
     // would stay "in flight" and keep its participants' locks forever.
     match tokio::spawn(async move { run_txn(&c, ops).await }).await {
         Ok(resp) => resp,
-        Err(_) => crate::http::forward::unknown(),
+        Err(_) => crate::body::unknown(),
     }
 }
 

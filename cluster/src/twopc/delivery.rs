@@ -3,7 +3,7 @@
 //! on (also those recovered from the log after a restart).
 
 use super::coordinator::Coordinator;
-use crate::http::body::DecisionBody;
+use crate::body::DecisionBody;
 use crate::kv::Outcome;
 use axum::http::StatusCode;
 use std::sync::Arc;

@@ -140,7 +140,7 @@ impl axum::response::IntoResponse for Reply {
                 axum::Json(serde_json::json!({"error": "unavailable"})),
             )
                 .into_response(),
-            Reply::Unknown => crate::http::forward::unknown(),
+            Reply::Unknown => crate::body::unknown(),
         }
     }
 }

@@ -25,6 +25,6 @@ pub async fn run(c: &Arc<Coordinator>, shares: &[Share]) -> Response {
     }
     match merge(shares, &answers) {
         Some(results) => Json(json!({ "results": results })).into_response(),
-        None => crate::http::forward::unknown(),
+        None => crate::body::unknown(),
     }
 }

@@ -9,8 +9,8 @@ use super::group_client::Reply;
 use super::lock_retry::{LOCK_ATTEMPTS, lock_pause, retry_locked};
 use super::no_prepare;
 use super::split::{Share, merge, split};
+use crate::body::PrepareBody;
 use crate::bugs::Bug;
-use crate::http::body::PrepareBody;
 use crate::kv::{Outcome, TxnOp};
 use axum::Json;
 use axum::http::StatusCode;
@@ -154,7 +154,7 @@ async fn two_phase(c: &Arc<Coordinator>, shares: &[Share]) -> Attempt {
     c.delivered(&txid);
     Attempt::Done(match merge(shares, &answers) {
         Some(results) => Json(json!({ "results": results, "txid": txid })).into_response(),
-        None => crate::http::forward::unknown(),
+        None => crate::body::unknown(),
     })
 }
 

@@ -1,12 +1,12 @@
 //! One benchmark case and its measurement, run inside a child process.
 
 use anyhow::Context;
-use faultline_checkers::model::{CasRegister, SearchOnly};
-use faultline_checkers::synth::{self, HardFamily};
+use faultline_checkers::{CasRegister, SearchOnly};
 use faultline_checkers::{
     CheckOptions, Format, ModelKind, ShrinkBudget, Val, check_linearizable, check_with_model,
     read_history,
 };
+use faultline_checkers::{HardFamily, synth_cas_history, synth_hard_history, synth_kv_history};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -104,7 +104,7 @@ pub fn measure(case: &Case, timeout: Duration) -> anyhow::Result<Measurement> {
             impossible_read,
             seed,
         } => (
-            synth::synth_cas_history(*ops, *processes, *crash_rate, *impossible_read, *seed),
+            synth_cas_history(*ops, *processes, *crash_rate, *impossible_read, *seed),
             ModelKind::CasRegister,
         ),
         Case::Hard {
@@ -117,9 +117,8 @@ pub fn measure(case: &Case, timeout: Duration) -> anyhow::Result<Measurement> {
             ..
         } => {
             let family: HardFamily = family.parse().map_err(anyhow::Error::msg)?;
-            let events =
-                synth::synth_hard_history(family, *ops, *processes, *crash_rate, *invalid, *seed)
-                    .with_context(|| {
+            let events = synth_hard_history(family, *ops, *processes, *crash_rate, *invalid, *seed)
+                .with_context(|| {
                     format!("{family}: {ops} operations are too few for the pattern")
                 })?;
             (events, ModelKind::CasRegister)
@@ -130,7 +129,7 @@ pub fn measure(case: &Case, timeout: Duration) -> anyhow::Result<Measurement> {
             processes,
             seed,
         } => (
-            synth::synth_kv_history(*keys, *ops, *processes, *seed),
+            synth_kv_history(*keys, *ops, *processes, *seed),
             ModelKind::Kv,
         ),
     };

@@ -2,7 +2,7 @@
 //! help text and error message shows the same list as the parser accepts.
 
 use crate::exit::Exit;
-use faultline_checkers::card::CheckerKind;
+use faultline_checkers::CheckerKind;
 use faultline_cluster::{Bug, Mode};
 use faultline_nemeses::NemesisKind;
 use faultline_workloads::workload::WorkloadKind;

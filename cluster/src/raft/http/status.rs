@@ -22,7 +22,7 @@ pub struct Status {
     bugs: Vec<String>,
     /// Read-cache counters (absent without `--cache`).
     #[serde(skip_serializing_if = "Option::is_none")]
-    cache: Option<crate::cache::stats::CacheStats>,
+    cache: Option<crate::raft::cache::stats::CacheStats>,
     /// Two-phase-commit transactions this node has applied a yes-vote for
     /// and no decision yet (their keys are locked).
     prepared: usize,

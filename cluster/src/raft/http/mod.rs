@@ -1,6 +1,5 @@
 //! The node's HTTP server: client API, peer RPCs, status, forwarding.
 
-pub mod body;
 pub mod cache_api;
 pub mod client_api;
 pub mod forward;

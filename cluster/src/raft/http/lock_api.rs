@@ -1,8 +1,8 @@
 //! The lock service's HTTP API: leases with fencing tokens on named locks,
 //! and the protected resource that checks those tokens.
 
-use super::body::{AcquireBody, TokenBody, bad_request, parse};
 use super::client_api::{read_linearizable, submit};
+use crate::body::{AcquireBody, TokenBody, bad_request, parse};
 use crate::bugs::Bug;
 use crate::kv::Command;
 use crate::lock::clock::wall_clock_ms;

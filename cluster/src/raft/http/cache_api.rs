@@ -1,7 +1,7 @@
 //! Peer endpoint of the read cache: `POST /cache/invalidate` from the leader.
 
-use crate::cache::invalidate::{InvalidateRequest, PATH};
 use crate::raft::RaftNode;
+use crate::raft::cache::invalidate::{InvalidateRequest, PATH};
 use axum::extract::State;
 use axum::routing::post;
 use axum::{Json, Router};

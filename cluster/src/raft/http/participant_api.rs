@@ -2,8 +2,8 @@
 //! commits and aborts transactions on a Raft group through any of its nodes
 //! (followers forward to the leader, like client requests).
 
-use super::body::{DecisionBody, PrepareBody, bad_request, parse};
 use super::client_api::submit;
+use crate::body::{DecisionBody, PrepareBody, bad_request, parse};
 use crate::kv::Command;
 use crate::raft::RaftNode;
 use axum::Router;

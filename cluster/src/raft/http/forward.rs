@@ -2,6 +2,7 @@
 //! node. A request that never reached the leader is a definite failure
 //! (503); one that may have reached it is unknown (504).
 
+use crate::body::unknown;
 use crate::node_id::NodeId;
 use crate::raft::RaftNode;
 use axum::body::Bytes;
@@ -19,15 +20,6 @@ pub fn not_leader(node: &RaftNode, leader: Option<&NodeId>) -> Response {
     (
         StatusCode::SERVICE_UNAVAILABLE,
         axum::Json(json!({"error": "not_leader", "leader": url})),
-    )
-        .into_response()
-}
-
-/// 504 `{"error":"timeout"}`: the outcome is unknown.
-pub fn unknown() -> Response {
-    (
-        StatusCode::GATEWAY_TIMEOUT,
-        axum::Json(json!({"error": "timeout"})),
     )
         .into_response()
 }

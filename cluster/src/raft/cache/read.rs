@@ -2,9 +2,9 @@
 //! linearizably (here on the leader, or forwarded to it) and fill the cache.
 
 use super::{Cache, VERSION_HEADER, settle};
-use crate::http::body::value_response;
-use crate::http::forward::{self, FORWARDED};
+use crate::body::value_response;
 use crate::raft::RaftNode;
+use crate::raft::http::forward::{self, FORWARDED};
 use crate::raft::read_index::{self, ReadError};
 use axum::body::{Body, Bytes};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
@@ -38,7 +38,7 @@ pub async fn serve(
         Ok((value, version)) => {
             let keys = [key.to_string()];
             if !settle::settled(node, cache, &keys, version).await {
-                return forward::unknown();
+                return crate::body::unknown();
             }
             cache.store.fill(
                 key,
@@ -64,8 +64,8 @@ pub async fn serve(
             .await;
             fill_from(cache, key, sent, resp).await
         }
-        Err(ReadError::Timeout) => forward::unknown(),
-        Err(ReadError::Locked(body)) => crate::http::body::locked(body),
+        Err(ReadError::Timeout) => crate::body::unknown(),
+        Err(ReadError::Locked(body)) => crate::body::locked(body),
     }
 }
 
@@ -84,7 +84,7 @@ async fn fill_from(cache: &Cache, key: &str, sent: Instant, resp: Response) -> R
     };
     let (parts, body) = resp.into_parts();
     let Ok(bytes) = axum::body::to_bytes(body, MAX_BODY).await else {
-        return forward::unknown();
+        return crate::body::unknown();
     };
     let value = if status == StatusCode::NOT_FOUND {
         Some(None)

@@ -95,11 +95,11 @@ pub struct DecisionBody {
 
 /// The answer for an applied command: 200 with its body, 409 for a failed
 /// precondition, 503 for a key a prepared transaction holds (both definite).
-pub fn applied_response(result: crate::kv::ApplyResult) -> Response {
+pub fn applied_response(result: crate::apply::ApplyResult) -> Response {
     match result {
-        crate::kv::ApplyResult::Ok(v) => Json(v).into_response(),
-        crate::kv::ApplyResult::Conflict(v) => (StatusCode::CONFLICT, Json(v)).into_response(),
-        crate::kv::ApplyResult::Locked(v) => locked(v),
+        crate::apply::ApplyResult::Ok(v) => Json(v).into_response(),
+        crate::apply::ApplyResult::Conflict(v) => (StatusCode::CONFLICT, Json(v)).into_response(),
+        crate::apply::ApplyResult::Locked(v) => locked(v),
     }
 }
 
@@ -142,4 +142,13 @@ pub fn key_command(
             value: b.value,
         }),
     }
+}
+
+/// 504 `{"error":"timeout"}`: the outcome is unknown.
+pub fn unknown() -> Response {
+    (
+        StatusCode::GATEWAY_TIMEOUT,
+        axum::Json(json!({"error": "timeout"})),
+    )
+        .into_response()
 }

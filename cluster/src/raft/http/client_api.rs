@@ -1,12 +1,13 @@
 //! The client API of docs/DESIGN.md's SUT protocol, plus `GET /local/kv/{key}`
 //! (this node's applied state, for tests).
 
-use super::body::{
+use super::forward;
+use crate::apply::ApplyResult;
+use crate::body::{
     KeyUpdate, TxnBody, applied_response, bad_request, key_command, locked, parse, value_response,
 };
-use super::forward;
 use crate::bugs::Bug;
-use crate::kv::{ApplyResult, Command, TxnOp};
+use crate::kv::{Command, TxnOp};
 use crate::raft::RaftNode;
 use crate::raft::propose::{Proposal, propose};
 use crate::raft::read_index::{self, ReadError};
@@ -44,7 +45,7 @@ async fn read(
         return value_response(node.lock().kv.get(&key).cloned());
     }
     if let Some(cache) = &node.cache {
-        return crate::cache::read::serve(&node, cache, &key, path(&uri), &headers).await;
+        return crate::raft::cache::read::serve(&node, cache, &key, path(&uri), &headers).await;
     }
     read_linearizable(&node, &key, &uri, &headers).await
 }
@@ -61,7 +62,7 @@ pub(crate) async fn read_linearizable(
         Err(ReadError::NotLeader(leader)) => {
             forward::to_leader(node, leader, Method::GET, path(uri), headers, Bytes::new()).await
         }
-        Err(ReadError::Timeout) => forward::unknown(),
+        Err(ReadError::Timeout) => crate::body::unknown(),
         Err(ReadError::Locked(body)) => locked(body),
     }
 }
@@ -203,7 +204,7 @@ async fn split_txn(
                 );
             }
             // The reads are in; whether the writes will be is not known.
-            Proposal::NotLeader(_) | Proposal::Unknown => return Some(forward::unknown()),
+            Proposal::NotLeader(_) | Proposal::Unknown => return Some(crate::body::unknown()),
         };
         let got = answer["results"].as_array().cloned().unwrap_or_default();
         for ((i, _), r) in part.iter().zip(got) {
@@ -228,15 +229,15 @@ pub(crate) async fn submit(
     headers: &HeaderMap,
     body: Bytes,
 ) -> Response {
-    let keys = crate::cache::keys::touched(&cmd);
+    let keys = crate::raft::cache::keys::touched(&cmd);
     let result = propose(node, cmd).await;
     if let (Proposal::Applied(_), Some(cache)) = (&result, &node.cache) {
         // The answer may reveal anything applied so far. Read under the raft
         // lock: the waiter is woken inside the apply, before the `applied`
         // watch moves, and the lock is held until the apply's pending marks are set.
         let through = node.lock().last_applied;
-        if !crate::cache::settle::settled(node, cache, &keys, through).await {
-            return forward::unknown();
+        if !crate::raft::cache::settle::settled(node, cache, &keys, through).await {
+            return crate::body::unknown();
         }
     }
     match result {
@@ -244,6 +245,6 @@ pub(crate) async fn submit(
         Proposal::NotLeader(leader) => {
             forward::to_leader(node, leader, method, path(uri), headers, body).await
         }
-        Proposal::Unknown => forward::unknown(),
+        Proposal::Unknown => crate::body::unknown(),
     }
 }
