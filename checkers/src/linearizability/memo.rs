@@ -12,7 +12,7 @@
 //! the minimal vectors of used counts (an antichain), which is what keeps
 //! crashed writes from multiplying the search space by every subset of them.
 
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 use std::hash::Hash;
 use std::mem::size_of;
 
@@ -21,6 +21,13 @@ use std::mem::size_of;
 pub(crate) type Used = Box<[(u32, u32)]>;
 
 pub(crate) struct Memo<S> {
+    /// Configurations that used no crashed operation: they subsume every
+    /// other with their key, so they need no antichain. Kept apart because
+    /// they are all there is in histories without crashed operations, and a
+    /// chain would cost each of them an allocation of its own (allocating
+    /// and freeing dominated the search's time on the kv corpus).
+    bare: FxHashSet<(Box<[u32]>, S)>,
+    /// The rest: per key, the minimal used counts; never a key of `bare`.
     seen: FxHashMap<(Box<[u32]>, S), Vec<Used>>,
     /// An estimate of the heap the memo holds, in bytes.
     bytes: usize,
@@ -32,9 +39,22 @@ fn entry_overhead<S>() -> usize {
     (size_of::<(Box<[u32]>, S)>() + size_of::<Vec<Used>>() + 1) * 8 / 7
 }
 
+/// The same for an entry of the set of configurations without crashed operations.
+fn bare_overhead<S>() -> usize {
+    (size_of::<(Box<[u32]>, S)>() + 1) * 8 / 7
+}
+
+fn chain_bytes(chain: &[Used]) -> usize {
+    chain
+        .iter()
+        .map(|u| u.len() * size_of::<(u32, u32)>() + size_of::<Used>())
+        .sum()
+}
+
 impl<S: Hash + Eq + Clone> Memo<S> {
     pub fn new() -> Self {
         Memo {
+            bare: FxHashSet::default(),
             seen: FxHashMap::default(),
             bytes: 0,
         }
@@ -42,9 +62,31 @@ impl<S: Hash + Eq + Clone> Memo<S> {
 
     /// Records the configuration; false if it (or one that subsumes it) was seen before.
     pub fn insert(&mut self, completed: Box<[u32]>, state: S, used: Used) -> bool {
-        let used_bytes = used.len() * size_of::<(u32, u32)>() + size_of::<Used>();
         let key_bytes = completed.len() * size_of::<u32>();
-        match self.seen.entry((completed, state)) {
+        let key = (completed, state);
+        if used.is_empty() {
+            // It subsumes whatever else was kept under its key.
+            if !self.seen.is_empty()
+                && let Some(chain) = self.seen.remove(&key)
+            {
+                self.bytes = self.bytes.saturating_sub(
+                    entry_overhead::<S>()
+                        + key_bytes
+                        + chain_bytes(&chain)
+                        + (chain.capacity() - chain.len()) * size_of::<Used>(),
+                );
+            }
+            let fresh = self.bare.insert(key);
+            if fresh {
+                self.bytes += bare_overhead::<S>() + key_bytes;
+            }
+            return fresh;
+        }
+        if !self.bare.is_empty() && self.bare.contains(&key) {
+            return false;
+        }
+        let used_bytes = used.len() * size_of::<(u32, u32)>() + size_of::<Used>();
+        match self.seen.entry(key) {
             std::collections::hash_map::Entry::Vacant(v) => {
                 v.insert(vec![used]);
                 self.bytes += entry_overhead::<S>() + key_bytes + used_bytes;
@@ -84,21 +126,28 @@ impl<S: Hash + Eq + Clone> Memo<S> {
     pub fn holds(&self, completed: &[u32], state: &S, used: &[(u32, u32)]) -> bool {
         // Looking up by borrowed parts would need a custom key type; the
         // clone of a short key is cheap next to expanding a configuration.
+        let key = (completed.into(), state.clone());
+        if used.is_empty() {
+            return self.bare.contains(&key);
+        }
         self.seen
-            .get(&(completed.into(), state.clone()))
+            .get(&key)
             .is_some_and(|chain| chain.iter().any(|u| &**u == used))
     }
 
     /// True if nothing was recorded.
     pub fn is_empty(&self) -> bool {
-        self.seen.is_empty()
+        self.bare.is_empty() && self.seen.is_empty()
     }
 
     /// Every configuration kept (the minimal ones), in no particular order.
     pub fn into_configs(self) -> impl Iterator<Item = (Box<[u32]>, S, Used)> {
-        self.seen
+        let bare = self.bare.into_iter().map(|(k, s)| (k, s, Used::default()));
+        let chains = self
+            .seen
             .into_iter()
-            .flat_map(|((k, s), chain)| chain.into_iter().map(move |u| (k.clone(), s.clone(), u)))
+            .flat_map(|((k, s), chain)| chain.into_iter().map(move |u| (k.clone(), s.clone(), u)));
+        bare.chain(chains)
     }
 }
 
@@ -139,7 +188,27 @@ mod tests {
         // None used subsumes everything, and replaces what it subsumes.
         assert!(m.insert(key(), 0, used(&[])));
         assert!(!m.insert(key(), 0, used(&[(0, 1)])));
-        assert_eq!(m.seen[&(key(), 0)].len(), 1);
+        assert!(!m.insert(key(), 0, used(&[])));
+        assert!(!m.seen.contains_key(&(key(), 0)));
+        assert!(m.holds(&key(), &0, &[]));
+        assert!(!m.holds(&key(), &0, &[(1, 2)]));
+        // The other state's chain is untouched, and every kept one comes out once.
+        assert!(m.holds(&key(), &1, &[(1, 3)]));
+        let mut all: Vec<(u8, Used)> = m.into_configs().map(|(_, s, u)| (s, u)).collect();
+        all.sort();
+        assert_eq!(all, vec![(0, used(&[])), (1, used(&[(1, 3)]))]);
+    }
+
+    #[test]
+    fn bytes_go_back_when_a_bare_configuration_replaces_a_chain() {
+        let mut m: Memo<u8> = Memo::new();
+        let key = || vec![7u32].into_boxed_slice();
+        assert!(m.insert(key(), 0, used(&[(0, 1)])));
+        assert!(m.insert(key(), 0, used(&[(1, 1)])));
+        let with_chain = m.bytes();
+        assert!(m.insert(key(), 0, used(&[])));
+        assert!(m.bytes() < with_chain, "{} !< {with_chain}", m.bytes());
+        assert!(m.bytes() > 0);
     }
 
     #[test]

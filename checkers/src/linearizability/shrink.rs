@@ -27,10 +27,15 @@ use crate::history::{OpStatus, Operation};
 use crate::model::Model;
 use std::time::{Duration, Instant};
 
-/// Depth-first steps one candidate may take before the sweep gets a turn.
-const CANDIDATE_STEPS: u64 = 1 << 18;
-/// Configurations the sweep may expand on one candidate.
-const CANDIDATE_SWEEP: u64 = 1 << 14;
+/// What one candidate may spend, per pass: depth-first steps before the
+/// sweep gets a turn, and configurations the sweep may expand. The first
+/// pass shrinks on small budgets; the second retries, one operation at a
+/// time, only what the first left undecided. Weakening half of a large key
+/// at once gives the searches every subset of its writes to try: on the
+/// kv corpus such a candidate took a whole second to come out undecided
+/// (and the shrinking budget with it), where the small budget gives up in
+/// a millisecond and finer steps then decide quickly.
+const PASSES: [(u64, u64); 2] = [(1 << 12, 1 << 8), (1 << 18, 1 << 14)];
 
 /// A candidate (or the result) as the search takes it.
 pub(crate) struct SubHistory<I> {
@@ -142,8 +147,14 @@ impl<M: Model> KeyOps<'_, M> {
         sub
     }
 
-    /// Decides a candidate.
-    fn answer(&self, forms: &[Form], weak: &[Option<M::Input>], stop: &dyn Fn() -> bool) -> Answer {
+    /// Decides a candidate within `(depth-first steps, sweep configurations)`.
+    fn answer(
+        &self,
+        forms: &[Form],
+        weak: &[Option<M::Input>],
+        (steps, configs): (u64, u64),
+        stop: &dyn Fn() -> bool,
+    ) -> Answer {
         let SubHistory { inputs, times, .. } = self.sub_history(forms, weak);
         let crashed: Vec<bool> = times.iter().map(|t| t.1.is_none()).collect();
         if crashed.iter().all(|&c| c) {
@@ -155,7 +166,7 @@ impl<M: Model> KeyOps<'_, M> {
         }
         let mut search = Search::new(self.model, inputs.clone(), &times, false);
         search.memory_cap = self.memory_cap;
-        match search.run(CANDIDATE_STEPS, stop) {
+        match search.run(steps, stop) {
             Outcome::Valid => return Answer::Valid,
             Outcome::Invalid => return Answer::Invalid,
             Outcome::Paused | Outcome::OverMemory => {}
@@ -163,7 +174,7 @@ impl<M: Model> KeyOps<'_, M> {
         drop(search);
         let mut sweep = Sweep::new(self.model, inputs, &times);
         sweep.memory_cap = self.memory_cap;
-        match sweep.run(CANDIDATE_SWEEP, stop) {
+        match sweep.run(configs, stop) {
             Outcome::Valid => Answer::Valid,
             Outcome::Invalid => Answer::Invalid,
             Outcome::Paused | Outcome::OverMemory => Answer::Undecided,
@@ -222,48 +233,59 @@ pub(crate) fn shrink<M: Model>(
     // Delta debugging on complements: take one of `chunks` slices of the
     // core out at a time; finer slices when none can go, down to single
     // operations.
-    let mut chunks = 2usize;
     let mut one_minimal = false;
-    // Bounded: every accepted step shrinks the core, every refused round
-    // doubles `chunks` up to the core's size, and the clock stops it.
-    while !core.is_empty() && !out_of_time() {
-        chunks = chunks.min(core.len()).max(1);
-        let size = core.len().div_ceil(chunks);
-        let mut taken = false;
+    let mut chunks = 2usize;
+    for (pass, &budgets) in PASSES.iter().enumerate() {
         let mut undecided = false;
-        for c in 0..chunks {
+        // Bounded: every accepted step shrinks the core, every refused round
+        // doubles `chunks` up to the core's size, and the clock stops it.
+        while !core.is_empty() && !out_of_time() {
+            chunks = chunks.min(core.len()).max(1);
+            let size = core.len().div_ceil(chunks);
+            let mut taken = false;
+            undecided = false;
+            for c in 0..chunks {
+                if out_of_time() {
+                    break;
+                }
+                let (lo, hi) = (c * size, ((c + 1) * size).min(core.len()));
+                if lo >= hi {
+                    continue;
+                }
+                let mut candidate = forms.clone();
+                for &i in &core[lo..hi] {
+                    candidate[i] = step_out(i).unwrap_or(Form::Recorded);
+                }
+                match key.answer(&candidate, &weak, budgets, &out_of_time) {
+                    Answer::Invalid => {
+                        forms = candidate;
+                        core.drain(lo..hi);
+                        taken = true;
+                        break;
+                    }
+                    Answer::Undecided => undecided = true,
+                    Answer::Valid => {}
+                }
+            }
             if out_of_time() {
                 break;
             }
-            let (lo, hi) = (c * size, ((c + 1) * size).min(core.len()));
-            if lo >= hi {
-                continue;
-            }
-            let mut candidate = forms.clone();
-            for &i in &core[lo..hi] {
-                candidate[i] = step_out(i).unwrap_or(Form::Recorded);
-            }
-            match key.answer(&candidate, &weak, &out_of_time) {
-                Answer::Invalid => {
-                    forms = candidate;
-                    core.drain(lo..hi);
-                    taken = true;
-                    break;
-                }
-                Answer::Undecided => undecided = true,
-                Answer::Valid => {}
+            if taken {
+                chunks = chunks.saturating_sub(1).max(2);
+            } else if chunks >= core.len() {
+                one_minimal = !undecided && fixed == 0;
+                break;
+            } else {
+                chunks = (chunks * 2).min(core.len());
             }
         }
-        if out_of_time() {
+        if !undecided || out_of_time() {
             break;
         }
-        if taken {
-            chunks = chunks.saturating_sub(1).max(2);
-        } else if chunks >= core.len() {
-            one_minimal = !undecided && fixed == 0;
-            break;
-        } else {
-            chunks = (chunks * 2).min(core.len());
+        if pass + 1 < PASSES.len() {
+            // The larger budget goes to single steps first: the candidates
+            // closest to the core already proven invalid.
+            chunks = core.len();
         }
     }
     let sub = key.sub_history(&forms, &weak);

@@ -31,8 +31,14 @@ use super::wgl::Outcome;
 use crate::model::Model;
 use std::collections::VecDeque;
 
-/// Configurations explored between looks at the clock and the stop flags.
+/// Configurations explored between looks at the clock and the stop flags,
+/// at most.
 const POLL_EVERY: u64 = 1024;
+/// Candidates tried (model steps) between looks, at most: one configuration
+/// may try every pending and every crashed group, hundreds in a shrinking
+/// candidate with its writes weakened, so counting configurations alone let
+/// a turn run a second past its deadline.
+const POLL_WORK: u64 = 4096;
 
 /// Pending completed operations linearized (sorted), state, crashed used.
 type Config<S> = (Box<[u32]>, S, Used);
@@ -211,13 +217,15 @@ impl<'a, M: Model> Sweep<'a, M> {
         let Some(mut c) = self.closure.take() else {
             return true;
         };
+        let mut work: u64 = 0;
         while let Some((lin, state, used)) = c.work.pop_front() {
             if !c.seen.holds(&lin, &state, &used) {
                 // Reached more cheaply since it was queued.
                 continue;
             }
             *steps += 1;
-            if steps.is_multiple_of(POLL_EVERY) {
+            if steps.is_multiple_of(POLL_EVERY) || work >= POLL_WORK {
+                work = 0;
                 let over = c.work.len() * std::mem::size_of::<Config<M::State>>()
                     + c.seen.bytes()
                     + c.out.bytes()
@@ -231,7 +239,7 @@ impl<'a, M: Model> Sweep<'a, M> {
                     return false;
                 }
             }
-            self.expand_one(o, lin, state, used, &mut c);
+            work += self.expand_one(o, lin, state, used, &mut c);
         }
         // The return is processed: `o` is no longer pending.
         self.next += 1;
@@ -254,8 +262,9 @@ impl<'a, M: Model> Sweep<'a, M> {
         state: M::State,
         used: Used,
         c: &mut Closure<M::State>,
-    ) {
+    ) -> u64 {
         let model = self.model;
+        let mut tried: u64 = 1;
         if let Some(after) = model.step(&state, &self.inputs[o as usize]) {
             c.out.insert(lin.clone(), after, used.clone());
         }
@@ -295,8 +304,9 @@ impl<'a, M: Model> Sweep<'a, M> {
             if c.seen.insert(child.clone(), state.clone(), used.clone()) {
                 c.work.push_front((child, state, used));
             }
-            return;
+            return tried + self.pending.len() as u64;
         }
+        tried += self.pending.len() as u64;
         for &q in &self.pending {
             if !eligible(q) {
                 continue;
@@ -308,6 +318,7 @@ impl<'a, M: Model> Sweep<'a, M> {
                 }
             }
         }
+        tried += self.shape.group_members.len() as u64;
         for g in 0..self.shape.group_members.len() {
             let n = if self.unlimited[g] {
                 0
@@ -343,6 +354,13 @@ impl<'a, M: Model> Sweep<'a, M> {
                 _ => {}
             }
         }
+        tried
+    }
+
+    /// False for a relaxed sweep with nothing to relax (no crashed
+    /// operation has an equal twin): it would repeat the exact sweep's work.
+    pub fn relaxes_anything(&self) -> bool {
+        self.relaxed
     }
 }
 

@@ -191,7 +191,9 @@ impl<'a, M: Model> Search<'a, M> {
             }
             let e = self.cursor;
             if e == NONE || !self.entries.is_call[e as usize] {
-                if !self.crashed_pass {
+                // Without crashed operations a second pass would only walk
+                // the list again at every dead end.
+                if !self.crashed_pass && !self.group_members.is_empty() {
                     self.crashed_pass = true;
                     self.cursor = self.entries.next[HEAD as usize];
                     continue;

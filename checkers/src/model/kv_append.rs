@@ -15,6 +15,9 @@ pub enum KvAppendOp {
     Append(Arc<str>),
 }
 
+/// Bytes of gets times crashed writes that [`Model::unobservable`] may scan.
+const UNOBSERVABLE_WORK: usize = 64 << 20;
+
 /// String-valued key with get/put/append (use per key: the checker partitions by key).
 #[derive(Debug, Clone)]
 pub struct KvAppend {
@@ -87,6 +90,42 @@ impl Model for KvAppend {
         matches!(input, KvAppendOp::Get(_))
     }
 
+    /// A crashed append of `v` that no get's string contains, and a crashed
+    /// put of `v` that no get's string starts with (`v` not empty). Once
+    /// either took effect, every state up to the next put contains `v`
+    /// (starts with it), so no get fits until then: leaving it out changes
+    /// only states nothing reads, and the states agree again from the next
+    /// put on. Shrinking weakens a key's writes into such operations, and
+    /// each one left in doubled the subsets the searches could try.
+    fn unobservable(&self, inputs: &[KvAppendOp], crashed: &[bool]) -> Vec<bool> {
+        let mut drop = vec![false; inputs.len().min(crashed.len())];
+        let gets: rustc_hash::FxHashSet<&str> = inputs
+            .iter()
+            .filter_map(|i| match i {
+                KvAppendOp::Get(v) => Some(&**v),
+                _ => None,
+            })
+            .collect();
+        let candidates = drop.iter().zip(crashed).filter(|(_, c)| **c).count();
+        let read_bytes: usize = gets.iter().map(|g| g.len()).sum();
+        // Every candidate scans every distinct get: past this much work
+        // keep them all (always sound), as the searches would have anyway.
+        if candidates.saturating_mul(read_bytes) > UNOBSERVABLE_WORK {
+            return drop;
+        }
+        for (i, d) in drop.iter_mut().enumerate() {
+            if !crashed[i] {
+                continue;
+            }
+            *d = match &inputs[i] {
+                KvAppendOp::Append(v) => !v.is_empty() && !gets.iter().any(|g| g.contains(&**v)),
+                KvAppendOp::Put(v) => !v.is_empty() && !gets.iter().any(|g| g.starts_with(&**v)),
+                KvAppendOp::Get(_) => false,
+            };
+        }
+        drop
+    }
+
     fn describe_state(&self, state: &Arc<str>) -> String {
         format!("{state:?}")
     }
@@ -104,5 +143,39 @@ impl Model for KvAppend {
             KvAppendOp::Get(v) => format!("get returned {v:?} but the key holds {state:?}"),
             other => format!("{} cannot fail", self.describe_op(other)),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn get(v: &str) -> KvAppendOp {
+        KvAppendOp::Get(Arc::from(v))
+    }
+    fn put(v: &str) -> KvAppendOp {
+        KvAppendOp::Put(Arc::from(v))
+    }
+    fn append(v: &str) -> KvAppendOp {
+        KvAppendOp::Append(Arc::from(v))
+    }
+
+    #[test]
+    fn only_crashed_writes_no_get_could_see_are_unobservable() {
+        let inputs = [
+            get("ab"),
+            append("b"), // crashed, "ab" contains it: observable
+            append("c"), // crashed, nothing contains it
+            append("c"), // completed: never dropped
+            put("a"),    // crashed, "ab" starts with it
+            put("b"),    // crashed, "ab" contains but does not start with it
+            append(""),  // crashed, changes nothing, kept as it is
+            get(""),     // a crashed get is never dropped
+        ];
+        let crashed = [false, true, true, false, true, true, true, true];
+        assert_eq!(
+            KvAppend::default().unobservable(&inputs, &crashed),
+            [false, false, true, false, false, true, false, false]
+        );
     }
 }
