@@ -98,8 +98,12 @@ pub fn plan(bug: Bug) -> (Setup, Exposure) {
     match bug {
         // A cut-off node keeps answering reads from its frozen state.
         Bug::StaleReads => (Setup::of(CasRegister), Exposure(&["partition"])),
-        // An isolated leader acknowledges writes the new leader never sees.
-        Bug::EarlyAck => (Setup::of(Register), Exposure(&["partition isolate-leader"])),
+        // A leader cut off, crashed or stalled before it replicates loses
+        // the writes it acknowledged: the new leader never sees them.
+        Bug::EarlyAck => (
+            Setup::of(Register),
+            Exposure(&["partition isolate-leader", "kill leader", "pause leader"]),
+        ),
         // Only a crash of every node loses what each held unwritten.
         Bug::NoFsync => (Setup::of(Append), Exposure(&["kill all"])),
         // A deposed leader (paused, or cut off and healed) keeps leading.
