@@ -109,44 +109,28 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<Exit> {
 }
 
 /// Samples the child's RSS every second until it exits; interrupts it
-/// (then kills it) once `deadline` has passed.
+/// (then kills it 30 s later) once `deadline` has passed.
 fn sample_until_exit(
     child: &mut Child,
     deadline: Duration,
 ) -> anyhow::Result<(Vec<Sample>, Option<i32>)> {
     let started = Instant::now();
-    let pid = child.id();
     let mut samples = Vec::new();
-    let mut interrupted_at: Option<Instant> = None;
-    loop {
-        if let Some(status) = child.try_wait().context("waiting for the run")? {
-            return Ok((samples, status.code()));
-        }
-        if let Some(rss) = rss_of(pid) {
-            samples.push(Sample {
-                t: started.elapsed().as_secs_f64(),
-                rss,
-            });
-        }
-        match interrupted_at {
-            None if started.elapsed() > deadline => {
-                if let Ok(pid) = i32::try_from(pid) {
-                    let _ = nix::sys::signal::kill(
-                        nix::unistd::Pid::from_raw(pid),
-                        nix::sys::signal::Signal::SIGINT,
-                    );
-                }
-                interrupted_at = Some(Instant::now());
+    let (status, _) = crate::bench::wait_bounded(
+        child,
+        deadline,
+        Duration::from_secs(30),
+        Duration::from_secs(1),
+        |pid| {
+            if let Some(rss) = rss_of(pid) {
+                samples.push(Sample {
+                    t: started.elapsed().as_secs_f64(),
+                    rss,
+                });
             }
-            Some(at) if at.elapsed() > Duration::from_secs(30) => {
-                let _ = child.kill();
-                let status = child.wait().context("reaping the run")?;
-                return Ok((samples, status.code()));
-            }
-            _ => {}
-        }
-        std::thread::sleep(Duration::from_secs(1));
-    }
+        },
+    )?;
+    Ok((samples, status.and_then(|s| s.code())))
 }
 
 /// `VmRSS` of a process, bytes.

@@ -7,7 +7,7 @@ use anyhow::Context;
 use faultline_cluster::Bug;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// Longest a run may take: a default run is ~25 s plus at most the
@@ -112,7 +112,8 @@ pub fn run(exe: &Path, root: &Path, job: &Job, extra: &[String]) -> anyhow::Resu
     let mut child = command
         .spawn()
         .with_context(|| format!("starting {}", exe.display()))?;
-    let (status, timed_out) = wait_bounded(&mut child)?;
+    let (status, timed_out) =
+        crate::bench::wait_bounded(&mut child, RUN_DEADLINE, INTERRUPT_GRACE, POLL, |_| {})?;
     let seconds = started.elapsed().as_secs_f64();
     let ending = if timed_out {
         Ending::TimedOut
@@ -162,35 +163,6 @@ pub fn run(exe: &Path, root: &Path, job: &Job, extra: &[String]) -> anyhow::Resu
         finding,
         dir,
     })
-}
-
-/// Waits for `child` until [`RUN_DEADLINE`]; then interrupts it (it heals
-/// and writes what it has) and kills it after [`INTERRUPT_GRACE`]. Returns
-/// its status and whether it ran out of time.
-fn wait_bounded(child: &mut Child) -> anyhow::Result<(Option<ExitStatus>, bool)> {
-    let started = Instant::now();
-    while started.elapsed() < RUN_DEADLINE {
-        if let Some(status) = child.try_wait().context("waiting for a run")? {
-            return Ok((Some(status), false));
-        }
-        std::thread::sleep(POLL);
-    }
-    if let Ok(pid) = i32::try_from(child.id()) {
-        let _ = nix::sys::signal::kill(
-            nix::unistd::Pid::from_raw(pid),
-            nix::sys::signal::Signal::SIGINT,
-        );
-    }
-    let interrupted = Instant::now();
-    while interrupted.elapsed() < INTERRUPT_GRACE {
-        if let Some(status) = child.try_wait().context("waiting for a run")? {
-            return Ok((Some(status), true));
-        }
-        std::thread::sleep(POLL);
-    }
-    let _ = child.kill();
-    let status = child.wait().context("reaping a run")?;
-    Ok((Some(status), true))
 }
 
 /// The last lines of a run's output, for an error.
