@@ -61,6 +61,17 @@ fn caught_on_most_seeds(bug: &str) {
         caught.len() >= MUST_CATCH,
         "{bug} caught on seeds {caught:?} only, of {SEEDS}: {runs:#?}"
     );
+    for r in runs.iter().filter(|r| r["ending"] == "invalid") {
+        // Bisected from the run's own history: on record before the run
+        // ended, after the setup phase's first operations.
+        let first = r["first_anomaly_s"].as_f64();
+        let total = r["seconds"].as_f64().unwrap_or(0.0);
+        assert!(
+            first.is_some_and(|t| t > 0.0 && t < total),
+            "seed {}: first anomaly at {first:?} of a {total} s run",
+            r["seed"]
+        );
+    }
     for r in &runs {
         // Null when the bug needs no fault (the workload alone shows it).
         assert_ne!(

@@ -83,6 +83,9 @@ pub struct Outcome {
     pub combinations: BTreeMap<String, u64>,
     /// The summary of the first verdict that was not valid.
     pub finding: Option<String>,
+    /// Seconds into the run at which that checker's first anomaly was on
+    /// record (see `first_anomaly.rs`); caught runs only, when measured.
+    pub first_anomaly_s: Option<f64>,
     /// The run's results directory.
     pub dir: Option<PathBuf>,
 }
@@ -145,15 +148,30 @@ pub fn run(exe: &Path, root: &Path, job: &Job, extra: &[String]) -> anyhow::Resu
             })
             .unwrap_or_default()
     };
-    let finding = results["verdicts"].as_array().and_then(|vs| {
-        vs.iter().find(|v| v["valid"] != "valid").map(|v| {
-            format!(
-                "{}: {}",
-                v["checker"].as_str().unwrap_or("?"),
-                v["summary"].as_str().unwrap_or("")
-            )
-        })
+    let not_valid = results["verdicts"]
+        .as_array()
+        .and_then(|vs| vs.iter().find(|v| v["valid"] != "valid"));
+    let finding = not_valid.map(|v| {
+        format!(
+            "{}: {}",
+            v["checker"].as_str().unwrap_or("?"),
+            v["summary"].as_str().unwrap_or("")
+        )
     });
+    let first_anomaly_s = match (&ending, &dir, not_valid) {
+        (Ending::Invalid, Some(dir), Some(v)) if v["valid"] == "invalid" => {
+            v["checker"].as_str().and_then(|checker| {
+                match super::first_anomaly::seconds(exe, dir, checker) {
+                    Ok(s) => s,
+                    Err(e) => {
+                        eprintln!("{name}: time to the first anomaly not measured: {e:#}");
+                        None
+                    }
+                }
+            })
+        }
+        _ => None,
+    };
     Ok(Outcome {
         job: job.clone(),
         ending,
@@ -161,6 +179,7 @@ pub fn run(exe: &Path, root: &Path, job: &Job, extra: &[String]) -> anyhow::Resu
         targets: counts("targets"),
         combinations: counts("combinations"),
         finding,
+        first_anomaly_s,
         dir,
     })
 }

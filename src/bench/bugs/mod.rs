@@ -5,6 +5,7 @@
 //! directory; the table is printed at the end, a line per run as it goes.
 
 mod child;
+mod first_anomaly;
 mod plan;
 mod tally;
 

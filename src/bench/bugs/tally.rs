@@ -22,6 +22,9 @@ pub fn progress_line(o: &Outcome) -> String {
         (ending, _) => ending.word().to_string(),
     };
     let mut line = format!("{what}: {word} in {:.1} s", o.seconds);
+    if let Some(t) = o.first_anomaly_s {
+        let _ = write!(line, " (first anomaly at {t:.1} s)");
+    }
     if let Ending::Error(e) = &o.ending {
         let _ = write!(line, " ({e})");
     } else if o.ending != Ending::Invalid
@@ -46,6 +49,7 @@ pub fn json(outcomes: &[Outcome]) -> Value {
                     "ending": o.ending.word(),
                     "error": match &o.ending { Ending::Error(e) => Some(e.clone()), _ => None },
                     "seconds": o.seconds,
+                    "first_anomaly_s": o.first_anomaly_s,
                     "targets": o.targets,
                     "combinations": o.combinations,
                     "exposed_by": o.job.bug.map(|b| plan::plan(b).1.describe()),
@@ -70,6 +74,8 @@ struct BugRow {
     setup: String,
     caught: String,
     rate: String,
+    #[tabled(rename = "median s to first anomaly")]
+    first_anomaly: String,
     #[tabled(rename = "median s to verdict")]
     median: String,
     #[tabled(rename = "exposing fault (drawn in runs)")]
@@ -135,6 +141,7 @@ pub fn render(bugs: &[Bug], outcomes: &[Outcome], extra: &[String]) -> String {
             setup: setup.label(),
             caught: format!("{}/{}", caught.len(), runs.len()),
             rate: format!("{:.0}%", 100.0 * caught.len() as f64 / runs.len() as f64),
+            first_anomaly: first_anomaly_median(&caught),
             median: median(caught.iter().map(|o| o.seconds))
                 .map_or("-".to_string(), |m| format!("{m:.1}")),
             exposure: if exposure.0.is_empty() {
@@ -235,6 +242,17 @@ fn faults_of(runs: &[&Outcome]) -> String {
         );
     }
     text
+}
+
+/// The median time to the first anomaly over the caught runs that measured
+/// it, with how many did when not all: `4.2` or `4.2 (8 of 9)`.
+fn first_anomaly_median(caught: &[&Outcome]) -> String {
+    let measured: Vec<f64> = caught.iter().filter_map(|o| o.first_anomaly_s).collect();
+    match median(measured.iter().copied()) {
+        None => "-".to_string(),
+        Some(m) if measured.len() == caught.len() => format!("{m:.1}"),
+        Some(m) => format!("{m:.1} ({} of {})", measured.len(), caught.len()),
+    }
 }
 
 /// The median of `values`, `None` if there are none.
