@@ -3,6 +3,8 @@
 
 mod bench;
 mod byte_size;
+#[cfg(test)]
+mod cli_reference;
 mod closed_pipe;
 mod cmd;
 mod etcd;
