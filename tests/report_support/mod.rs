@@ -1,13 +1,8 @@
 //! Shared by the `report_*` tests: two real runs against the bundled cluster
 //! (a valid one and one with the stale-reads bug, which the checker catches),
-//! made once per test binary, and helpers to talk to `faultline serve`.
+//! made once per test process, and helpers to talk to `faultline serve`.
 
-#![allow(dead_code)] // each test binary uses a different part of this
-
-#[path = "../run_support/mod.rs"]
-mod run_support;
-
-pub use run_support::{faultline, output, run_dir, run_dirs};
+pub use crate::run_support::{faultline, output, run_dir, run_dirs};
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;

@@ -2,9 +2,6 @@
 //! stores speaking docs/DESIGN.md's protocol (served by the test process with axum
 //! on a background runtime), and helpers to run `faultline` and read its
 //! results.
-//!
-//! Each test binary uses only some of these helpers.
-#![allow(dead_code)]
 
 use axum::Json;
 use axum::Router;

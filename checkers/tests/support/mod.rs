@@ -1,5 +1,4 @@
 //! Shared helpers of the checker's integration tests.
-#![allow(dead_code)]
 
 pub mod brute_force;
 pub mod histories;

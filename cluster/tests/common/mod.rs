@@ -1,6 +1,5 @@
 //! Helpers shared by the integration tests: start a real cluster of
 //! `faultline-node` processes in a temporary directory and talk HTTP to it.
-#![allow(dead_code)]
 
 pub mod forwarder;
 
@@ -15,7 +14,8 @@ pub const SOON: Duration = Duration::from_secs(20);
 /// A cluster plus its data directory (deleted at the end).
 pub struct TestCluster {
     pub cluster: Cluster,
-    pub dir: tempfile::TempDir,
+    /// Held so the data directory lives as long as the cluster.
+    _dir: tempfile::TempDir,
     pub http: reqwest::Client,
 }
 
@@ -113,7 +113,11 @@ fn start_spec(spec: ClusterSpec, dir: tempfile::TempDir) -> TestCluster {
         .timeout(Duration::from_secs(5))
         .build()
         .unwrap();
-    TestCluster { cluster, dir, http }
+    TestCluster {
+        cluster,
+        _dir: dir,
+        http,
+    }
 }
 
 impl TestCluster {
