@@ -90,7 +90,10 @@ impl SshClient {
         };
         opt("BatchMode=yes".into());
         opt("StrictHostKeyChecking=accept-new".into());
-        opt(format!("UserKnownHostsFile={}", self.known_hosts().display()));
+        opt(format!(
+            "UserKnownHostsFile={}",
+            self.known_hosts().display()
+        ));
         opt("GlobalKnownHostsFile=/dev/null".into());
         opt(format!("ControlPath={}", control_path(self.dir.path())));
         opt(format!("ConnectTimeout={}", CONNECT_TIMEOUT.as_secs()));
@@ -149,9 +152,10 @@ impl SshClient {
             .map_err(|e| NemesisError::io("starting `ssh` (is OpenSSH installed?)", e))?;
         let status = match tokio::time::timeout(CONNECT_TIMEOUT * 2, child.wait_with_output()).await
         {
-            Ok(out) => out
-                .map_err(|e| NemesisError::io(format!("connecting to {target}"), e))?
-                .status,
+            Ok(out) => {
+                out.map_err(|e| NemesisError::io(format!("connecting to {target}"), e))?
+                    .status
+            }
             Err(_) => {
                 return Err(NemesisError::RemoteTimeout {
                     host: target.to_string(),
