@@ -22,6 +22,9 @@ pub enum Need {
     Chromium,
     /// Running as root with `ip` (iproute2) and `nft` (nftables) on the PATH.
     Root,
+    /// [`Need::Root`] and OpenSSH: `sshd`, `ssh` and `ssh-keygen` (Debian:
+    /// openssh-server, openssh-client); named `root` in `FAULTLINE_REQUIRE`.
+    RootSsh,
 }
 
 impl Need {
@@ -30,7 +33,7 @@ impl Need {
         match self {
             Need::Etcd => "etcd",
             Need::Chromium => "chromium",
-            Need::Root => "root",
+            Need::Root | Need::RootSsh => "root",
         }
     }
 
@@ -54,6 +57,17 @@ impl Need {
                     None
                 }
             }
+            Need::RootSsh => Need::Root.missing().or_else(|| {
+                ["sshd", "ssh", "ssh-keygen"]
+                    .into_iter()
+                    .find(|tool| {
+                        on_path(tool).is_none()
+                            && !std::path::Path::new("/usr/sbin").join(tool).is_file()
+                    })
+                    .map(|tool| {
+                        format!("no `{tool}` (apt-get install -y openssh-server openssh-client)")
+                    })
+            }),
         }
     }
 }

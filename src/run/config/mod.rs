@@ -508,6 +508,28 @@ mod tests {
     }
 
     #[test]
+    fn a_config_with_nodes_on_hosts_is_ssh_and_repeats_from_its_config_toml() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("t.toml");
+        std::fs::write(
+            &p,
+            "time-limit = 5\n[[nodes]]\nname = \"n1\"\nhost = \"10.0.0.1\"\nport = 7000\n\
+             [db]\nstart = [\"run\", \"{node}\"]\nlogs = [\"/var/log/{node}.log\"]\n",
+        )
+        .unwrap();
+        let c = RunConfig::from_file(&p).unwrap();
+        assert_eq!(c.sut, SutKind::Ssh);
+        let again = dir.path().join("config.toml");
+        std::fs::write(&again, c.to_toml().unwrap()).unwrap();
+        assert_eq!(RunConfig::from_file(&again).unwrap(), c);
+        // Flags never drop the file's nodes.
+        let merged = c
+            .overridden_by(&RunConfig::default(), &["time_limit"])
+            .unwrap();
+        assert_eq!(merged.hosts, c.hosts);
+    }
+
+    #[test]
     fn nemesis_schedules_parse_from_flags_and_files() {
         assert_eq!(
             "random".parse::<NemesisSchedule>().unwrap(),
