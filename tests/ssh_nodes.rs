@@ -465,3 +465,58 @@ fn heal_after_a_sigkilled_harness_removes_faultlines_rules_and_resumes_nodes() {
         "paused nodes left after heal"
     );
 }
+
+#[test]
+fn ctrl_c_mid_partition_heals_and_still_fetches_the_logs() {
+    let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    if !requirements::have(requirements::Need::RootSsh, "ssh_nodes: Ctrl-C") {
+        return;
+    }
+    let lab = lab();
+    let file = config(
+        &lab,
+        "ssh-interrupted",
+        "time-limit = 120\nseed = 7\nnemesis = [\"partition\"]\nnemesis-interval = 2",
+        &[],
+    );
+    let mut harness = faultline(&["run", "--config"])
+        .arg(&file)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let namespaces: Vec<String> = lab.nodes().into_iter().map(|(_, ns, _)| ns).collect();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !namespaces.iter().any(|ns| has_faultline_table(ns)) {
+        if Instant::now() > deadline {
+            let _ = harness.kill();
+            let _ = harness.wait();
+            panic!("no partition within 60 s");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(harness.id() as i32),
+        nix::sys::signal::Signal::SIGINT,
+    )
+    .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while harness.try_wait().unwrap().is_none() {
+        if Instant::now() > deadline {
+            let _ = harness.kill();
+            panic!("the run did not end within 120 s of Ctrl-C");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    for ns in &namespaces {
+        assert!(
+            !has_faultline_table(ns),
+            "faultline's table is still in {ns}"
+        );
+    }
+    let dir = results_of(&lab, "ssh-interrupted");
+    for node in NODES {
+        let log = dir.join("nodes").join(node).join(format!("{node}.log"));
+        assert!(log.is_file(), "no log downloaded at {}", log.display());
+    }
+}

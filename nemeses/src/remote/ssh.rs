@@ -115,11 +115,12 @@ impl SshClient {
         masters.entry(target.clone()).or_default().clone()
     }
 
-    /// Opens the master connection to `target` unless one is up. The master
+    /// Opens the master connection to `target` unless one is up (`argv`,
+    /// the command waiting for it, is named if it fails). The master
     /// is started on its own (`-f -N`) with its stderr in a file, because a
     /// master forked by an ordinary command would hold that command's
     /// output pipes open for as long as it lives.
-    async fn ensure_master(&self, target: &SshTarget) -> Result<(), NemesisError> {
+    async fn ensure_master(&self, target: &SshTarget, argv: &[String]) -> Result<(), NemesisError> {
         let lock = self.master_lock(target);
         let mut up = lock.lock().await;
         if *up {
@@ -131,9 +132,8 @@ impl SshClient {
             .join(format!("master-{}-{}.log", target.host, target.port));
         let stderr = std::fs::File::create(&log)
             .map_err(|e| NemesisError::io(format!("creating {}", log.display()), e))?;
-        let mut argv = vec!["ssh".to_string()];
-        argv.extend(self.options(target));
-        argv.extend([
+        let mut master = self.options(target);
+        master.extend([
             "-o".into(),
             "ControlMaster=yes".into(),
             "-o".into(),
@@ -143,7 +143,7 @@ impl SshClient {
             target.host.clone(),
         ]);
         let child = tokio::process::Command::new("ssh")
-            .args(&argv[1..])
+            .args(&master)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(stderr)
@@ -159,7 +159,7 @@ impl SshClient {
             Err(_) => {
                 return Err(NemesisError::RemoteTimeout {
                     host: target.to_string(),
-                    argv: vec!["(connect)".into()],
+                    argv: argv.to_vec(),
                     timeout: CONNECT_TIMEOUT * 2,
                 });
             }
@@ -168,8 +168,8 @@ impl SshClient {
             let text = std::fs::read_to_string(&log).unwrap_or_default();
             return Err(NemesisError::Remote {
                 host: target.to_string(),
-                argv: vec!["(connect)".into()],
-                status: status.to_string(),
+                argv: argv.to_vec(),
+                status: format!("{status} (connecting)"),
                 stderr: tail(&text),
             });
         }
@@ -194,7 +194,7 @@ impl SshClient {
                 "empty command for {target}"
             )));
         }
-        self.ensure_master(target).await?;
+        self.ensure_master(target, argv).await?;
         let mut args = self.options(target);
         // A master that died is no reason to fail: without one, ssh
         // connects on its own.

@@ -145,13 +145,9 @@ impl Hosts {
         Ok(())
     }
 
-    /// Puts the tables back into a serialised config (for `config.toml`).
-    pub fn put(&self, table: &mut toml::Table) -> anyhow::Result<()> {
-        let nodes = toml::Value::try_from(&self.nodes).context("serialising [[nodes]]")?;
-        table.insert("nodes".into(), nodes);
-        let db = toml::Value::try_from(&self.db).context("serialising [db]")?;
-        table.insert("db".into(), db);
-        Ok(())
+    /// The `[[nodes]]` and `[db]` tables as TOML text (for `config.toml`).
+    pub fn to_toml(&self) -> anyhow::Result<String> {
+        toml::to_string_pretty(self).context("serialising [[nodes]] and [db]")
     }
 }
 

@@ -347,12 +347,22 @@ impl RunConfig {
 
     /// The config as TOML, as written to `config.toml`.
     pub fn to_toml(&self) -> anyhow::Result<String> {
+        let text = toml::to_string_pretty(self).context("serialising the config")?;
         let Some(hosts) = &self.hosts else {
-            return toml::to_string_pretty(self).context("serialising the config");
+            return Ok(text);
         };
-        let mut table = toml::Table::try_from(self).context("serialising the config")?;
-        hosts.put(&mut table)?;
-        toml::to_string_pretty(&table).context("serialising the config")
+        // Edited as text, since a toml::Value holds no u64 above i64::MAX
+        // and a seed may be one: the count `nodes = N` (one line, as every
+        // top-level key) gives way to the [[nodes]] tables, which may
+        // follow the top-level keys.
+        let mut out: String = text
+            .lines()
+            .filter(|l| !l.starts_with("nodes = "))
+            .flat_map(|l| [l, "\n"])
+            .collect();
+        out.push('\n');
+        out.push_str(&hosts.to_toml()?);
+        Ok(out)
     }
 
     /// The config as one run ran it, for its `config.toml`: the name filled
@@ -513,7 +523,7 @@ mod tests {
         let p = dir.path().join("t.toml");
         std::fs::write(
             &p,
-            "time-limit = 5\n[[nodes]]\nname = \"n1\"\nhost = \"10.0.0.1\"\nport = 7000\n\
+            "time-limit = 5\nseed = 9223372036854775807\n[[nodes]]\nname = \"n1\"\nhost = \"10.0.0.1\"\nport = 7000\n\
              [db]\nstart = [\"run\", \"{node}\"]\nlogs = [\"/var/log/{node}.log\"]\n",
         )
         .unwrap();
