@@ -1,6 +1,8 @@
 //! Fault injection for faultline: process faults (kill, pause), network
 //! partitions and latency through a proxy mesh or network namespaces, user
-//! commands for external systems, and the schedules that drive them.
+//! commands for external systems, nodes on other hosts over SSH (their
+//! `[db]` lifecycle templates and firewall partitions), and the schedules
+//! that drive them.
 //!
 //! The harness adapts its nodes to [`NodeControl`], builds a nemesis with
 //! [`build_nemesis`] and runs it with [`run_schedule`], which always heals.
