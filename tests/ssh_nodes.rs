@@ -9,7 +9,7 @@
 #[path = "requirements/mod.rs"]
 mod requirements;
 
-use faultline_nemeses::NetnsLab;
+use faultline_nemeses::{Firewall, NetnsLab, SshClient, SshTarget, heal_argv};
 use std::net::{Ipv4Addr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
@@ -335,6 +335,9 @@ fn a_correct_cluster_on_ssh_nodes_stays_valid_under_partitions_kills_and_pauses(
         return;
     }
     let lab = lab();
+    // A table of the host's own, which no heal may touch.
+    let (_, ns1, _) = lab.nodes()[0].clone();
+    ok(Command::new("ip").args(["netns", "exec", &ns1, "nft", "add", "table", "inet", "mine"]));
     let file = config(
         &lab,
         "ssh-valid",
@@ -373,6 +376,17 @@ fn a_correct_cluster_on_ssh_nodes_stays_valid_under_partitions_kills_and_pauses(
             "the run left faultline's table in {ns}"
         );
     }
+    assert!(
+        Command::new("ip")
+            .args([
+                "netns", "exec", &ns1, "nft", "list", "table", "inet", "mine"
+            ])
+            .stdout(Stdio::null())
+            .status()
+            .unwrap()
+            .success(),
+        "the host's own nft table went with faultline's"
+    );
     // The harness reached the nodes from outside their network, not as one of them.
     assert!(!history.contains(&lab.harness.to_string()));
 }
@@ -519,4 +533,71 @@ fn ctrl_c_mid_partition_heals_and_still_fetches_the_logs() {
         let log = dir.join("nodes").join(node).join(format!("{node}.log"));
         assert!(log.is_file(), "no log downloaded at {}", log.display());
     }
+}
+
+/// Whether `ns` can open a TCP connection to `address:22` (its sshd).
+fn reaches(ns: &str, address: Ipv4Addr) -> bool {
+    Command::new("ip")
+        .args(["netns", "exec", ns, "timeout", "2", "bash", "-c"])
+        .arg(format!("exec 3<>/dev/tcp/{address}/22"))
+        .stderr(Stdio::null())
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false)
+}
+
+fn iptables_has_chain(ns: &str, chain: &str) -> bool {
+    Command::new("ip")
+        .args(["netns", "exec", ns, "iptables", "-w", "-S", chain])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false)
+}
+
+/// The iptables fallback, for hosts without nft: the same grudge in a
+/// chain of faultline's own, healed without touching the host's chains.
+#[test]
+fn iptables_cuts_over_ssh_live_in_faultlines_chain_only() {
+    let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    if !requirements::have(
+        requirements::Need::RootIptables,
+        "ssh_nodes: iptables fallback",
+    ) {
+        return;
+    }
+    let lab = lab();
+    let nodes = lab.nodes();
+    let (_, ns1, a1) = nodes[0].clone();
+    let (_, ns2, a2) = nodes[1].clone();
+    ok(Command::new("ip").args(["netns", "exec", &ns1, "iptables", "-w", "-N", "HOSTCHAIN"]));
+    assert!(reaches(&ns2, a1), "n2 cannot reach n1 before any cut");
+    let target = SshTarget {
+        host: a1.to_string(),
+        port: 22,
+        user: Some("root".into()),
+        key: Some(lab.path().join("id")),
+    };
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let ssh = SshClient::new().unwrap();
+        let timeout = Duration::from_secs(30);
+        ssh.run(&target, &Firewall::Iptables.cut_argv(&[a2.into()]), timeout)
+            .await
+            .unwrap();
+        assert!(!reaches(&ns2, a1), "the cut let n2 through to n1");
+        assert!(iptables_has_chain(&ns1, "FAULTLINE"));
+        ssh.run(&target, &heal_argv(), timeout).await.unwrap();
+        ssh.close().await;
+    });
+    assert!(reaches(&ns2, a1), "n2 cannot reach n1 after the heal");
+    assert!(
+        !iptables_has_chain(&ns1, "FAULTLINE"),
+        "faultline's chain outlived the heal"
+    );
+    assert!(
+        iptables_has_chain(&ns1, "HOSTCHAIN"),
+        "the heal removed the host's own chain"
+    );
 }

@@ -25,6 +25,8 @@ pub enum Need {
     /// [`Need::Root`] and OpenSSH: `sshd`, `ssh` and `ssh-keygen` (Debian:
     /// openssh-server, openssh-client); named `root` in `FAULTLINE_REQUIRE`.
     RootSsh,
+    /// [`Need::RootSsh`] and `iptables`; named `root` in `FAULTLINE_REQUIRE`.
+    RootIptables,
 }
 
 impl Need {
@@ -33,7 +35,7 @@ impl Need {
         match self {
             Need::Etcd => "etcd",
             Need::Chromium => "chromium",
-            Need::Root | Need::RootSsh => "root",
+            Need::Root | Need::RootSsh | Need::RootIptables => "root",
         }
     }
 
@@ -67,6 +69,11 @@ impl Need {
                     .map(|tool| {
                         format!("no `{tool}` (apt-get install -y openssh-server openssh-client)")
                     })
+            }),
+            Need::RootIptables => Need::RootSsh.missing().or_else(|| {
+                (on_path("iptables").is_none()
+                    && !std::path::Path::new("/usr/sbin/iptables").is_file())
+                .then(|| "no `iptables` (apt-get install -y iptables)".to_string())
             }),
         }
     }
