@@ -9,10 +9,14 @@
 #[path = "requirements/mod.rs"]
 mod requirements;
 
-use faultline_nemeses::{Firewall, NetnsLab, SshClient, SshTarget, heal_argv};
+use faultline_nemeses::{
+    Firewall, MemorySink, Nemesis, NetnsLab, RemoteNode, SshClient, SshLoss, SshTarget, heal_argv,
+};
+use rand::SeedableRng;
 use std::net::{Ipv4Addr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::Arc;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -600,4 +604,65 @@ fn iptables_cuts_over_ssh_live_in_faultlines_chain_only() {
         iptables_has_chain(&ns1, "HOSTCHAIN"),
         "the heal removed the host's own chain"
     );
+}
+
+fn has_nft_table(ns: &str, table: &str) -> bool {
+    Command::new("ip")
+        .args(["netns", "exec", ns, "nft", "list", "table", "inet", table])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false)
+}
+
+/// Loss through nftables' `numgen random` (no netem needed): at 100 % a
+/// peer gets nothing through, the harness still does, and the heal
+/// removes only the loss table.
+#[test]
+fn nft_loss_over_ssh_drops_peer_packets_and_heals() {
+    let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    if !requirements::have(requirements::Need::RootSsh, "ssh_nodes: nft loss") {
+        return;
+    }
+    let lab = lab();
+    let nodes: Vec<RemoteNode> = lab
+        .nodes()
+        .into_iter()
+        .map(|(name, _, address)| RemoteNode {
+            name,
+            ssh: SshTarget {
+                host: address.to_string(),
+                port: 22,
+                user: Some("root".into()),
+                key: Some(lab.path().join("id")),
+            },
+            address: address.into(),
+            port: Some(DB_PORT),
+            url: format!("http://{address}:{DB_PORT}"),
+            sudo: false,
+        })
+        .collect();
+    let (_, ns1, a1) = lab.nodes()[0].clone();
+    let (_, ns2, _) = lab.nodes()[1].clone();
+    assert!(reaches(&ns2, a1), "n2 cannot reach n1 before the loss");
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let ssh = Arc::new(SshClient::new().unwrap());
+        let loss = SshLoss::new(ssh.clone(), nodes, 100, Duration::from_secs(30));
+        let sink = MemorySink::new();
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(1);
+        loss.invoke(&mut rng, &sink).await.unwrap();
+        assert!(has_nft_table(&ns1, "faultline_loss"));
+        assert!(!reaches(&ns2, a1), "100 % loss let n2 through to n1");
+        // The harness is no peer: its SSH still works under the loss.
+        loss.heal(&sink).await.unwrap();
+        assert_eq!(sink.fs(), vec!["start-loss", "stop-loss"]);
+        ssh.close().await;
+    });
+    assert!(
+        !has_nft_table(&ns1, "faultline_loss"),
+        "the loss table outlived the heal"
+    );
+    assert!(reaches(&ns2, a1), "n2 cannot reach n1 after the heal");
 }

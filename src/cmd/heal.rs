@@ -6,7 +6,7 @@ use crate::exit::Exit;
 use crate::run::config::RunConfig;
 use crate::run::sut::ssh::resolve;
 use anyhow::{Context, bail};
-use faultline_nemeses::{PartitionBackend, SshClient, SshNodes, SshPartition, Step};
+use faultline_nemeses::{SshClient, SshNodes, Step};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -14,9 +14,9 @@ use std::sync::Arc;
 #[derive(clap::Args, Debug)]
 #[command(after_help = "\
 What it does, on every node of the file's [[nodes]], over SSH:
-  - deletes faultline's nftables table (inet faultline) and its iptables
-    chain (FAULTLINE and the INPUT rule jumping to it); the host's own
-    tables and chains are not touched;
+  - deletes faultline's nftables tables (inet faultline, inet
+    faultline_loss) and its iptables chain (FAULTLINE and the INPUT rule
+    jumping to it); the host's own tables and chains are not touched;
   - runs the [db] resume template, so a process a pause left stopped
     continues.
 A run heals by itself on every exit it lives to see (the end, an error,
@@ -52,9 +52,8 @@ pub fn execute(args: HealArgs) -> anyhow::Result<Exit> {
         let nodes = resolve(&hosts.nodes).await?;
         let client = Arc::new(SshClient::new().context("preparing the SSH client")?);
         let control = SshNodes::new(client.clone(), nodes.clone(), hosts.db.clone());
-        let partition = SshPartition::new(client.clone(), &nodes, control.timeout());
         let mut failures = Vec::new();
-        match partition.heal().await {
+        match control.clear_firewalls().await {
             Ok(()) => eprintln!(
                 "removed faultline's firewall rules on {} node(s)",
                 nodes.len()

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::fanout::{Job, first_error, run_all};
+use super::firewall::heal_argv;
 use super::node::RemoteNode;
 use super::ssh::SshClient;
 use super::template::{DbTemplates, Step};
@@ -76,6 +77,21 @@ impl SshNodes {
             .nodes
             .iter()
             .filter_map(|n| self.job(step, n))
+            .collect();
+        first_error(run_all(&self.client, jobs, self.timeout()).await)
+    }
+
+    /// Removes everything faultline adds to the nodes' firewalls
+    /// (partitions and loss), on every node at once; never a host's own rules.
+    pub async fn clear_firewalls(&self) -> Result<(), NemesisError> {
+        let jobs: Vec<Job> = self
+            .nodes
+            .iter()
+            .map(|n| Job {
+                node: n.name.clone(),
+                target: n.ssh.clone(),
+                argv: n.privileged(heal_argv()),
+            })
             .collect();
         first_error(run_all(&self.client, jobs, self.timeout()).await)
     }

@@ -40,13 +40,122 @@ pub fn parse_detected(stdout: &str) -> Option<Firewall> {
     }
 }
 
-/// Removes faultline's table and chain, whichever exist; nothing else.
-/// Adding the table before deleting it makes a missing table no error.
+/// faultline's nftables table for packet loss, apart from the partitions'
+/// so that healing one leaves the other in force.
+pub const NFT_LOSS_TABLE: &str = "faultline_loss";
+
+/// Removes everything faultline adds to a host's firewall: both tables
+/// and the chain, whichever exist; nothing else (`faultline heal`).
 pub fn heal_argv() -> Vec<String> {
+    heal_tables(&[NFT_TABLE, NFT_LOSS_TABLE])
+}
+
+/// Removes the partitions' table and chain only.
+pub fn heal_partition_argv() -> Vec<String> {
+    heal_tables(&[NFT_TABLE])
+}
+
+/// Drops `percent` % of the packets from `sources`, at random
+/// (`numgen random`, which needs no netem), replacing an earlier loss.
+pub fn loss_argv(percent: u8, sources: &[IpAddr]) -> Vec<String> {
+    let mut argv: Vec<String> = [
+        "nft",
+        "add",
+        "table",
+        "inet",
+        NFT_LOSS_TABLE,
+        ";",
+        "add",
+        "chain",
+        "inet",
+        NFT_LOSS_TABLE,
+        "input",
+        "{",
+        "type",
+        "filter",
+        "hook",
+        "input",
+        "priority",
+        "0",
+        ";",
+        "policy",
+        "accept",
+        ";",
+        "}",
+        ";",
+        "flush",
+        "chain",
+        "inet",
+        NFT_LOSS_TABLE,
+        "input",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    if percent == 0 {
+        return argv;
+    }
+    // `numgen random mod 100` is 0-99, so `< 100` is out of its range: all
+    // packets is a plain drop.
+    let chance: Vec<String> = if percent >= 100 {
+        Vec::new()
+    } else {
+        ["numgen", "random", "mod", "100", "<", &percent.to_string()]
+            .iter()
+            .map(|s| s.to_string())
+            .collect()
+    };
+    for source in sources {
+        let family = if source.is_ipv6() { "ip6" } else { "ip" };
+        argv.extend(
+            [
+                ";",
+                "add",
+                "rule",
+                "inet",
+                NFT_LOSS_TABLE,
+                "input",
+                family,
+                "saddr",
+                &source.to_string(),
+            ]
+            .iter()
+            .map(|s| s.to_string()),
+        );
+        argv.extend(chance.iter().cloned());
+        argv.push("drop".into());
+    }
+    argv
+}
+
+/// Removes the loss table (adding it first makes a missing one no error).
+pub fn heal_loss_argv() -> Vec<String> {
+    [
+        "nft",
+        "add",
+        "table",
+        "inet",
+        NFT_LOSS_TABLE,
+        ";",
+        "delete",
+        "table",
+        "inet",
+        NFT_LOSS_TABLE,
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect()
+}
+
+/// Adding a table before deleting it makes a missing table no error.
+fn heal_tables(tables: &[&str]) -> Vec<String> {
+    let nft: String = tables
+        .iter()
+        .map(|t| format!("nft add table inet {t} && nft delete table inet {t} || exit 1; "))
+        .collect();
     sh(&format!(
         "{SBIN_PATH}; \
-         if command -v nft >/dev/null 2>&1; then \
-           nft add table inet {NFT_TABLE} && nft delete table inet {NFT_TABLE} || exit 1; fi; \
+         if command -v nft >/dev/null 2>&1; then {nft}fi; \
          for t in iptables ip6tables; do \
            command -v $t >/dev/null 2>&1 || continue; \
            for i in 1 2 3 4 5 6 7 8; do $t -w -D INPUT -j {IPTABLES_CHAIN} 2>/dev/null || break; done; \
@@ -133,6 +242,21 @@ mod tests {
         assert_eq!(argv[0], "sh");
         assert!(!argv[2].contains("10.0.0.1"));
         assert_eq!(argv.last().map(String::as_str), Some("10.0.0.1"));
+    }
+
+    #[test]
+    fn loss_is_numgen_in_its_own_table_and_heals_apart() {
+        let line = loss_argv(30, &["10.0.0.2".parse().unwrap()]).join(" ");
+        assert!(line.contains("add rule inet faultline_loss input ip saddr 10.0.0.2 numgen random mod 100 < 30 drop"), "{line}");
+        let all = loss_argv(100, &["10.0.0.2".parse().unwrap()]).join(" ");
+        assert!(all.ends_with("ip saddr 10.0.0.2 drop"), "{all}");
+        assert!(
+            !loss_argv(0, &["10.0.0.2".parse().unwrap()])
+                .join(" ")
+                .contains("rule")
+        );
+        assert!(!heal_partition_argv()[2].contains(NFT_LOSS_TABLE));
+        assert!(heal_argv()[2].contains(NFT_LOSS_TABLE));
     }
 
     #[test]

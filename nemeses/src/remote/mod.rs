@@ -5,6 +5,7 @@
 mod control;
 mod fanout;
 mod firewall;
+mod loss;
 mod node;
 mod partition;
 mod quote;
@@ -12,7 +13,8 @@ mod ssh;
 mod template;
 
 pub use control::SshNodes;
-pub use firewall::{Firewall, IPTABLES_CHAIN, NFT_TABLE, heal_argv};
+pub use firewall::{Firewall, IPTABLES_CHAIN, NFT_LOSS_TABLE, NFT_TABLE, heal_argv};
+pub use loss::SshLoss;
 pub use node::{RemoteNode, peers_of};
 pub use partition::SshPartition;
 pub use quote::{command_line, shell_word};

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::fanout::{Job, first_error, run_all};
-use super::firewall::{Firewall, detect_argv, heal_argv, parse_detected};
+use super::firewall::{Firewall, detect_argv, heal_partition_argv, parse_detected};
 use super::node::RemoteNode;
 use super::ssh::SshClient;
 use crate::control::BoxFuture;
@@ -114,7 +114,7 @@ impl PartitionBackend for SshPartition {
                 .map(|n| Job {
                     node: n.name.clone(),
                     target: n.ssh.clone(),
-                    argv: n.privileged(heal_argv()),
+                    argv: n.privileged(heal_partition_argv()),
                 })
                 .collect();
             first_error(run_all(&self.client, jobs, self.timeout).await)

@@ -266,6 +266,29 @@ impl SshClient {
     }
 }
 
+impl Drop for SshClient {
+    /// A run that ends without [`SshClient::close`] (an error on the way
+    /// out) still closes its masters, which would otherwise outlive it
+    /// until their idle limit. `ssh -O exit` only talks to the local
+    /// control socket, so this is quick.
+    fn drop(&mut self) {
+        let masters = std::mem::take(&mut *self.masters.lock().unwrap_or_else(|p| p.into_inner()));
+        for (target, up) in masters {
+            if !up.try_lock().is_ok_and(|up| *up) {
+                continue;
+            }
+            let mut args = self.options(&target);
+            args.extend(["-O".into(), "exit".into(), target.host.clone()]);
+            let _ = std::process::Command::new("ssh")
+                .args(&args)
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status();
+        }
+    }
+}
+
 /// `%C` is ssh's hash of host, port and user: short, and one socket per
 /// destination.
 fn control_path(dir: &Path) -> String {

@@ -4,7 +4,7 @@
 //! Ctrl-C) and after a start that failed half-way.
 
 use anyhow::Context;
-use faultline_nemeses::{PartitionBackend, SshNodes, SshPartition, Step};
+use faultline_nemeses::{SshNodes, SshPartition, Step};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -56,8 +56,8 @@ impl SshRun {
                 .detect()
                 .await
                 .context("finding nftables or iptables on each node (for partitions)")?;
-            partition
-                .heal()
+            self.control
+                .clear_firewalls()
                 .await
                 .context("removing faultline's firewall rules left by an earlier run")?;
         }
@@ -108,8 +108,8 @@ impl SshRun {
         if self.finished.swap(true, Ordering::SeqCst) {
             return;
         }
-        if let Some(partition) = &self.partition
-            && let Err(e) = partition.heal().await
+        if self.partition.is_some()
+            && let Err(e) = self.control.clear_firewalls().await
         {
             tracing::warn!("healing the SSH nodes' firewalls: {e}");
         }
