@@ -312,7 +312,12 @@ impl RunConfig {
             .with_context(|| format!("reading config {}", path.display()))?;
         let bad = |e: &dyn fmt::Display| anyhow::anyhow!("config {}: {e}", path.display());
         let mut table: toml::Table = toml::from_str(&text).map_err(|e| bad(&e))?;
+        let had_db = table.contains_key("db");
         let Some(hosts) = Hosts::take(&mut table, path)? else {
+            if had_db {
+                // `nodes = N` with a [db] table: the same file as on hosts.
+                return table.try_into().map_err(|e| bad(&e));
+            }
             // Parsed again from the text: its errors keep their line numbers.
             return toml::from_str(&text).map_err(|e| bad(&e));
         };
@@ -537,6 +542,29 @@ mod tests {
             .overridden_by(&RunConfig::default(), &["time_limit"])
             .unwrap();
         assert_eq!(merged.hosts, c.hosts);
+    }
+
+    #[test]
+    fn one_file_runs_on_the_bundled_cluster_or_on_hosts_by_its_nodes_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let common = "workload = \"register\"\nnemesis = [\"partition\"]\n";
+        let db = "[db]\nstart = [\"run\", \"{node}\"]\n";
+        let bundled = dir.path().join("bundled.toml");
+        std::fs::write(&bundled, format!("{common}nodes = 3\n{db}")).unwrap();
+        let c = RunConfig::from_file(&bundled).unwrap();
+        assert_eq!(
+            (c.sut, c.nodes, c.hosts.is_none()),
+            (SutKind::Bundled, 3, true)
+        );
+        let hosts = dir.path().join("hosts.toml");
+        std::fs::write(
+            &hosts,
+            format!("{common}[[nodes]]\nname = \"n1\"\nhost = \"h1\"\nport = 1\n{db}"),
+        )
+        .unwrap();
+        let c = RunConfig::from_file(&hosts).unwrap();
+        assert_eq!(c.sut, SutKind::Ssh);
+        assert_eq!(c.hosts.map(|h| h.nodes.len()), Some(1));
     }
 
     #[test]
