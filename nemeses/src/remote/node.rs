@@ -25,8 +25,8 @@ pub struct RemoteNode {
 }
 
 impl RemoteNode {
-    /// `argv` with this node's placeholders filled in; `peers` is the
-    /// `{peers}` value of the run.
+    /// `argv` with this node's placeholders filled in; `nodes` (all of
+    /// the run's) give `{peers}`.
     pub fn fill(&self, argv: &[String], nodes: &[RemoteNode]) -> Vec<String> {
         let address = self.address.to_string();
         let port = self.port.map(|p| p.to_string()).unwrap_or_default();

@@ -279,12 +279,26 @@ impl Drop for SshClient {
             }
             let mut args = self.options(&target);
             args.extend(["-O".into(), "exit".into(), target.host.clone()]);
-            let _ = std::process::Command::new("ssh")
+            let Ok(mut child) = std::process::Command::new("ssh")
                 .args(&args)
                 .stdin(Stdio::null())
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
-                .status();
+                .spawn()
+            else {
+                continue;
+            };
+            // Bounded: a wedged master must not hang the harness's exit.
+            for _ in 0..100 {
+                if !matches!(child.try_wait(), Ok(None)) {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            if matches!(child.try_wait(), Ok(None)) {
+                let _ = child.kill();
+                let _ = child.wait();
+            }
         }
     }
 }
