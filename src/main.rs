@@ -38,6 +38,8 @@ enum Command {
     Check(cmd::check::CheckArgs),
     /// Manage the bundled reference cluster.
     Cluster(cmd::cluster::ClusterArgs),
+    /// Clean up SSH nodes after a killed run: faultline's firewall rules, paused processes.
+    Heal(cmd::heal::HealArgs),
     /// Run one node of the bundled cluster (started by `cluster up`).
     Node(Box<cmd::node::NodeArgs>),
     /// Regenerate plots and report.html of a results directory.
@@ -75,6 +77,7 @@ fn main() -> ExitCode {
         },
         Command::Check(args) => cmd::check::execute(args),
         Command::Cluster(args) => cmd::cluster::execute(args),
+        Command::Heal(args) => cmd::heal::execute(args),
         Command::Node(args) => cmd::node::execute(*args),
         Command::Report(args) => cmd::report::execute(args),
         Command::Serve(args) => cmd::serve::execute(args),

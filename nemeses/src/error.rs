@@ -62,6 +62,28 @@ pub enum NemesisError {
         /// The limit it exceeded.
         timeout: Duration,
     },
+    /// A command on another host failed, or SSH could not reach it.
+    #[error("on {host}: command {argv:?} failed with {status}: {stderr}")]
+    Remote {
+        /// The host, as `user@host:port`.
+        host: String,
+        /// The argv that ran there (after placeholder substitution).
+        argv: Vec<String>,
+        /// The exit status of the local `ssh` (255: SSH itself failed).
+        status: String,
+        /// The end of its standard error.
+        stderr: String,
+    },
+    /// A command on another host did not finish in time.
+    #[error("on {host}: command {argv:?} did not finish within {timeout:?}")]
+    RemoteTimeout {
+        /// The host, as `user@host:port`.
+        host: String,
+        /// The argv that ran there.
+        argv: Vec<String>,
+        /// The limit it exceeded.
+        timeout: Duration,
+    },
     /// A command list is empty or refers to an unknown placeholder.
     #[error("bad command configuration: {0}")]
     BadCommand(String),
@@ -114,6 +136,7 @@ impl NemesisError {
         matches!(
             self,
             NemesisError::CommandFailed { .. }
+                | NemesisError::Remote { .. }
                 | NemesisError::UnknownNode(_)
                 | NemesisError::NoPid(_)
                 | NemesisError::BadPid(_)

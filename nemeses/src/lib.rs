@@ -1,6 +1,8 @@
 //! Fault injection for faultline: process faults (kill, pause), network
 //! partitions and latency through a proxy mesh or network namespaces, user
-//! commands for external systems, and the schedules that drive them.
+//! commands for external systems, nodes on other hosts over SSH (their
+//! `[db]` lifecycle templates and firewall partitions), and the schedules
+//! that drive them.
 //!
 //! The harness adapts its nodes to [`NodeControl`], builds a nemesis with
 //! [`build_nemesis`] and runs it with [`run_schedule`], which always heals.
@@ -21,6 +23,7 @@ mod netns;
 mod partition;
 mod process_nemesis;
 mod proxy;
+mod remote;
 mod rounds;
 mod runner;
 mod schedule;
@@ -41,6 +44,11 @@ pub use netns::{NetnsLab, NetnsNode, NetnsPartition};
 pub use partition::{PartitionBackend, PartitionNemesis};
 pub use process_nemesis::{ProcessFault, ProcessNemesis};
 pub use proxy::{LinkConfig, ProxyMesh};
+pub use remote::{
+    DbTemplates, Firewall, IPTABLES_CHAIN, NFT_LOSS_TABLE, NFT_TABLE, PLACEHOLDERS, RemoteNode,
+    SshClient, SshLoss, SshNodes, SshPartition, SshTarget, Step, UnknownPlaceholder, command_line,
+    fill, heal_argv, peers_of, placeholders_in, shell_word,
+};
 pub use runner::{RunSummary, heal_all, run_schedule};
 pub use schedule::{Schedule, Timing, Window};
 pub use signals::PidSignals;

@@ -224,6 +224,23 @@ impl NetnsLab {
     pub fn bridge(&self) -> &str {
         &self.bridge
     }
+
+    /// Gives the bridge the address .254 of the nodes' /24, so this (the
+    /// root) namespace reaches them like another host on their network,
+    /// as a harness reaches SSH nodes; returns that address. The bridge
+    /// and its address go when the lab is dropped.
+    pub fn address_bridge(&self) -> Result<Ipv4Addr, NemesisError> {
+        let first = self
+            .nodes
+            .values()
+            .next()
+            .ok_or_else(|| NemesisError::TooFewNodes("a lab without nodes".into()))?;
+        let [a, b, c, _] = first.address.octets();
+        let address = Ipv4Addr::new(a, b, c, 254);
+        let cidr = format!("{address}/24");
+        run_sync(&["ip", "addr", "add", &cidr, "dev", &self.bridge])?;
+        Ok(address)
+    }
 }
 
 impl Drop for NetnsLab {

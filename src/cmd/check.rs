@@ -446,8 +446,9 @@ fn write_html(
 /// results directory's history: its config.toml names the workload, so
 /// `check` says `cas-register` where the run did (not the format's `kv`).
 fn run_model(file: &Path) -> Option<ModelKind> {
-    let text = std::fs::read_to_string(file.parent()?.join("config.toml")).ok()?;
-    let config: crate::run::config::RunConfig = toml::from_str(&text).ok()?;
+    // Through from_file: an SSH run's config.toml has [[nodes]] tables.
+    let config =
+        crate::run::config::RunConfig::from_file(&file.parent()?.join("config.toml")).ok()?;
     config.workload.model().parse().ok()
 }
 

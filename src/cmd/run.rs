@@ -29,7 +29,8 @@ fn after_help() -> String {
          faultline run --workload bank --nemesis partition --time-limit 30\n  \
          faultline run --sut http --endpoints http://10.0.0.1:8080,http://10.0.0.2:8080 --nemesis none\n  \
          faultline run --sut described --store stores/etcd.toml --nemesis none\n  \
-         faultline run --config results/latest/config.toml       # repeat the last run\n\n\
+         faultline run --config results/latest/config.toml       # repeat the last run\n  \
+         faultline run --config mystore.toml     # [[nodes]] on hosts: --sut ssh (docs/ssh-nodes.md)\n\n\
          Exit codes:\n{}",
         choices::exit_codes()
     )

@@ -45,6 +45,12 @@ pub fn check(c: &RunConfig) -> anyhow::Result<()> {
             why: "a store faultline does not start has the nodes its endpoints name",
         },
         Rule {
+            option: "nodes",
+            given: c.hosts.is_some(),
+            applies: c.sut == SutKind::Ssh,
+            why: "nodes on hosts are reached over SSH by --sut ssh (the default when a config file lists them)",
+        },
+        Rule {
             option: "base-port",
             given: c.base_port != d.base_port,
             applies: bundled,

@@ -22,6 +22,11 @@ pub enum Need {
     Chromium,
     /// Running as root with `ip` (iproute2) and `nft` (nftables) on the PATH.
     Root,
+    /// [`Need::Root`] and OpenSSH: `sshd`, `ssh` and `ssh-keygen` (Debian:
+    /// openssh-server, openssh-client); named `root` in `FAULTLINE_REQUIRE`.
+    RootSsh,
+    /// [`Need::RootSsh`] and `iptables`; named `root` in `FAULTLINE_REQUIRE`.
+    RootIptables,
 }
 
 impl Need {
@@ -30,7 +35,7 @@ impl Need {
         match self {
             Need::Etcd => "etcd",
             Need::Chromium => "chromium",
-            Need::Root => "root",
+            Need::Root | Need::RootSsh | Need::RootIptables => "root",
         }
     }
 
@@ -54,6 +59,22 @@ impl Need {
                     None
                 }
             }
+            Need::RootSsh => Need::Root.missing().or_else(|| {
+                ["sshd", "ssh", "ssh-keygen"]
+                    .into_iter()
+                    .find(|tool| {
+                        on_path(tool).is_none()
+                            && !std::path::Path::new("/usr/sbin").join(tool).is_file()
+                    })
+                    .map(|tool| {
+                        format!("no `{tool}` (apt-get install -y openssh-server openssh-client)")
+                    })
+            }),
+            Need::RootIptables => Need::RootSsh.missing().or_else(|| {
+                (on_path("iptables").is_none()
+                    && !std::path::Path::new("/usr/sbin/iptables").is_file())
+                .then(|| "no `iptables` (apt-get install -y iptables)".to_string())
+            }),
         }
     }
 }

@@ -2,6 +2,9 @@
 
 mod by_name;
 pub mod choices;
+mod hosts;
+
+pub use hosts::{Hosts, NodeEntry};
 
 use anyhow::{Context, bail};
 use faultline_cluster::{Bug, Mode};
@@ -28,6 +31,9 @@ pub enum SutKind {
     Etcd,
     /// Any HTTP store described by the TOML file `store`.
     Described,
+    /// Nodes on hosts reached over SSH: the config file's `[[nodes]]`,
+    /// driven by its `[db]` templates.
+    Ssh,
 }
 
 impl FromStr for SutKind {
@@ -38,7 +44,10 @@ impl FromStr for SutKind {
             "http" => Ok(SutKind::Http),
             "etcd" => Ok(SutKind::Etcd),
             "described" => Ok(SutKind::Described),
-            other => bail!("unknown SUT `{other}` (expected bundled, http, etcd or described)"),
+            "ssh" => Ok(SutKind::Ssh),
+            other => {
+                bail!("unknown SUT `{other}` (expected bundled, http, etcd, described or ssh)")
+            }
         }
     }
 }
@@ -50,6 +59,7 @@ impl fmt::Display for SutKind {
             SutKind::Http => "http",
             SutKind::Etcd => "etcd",
             SutKind::Described => "described",
+            SutKind::Ssh => "ssh",
         })
     }
 }
@@ -113,7 +123,7 @@ pub struct RunConfig {
     /// Results directory.
     #[arg(long, default_value_os_t = RunConfig::default().results_dir)]
     pub results_dir: PathBuf,
-    /// System under test: bundled, http, etcd, described.
+    /// System under test: bundled, http, etcd, described, ssh (the default when the config file lists [[nodes]] with hosts).
     #[arg(long, default_value_t = RunConfig::default().sut)]
     pub sut: SutKind,
     /// Endpoints of an HTTP SUT: URL,... (URL=weight for --balance weighted).
@@ -240,6 +250,11 @@ pub struct RunConfig {
     /// Bank accounts (bank workload).
     #[arg(long, default_value_t = RunConfig::default().accounts)]
     pub accounts: usize,
+    /// Nodes on hosts over SSH and their `[db]` templates: only from a
+    /// config file (`nodes` as a list of tables), never a flag.
+    #[arg(skip)]
+    #[serde(skip)]
+    pub hosts: Option<Hosts>,
 }
 
 impl Default for RunConfig {
@@ -283,16 +298,36 @@ impl Default for RunConfig {
             cache: false,
             cache_ttl_ms: 1000,
             accounts: faultline_workloads::workload::bank::DEFAULT_ACCOUNTS,
+            hosts: None,
         }
     }
 }
 
 impl RunConfig {
     /// Reads a TOML config; unknown keys are errors naming the file and key.
+    /// `nodes` as a list of `[[nodes]]` tables (with `[db]`) makes it a
+    /// test of nodes on hosts: `sut` is then `ssh` unless the file says.
     pub fn from_file(path: &Path) -> anyhow::Result<RunConfig> {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("reading config {}", path.display()))?;
-        toml::from_str(&text).map_err(|e| anyhow::anyhow!("config {}: {e}", path.display()))
+        let bad = |e: &dyn fmt::Display| anyhow::anyhow!("config {}: {e}", path.display());
+        let mut table: toml::Table = toml::from_str(&text).map_err(|e| bad(&e))?;
+        let had_db = table.contains_key("db");
+        let Some(hosts) = Hosts::take(&mut table, path)? else {
+            if had_db {
+                // `nodes = N` with a [db] table: the same file as on hosts.
+                return table.try_into().map_err(|e| bad(&e));
+            }
+            // Parsed again from the text: its errors keep their line numbers.
+            return toml::from_str(&text).map_err(|e| bad(&e));
+        };
+        let sut_given = table.contains_key("sut");
+        let mut config: RunConfig = table.try_into().map_err(|e| bad(&e))?;
+        if !sut_given {
+            config.sut = SutKind::Ssh;
+        }
+        config.hosts = Some(hosts);
+        Ok(config)
     }
 
     /// This config with the options in `given` (clap's ids, e.g.
@@ -308,12 +343,31 @@ impl RunConfig {
                 merged[&key] = v.clone();
             }
         }
-        serde_json::from_value(merged).context("merging flags into the config")
+        let mut config: RunConfig =
+            serde_json::from_value(merged).context("merging flags into the config")?;
+        // Only a file gives hosts; no flag overrides them.
+        config.hosts = self.hosts.clone();
+        Ok(config)
     }
 
     /// The config as TOML, as written to `config.toml`.
     pub fn to_toml(&self) -> anyhow::Result<String> {
-        toml::to_string_pretty(self).context("serialising the config")
+        let text = toml::to_string_pretty(self).context("serialising the config")?;
+        let Some(hosts) = &self.hosts else {
+            return Ok(text);
+        };
+        // Edited as text, since a toml::Value holds no u64 above i64::MAX
+        // and a seed may be one: the count `nodes = N` (one line, as every
+        // top-level key) gives way to the [[nodes]] tables, which may
+        // follow the top-level keys.
+        let mut out: String = text
+            .lines()
+            .filter(|l| !l.starts_with("nodes = "))
+            .flat_map(|l| [l, "\n"])
+            .collect();
+        out.push('\n');
+        out.push_str(&hosts.to_toml()?);
+        Ok(out)
     }
 
     /// The config as one run ran it, for its `config.toml`: the name filled
@@ -466,6 +520,51 @@ mod tests {
         };
         let back: RunConfig = toml::from_str(&c.to_toml().unwrap()).unwrap();
         assert_eq!(back, c);
+    }
+
+    #[test]
+    fn a_config_with_nodes_on_hosts_is_ssh_and_repeats_from_its_config_toml() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("t.toml");
+        std::fs::write(
+            &p,
+            "time-limit = 5\nseed = 9223372036854775807\n[[nodes]]\nname = \"n1\"\nhost = \"10.0.0.1\"\nport = 7000\n\
+             [db]\nstart = [\"run\", \"{node}\"]\nlogs = [\"/var/log/{node}.log\"]\n",
+        )
+        .unwrap();
+        let c = RunConfig::from_file(&p).unwrap();
+        assert_eq!(c.sut, SutKind::Ssh);
+        let again = dir.path().join("config.toml");
+        std::fs::write(&again, c.to_toml().unwrap()).unwrap();
+        assert_eq!(RunConfig::from_file(&again).unwrap(), c);
+        // Flags never drop the file's nodes.
+        let merged = c
+            .overridden_by(&RunConfig::default(), &["time_limit"])
+            .unwrap();
+        assert_eq!(merged.hosts, c.hosts);
+    }
+
+    #[test]
+    fn one_file_runs_on_the_bundled_cluster_or_on_hosts_by_its_nodes_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let common = "workload = \"register\"\nnemesis = [\"partition\"]\n";
+        let db = "[db]\nstart = [\"run\", \"{node}\"]\n";
+        let bundled = dir.path().join("bundled.toml");
+        std::fs::write(&bundled, format!("{common}nodes = 3\n{db}")).unwrap();
+        let c = RunConfig::from_file(&bundled).unwrap();
+        assert_eq!(
+            (c.sut, c.nodes, c.hosts.is_none()),
+            (SutKind::Bundled, 3, true)
+        );
+        let hosts = dir.path().join("hosts.toml");
+        std::fs::write(
+            &hosts,
+            format!("{common}[[nodes]]\nname = \"n1\"\nhost = \"h1\"\nport = 1\n{db}"),
+        )
+        .unwrap();
+        let c = RunConfig::from_file(&hosts).unwrap();
+        assert_eq!(c.sut, SutKind::Ssh);
+        assert_eq!(c.hosts.map(|h| h.nodes.len()), Some(1));
     }
 
     #[test]

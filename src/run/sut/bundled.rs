@@ -169,6 +169,8 @@ impl BundledSut {
             mesh,
             cluster: Some(cluster),
             etcd: None,
+            partitions: None,
+            ssh: None,
         })
     }
 }

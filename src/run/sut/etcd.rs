@@ -106,6 +106,8 @@ impl SystemUnderTest for EtcdSut {
                 mesh: local.mesh.clone(),
                 cluster: None,
                 etcd: Some(Arc::new(local)),
+                partitions: None,
+                ssh: None,
             })
         })
     }

@@ -14,6 +14,8 @@ mod endpoints;
 mod etcd;
 mod http;
 mod running;
+pub mod ssh;
+mod ssh_run;
 mod system;
 
 use super::config::{RunConfig, SutKind};
@@ -32,5 +34,6 @@ pub fn from_config(config: &RunConfig) -> anyhow::Result<Arc<dyn SystemUnderTest
         SutKind::Http => Arc::new(http::HttpSut::new(config, client)?),
         SutKind::Etcd => Arc::new(etcd::EtcdSut::new(config, client)),
         SutKind::Described => Arc::new(described::DescribedSut::new(config, client)?),
+        SutKind::Ssh => Arc::new(ssh::SshSut::new(config, client)?),
     })
 }

@@ -2,7 +2,7 @@
 //! proxies the nemesis acts through.
 
 use super::client::{ClientKind, ClientOptions};
-use faultline_nemeses::{NodeControl, ProxyMesh};
+use faultline_nemeses::{NodeControl, PartitionBackend, ProxyMesh};
 use faultline_workloads::client::{Endpoint, SutClient};
 use std::sync::Arc;
 
@@ -20,6 +20,10 @@ pub struct Sut {
     pub cluster: Option<Arc<faultline_cluster::Cluster>>,
     /// A local etcd cluster started by the run, stopped at its end.
     pub etcd: Option<Arc<crate::etcd::LocalEtcd>>,
+    /// What cuts links when not the proxy mesh (firewall rules on SSH nodes).
+    pub partitions: Option<Arc<dyn PartitionBackend>>,
+    /// Nodes on hosts over SSH: healed, logs fetched and stopped at the end.
+    pub ssh: Option<Arc<super::ssh_run::SshRun>>,
 }
 
 impl std::fmt::Debug for Sut {
@@ -43,10 +47,13 @@ impl Sut {
             mesh: None,
             cluster: None,
             etcd: None,
+            partitions: None,
+            ssh: None,
         }
     }
 
-    /// Stops whatever the run started (the bundled cluster's nodes and proxies).
+    /// Stops whatever the run started (the bundled cluster's nodes and
+    /// proxies; on SSH nodes also heals, resumes and fetches their logs).
     pub async fn stop(&self) {
         if let Some(cluster) = self.cluster.clone() {
             let _ = tokio::task::spawn_blocking(move || cluster.stop()).await;
@@ -56,6 +63,9 @@ impl Sut {
         }
         if let Some(mesh) = &self.mesh {
             mesh.shutdown();
+        }
+        if let Some(ssh) = &self.ssh {
+            ssh.finish().await;
         }
     }
 
