@@ -468,10 +468,68 @@ fn commands_are_checked() {
         "a positive integer",
     );
     assert_error(
-        &with_line("timeout-secs", "partition = [\"x\"]"),
+        &with_line("timeout-secs", "partiton = [\"x\"]"),
+        "commands.partiton",
+        38,
+        "one of the keys kill, start, pause, resume, partition, heal, latency, latency-heal, leader, timeout-secs here (this key is unknown)",
+    );
+}
+
+#[test]
+fn command_placeholders_are_checked_when_the_file_is_read() {
+    // `{port}` comes from each endpoint's URL; a typo is refused at load,
+    // naming the command, the argument and what it may use.
+    let ok = with_line(
+        "kill =",
+        "kill = [\"redis-cli\", \"-p\", \"{port}\", \"SHUTDOWN\"]",
+    );
+    let d = parse(&ok).unwrap();
+    assert_eq!(d.commands.unwrap().kill.unwrap()[2], "{port}");
+    assert_error(
+        &with_line("kill =", "kill = [\"kill\", \"{nod}\"]"),
+        "commands.kill",
+        36,
+        "placeholders among {node}, {host}, {port} in `kill`, found {nod} in argument 1 (`{nod}`)",
+    );
+    // A peer exists only for a cut link, a delay only for latency.
+    assert_error(
+        &with_line("kill =", "kill = [\"kill\", \"{peer}\"]"),
+        "commands.kill",
+        36,
+        "found {peer}",
+    );
+    let partition = "partition = [\"nft\", \"add\", \"rule\", \"inet\", \"t\", \"c\", \"ip saddr { {peer_host} } tcp dport {port} drop\"]\nheal = [\"true\", \"{node}\"]";
+    let d = parse(&with_line("timeout-secs", partition)).unwrap();
+    assert!(d.commands.unwrap().partition.is_some());
+    assert_error(
+        &with_line(
+            "timeout-secs",
+            "partition = [\"x\", \"{delay_ms}\"]\nheal = [\"true\"]",
+        ),
         "commands.partition",
         38,
-        "one of the keys kill, start, pause, resume, timeout-secs here (this key is unknown)",
+        "placeholders among {node}, {host}, {port}, {peer}, {peer_host}, {peer_port}",
+    );
+    let latency = "latency = [\"tc\", \"{host}\", \"{delay_ms}ms\", \"{jitter_ms}ms\"]\nlatency-heal = [\"tc\", \"{host}\"]";
+    assert!(parse(&with_line("timeout-secs", latency)).is_ok());
+    assert_error(
+        &with_line("timeout-secs", "leader = [\"who\", \"{node}\"]"),
+        "commands.leader",
+        38,
+        "no placeholders in `leader`",
+    );
+    // A fault without its undo would outlive the run.
+    assert_error(
+        &with_line("timeout-secs", "partition = [\"x\"]"),
+        "commands",
+        35,
+        "`heal` together with `partition`",
+    );
+    assert_error(
+        &with_line("timeout-secs", "latency-heal = [\"x\"]"),
+        "commands",
+        35,
+        "`latency` together with `latency-heal`",
     );
 }
 

@@ -9,7 +9,8 @@ use super::recorder::Recorder;
 use super::sut::Sut;
 use anyhow::Context;
 use faultline_nemeses::{
-    EventSink, NemesisKind, NemesisKinds, Schedule, build_nemesis, default_schedule, run_schedule,
+    EventSink, NemesisKind, NemesisKinds, Schedule, build_nemesis_on, default_schedule,
+    run_schedule,
 };
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -185,12 +186,12 @@ pub async fn run(
         anyhow::bail!("nemesis {kinds} needs node control, which this SUT does not offer");
     };
     let interval = Duration::from_secs_f64(config.nemesis_interval.max(0.1));
-    let built = build_nemesis(
+    let built = build_nemesis_on(
         &kinds,
         interval,
         config.seed.unwrap_or_default(),
         control,
-        sut.mesh.clone(),
+        sut.network_backends(),
     )
     .context("building the nemesis")?;
     let Some(nemesis) = built.nemesis else {

@@ -167,6 +167,7 @@ impl BundledSut {
             weights,
             control: Some(control),
             mesh,
+            network: faultline_nemeses::NetworkBackends::default(),
             cluster: Some(cluster),
             etcd: None,
         })

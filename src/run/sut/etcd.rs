@@ -104,6 +104,7 @@ impl SystemUnderTest for EtcdSut {
                 endpoints,
                 control: Some(control),
                 mesh: local.mesh.clone(),
+                network: faultline_nemeses::NetworkBackends::default(),
                 cluster: None,
                 etcd: Some(Arc::new(local)),
             })

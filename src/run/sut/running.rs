@@ -2,7 +2,7 @@
 //! proxies the nemesis acts through.
 
 use super::client::{ClientKind, ClientOptions};
-use faultline_nemeses::{NodeControl, ProxyMesh};
+use faultline_nemeses::{NetworkBackends, NodeControl, ProxyMesh};
 use faultline_workloads::client::{Endpoint, SutClient};
 use std::sync::Arc;
 
@@ -16,6 +16,9 @@ pub struct Sut {
     pub control: Option<Arc<dyn NodeControl>>,
     /// The proxies on the peer links, when the run routes them.
     pub mesh: Option<Arc<ProxyMesh>>,
+    /// Partitions and latency through something other than the mesh (a
+    /// described store's commands); where empty, the mesh's are used.
+    pub network: NetworkBackends,
     /// The bundled cluster's processes, stopped at the end of the run.
     pub cluster: Option<Arc<faultline_cluster::Cluster>>,
     /// A local etcd cluster started by the run, stopped at its end.
@@ -29,6 +32,8 @@ impl std::fmt::Debug for Sut {
             .field("weights", &self.weights)
             .field("control", &self.control.is_some())
             .field("mesh", &self.mesh.is_some())
+            .field("partitions", &self.network.partitions.is_some())
+            .field("latency", &self.network.latency.is_some())
             .finish()
     }
 }
@@ -41,8 +46,26 @@ impl Sut {
             weights,
             control: None,
             mesh: None,
+            network: NetworkBackends::default(),
             cluster: None,
             etcd: None,
+        }
+    }
+
+    /// What the nemesis cuts and slows links through: the SUT's own
+    /// backends, else its proxy mesh.
+    pub fn network_backends(&self) -> NetworkBackends {
+        let mesh = self.mesh.clone();
+        NetworkBackends {
+            partitions: self.network.partitions.clone().or_else(|| {
+                mesh.clone()
+                    .map(|m| m as Arc<dyn faultline_nemeses::PartitionBackend>)
+            }),
+            latency: self
+                .network
+                .latency
+                .clone()
+                .or_else(|| mesh.map(|m| m as Arc<dyn faultline_nemeses::LatencyBackend>)),
         }
     }
 

@@ -1,5 +1,6 @@
 //! The store-description file: what it contains, and how it is read and checked.
 
+use super::commands::{ProcessCommands, commands};
 use super::error::DescriptionError;
 use super::rule::{BodyCheck, Outcome, Rule, StatusMatch};
 use super::template::{Arguments, Template};
@@ -88,21 +89,6 @@ pub struct Operation {
     pub outcome: Vec<Rule>,
 }
 
-/// Per-node process commands (argv lists; `{node}` and `{host}` are substituted).
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ProcessCommands {
-    /// Kills the node hard.
-    pub kill: Option<Vec<String>>,
-    /// Starts a killed node again.
-    pub start: Option<Vec<String>>,
-    /// Freezes the node.
-    pub pause: Option<Vec<String>>,
-    /// Thaws a paused node.
-    pub resume: Option<Vec<String>>,
-    /// Limit for each command, seconds.
-    pub timeout_secs: u64,
-}
-
 /// A parsed, checked store description.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoreDescription {
@@ -122,7 +108,7 @@ pub struct StoreDescription {
     pub append: Option<Operation>,
     /// A transaction endpoint (list-append and rw-register workloads).
     pub txn: Option<TxnOperation>,
-    /// Process commands for kill/pause nemeses against nodes the harness did not start.
+    /// Process and network commands for nemeses against nodes the harness did not start.
     pub commands: Option<ProcessCommands>,
 }
 
@@ -154,7 +140,6 @@ const RULE_KEYS: [&str; 7] = [
     "result",
     "reason",
 ];
-const COMMAND_KEYS: [&str; 5] = ["kill", "start", "pause", "resume", "timeout-secs"];
 
 impl StoreDescription {
     /// Reads and checks the description in `path`.
@@ -471,36 +456,4 @@ fn fail_reason(
         ));
     }
     Ok(Outcome::Fail(reason))
-}
-
-fn commands(f: &Field<'_, '_>) -> Result<ProcessCommands, DescriptionError> {
-    let t = f.table(&COMMAND_KEYS)?;
-    let argv = |name: &str| -> Result<Option<Vec<String>>, DescriptionError> {
-        match t.get(name) {
-            None => Ok(None),
-            Some(c) => {
-                let list = c.string_list("an argv array such as [\"kill\", \"-9\", \"...\"]")?;
-                if list[0].trim().is_empty() || list[0].contains('{') {
-                    return Err(c.error(
-                        "a program name (not empty, not a placeholder) as the first element",
-                    ));
-                }
-                Ok(Some(list))
-            }
-        }
-    };
-    let timeout_secs = match t.get("timeout-secs") {
-        Some(s) => match s.as_integer() {
-            Some(n) if n > 0 => n as u64,
-            _ => return Err(s.error("a positive integer number of seconds")),
-        },
-        None => 30,
-    };
-    Ok(ProcessCommands {
-        kill: argv("kill")?,
-        start: argv("start")?,
-        pause: argv("pause")?,
-        resume: argv("resume")?,
-        timeout_secs,
-    })
 }
