@@ -676,3 +676,51 @@ fn the_txn_example_in_the_docs_parses() {
     assert!(d.missing_for(WorkloadKind::ListAppend).is_empty());
     assert!(d.missing_for(WorkloadKind::RwRegister).is_empty());
 }
+
+#[test]
+fn operations_name_their_node_and_the_leader_is_found_by_a_query() {
+    use faultline_workloads::client::described::Route;
+    let routed = VALID
+        .replacen(
+            "[write]\nmethod = \"PUT\"",
+            "[write]\nmethod = \"PUT\"\nendpoint = \"leader\"",
+            1,
+        )
+        .replacen(
+            "[read]\nmethod = \"GET\"",
+            "[read]\nmethod = \"GET\"\nendpoint = \"n2\"",
+            1,
+        );
+    let leader =
+        "\n[leader]\nurl = \"{endpoint}/ROLE\"\npointer = \"/ROLE/0\"\nequals = \"master\"\n";
+    let d = parse(&format!("{routed}{leader}")).unwrap();
+    assert_eq!(d.read.route, Route::Node("n2".into()));
+    assert_eq!(d.write.as_ref().unwrap().route, Route::Leader);
+    assert_eq!(d.cas.as_ref().unwrap().route, Route::Any);
+    let q = d.leader.unwrap();
+    assert_eq!(q.pointer, "/ROLE/0");
+    assert_eq!(q.equals, serde_json::json!("master"));
+
+    // Routing to the leader without a way to find it is refused at load.
+    let e = field_error(&routed);
+    assert_eq!(e.key, "write", "{e}");
+    assert!(e.expected.contains("a `[leader]` table"), "{e}");
+    let e = field_error(&format!(
+        "{}{leader}",
+        routed.replacen("endpoint = \"n2\"", "endpoint = \"primary\"", 1)
+    ));
+    assert_eq!(e.key, "read.endpoint", "{e}");
+    assert!(e.expected.contains("found `primary`"), "{e}");
+    // The query asks about a node, so it has no key.
+    let e = field_error(&format!(
+        "{routed}{}",
+        leader.replace("/ROLE\"", "/ROLE/{key}\"")
+    ));
+    assert_eq!(e.key, "leader.url", "{e}");
+    assert!(e.expected.contains("{endpoint}, {node}"), "{e}");
+    let e = field_error(&format!(
+        "{routed}{}",
+        leader.replace("equals = \"master\"\n", "")
+    ));
+    assert_eq!(e.key, "leader.equals", "{e}");
+}

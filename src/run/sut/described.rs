@@ -5,6 +5,7 @@
 
 use super::capability::{Capability, Need};
 use super::client::{ClientKind, Described};
+use super::described_leader::QueriedLeader;
 use super::endpoints::{parse_endpoints, pick_weights};
 use super::running::Sut;
 use super::system::{StartFuture, SystemUnderTest};
@@ -14,7 +15,8 @@ use faultline_nemeses::{
     LatencyBackend, NemesisKinds, NetworkBackends, NodeControl, PartitionBackend,
     UserCommandConfig, UserCommands,
 };
-use faultline_workloads::client::described::ProcessCommands;
+use faultline_workloads::client::Balance;
+use faultline_workloads::client::described::{ProcessCommands, Route};
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
@@ -44,6 +46,29 @@ impl DescribedSut {
         if endpoints.is_empty() {
             bail!(
                 "--sut described needs endpoints: --endpoints URL,... or `endpoints = [...]` in {}",
+                described.path.display()
+            );
+        }
+        let d = &described.description;
+        for (op, route) in d.routes() {
+            if let Route::Node(name) = route {
+                let index: usize = name[1..].parse().unwrap_or(usize::MAX);
+                if index == 0 || index > endpoints.len() {
+                    bail!(
+                        "{}: `{op}.endpoint = \"{name}\"` names no node: this run has {} endpoint(s), n1 to n{}",
+                        described.path.display(),
+                        endpoints.len(),
+                        endpoints.len()
+                    );
+                }
+            }
+        }
+        if config.balance == Balance::Leader && d.leader.is_none() {
+            // Without a way to ask, the balancer would never learn a leader and
+            // would quietly spread requests at random.
+            bail!(
+                "--balance leader against a described store needs a [leader] table in {} \
+                 (how to ask each node whether it leads)",
                 described.path.display()
             );
         }
@@ -135,8 +160,16 @@ impl SystemUnderTest for DescribedSut {
                         .iter()
                         .map(|e| (e.name.clone(), port_of(&e.url)))
                         .collect();
-                    let c = UserCommands::new(user_commands(commands, names, hosts, ports))
+                    let mut c = UserCommands::new(user_commands(commands, names, hosts, ports))
                         .context("the store description's [commands]")?;
+                    if let Some(query) = &self.described.description.leader {
+                        let source = QueriedLeader::new(
+                            query.clone(),
+                            self.described.description.headers.clone(),
+                            endpoints.clone(),
+                        )?;
+                        c = c.with_leader_source(Arc::new(source));
+                    }
                     Some(Arc::new(c))
                 }
                 None => None,

@@ -6,6 +6,8 @@
 mod client;
 mod commands;
 mod error;
+mod leader;
+mod route;
 mod rule;
 mod spec;
 mod template;
@@ -15,6 +17,8 @@ mod txn;
 pub use client::{DescribedClient, classify};
 pub use commands::{CommandKey, ProcessCommands, placeholders_in};
 pub use error::{DescriptionError, FieldError};
+pub use leader::LeaderQuery;
+pub use route::Route;
 pub use rule::{BodyCheck, Outcome, Rule, StatusMatch};
 pub use spec::{Method, Operation, StoreDescription, ValueEncoding};
 pub use template::{Arguments, Fill, Placeholder, Template};

@@ -2,6 +2,8 @@
 
 use super::commands::{ProcessCommands, commands};
 use super::error::DescriptionError;
+use super::leader::{LeaderQuery, leader_query};
+use super::route::Route;
 use super::rule::{BodyCheck, Outcome, Rule, StatusMatch};
 use super::template::{Arguments, Template};
 use super::toml_reader::{Doc, Field, Table};
@@ -87,6 +89,8 @@ pub struct Operation {
     pub value_encoding: ValueEncoding,
     /// Outcome rules, first match wins.
     pub outcome: Vec<Rule>,
+    /// Which node it is sent to.
+    pub route: Route,
 }
 
 /// A parsed, checked store description.
@@ -110,9 +114,11 @@ pub struct StoreDescription {
     pub txn: Option<TxnOperation>,
     /// Process and network commands for nemeses against nodes the harness did not start.
     pub commands: Option<ProcessCommands>,
+    /// How to find the leader by asking the nodes.
+    pub leader: Option<LeaderQuery>,
 }
 
-const TOP_KEYS: [&str; 9] = [
+const TOP_KEYS: [&str; 10] = [
     "name",
     "endpoints",
     "headers",
@@ -122,9 +128,11 @@ const TOP_KEYS: [&str; 9] = [
     "append",
     "txn",
     "commands",
+    "leader",
 ];
-const OP_KEYS: [&str; 6] = [
+const OP_KEYS: [&str; 7] = [
     "method",
+    "endpoint",
     "url",
     "body",
     "value",
@@ -202,6 +210,24 @@ impl StoreDescription {
         }
         let txn = top.get("txn").map(|f| txn_operation(&f)).transpose()?;
         let commands = top.get("commands").map(|f| commands(&f)).transpose()?;
+        let leader = top.get("leader").map(|f| leader_query(&f)).transpose()?;
+        if leader.is_none() {
+            for (name, op) in [
+                ("read", Some(&read)),
+                ("write", write.as_ref()),
+                ("cas", cas.as_ref()),
+                ("append", append.as_ref()),
+            ] {
+                if op.is_some_and(|o| o.route == Route::Leader)
+                    && let Some(f) = top.get(name)
+                {
+                    return Err(f.error(
+                        "a `[leader]` table in the file, since this operation has endpoint = \"leader\" \
+                         (faultline must ask the nodes which one leads)",
+                    ));
+                }
+            }
+        }
         Ok(StoreDescription {
             name,
             endpoints,
@@ -212,7 +238,21 @@ impl StoreDescription {
             append,
             txn,
             commands,
+            leader,
         })
+    }
+
+    /// The operations and the route each takes, for checks against the endpoints.
+    pub fn routes(&self) -> Vec<(&'static str, &Route)> {
+        [
+            ("read", Some(&self.read)),
+            ("write", self.write.as_ref()),
+            ("cas", self.cas.as_ref()),
+            ("append", self.append.as_ref()),
+        ]
+        .into_iter()
+        .filter_map(|(name, op)| op.map(|o| (name, &o.route)))
+        .collect()
     }
 
     /// The operations `workload` needs that this description lacks; a
@@ -272,7 +312,7 @@ fn operation(
     let allowed: &[&str] = if is_read {
         &OP_KEYS
     } else {
-        &["method", "url", "body", "outcome"]
+        &["method", "endpoint", "url", "body", "outcome"]
     };
     let t = f.table(allowed)?;
     let method_field = t.required("method", "one of GET, PUT, POST, PATCH, DELETE")?;
@@ -334,6 +374,10 @@ fn operation(
     if !outcome.iter().any(|r| r.result == Outcome::Ok) {
         return Err(rules_field.error("at least one rule with result = \"ok\""));
     }
+    let route = match t.get("endpoint") {
+        Some(e) => Route::parse(&e)?,
+        None => Route::Any,
+    };
     Ok(Operation {
         method,
         url,
@@ -341,6 +385,7 @@ fn operation(
         value,
         value_encoding,
         outcome,
+        route,
     })
 }
 
