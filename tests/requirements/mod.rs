@@ -1,5 +1,6 @@
 //! What a test needs from the machine beyond the checkout (etcd, Chromium,
-//! root with iproute2 and nftables), and what happens when it is missing.
+//! root with iproute2 and nftables, Redis with webdis), and what happens
+//! when it is missing.
 //!
 //! A fresh clone must pass `cargo test --workspace` on a machine that has
 //! none of these, so a test whose need is missing says so in one line and
@@ -22,6 +23,8 @@ pub enum Need {
     Chromium,
     /// Running as root with `ip` (iproute2) and `nft` (nftables) on the PATH.
     Root,
+    /// `redis-server`, `redis-cli` (Debian: redis-server) and `webdis` on the PATH.
+    Redis,
 }
 
 impl Need {
@@ -31,6 +34,7 @@ impl Need {
             Need::Etcd => "etcd",
             Need::Chromium => "chromium",
             Need::Root => "root",
+            Need::Redis => "redis",
         }
     }
 
@@ -54,6 +58,12 @@ impl Need {
                     None
                 }
             }
+            Need::Redis => ["redis-server", "redis-cli", "webdis"]
+                .into_iter()
+                .find(|tool| on_path(tool).is_none())
+                .map(|tool| {
+                    format!("no `{tool}` on the PATH (apt-get install -y redis-server webdis)")
+                }),
         }
     }
 }
