@@ -4,7 +4,7 @@
 //!
 //! A fresh clone must pass `cargo test --workspace` on a machine that has
 //! none of these, so a test whose need is missing says so in one line and
-//! returns. CI sets `FAULTLINE_REQUIRE=etcd,chromium,root`: there a missing
+//! returns. CI sets `FAULTLINE_REQUIRE=etcd,chromium,redis,root`: there a missing
 //! need fails the test instead, so nothing is silently skipped where it
 //! should run.
 //!
