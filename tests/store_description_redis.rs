@@ -233,6 +233,17 @@ fn replica_reads_are_caught_stale_and_primary_reads_are_not() {
         .collect();
     assert!(!cuts.is_empty(), "no partition was injected");
     assert!(cuts.iter().all(|e| e["value"]["backend"] == "user-command"));
+    // isolate-leader isolated the primary, found by the [leader] query.
+    let leader_cuts: Vec<&Value> = cuts
+        .iter()
+        .filter(|e| e["value"]["kind"] == "isolate-leader")
+        .map(|e| &e["value"]["leader"])
+        .collect();
+    assert!(
+        !leader_cuts.is_empty(),
+        "seed 3 draws isolate-leader: {cuts:?}"
+    );
+    assert!(leader_cuts.iter().all(|l| *l == "n2"), "{leader_cuts:?}");
     // Healed: both replicas follow the primary again.
     for w in &webdis[1..] {
         let role = redis_cli(w - 1000, &["ROLE"]);
