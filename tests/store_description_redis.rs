@@ -9,7 +9,9 @@ mod requirements;
 mod run_support;
 
 use requirements::{Need, have};
-use run_support::{client_events, faultline, history, output, results_json, run_dir, verdict};
+use run_support::{
+    client_events, faultline, history, output, phase_start, results_json, run_dir, verdict,
+};
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::net::TcpListener;
@@ -127,7 +129,7 @@ fn start_redis(dir: &Path, webdis: [u16; 3], procs: &mut Processes) {
             redis_cli(w - 1000, &["PING"]).trim() == "PONG"
         });
         wait_until(&format!("webdis on {w}"), || {
-            std::net::TcpStream::connect(("127.0.0.1", w)).is_ok()
+            http_get(w, "/PING").contains("PONG")
         });
     }
     for w in &webdis[1..] {
@@ -156,8 +158,15 @@ fn example(dir: &Path, webdis: [u16; 3], read_from: &str) -> PathBuf {
     path
 }
 
-/// A short partition run against the example; returns the exit code and the run's directory.
-fn run(results: &Path, store: &Path, webdis: [u16; 3], name: &str) -> (Option<i32>, PathBuf) {
+/// A short run against the example with `extra` flags (the nemesis and
+/// time limit); returns the exit code and the run's directory.
+fn run(
+    results: &Path,
+    store: &Path,
+    webdis: [u16; 3],
+    name: &str,
+    extra: &[&str],
+) -> (Option<i32>, PathBuf) {
     // The primary is n2, so only the [leader] query can send writes to it.
     let endpoints: Vec<String> = [webdis[1], webdis[0], webdis[2]]
         .iter()
@@ -166,26 +175,53 @@ fn run(results: &Path, store: &Path, webdis: [u16; 3], name: &str) -> (Option<i3
     let mut c = faultline();
     c.current_dir(env!("CARGO_MANIFEST_DIR"))
         .args(["run", "--sut", "described", "--workload", "register"])
-        .args(["--nemesis", "partition", "--nemesis-interval", "1"])
-        .args(["--time-limit", "5", "--recovery-time", "1", "--seed", "3"])
+        .args(["--recovery-time", "1", "--seed", "3"])
         .args(["--name", name])
         .arg("--store")
         .arg(store)
         .arg("--endpoints")
         .arg(endpoints.join(","))
         .arg("--results-dir")
-        .arg(results);
+        .arg(results)
+        .args(extra);
     let out = output(c);
     (out.status.code(), run_dir(results, name))
 }
 
-/// The nodes the completions of `f` name.
+/// Partitions every other second for 5 s.
+const PARTITIONS: &[&str] = &[
+    "--nemesis",
+    "partition",
+    "--nemesis-interval",
+    "1",
+    "--time-limit",
+    "5",
+];
+
+/// The nodes the completions of `f` name. An operation that was never sent
+/// names none (a write while no node answered the leader query, e.g. while
+/// webdis answered 503 at the start) and is left out.
 fn nodes_of(events: &[Value], f: &str) -> BTreeSet<String> {
     client_events(events)
         .into_iter()
         .filter(|e| e["f"] == f && e["type"] != "invoke")
-        .map(|e| e["node"].as_str().unwrap_or("none").to_string())
+        .filter_map(|e| e["node"].as_str().map(str::to_string))
         .collect()
+}
+
+/// webdis's answer to `GET path`, over a plain HTTP/1.0 request.
+fn http_get(port: u16, path: &str) -> String {
+    use std::io::{Read, Write};
+    let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", port)) else {
+        return String::new();
+    };
+    let _ = s.set_read_timeout(Some(Duration::from_secs(2)));
+    if write!(s, "GET {path} HTTP/1.0\r\n\r\n").is_err() {
+        return String::new();
+    }
+    let mut out = String::new();
+    let _ = s.read_to_string(&mut out);
+    out
 }
 
 #[test]
@@ -202,7 +238,7 @@ fn replica_reads_are_caught_stale_and_primary_reads_are_not() {
     start_redis(tmp.path(), webdis, &mut procs);
 
     let store = example(tmp.path(), webdis, "any");
-    let (code, dir) = run(tmp.path(), &store, webdis, "replicas");
+    let (code, dir) = run(tmp.path(), &store, webdis, "replicas", PARTITIONS);
     let results = results_json(&dir);
     assert_eq!(
         verdict(&results, "linearizable")["valid"],
@@ -255,7 +291,7 @@ fn replica_reads_are_caught_stale_and_primary_reads_are_not() {
     }
 
     let store = example(tmp.path(), webdis, "leader");
-    let (code, dir) = run(tmp.path(), &store, webdis, "primary");
+    let (code, dir) = run(tmp.path(), &store, webdis, "primary", PARTITIONS);
     let results = results_json(&dir);
     assert_eq!(
         verdict(&results, "linearizable")["valid"],
@@ -273,4 +309,29 @@ fn replica_reads_are_caught_stale_and_primary_reads_are_not() {
         nodes_of(&events, "write"),
         BTreeSet::from(["n2".to_string()])
     );
+
+    // --balance leader sends what has no endpoint of its own to the leader.
+    let store = example(tmp.path(), webdis, "any");
+    let (code, dir) = run(
+        tmp.path(),
+        &store,
+        webdis,
+        "balanced",
+        &[
+            "--balance",
+            "leader",
+            "--nemesis",
+            "none",
+            "--time-limit",
+            "1",
+        ],
+    );
+    assert_eq!(code, Some(0));
+    // The final reads ask every node on purpose; the main phase's went to the leader.
+    let finals = phase_start(&results_json(&dir), "final-reads").unwrap_or(u64::MAX);
+    let main: Vec<Value> = history(&dir)
+        .into_iter()
+        .filter(|e| e["time"].as_u64().is_some_and(|t| t < finals))
+        .collect();
+    assert_eq!(nodes_of(&main, "read"), BTreeSet::from(["n2".to_string()]));
 }

@@ -103,8 +103,10 @@ impl DescribedClient {
             return self.transaction(ep, op).await;
         }
         let c = self.send(ep, op, spec).await;
-        if spec.is_some_and(|s| s.route == Route::Leader) && c.kind != EventType::Ok {
-            // The node may have stepped down; ask again before the next one.
+        let answered = c.kind == EventType::Ok || c.reason == Some(FailReason::CasMismatch);
+        if self.description.leader.is_some() && !answered {
+            // The node may have stepped down; ask again before the next one
+            // (a no-op unless `idx` is the remembered leader).
             self.balancer.forget_leader(idx);
         }
         c
