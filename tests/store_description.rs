@@ -773,3 +773,17 @@ fn the_redis_example_parses() {
     let c = d.commands.unwrap();
     assert!(c.partition.is_some() && c.heal.is_some());
 }
+
+#[test]
+fn a_txn_table_is_routed_like_an_operation() {
+    use faultline_workloads::client::described::Route;
+    let mut lines = TXN_LINES.to_vec();
+    lines.insert(0, "endpoint = \"n1\"");
+    let d = parse(&with_txn(&lines)).unwrap();
+    assert_eq!(d.txn.as_ref().unwrap().route, Route::Node("n1".into()));
+    assert!(d.routes().contains(&("txn", &Route::Node("n1".into()))));
+    lines[0] = "endpoint = \"leader\"";
+    let e = field_error(&with_txn(&lines));
+    assert_eq!(e.key, "txn", "{e}");
+    assert!(e.expected.contains("a `[leader]` table"), "{e}");
+}

@@ -73,7 +73,13 @@ impl DescribedClient {
     /// history names the node the request went to.
     pub async fn invoke_at(&self, idx: usize, op: &Op) -> Completion {
         let spec = self.spec(&op.f);
-        let idx = match spec.map(|s| &s.route) {
+        let is_txn = op.f == OpFn::Txn && op.key.is_none();
+        let route = if is_txn {
+            self.description.txn.as_ref().map(|t| &t.route)
+        } else {
+            spec.map(|s| &s.route)
+        };
+        let idx = match route {
             Some(Route::Leader) => match self.leader().await {
                 Some(l) => l,
                 None => {
@@ -99,10 +105,11 @@ impl DescribedClient {
             _ => idx,
         };
         let ep = &self.endpoints[idx % self.endpoints.len()];
-        if op.f == OpFn::Txn && op.key.is_none() {
-            return self.transaction(ep, op).await;
-        }
-        let c = self.send(ep, op, spec).await;
+        let c = if is_txn {
+            self.transaction(ep, op).await
+        } else {
+            self.send(ep, op, spec).await
+        };
         let answered = c.kind == EventType::Ok || c.reason == Some(FailReason::CasMismatch);
         if self.description.leader.is_some() && !answered {
             // The node may have stepped down; ask again before the next one

@@ -211,24 +211,7 @@ impl StoreDescription {
         let txn = top.get("txn").map(|f| txn_operation(&f)).transpose()?;
         let commands = top.get("commands").map(|f| commands(&f)).transpose()?;
         let leader = top.get("leader").map(|f| leader_query(&f)).transpose()?;
-        if leader.is_none() {
-            for (name, op) in [
-                ("read", Some(&read)),
-                ("write", write.as_ref()),
-                ("cas", cas.as_ref()),
-                ("append", append.as_ref()),
-            ] {
-                if op.is_some_and(|o| o.route == Route::Leader)
-                    && let Some(f) = top.get(name)
-                {
-                    return Err(f.error(
-                        "a `[leader]` table in the file, since this operation has endpoint = \"leader\" \
-                         (faultline must ask the nodes which one leads)",
-                    ));
-                }
-            }
-        }
-        Ok(StoreDescription {
+        let described = StoreDescription {
             name,
             endpoints,
             headers,
@@ -239,9 +222,21 @@ impl StoreDescription {
             txn,
             commands,
             leader,
-        })
+        };
+        if described.leader.is_none()
+            && let Some((name, _)) = described
+                .routes()
+                .into_iter()
+                .find(|(_, r)| **r == Route::Leader)
+            && let Some(f) = top.get(name)
+        {
+            return Err(f.error(
+                "a `[leader]` table in the file, since this operation has endpoint = \"leader\" \
+                 (faultline must ask the nodes which one leads)",
+            ));
+        }
+        Ok(described)
     }
-
     /// The operations and the route each takes, for checks against the endpoints.
     pub fn routes(&self) -> Vec<(&'static str, &Route)> {
         [
@@ -252,6 +247,7 @@ impl StoreDescription {
         ]
         .into_iter()
         .filter_map(|(name, op)| op.map(|o| (name, &o.route)))
+        .chain(self.txn.as_ref().map(|t| ("txn", &t.route)))
         .collect()
     }
 
