@@ -7,7 +7,7 @@ use crate::compose::ComposedNemesis;
 use crate::control::NodeControl;
 use crate::error::NemesisError;
 use crate::kind::{NemesisKind, NemesisKinds};
-use crate::latency::LatencyNemesis;
+use crate::latency::{LatencyBackend, LatencyNemesis};
 use crate::nemesis::Nemesis;
 use crate::partition::{PartitionBackend, PartitionNemesis};
 use crate::process_nemesis::{ProcessFault, ProcessNemesis};
@@ -101,6 +101,35 @@ pub fn build_nemesis_with(
     partitions: Option<Arc<dyn PartitionBackend>>,
     mesh: Option<Arc<ProxyMesh>>,
 ) -> Result<BuiltNemesis, NemesisError> {
+    let backends = NetworkBackends {
+        partitions,
+        latency: mesh.map(|m| m as Arc<dyn LatencyBackend>),
+    };
+    build_nemesis_on(kinds, interval, seed, control, backends)
+}
+
+/// What network faults act through; either may be missing, and then the
+/// kinds that need it are refused.
+#[derive(Default, Clone)]
+pub struct NetworkBackends {
+    /// Cuts links (a proxy mesh, netns, user commands).
+    pub partitions: Option<Arc<dyn PartitionBackend>>,
+    /// Slows links (a proxy mesh, user commands).
+    pub latency: Option<Arc<dyn LatencyBackend>>,
+}
+
+/// Like [`build_nemesis`] with any partition and latency backends.
+pub fn build_nemesis_on(
+    kinds: &NemesisKinds,
+    interval: Duration,
+    seed: u64,
+    control: Arc<dyn NodeControl>,
+    backends: NetworkBackends,
+) -> Result<BuiltNemesis, NemesisError> {
+    let NetworkBackends {
+        partitions,
+        latency,
+    } = backends;
     if interval.is_zero() && !kinds.is_none() {
         // A zero interval would inject and heal faults in a tight loop.
         return Err(NemesisError::Parse {
@@ -122,11 +151,11 @@ pub fn build_nemesis_with(
                 Arc::new(PartitionNemesis::new(backend, control.clone(), Vec::new()))
             }
             NemesisKind::Latency => {
-                let mesh = mesh.clone().ok_or(NemesisError::Missing {
+                let backend = latency.clone().ok_or(NemesisError::Missing {
                     kind: kind.to_string(),
-                    needs: "a proxy mesh the nodes' peer URLs go through",
+                    needs: "a latency backend (a proxy mesh the nodes' peer URLs go through, or latency commands)",
                 })?;
-                Arc::new(LatencyNemesis::new(mesh, DEFAULT_DELAY, DEFAULT_JITTER))
+                Arc::new(LatencyNemesis::new(backend, DEFAULT_DELAY, DEFAULT_JITTER))
             }
         };
         members.push(member);

@@ -1,11 +1,13 @@
-//! The latency nemesis: slows (and optionally makes lossy) every proxied link.
+//! The latency nemesis: slows (and optionally makes lossy) the links
+//! between nodes, through whichever backend can: the proxy mesh's links, or
+//! user commands run on each node.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use rand_chacha::ChaCha8Rng;
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::control::BoxFuture;
 use crate::error::NemesisError;
@@ -14,23 +16,79 @@ use crate::nemesis::Nemesis;
 use crate::proxy::ProxyMesh;
 use crate::sink::EventSink;
 
-/// Adds `delay` + up to `jitter` per chunk on all mesh links, and loss if set.
+/// How much a latency fault slows a link.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Slowdown {
+    /// Added to every transfer.
+    pub delay: Duration,
+    /// Up to this much more, drawn per transfer.
+    pub jitter: Duration,
+    /// Fraction of connections or chunks dropped (0 for none).
+    pub loss: f64,
+}
+
+/// Something that can slow every link between nodes and restore them.
+pub trait LatencyBackend: Send + Sync {
+    /// Backend name for logs and the history (`proxy-mesh`, `user-command`).
+    fn name(&self) -> &'static str;
+
+    /// Slows every link; answers what was slowed, for the history.
+    fn slow(&self, slowdown: Slowdown) -> BoxFuture<'_, Result<Value, NemesisError>>;
+
+    /// Removes every slowdown this backend set.
+    fn restore(&self) -> BoxFuture<'_, Result<(), NemesisError>>;
+}
+
+impl LatencyBackend for ProxyMesh {
+    fn name(&self) -> &'static str {
+        "proxy-mesh"
+    }
+
+    fn slow(&self, slowdown: Slowdown) -> BoxFuture<'_, Result<Value, NemesisError>> {
+        Box::pin(async move {
+            let links = self.links();
+            self.set_latency(&links, slowdown.delay, slowdown.jitter)?;
+            if slowdown.loss > 0.0 {
+                self.set_loss(&links, slowdown.loss)?;
+            }
+            let pairs: Vec<[&str; 2]> = links
+                .iter()
+                .map(|l| [l.from.as_str(), l.to.as_str()])
+                .collect();
+            Ok(json!({ "links": pairs }))
+        })
+    }
+
+    fn restore(&self) -> BoxFuture<'_, Result<(), NemesisError>> {
+        Box::pin(async move {
+            let links = self.links();
+            self.update(&links, |c| {
+                c.delay = Duration::ZERO;
+                c.jitter = Duration::ZERO;
+                c.loss = 0.0;
+            })?;
+            Ok(())
+        })
+    }
+}
+
+/// Adds `delay` + up to `jitter` on every link of its backend, and loss if set.
 pub struct LatencyNemesis {
-    mesh: Arc<ProxyMesh>,
-    delay: Duration,
-    jitter: Duration,
-    loss: f64,
+    backend: Arc<dyn LatencyBackend>,
+    slowdown: Slowdown,
     active: AtomicBool,
 }
 
 impl LatencyNemesis {
-    /// A latency fault of `delay` plus up to `jitter`, without loss.
-    pub fn new(mesh: Arc<ProxyMesh>, delay: Duration, jitter: Duration) -> Self {
+    /// A latency fault of `delay` plus up to `jitter` through `backend`, without loss.
+    pub fn new(backend: Arc<dyn LatencyBackend>, delay: Duration, jitter: Duration) -> Self {
         LatencyNemesis {
-            mesh,
-            delay,
-            jitter,
-            loss: 0.0,
+            backend,
+            slowdown: Slowdown {
+                delay,
+                jitter,
+                loss: 0.0,
+            },
             active: AtomicBool::new(false),
         }
     }
@@ -51,25 +109,22 @@ impl Nemesis for LatencyNemesis {
         sink: &'a dyn EventSink,
     ) -> BoxFuture<'a, Result<(), NemesisError>> {
         Box::pin(async move {
-            let links = self.mesh.links();
+            // Marked before acting: a half-applied slowdown must still be restored.
             self.active.store(true, Ordering::SeqCst);
-            self.mesh.set_latency(&links, self.delay, self.jitter)?;
-            if self.loss > 0.0 {
-                self.mesh.set_loss(&links, self.loss)?;
+            let mut value = self.backend.slow(self.slowdown).await?;
+            if let Some(obj) = value.as_object_mut() {
+                obj.insert(
+                    "delay_ms".into(),
+                    json!(self.slowdown.delay.as_millis() as u64),
+                );
+                obj.insert(
+                    "jitter_ms".into(),
+                    json!(self.slowdown.jitter.as_millis() as u64),
+                );
+                obj.insert("loss".into(), json!(self.slowdown.loss));
+                obj.insert("backend".into(), json!(self.backend.name()));
             }
-            let pairs: Vec<[&str; 2]> = links
-                .iter()
-                .map(|l| [l.from.as_str(), l.to.as_str()])
-                .collect();
-            sink.record(
-                NemesisKind::Latency.start_event(),
-                json!({
-                    "links": pairs,
-                    "delay_ms": self.delay.as_millis() as u64,
-                    "jitter_ms": self.jitter.as_millis() as u64,
-                    "loss": self.loss,
-                }),
-            );
+            sink.record(NemesisKind::Latency.start_event(), value);
             Ok(())
         })
     }
@@ -79,12 +134,7 @@ impl Nemesis for LatencyNemesis {
             if !self.active.swap(false, Ordering::SeqCst) {
                 return Ok(());
             }
-            let links = self.mesh.links();
-            self.mesh.update(&links, |c| {
-                c.delay = Duration::ZERO;
-                c.jitter = Duration::ZERO;
-                c.loss = 0.0;
-            })?;
+            self.backend.restore().await?;
             sink.record(NemesisKind::Latency.stop_event(), json!({}));
             Ok(())
         })

@@ -34,11 +34,13 @@ mod topology;
 mod user_command;
 
 pub use builder::{
-    BuiltNemesis, build_nemesis, build_nemesis_with, default_schedule, planned_targets,
+    BuiltNemesis, NetworkBackends, build_nemesis, build_nemesis_on, build_nemesis_with,
+    default_schedule, planned_targets,
 };
 pub use control::{BoxFuture, NodeControl};
 pub use error::NemesisError;
 pub use kind::{NemesisKind, NemesisKinds};
+pub use latency::{LatencyBackend, Slowdown};
 pub use nemesis::Nemesis;
 pub use netns::{NetnsLab, NetnsNode, NetnsPartition};
 pub use partition::{PartitionBackend, PartitionNemesis};
@@ -55,4 +57,4 @@ pub use signals::PidSignals;
 pub use sink::{EventSink, MemorySink};
 pub use targets::TargetSelection;
 pub use topology::{Link, Partition, TopologyKind, cuts_between};
-pub use user_command::{UserCommandConfig, UserCommands};
+pub use user_command::{LeaderSource, UserCommandConfig, UserCommands};

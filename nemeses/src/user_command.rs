@@ -8,11 +8,15 @@ use serde::{Deserialize, Serialize};
 use crate::command::{run_argv, substitute};
 use crate::control::{BoxFuture, NodeControl};
 use crate::error::NemesisError;
+use crate::latency::{LatencyBackend, Slowdown};
 use crate::partition::PartitionBackend;
 use crate::topology::Link;
 
-/// The `[nemesis.commands]` section of a harness config. Every command is an
-/// argv list; `{node}`, `{host}`, `{peer}`, `{peer_host}` are substituted per argument.
+/// User commands for a harness built on this crate (`faultline run` takes
+/// them from a store description's `[commands]`). Every command is an argv
+/// list; `{node}`, `{host}`, `{port}`, and for a partition `{peer}`,
+/// `{peer_host}`, `{peer_port}`, for latency `{delay_ms}`, `{jitter_ms}`,
+/// are substituted per argument.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct UserCommandConfig {
@@ -21,6 +25,9 @@ pub struct UserCommandConfig {
     /// Per-node host (for `{host}` / `{peer_host}`); a node without one uses its name.
     #[serde(default)]
     pub hosts: BTreeMap<String, String>,
+    /// Per-node port (for `{port}` / `{peer_port}`); empty where not given.
+    #[serde(default)]
+    pub ports: BTreeMap<String, String>,
     /// Kills `{node}` hard.
     pub kill: Option<Vec<String>>,
     /// Starts `{node}` again.
@@ -33,6 +40,12 @@ pub struct UserCommandConfig {
     pub partition: Option<Vec<String>>,
     /// Run once per node on heal: `{node}` accepts traffic from everyone again.
     pub heal: Option<Vec<String>>,
+    /// Run once per node: `{node}` delays its traffic by `{delay_ms}` ± `{jitter_ms}`.
+    #[serde(default)]
+    pub latency: Option<Vec<String>>,
+    /// Run once per node when latency heals.
+    #[serde(default)]
+    pub latency_heal: Option<Vec<String>>,
     /// Prints the leader's node name on stdout (optional).
     pub leader: Option<Vec<String>>,
     /// Limit for each command, in seconds (default 30).
@@ -44,13 +57,39 @@ fn default_timeout_secs() -> u64 {
     30
 }
 
-/// Node control and partitions by running the configured commands.
-#[derive(Debug, Clone)]
-pub struct UserCommands {
-    config: UserCommandConfig,
+/// Where the leader comes from when not from a `leader` command: the
+/// harness may know a better way to ask (an HTTP query of each node).
+pub trait LeaderSource: Send + Sync {
+    /// The leader's node name, if one is known now.
+    fn leader(&self) -> BoxFuture<'_, Option<String>>;
 }
 
-const PLACEHOLDERS: [&str; 4] = ["{node}", "{host}", "{peer}", "{peer_host}"];
+/// Node control, partitions and latency by running the configured commands.
+#[derive(Clone)]
+pub struct UserCommands {
+    config: UserCommandConfig,
+    leader_source: Option<std::sync::Arc<dyn LeaderSource>>,
+}
+
+impl std::fmt::Debug for UserCommands {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UserCommands")
+            .field("config", &self.config)
+            .field("leader_source", &self.leader_source.is_some())
+            .finish()
+    }
+}
+
+const PLACEHOLDERS: [&str; 8] = [
+    "{node}",
+    "{host}",
+    "{port}",
+    "{peer}",
+    "{peer_host}",
+    "{peer_port}",
+    "{delay_ms}",
+    "{jitter_ms}",
+];
 
 impl UserCommands {
     /// Validates the config: nodes present and unique, no empty command lists.
@@ -74,7 +113,26 @@ impl UserCommands {
                 )));
             }
         }
-        Ok(UserCommands { config })
+        Ok(UserCommands {
+            config,
+            leader_source: None,
+        })
+    }
+
+    /// Asks `source` for the leader instead of running a `leader` command.
+    pub fn with_leader_source(mut self, source: std::sync::Arc<dyn LeaderSource>) -> Self {
+        self.leader_source = Some(source);
+        self
+    }
+
+    /// Whether partitions can be cut and healed (`partition` and `heal` given).
+    pub fn can_partition(&self) -> bool {
+        self.config.partition.is_some() && self.config.heal.is_some()
+    }
+
+    /// Whether links can be slowed and restored (`latency` and `latency_heal` given).
+    pub fn can_slow(&self) -> bool {
+        self.config.latency.is_some() && self.config.latency_heal.is_some()
     }
 
     /// The validated config.
@@ -84,6 +142,10 @@ impl UserCommands {
 
     fn host<'a>(&'a self, node: &'a str) -> &'a str {
         self.config.hosts.get(node).map_or(node, String::as_str)
+    }
+
+    fn port(&self, node: &str) -> &str {
+        self.config.ports.get(node).map_or("", String::as_str)
     }
 
     fn check_node(&self, node: &str) -> Result<(), NemesisError> {
@@ -99,17 +161,18 @@ impl UserCommands {
         name: &'static str,
         argv: &Option<Vec<String>>,
         node: &str,
-        peer: Option<&str>,
+        extra: &[(&'static str, &str)],
     ) -> Result<String, NemesisError> {
         self.check_node(node)?;
         let argv = argv
             .as_ref()
             .ok_or_else(|| NemesisError::BadCommand(format!("no `{name}` command configured")))?;
-        let mut values = BTreeMap::from([("node", node), ("host", self.host(node))]);
-        if let Some(peer) = peer {
-            values.insert("peer", peer);
-            values.insert("peer_host", self.host(peer));
-        }
+        let mut values = BTreeMap::from([
+            ("node", node),
+            ("host", self.host(node)),
+            ("port", self.port(node)),
+        ]);
+        values.extend(extra.iter().copied());
         let argv = substitute(argv, &values);
         run_argv(&argv, Duration::from_secs(self.config.timeout_secs)).await
     }
@@ -124,6 +187,8 @@ impl UserCommandConfig {
             ("resume", &self.resume),
             ("partition", &self.partition),
             ("heal", &self.heal),
+            ("latency", &self.latency),
+            ("latency_heal", &self.latency_heal),
             ("leader", &self.leader),
         ]
         .into_iter()
@@ -139,7 +204,7 @@ impl NodeControl for UserCommands {
 
     fn kill<'a>(&'a self, node: &'a str) -> BoxFuture<'a, Result<(), NemesisError>> {
         Box::pin(async move {
-            self.run("kill", &self.config.kill, node, None)
+            self.run("kill", &self.config.kill, node, &[])
                 .await
                 .map(drop)
         })
@@ -147,7 +212,7 @@ impl NodeControl for UserCommands {
 
     fn start<'a>(&'a self, node: &'a str) -> BoxFuture<'a, Result<(), NemesisError>> {
         Box::pin(async move {
-            self.run("start", &self.config.start, node, None)
+            self.run("start", &self.config.start, node, &[])
                 .await
                 .map(drop)
         })
@@ -155,7 +220,7 @@ impl NodeControl for UserCommands {
 
     fn pause<'a>(&'a self, node: &'a str) -> BoxFuture<'a, Result<(), NemesisError>> {
         Box::pin(async move {
-            self.run("pause", &self.config.pause, node, None)
+            self.run("pause", &self.config.pause, node, &[])
                 .await
                 .map(drop)
         })
@@ -163,7 +228,7 @@ impl NodeControl for UserCommands {
 
     fn resume<'a>(&'a self, node: &'a str) -> BoxFuture<'a, Result<(), NemesisError>> {
         Box::pin(async move {
-            self.run("resume", &self.config.resume, node, None)
+            self.run("resume", &self.config.resume, node, &[])
                 .await
                 .map(drop)
         })
@@ -175,6 +240,9 @@ impl NodeControl for UserCommands {
 
     fn leader(&self) -> BoxFuture<'_, Option<String>> {
         Box::pin(async move {
+            if let Some(source) = &self.leader_source {
+                return source.leader().await;
+            }
             let argv = self.config.leader.as_ref()?;
             let out = match run_argv(argv, Duration::from_secs(self.config.timeout_secs)).await {
                 Ok(out) => out,
@@ -203,13 +271,13 @@ impl PartitionBackend for UserCommands {
         Box::pin(async move {
             for link in cuts {
                 // The receiving side drops what the sender sends it.
-                self.run(
-                    "partition",
-                    &self.config.partition,
-                    &link.to,
-                    Some(&link.from),
-                )
-                .await?;
+                let peer = [
+                    ("peer", link.from.as_str()),
+                    ("peer_host", self.host(&link.from)),
+                    ("peer_port", self.port(&link.from)),
+                ];
+                self.run("partition", &self.config.partition, &link.to, &peer)
+                    .await?;
             }
             Ok(())
         })
@@ -219,7 +287,42 @@ impl PartitionBackend for UserCommands {
         Box::pin(async move {
             let mut failure = None;
             for node in &self.config.nodes {
-                if let Err(e) = self.run("heal", &self.config.heal, node, None).await {
+                if let Err(e) = self.run("heal", &self.config.heal, node, &[]).await {
+                    failure.get_or_insert(e);
+                }
+            }
+            failure.map_or(Ok(()), Err)
+        })
+    }
+}
+
+impl LatencyBackend for UserCommands {
+    fn name(&self) -> &'static str {
+        "user-command"
+    }
+
+    fn slow(&self, slowdown: Slowdown) -> BoxFuture<'_, Result<serde_json::Value, NemesisError>> {
+        Box::pin(async move {
+            let delay = slowdown.delay.as_millis().to_string();
+            let jitter = slowdown.jitter.as_millis().to_string();
+            let values = [("delay_ms", delay.as_str()), ("jitter_ms", jitter.as_str())];
+            for node in &self.config.nodes {
+                self.run("latency", &self.config.latency, node, &values)
+                    .await?;
+            }
+            Ok(serde_json::json!({ "nodes": self.config.nodes }))
+        })
+    }
+
+    fn restore(&self) -> BoxFuture<'_, Result<(), NemesisError>> {
+        Box::pin(async move {
+            // Every node, even after one fails: a node left slow outlives the run.
+            let mut failure = None;
+            for node in &self.config.nodes {
+                let healed = self
+                    .run("latency_heal", &self.config.latency_heal, node, &[])
+                    .await;
+                if let Err(e) = healed {
                     failure.get_or_insert(e);
                 }
             }

@@ -6,8 +6,9 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use faultline_nemeses::{
-    Link, MemorySink, Nemesis, NemesisError, NodeControl, PartitionBackend, PartitionNemesis,
-    ProcessNemesis, TargetSelection, TopologyKind, UserCommandConfig, UserCommands,
+    LatencyBackend, Link, MemorySink, Nemesis, NemesisError, NetworkBackends, NodeControl,
+    PartitionBackend, PartitionNemesis, ProcessNemesis, TargetSelection, TopologyKind,
+    UserCommandConfig, UserCommands, build_nemesis_on,
 };
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -147,4 +148,64 @@ async fn missing_command_is_a_clear_error() {
     .unwrap();
     let err = commands.kill("n1").await.unwrap_err();
     assert!(err.to_string().contains("no `kill` command"), "{err}");
+}
+
+#[tokio::test]
+async fn latency_and_ports_go_through_the_commands() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().display();
+    let mut cfg = config(dir.path());
+    cfg.ports = [("n1", "7001"), ("n2", "7002"), ("n3", "7003")]
+        .into_iter()
+        .map(|(n, p)| (n.to_string(), p.to_string()))
+        .collect();
+    cfg.partition = Some(vec![
+        "touch".into(),
+        format!("{d}/cut-{{peer_port}}-to-{{port}}"),
+    ]);
+    cfg.latency = Some(vec![
+        "touch".into(),
+        format!("{d}/slow-{{node}}-{{delay_ms}}-{{jitter_ms}}"),
+    ]);
+    cfg.latency_heal = Some(vec!["rm".into(), format!("{d}/slow-{{node}}-100-50")]);
+    let commands = Arc::new(UserCommands::new(cfg).unwrap());
+    assert!(commands.can_partition() && commands.can_slow());
+    PartitionBackend::cut(&*commands, &BTreeSet::from([Link::new("n1", "n2")]))
+        .await
+        .unwrap();
+    assert_eq!(
+        files(dir.path()),
+        BTreeSet::from(["cut-7001-to-7002".into()])
+    );
+    std::fs::remove_file(dir.path().join("cut-7001-to-7002")).unwrap();
+
+    let built = build_nemesis_on(
+        &"latency".parse().unwrap(),
+        std::time::Duration::from_secs(1),
+        1,
+        commands.clone(),
+        NetworkBackends {
+            partitions: None,
+            latency: Some(commands.clone() as Arc<dyn LatencyBackend>),
+        },
+    )
+    .unwrap();
+    let nemesis = built.nemesis.unwrap();
+    let sink = MemorySink::new();
+    nemesis
+        .invoke(&mut ChaCha8Rng::seed_from_u64(0), &sink)
+        .await
+        .unwrap();
+    assert_eq!(
+        files(dir.path()),
+        ["slow-n1-100-50", "slow-n2-100-50", "slow-n3-100-50"]
+            .into_iter()
+            .map(String::from)
+            .collect()
+    );
+    assert_eq!(sink.events()[0].1["backend"], "user-command");
+    assert_eq!(sink.events()[0].1["delay_ms"], 100);
+    nemesis.heal(&sink).await.unwrap();
+    assert!(files(dir.path()).is_empty());
+    assert_eq!(sink.fs(), ["start-latency", "stop-latency"]);
 }

@@ -9,7 +9,7 @@ use super::recorder::Recorder;
 use super::sut::Sut;
 use anyhow::Context;
 use faultline_nemeses::{
-    EventSink, NemesisKind, NemesisKinds, Schedule, build_nemesis_with, default_schedule,
+    EventSink, NemesisKind, NemesisKinds, Schedule, build_nemesis_on, default_schedule,
     run_schedule,
 };
 use std::collections::BTreeMap;
@@ -186,19 +186,12 @@ pub async fn run(
         anyhow::bail!("nemesis {kinds} needs node control, which this SUT does not offer");
     };
     let interval = Duration::from_secs_f64(config.nemesis_interval.max(0.1));
-    // A SUT's own partition backend (SSH nodes' firewalls) before the mesh.
-    let partitions = sut.partitions.clone().or_else(|| {
-        sut.mesh
-            .clone()
-            .map(|m| m as Arc<dyn faultline_nemeses::PartitionBackend>)
-    });
-    let built = build_nemesis_with(
+    let built = build_nemesis_on(
         &kinds,
         interval,
         config.seed.unwrap_or_default(),
         control,
-        partitions,
-        sut.mesh.clone(),
+        sut.network_backends(),
     )
     .context("building the nemesis")?;
     let Some(nemesis) = built.nemesis else {

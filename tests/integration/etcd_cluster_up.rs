@@ -172,7 +172,8 @@ fn a_described_run_refuses_faults_its_description_cannot_inject() {
     let tmp = tempfile::tempdir().unwrap();
     let shipped: PathBuf = Path::new(env!("CARGO_MANIFEST_DIR")).join("stores/etcd.toml");
     for (nemesis, expected) in [
-        ("partition", "cannot inject partition faults"),
+        ("partition", "needs the partition and heal commands"),
+        ("latency", "needs the latency and latency-heal commands"),
         ("kill", "needs the kill and start commands"),
     ] {
         let out = Command::new(env!("CARGO_BIN_EXE_faultline"))

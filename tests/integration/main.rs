@@ -39,5 +39,7 @@ mod run_workloads;
 mod ssh_nodes;
 mod store_description;
 mod store_description_bundled;
+mod store_description_redis;
+mod store_description_routing;
 mod twopc_run;
 mod txn_run;

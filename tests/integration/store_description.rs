@@ -468,10 +468,68 @@ fn commands_are_checked() {
         "a positive integer",
     );
     assert_error(
-        &with_line("timeout-secs", "partition = [\"x\"]"),
+        &with_line("timeout-secs", "partiton = [\"x\"]"),
+        "commands.partiton",
+        38,
+        "one of the keys kill, start, pause, resume, partition, heal, latency, latency-heal, leader, timeout-secs here (this key is unknown)",
+    );
+}
+
+#[test]
+fn command_placeholders_are_checked_when_the_file_is_read() {
+    // `{port}` comes from each endpoint's URL; a typo is refused at load,
+    // naming the command, the argument and what it may use.
+    let ok = with_line(
+        "kill =",
+        "kill = [\"redis-cli\", \"-p\", \"{port}\", \"SHUTDOWN\"]",
+    );
+    let d = parse(&ok).unwrap();
+    assert_eq!(d.commands.unwrap().kill.unwrap()[2], "{port}");
+    assert_error(
+        &with_line("kill =", "kill = [\"kill\", \"{nod}\"]"),
+        "commands.kill",
+        36,
+        "placeholders among {node}, {host}, {port} in `kill`, found {nod} in argument 1 (`{nod}`)",
+    );
+    // A peer exists only for a cut link, a delay only for latency.
+    assert_error(
+        &with_line("kill =", "kill = [\"kill\", \"{peer}\"]"),
+        "commands.kill",
+        36,
+        "found {peer}",
+    );
+    let partition = "partition = [\"nft\", \"add\", \"rule\", \"inet\", \"t\", \"c\", \"ip saddr { {peer_host} } tcp dport {port} drop\"]\nheal = [\"true\", \"{node}\"]";
+    let d = parse(&with_line("timeout-secs", partition)).unwrap();
+    assert!(d.commands.unwrap().partition.is_some());
+    assert_error(
+        &with_line(
+            "timeout-secs",
+            "partition = [\"x\", \"{delay_ms}\"]\nheal = [\"true\"]",
+        ),
         "commands.partition",
         38,
-        "one of the keys kill, start, pause, resume, timeout-secs here (this key is unknown)",
+        "placeholders among {node}, {host}, {port}, {peer}, {peer_host}, {peer_port}",
+    );
+    let latency = "latency = [\"tc\", \"{host}\", \"{delay_ms}ms\", \"{jitter_ms}ms\"]\nlatency-heal = [\"tc\", \"{host}\"]";
+    assert!(parse(&with_line("timeout-secs", latency)).is_ok());
+    assert_error(
+        &with_line("timeout-secs", "leader = [\"who\", \"{node}\"]"),
+        "commands.leader",
+        38,
+        "no placeholders in `leader`",
+    );
+    // A fault without its undo would outlive the run.
+    assert_error(
+        &with_line("timeout-secs", "partition = [\"x\"]"),
+        "commands",
+        35,
+        "`heal` together with `partition`",
+    );
+    assert_error(
+        &with_line("timeout-secs", "latency-heal = [\"x\"]"),
+        "commands",
+        35,
+        "`latency` together with `latency-heal`",
     );
 }
 
@@ -617,4 +675,115 @@ fn the_txn_example_in_the_docs_parses() {
     assert!(t.append.is_some() && t.write.is_some());
     assert!(d.missing_for(WorkloadKind::ListAppend).is_empty());
     assert!(d.missing_for(WorkloadKind::RwRegister).is_empty());
+}
+
+#[test]
+fn operations_name_their_node_and_the_leader_is_found_by_a_query() {
+    use faultline_workloads::client::described::Route;
+    let routed = VALID
+        .replacen(
+            "[write]\nmethod = \"PUT\"",
+            "[write]\nmethod = \"PUT\"\nendpoint = \"leader\"",
+            1,
+        )
+        .replacen(
+            "[read]\nmethod = \"GET\"",
+            "[read]\nmethod = \"GET\"\nendpoint = \"n2\"",
+            1,
+        );
+    let leader =
+        "\n[leader]\nurl = \"{endpoint}/ROLE\"\npointer = \"/ROLE/0\"\nequals = \"master\"\n";
+    let d = parse(&format!("{routed}{leader}")).unwrap();
+    assert_eq!(d.read.route, Route::Node("n2".into()));
+    assert_eq!(d.write.as_ref().unwrap().route, Route::Leader);
+    assert_eq!(d.cas.as_ref().unwrap().route, Route::Any);
+    let q = d.leader.unwrap();
+    assert_eq!(q.pointer, "/ROLE/0");
+    assert_eq!(q.equals, serde_json::json!("master"));
+
+    // Routing to the leader without a way to find it is refused at load.
+    let e = field_error(&routed);
+    assert_eq!(e.key, "write", "{e}");
+    assert!(e.expected.contains("a `[leader]` table"), "{e}");
+    let e = field_error(&format!(
+        "{}{leader}",
+        routed.replacen("endpoint = \"n2\"", "endpoint = \"primary\"", 1)
+    ));
+    assert_eq!(e.key, "read.endpoint", "{e}");
+    assert!(e.expected.contains("found `primary`"), "{e}");
+    // The query asks about a node, so it has no key.
+    let e = field_error(&format!(
+        "{routed}{}",
+        leader.replace("/ROLE\"", "/ROLE/{key}\"")
+    ));
+    assert_eq!(e.key, "leader.url", "{e}");
+    assert!(e.expected.contains("{endpoint}, {node}"), "{e}");
+    let e = field_error(&format!(
+        "{routed}{}",
+        leader.replace("equals = \"master\"\n", "")
+    ));
+    assert_eq!(e.key, "leader.equals", "{e}");
+}
+
+/// The first ```toml block after `marker` in the doc page `page`.
+fn toml_block_after(page: &str, marker: &str) -> String {
+    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(page)).unwrap();
+    let at = text
+        .find(marker)
+        .unwrap_or_else(|| panic!("{marker} in {page}"));
+    let start = at + text[at..].find("```toml\n").expect("a toml fence") + "```toml\n".len();
+    let len = text[start..].find("```").unwrap();
+    text[start..start + len].to_string()
+}
+
+#[test]
+fn the_command_examples_in_the_docs_parse_as_they_are_shown() {
+    // docs/nemeses.md once showed a [nemesis.commands] table that no file
+    // faultline reads accepted; what it shows now is a description's table.
+    for (page, marker) in [
+        ("docs/nemeses.md", "### User commands"),
+        ("docs/systems-under-test.md", "#### Faults through commands"),
+    ] {
+        let block = toml_block_after(page, marker);
+        assert!(block.starts_with("[commands]\n"), "{page}: {block}");
+        let d = parse(&VALID.replacen(
+            "[commands]\nkill = [\"kill\", \"-9\", \"{node}\"]\nstart = [\"true\"]\ntimeout-secs = 5\n",
+            &block,
+            1,
+        ))
+        .unwrap_or_else(|e| panic!("{page}: {e}"));
+        let c = d.commands.unwrap();
+        assert!(c.partition.is_some() && c.heal.is_some(), "{page}");
+        assert!(c.latency.is_some() && c.latency_heal.is_some(), "{page}");
+    }
+    let leader = toml_block_after("docs/systems-under-test.md", "#### Routing and the leader");
+    let d = parse(&format!("{VALID}\n{leader}")).unwrap();
+    assert_eq!(d.leader.unwrap().pointer, "/ROLE/0");
+}
+
+#[test]
+fn the_redis_example_parses() {
+    use faultline_workloads::client::described::Route;
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/examples/redis/redis.toml");
+    let d = StoreDescription::from_file(&path).unwrap();
+    assert_eq!(d.write.as_ref().unwrap().route, Route::Leader);
+    assert_eq!(d.read.route, Route::Any);
+    assert!(d.leader.is_some());
+    assert!(d.missing_for(WorkloadKind::Register).is_empty());
+    let c = d.commands.unwrap();
+    assert!(c.partition.is_some() && c.heal.is_some());
+}
+
+#[test]
+fn a_txn_table_is_routed_like_an_operation() {
+    use faultline_workloads::client::described::Route;
+    let mut lines = TXN_LINES.to_vec();
+    lines.insert(0, "endpoint = \"n1\"");
+    let d = parse(&with_txn(&lines)).unwrap();
+    assert_eq!(d.txn.as_ref().unwrap().route, Route::Node("n1".into()));
+    assert!(d.routes().contains(&("txn", &Route::Node("n1".into()))));
+    lines[0] = "endpoint = \"leader\"";
+    let e = field_error(&with_txn(&lines));
+    assert_eq!(e.key, "txn", "{e}");
+    assert!(e.expected.contains("a `[leader]` table"), "{e}");
 }

@@ -1,9 +1,10 @@
 //! What a test needs from the machine beyond the checkout (etcd, Chromium,
-//! root with iproute2 and nftables), and what happens when it is missing.
+//! root with iproute2 and nftables, Redis with webdis), and what happens
+//! when it is missing.
 //!
 //! A fresh clone must pass `cargo test --workspace` on a machine that has
 //! none of these, so a test whose need is missing says so in one line and
-//! returns. CI sets `FAULTLINE_REQUIRE=etcd,chromium,root`: there a missing
+//! returns. CI sets `FAULTLINE_REQUIRE=etcd,chromium,redis,root`: there a missing
 //! need fails the test instead, so nothing is silently skipped where it
 //! should run.
 //!
@@ -27,6 +28,8 @@ pub enum Need {
     RootSsh,
     /// [`Need::RootSsh`] and `iptables`; named `root` in `FAULTLINE_REQUIRE`.
     RootIptables,
+    /// `redis-server`, `redis-cli` (Debian: redis-server) and `webdis` on the PATH.
+    Redis,
 }
 
 impl Need {
@@ -36,6 +39,7 @@ impl Need {
             Need::Etcd => "etcd",
             Need::Chromium => "chromium",
             Need::Root | Need::RootSsh | Need::RootIptables => "root",
+            Need::Redis => "redis",
         }
     }
 
@@ -75,6 +79,12 @@ impl Need {
                     && !std::path::Path::new("/usr/sbin/iptables").is_file())
                 .then(|| "no `iptables` (apt-get install -y iptables)".to_string())
             }),
+            Need::Redis => ["redis-server", "redis-cli", "webdis"]
+                .into_iter()
+                .find(|tool| on_path(tool).is_none())
+                .map(|tool| {
+                    format!("no `{tool}` on the PATH (apt-get install -y redis-server webdis)")
+                }),
         }
     }
 }

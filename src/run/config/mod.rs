@@ -208,7 +208,9 @@ pub struct RunConfig {
     /// Fault timing: interval (fixed) or random (0.5-1.5 x interval, from the seed).
     #[arg(long, default_value_t = RunConfig::default().nemesis_schedule)]
     pub nemesis_schedule: NemesisSchedule,
-    /// Node selection: random, round-robin, weighted, leader.
+    /// Node selection: random, round-robin, weighted, leader (the node
+    /// not_leader hints name; for a described store, the one its [leader]
+    /// query finds).
     #[arg(long, default_value_t = RunConfig::default().balance)]
     pub balance: Balance,
     /// Seed of the operation schedule [default: random, recorded in config.toml].

@@ -167,9 +167,9 @@ impl BundledSut {
             weights,
             control: Some(control),
             mesh,
+            network: faultline_nemeses::NetworkBackends::default(),
             cluster: Some(cluster),
             etcd: None,
-            partitions: None,
             ssh: None,
         })
     }

@@ -15,9 +15,10 @@ pub enum Capability {
     Kill,
     /// Stop a node's process and let it continue (SIGSTOP/SIGCONT).
     Pause,
-    /// Cut links between nodes (peer links routed through the proxy mesh).
+    /// Cut links between nodes (peer links routed through the proxy mesh,
+    /// or a described store's partition commands).
     Partition,
-    /// Slow links between nodes (the same proxies).
+    /// Slow links between nodes (the same proxies, or latency commands).
     Latency,
     /// Multi-key transactions that add to balances (the bank's transfers,
     /// `POST /txn` of docs/DESIGN.md's protocol).

@@ -1,17 +1,22 @@
 //! `--sut described`: any HTTP store, described in a TOML file; nodes at
-//! `--endpoints` or the file's `endpoints`, kill/pause through the file's
-//! per-node commands. Partitions and latency act on peer links, which such
-//! a store does not route through faultline.
+//! `--endpoints` or the file's `endpoints`; kill, pause, partitions and
+//! latency through the file's per-node commands, since such a store does
+//! not route its peer links through faultline.
 
 use super::capability::{Capability, Need};
 use super::client::{ClientKind, Described};
+use super::described_leader::QueriedLeader;
 use super::endpoints::{parse_endpoints, pick_weights};
 use super::running::Sut;
 use super::system::{StartFuture, SystemUnderTest};
 use crate::run::config::{RunConfig, SutKind};
 use anyhow::{Context, bail};
-use faultline_nemeses::{NemesisKinds, NodeControl, UserCommandConfig, UserCommands};
-use faultline_workloads::client::described::ProcessCommands;
+use faultline_nemeses::{
+    LatencyBackend, NemesisKinds, NetworkBackends, NodeControl, PartitionBackend,
+    UserCommandConfig, UserCommands,
+};
+use faultline_workloads::client::Balance;
+use faultline_workloads::client::described::{ProcessCommands, Route};
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
@@ -44,6 +49,29 @@ impl DescribedSut {
                 described.path.display()
             );
         }
+        let d = &described.description;
+        for (op, route) in d.routes() {
+            if let Route::Node(name) = route {
+                let index: usize = name[1..].parse().unwrap_or(usize::MAX);
+                if index == 0 || index > endpoints.len() {
+                    bail!(
+                        "{}: `{op}.endpoint = \"{name}\"` names no node: this run has {} endpoint(s), n1 to n{}",
+                        described.path.display(),
+                        endpoints.len(),
+                        endpoints.len()
+                    );
+                }
+            }
+        }
+        if config.balance == Balance::Leader && d.leader.is_none() {
+            // Without a way to ask, the balancer would never learn a leader and
+            // would quietly spread requests at random.
+            bail!(
+                "--balance leader against a described store needs a [leader] table in {} \
+                 (how to ask each node whether it leads)",
+                described.path.display()
+            );
+        }
         Ok(DescribedSut {
             endpoints,
             weights: config.weights.clone(),
@@ -71,6 +99,9 @@ impl SystemUnderTest for DescribedSut {
         match capability {
             Capability::Kill => c.is_some_and(|c| c.kill.is_some() && c.start.is_some()),
             Capability::Pause => c.is_some_and(|c| c.pause.is_some() && c.resume.is_some()),
+            // The parser takes partition only with heal, latency only with latency-heal.
+            Capability::Partition => c.is_some_and(|c| c.partition.is_some()),
+            Capability::Latency => c.is_some_and(|c| c.latency.is_some()),
             _ => false,
         }
     }
@@ -78,14 +109,20 @@ impl SystemUnderTest for DescribedSut {
     fn refuse(&self, need: &Need) -> anyhow::Error {
         match need.capability {
             Capability::Partition | Capability::Latency => anyhow::anyhow!(
-                "--sut described cannot inject {} faults: they act on peer links \
-                 through the proxy mesh, which only the bundled and etcd SUTs route \
-                 through; use --nemesis kill,pause (with [commands]) or none",
+                "--nemesis {} against a described store needs the {} commands in its \
+                 [commands] table of {} (faultline does not route such a store's peer \
+                 links, so only your commands can cut or slow them); or use --nemesis none",
                 if need.capability == Capability::Partition {
                     "partition"
                 } else {
                     "latency"
-                }
+                },
+                if need.capability == Capability::Partition {
+                    "partition and heal"
+                } else {
+                    "latency and latency-heal"
+                },
+                self.described.path.display()
             ),
             Capability::Kill | Capability::Pause => anyhow::anyhow!(
                 "--nemesis {} against a described store needs the {} commands in its \
@@ -119,14 +156,37 @@ impl SystemUnderTest for DescribedSut {
                         .iter()
                         .map(|e| (e.name.clone(), host_of(&e.url)))
                         .collect();
-                    let c = UserCommands::new(user_commands(commands, names, hosts))
+                    let ports = endpoints
+                        .iter()
+                        .map(|e| (e.name.clone(), port_of(&e.url)))
+                        .collect();
+                    let mut c = UserCommands::new(user_commands(commands, names, hosts, ports))
                         .context("the store description's [commands]")?;
-                    Some(Arc::new(c) as Arc<dyn NodeControl>)
+                    if let Some(query) = &self.described.description.leader {
+                        let source = QueriedLeader::new(
+                            query.clone(),
+                            self.described.description.headers.clone(),
+                            endpoints.clone(),
+                        )?;
+                        c = c.with_leader_source(Arc::new(source));
+                    }
+                    Some(Arc::new(c))
                 }
                 None => None,
             };
+            let network = NetworkBackends {
+                partitions: control
+                    .clone()
+                    .filter(|c| c.can_partition())
+                    .map(|c| c as Arc<dyn PartitionBackend>),
+                latency: control
+                    .clone()
+                    .filter(|c| c.can_slow())
+                    .map(|c| c as Arc<dyn LatencyBackend>),
+            };
             Ok(Sut {
-                control,
+                control: control.map(|c| c as Arc<dyn NodeControl>),
+                network,
                 ..Sut::remote(endpoints, weights)
             })
         })
@@ -141,27 +201,47 @@ fn user_commands(
     c: &ProcessCommands,
     nodes: Vec<String>,
     hosts: BTreeMap<String, String>,
+    ports: BTreeMap<String, String>,
 ) -> UserCommandConfig {
     UserCommandConfig {
         nodes,
         hosts,
+        ports,
         kill: c.kill.clone(),
         start: c.start.clone(),
         pause: c.pause.clone(),
         resume: c.resume.clone(),
+        partition: c.partition.clone(),
+        heal: c.heal.clone(),
+        latency: c.latency.clone(),
+        latency_heal: c.latency_heal.clone(),
+        leader: c.leader.clone(),
         timeout_secs: c.timeout_secs,
-        ..UserCommandConfig::default()
     }
 }
 
-/// `http://host:port/path` → `host`.
-fn host_of(url: &str) -> String {
-    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+/// `http://host:port/path` → (`host`, `port`); the port is the scheme's
+/// default when the URL names none.
+fn host_and_port(url: &str) -> (String, String) {
+    let (scheme, rest) = url.split_once("://").unwrap_or(("http", url));
     let authority = rest.split('/').next().unwrap_or(rest);
     match authority.rsplit_once(':') {
-        Some((host, port)) if port.bytes().all(|b| b.is_ascii_digit()) => host.to_string(),
-        _ => authority.to_string(),
+        Some((host, port)) if !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()) => {
+            (host.to_string(), port.to_string())
+        }
+        _ => {
+            let port = if scheme == "https" { "443" } else { "80" };
+            (authority.to_string(), port.to_string())
+        }
     }
+}
+
+fn host_of(url: &str) -> String {
+    host_and_port(url).0
+}
+
+fn port_of(url: &str) -> String {
+    host_and_port(url).1
 }
 
 #[cfg(test)]
@@ -172,5 +252,7 @@ mod tests {
     fn hosts_come_from_urls() {
         assert_eq!(host_of("http://127.0.0.1:2379"), "127.0.0.1");
         assert_eq!(host_of("http://db-1/v3"), "db-1");
+        assert_eq!(port_of("http://127.0.0.1:2379/v3"), "2379");
+        assert_eq!(port_of("http://db-1/v3"), "80");
     }
 }

@@ -104,9 +104,9 @@ impl SystemUnderTest for EtcdSut {
                 endpoints,
                 control: Some(control),
                 mesh: local.mesh.clone(),
+                network: faultline_nemeses::NetworkBackends::default(),
                 cluster: None,
                 etcd: Some(Arc::new(local)),
-                partitions: None,
                 ssh: None,
             })
         })

@@ -10,6 +10,7 @@ mod bundled_control;
 pub mod capability;
 pub mod client;
 mod described;
+mod described_leader;
 mod endpoints;
 mod etcd;
 mod http;

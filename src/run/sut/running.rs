@@ -2,7 +2,7 @@
 //! proxies the nemesis acts through.
 
 use super::client::{ClientKind, ClientOptions};
-use faultline_nemeses::{NodeControl, PartitionBackend, ProxyMesh};
+use faultline_nemeses::{NetworkBackends, NodeControl, ProxyMesh};
 use faultline_workloads::client::{Endpoint, SutClient};
 use std::sync::Arc;
 
@@ -16,12 +16,14 @@ pub struct Sut {
     pub control: Option<Arc<dyn NodeControl>>,
     /// The proxies on the peer links, when the run routes them.
     pub mesh: Option<Arc<ProxyMesh>>,
+    /// Partitions and latency through something other than the mesh (a
+    /// described store's commands, SSH nodes' firewalls); where empty, the
+    /// mesh's are used.
+    pub network: NetworkBackends,
     /// The bundled cluster's processes, stopped at the end of the run.
     pub cluster: Option<Arc<faultline_cluster::Cluster>>,
     /// A local etcd cluster started by the run, stopped at its end.
     pub etcd: Option<Arc<crate::etcd::LocalEtcd>>,
-    /// What cuts links when not the proxy mesh (firewall rules on SSH nodes).
-    pub partitions: Option<Arc<dyn PartitionBackend>>,
     /// Nodes on hosts over SSH: healed, logs fetched and stopped at the end.
     pub ssh: Option<Arc<super::ssh_run::SshRun>>,
 }
@@ -33,6 +35,8 @@ impl std::fmt::Debug for Sut {
             .field("weights", &self.weights)
             .field("control", &self.control.is_some())
             .field("mesh", &self.mesh.is_some())
+            .field("partitions", &self.network.partitions.is_some())
+            .field("latency", &self.network.latency.is_some())
             .finish()
     }
 }
@@ -45,10 +49,27 @@ impl Sut {
             weights,
             control: None,
             mesh: None,
+            network: NetworkBackends::default(),
             cluster: None,
             etcd: None,
-            partitions: None,
             ssh: None,
+        }
+    }
+
+    /// What the nemesis cuts and slows links through: the SUT's own
+    /// backends, else its proxy mesh.
+    pub fn network_backends(&self) -> NetworkBackends {
+        let mesh = self.mesh.clone();
+        NetworkBackends {
+            partitions: self.network.partitions.clone().or_else(|| {
+                mesh.clone()
+                    .map(|m| m as Arc<dyn faultline_nemeses::PartitionBackend>)
+            }),
+            latency: self
+                .network
+                .latency
+                .clone()
+                .or_else(|| mesh.map(|m| m as Arc<dyn faultline_nemeses::LatencyBackend>)),
         }
     }
 

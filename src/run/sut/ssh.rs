@@ -12,8 +12,8 @@ use super::system::{StartFuture, SystemUnderTest, generic_refusal};
 use crate::run::config::{Hosts, NodeEntry, RunConfig, SutKind};
 use anyhow::{Context, bail};
 use faultline_nemeses::{
-    NemesisKind, NemesisKinds, NodeControl, PartitionBackend, RemoteNode, SshClient, SshNodes,
-    SshPartition, SshTarget, Step,
+    NemesisKind, NemesisKinds, NetworkBackends, NodeControl, PartitionBackend, RemoteNode,
+    SshClient, SshNodes, SshPartition, SshTarget, Step,
 };
 use faultline_workloads::client::Endpoint;
 use std::collections::BTreeMap;
@@ -118,7 +118,10 @@ impl SystemUnderTest for SshSut {
             let weights = pick_weights(&self.weights, vec![1; endpoints.len()]);
             Ok(Sut {
                 control: Some(control as Arc<dyn NodeControl>),
-                partitions: partition.map(|p| p as Arc<dyn PartitionBackend>),
+                network: NetworkBackends {
+                    partitions: partition.map(|p| p as Arc<dyn PartitionBackend>),
+                    latency: None,
+                },
                 ssh: Some(run),
                 ..Sut::remote(endpoints, weights)
             })

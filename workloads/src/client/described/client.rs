@@ -1,16 +1,19 @@
 //! The client that sends requests as a store description says.
 
+use super::route::Route;
 use super::rule::{Outcome, decide};
 use super::spec::{Operation, StoreDescription, ValueEncoding};
 use super::template::Fill;
-use crate::client::balance::Balancer;
+use super::txn::TxnOperation;
+use crate::client::balance::{Balance, Balancer};
 use crate::client::base64;
 use crate::client::http::{ClientError, Endpoint, error_chain};
 use crate::client::outcome::classify_transport_error;
 use crate::op::{Completion, Op};
 use crate::workload::Storage;
+use crate::workload::txn::Micro;
 use crate::workload::txn::micro_ops;
-use faultline_checkers::{FailReason, OpFn};
+use faultline_checkers::{EventType, FailReason, OpFn};
 use rand::Rng;
 use serde_json::Value;
 use std::sync::Arc;
@@ -51,27 +54,98 @@ impl DescribedClient {
         &self.endpoints
     }
 
-    /// Invokes `op` on a node chosen by the balancer.
+    /// Invokes `op` on the node its operation's `endpoint` names, else on
+    /// the one the balancer picks.
     pub async fn invoke<R: Rng + ?Sized>(&self, op: &Op, rng: &mut R) -> Completion {
-        let idx = self.balancer.pick(rng);
+        let idx = if self.balancer.strategy() == Balance::Leader {
+            match self.leader().await {
+                Some(l) => l,
+                None => self.balancer.pick(rng),
+            }
+        } else {
+            self.balancer.pick(rng)
+        };
         self.invoke_at(idx, op).await
     }
 
-    /// Invokes `op` on node `idx`.
+    /// Invokes `op` on node `idx`, unless its operation's `endpoint` names
+    /// the leader or a node: the description's routing wins, and the
+    /// history names the node the request went to.
     pub async fn invoke_at(&self, idx: usize, op: &Op) -> Completion {
+        let spec = self.spec(&op.f);
+        let is_txn = op.f == OpFn::Txn && op.key.is_none();
+        let route = if is_txn {
+            self.description.txn.as_ref().map(|t| &t.route)
+        } else {
+            spec.map(|s| &s.route)
+        };
+        let idx = match route {
+            Some(Route::Leader) => match self.leader().await {
+                Some(l) => l,
+                None => {
+                    // Nothing was sent, so nothing happened.
+                    return Completion::fail(
+                        FailReason::Unavailable,
+                        "no node answered the [leader] query as the leader",
+                    );
+                }
+            },
+            Some(Route::Node(name)) => match self.endpoints.iter().position(|e| &e.name == name) {
+                Some(i) => i,
+                None => {
+                    return Completion::fail(
+                        FailReason::Unsupported,
+                        format!(
+                            "the description routes `{}` to {name}, which is not a node",
+                            op.f
+                        ),
+                    );
+                }
+            },
+            _ => idx,
+        };
         let ep = &self.endpoints[idx % self.endpoints.len()];
-        if op.f == OpFn::Txn && op.key.is_none() {
-            return self.transaction(ep, op).await.at(&ep.name);
+        let c = if is_txn {
+            self.transaction(ep, op).await
+        } else {
+            self.send(ep, op, spec).await
+        };
+        let answered = c.kind == EventType::Ok || c.reason == Some(FailReason::CasMismatch);
+        if self.description.leader.is_some() && !answered {
+            // The node may have stepped down; ask again before the next one
+            // (a no-op unless `idx` is the remembered leader).
+            self.balancer.forget_leader(idx);
         }
+        c
+    }
+
+    /// The leader's index: remembered, else asked of the nodes.
+    async fn leader(&self) -> Option<usize> {
+        if let Some(l) = self.balancer.leader() {
+            return Some(l);
+        }
+        let query = self.description.leader.as_ref()?;
+        let found = query
+            .find(&self.http, &self.description.headers, &self.endpoints)
+            .await?;
+        self.balancer.set_leader(found);
+        Some(found)
+    }
+
+    fn spec(&self, f: &OpFn) -> Option<&Operation> {
         let d = &self.description;
-        let spec = match op.f {
+        match f {
             OpFn::Read => Some(&d.read),
             OpFn::Write => d.write.as_ref(),
             OpFn::Cas => d.cas.as_ref(),
             // Sets and counters are stored as append-only lists (see `Storage`).
             OpFn::Append | OpFn::Add | OpFn::Incr => d.append.as_ref(),
             _ => None,
-        };
+        }
+    }
+
+    async fn send(&self, ep: &Endpoint, op: &Op, spec: Option<&Operation>) -> Completion {
+        let d = &self.description;
         let Some(spec) = spec else {
             return Completion::fail(
                 FailReason::Unsupported,
@@ -96,9 +170,11 @@ impl DescribedClient {
             to: &to,
             ops: "",
         };
-        let mut req = self
-            .http
-            .request(spec.method.as_reqwest(), spec.url.render(&fill));
+        let url = spec.url.render(&fill);
+        // A URL written out in full goes where it says, not to `ep`.
+        let node = self.addressed(&url, ep);
+        let ep = &Endpoint::new(node, ep.url.clone());
+        let mut req = self.http.request(spec.method.as_reqwest(), url);
         if let Some(body) = &spec.body {
             req = req
                 .header(reqwest::header::CONTENT_TYPE, "application/json")
@@ -117,7 +193,7 @@ impl DescribedClient {
             Err(e) => return transport(&op.f, &e).at(&ep.name),
         };
         let mut c = classify(spec, &op.f, &op.value, status, &body);
-        if op.f == OpFn::Read && c.kind == faultline_checkers::EventType::Ok {
+        if op.f == OpFn::Read && c.kind == EventType::Ok {
             c.value = self.storage.read_value(c.value);
         }
         c.at(&ep.name)
@@ -125,6 +201,23 @@ impl DescribedClient {
 }
 
 impl DescribedClient {
+    /// The node `url` goes to: the endpoint it starts with, else its
+    /// `host:port` (a URL the description wrote out to a non-node).
+    fn addressed(&self, url: &str, ep: &Endpoint) -> String {
+        if url.starts_with(&ep.url) {
+            return ep.name.clone();
+        }
+        if let Some(e) = self.endpoints.iter().find(|e| {
+            url.strip_prefix(e.url.as_str()).is_some_and(|rest| {
+                rest.is_empty() || rest.starts_with('/') || rest.starts_with('?')
+            })
+        }) {
+            return e.name.clone();
+        }
+        let rest = url.split_once("://").map_or(url, |(_, r)| r);
+        rest.split(['/', '?']).next().unwrap_or(rest).to_string()
+    }
+
     /// A transaction of the list-append or rw-register workload, through
     /// the description's `[txn]` table.
     async fn transaction(&self, ep: &Endpoint, op: &Op) -> Completion {
@@ -132,16 +225,29 @@ impl DescribedClient {
             return Completion::fail(
                 FailReason::Unsupported,
                 "the store description has no [txn] table",
-            );
+            )
+            .at(&ep.name);
         };
         let micro = match micro_ops(&op.value) {
             Ok(m) => m,
-            Err(e) => return Completion::fail(FailReason::Unsupported, e),
+            Err(e) => return Completion::fail(FailReason::Unsupported, e).at(&ep.name),
         };
         let (url, body) = match spec.request(&micro, &ep.url, &ep.name) {
             Ok(r) => r,
-            Err(e) => return Completion::fail(FailReason::Unsupported, e),
+            Err(e) => return Completion::fail(FailReason::Unsupported, e).at(&ep.name),
         };
+        let node = self.addressed(&url, ep);
+        self.send_txn(spec, &micro, url, body).await.at(node)
+    }
+
+    async fn send_txn(
+        &self,
+        spec: &TxnOperation,
+        micro: &[Micro<'_>],
+        url: String,
+        body: String,
+    ) -> Completion {
+        let f = OpFn::Txn;
         let mut req = self
             .http
             .request(spec.method.as_reqwest(), url)
@@ -152,12 +258,12 @@ impl DescribedClient {
         }
         let resp = match req.send().await {
             Ok(r) => r,
-            Err(e) => return transport(&op.f, &e),
+            Err(e) => return transport(&f, &e),
         };
         let status = resp.status().as_u16();
         match resp.bytes().await {
-            Ok(b) => spec.classify(&micro, status, &b, self.storage),
-            Err(e) => transport(&op.f, &e),
+            Ok(b) => spec.classify(micro, status, &b, self.storage),
+            Err(e) => transport(&f, &e),
         }
     }
 }

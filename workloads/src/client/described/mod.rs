@@ -4,7 +4,10 @@
 //! endpoint (`[txn]`) and per-node process commands for nemeses. docs/systems-under-test.md documents the format.
 
 mod client;
+mod commands;
 mod error;
+mod leader;
+mod route;
 mod rule;
 mod spec;
 mod template;
@@ -12,8 +15,11 @@ mod toml_reader;
 mod txn;
 
 pub use client::{DescribedClient, classify};
+pub use commands::{CommandKey, ProcessCommands, placeholders_in};
 pub use error::{DescriptionError, FieldError};
+pub use leader::LeaderQuery;
+pub use route::Route;
 pub use rule::{BodyCheck, Outcome, Rule, StatusMatch};
-pub use spec::{Method, Operation, ProcessCommands, StoreDescription, ValueEncoding};
+pub use spec::{Method, Operation, StoreDescription, ValueEncoding};
 pub use template::{Arguments, Fill, Placeholder, Template};
 pub use txn::{MissingValue, ResultsPer, TxnOperation};

@@ -1,6 +1,9 @@
 //! The store-description file: what it contains, and how it is read and checked.
 
+use super::commands::{ProcessCommands, commands};
 use super::error::DescriptionError;
+use super::leader::{LeaderQuery, leader_query};
+use super::route::Route;
 use super::rule::{BodyCheck, Outcome, Rule, StatusMatch};
 use super::template::{Arguments, Template};
 use super::toml_reader::{Doc, Field, Table};
@@ -86,21 +89,8 @@ pub struct Operation {
     pub value_encoding: ValueEncoding,
     /// Outcome rules, first match wins.
     pub outcome: Vec<Rule>,
-}
-
-/// Per-node process commands (argv lists; `{node}` and `{host}` are substituted).
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ProcessCommands {
-    /// Kills the node hard.
-    pub kill: Option<Vec<String>>,
-    /// Starts a killed node again.
-    pub start: Option<Vec<String>>,
-    /// Freezes the node.
-    pub pause: Option<Vec<String>>,
-    /// Thaws a paused node.
-    pub resume: Option<Vec<String>>,
-    /// Limit for each command, seconds.
-    pub timeout_secs: u64,
+    /// Which node it is sent to.
+    pub route: Route,
 }
 
 /// A parsed, checked store description.
@@ -122,11 +112,13 @@ pub struct StoreDescription {
     pub append: Option<Operation>,
     /// A transaction endpoint (list-append and rw-register workloads).
     pub txn: Option<TxnOperation>,
-    /// Process commands for kill/pause nemeses against nodes the harness did not start.
+    /// Process and network commands for nemeses against nodes the harness did not start.
     pub commands: Option<ProcessCommands>,
+    /// How to find the leader by asking the nodes.
+    pub leader: Option<LeaderQuery>,
 }
 
-const TOP_KEYS: [&str; 9] = [
+const TOP_KEYS: [&str; 10] = [
     "name",
     "endpoints",
     "headers",
@@ -136,9 +128,11 @@ const TOP_KEYS: [&str; 9] = [
     "append",
     "txn",
     "commands",
+    "leader",
 ];
-const OP_KEYS: [&str; 6] = [
+const OP_KEYS: [&str; 7] = [
     "method",
+    "endpoint",
     "url",
     "body",
     "value",
@@ -154,7 +148,6 @@ const RULE_KEYS: [&str; 7] = [
     "result",
     "reason",
 ];
-const COMMAND_KEYS: [&str; 5] = ["kill", "start", "pause", "resume", "timeout-secs"];
 
 impl StoreDescription {
     /// Reads and checks the description in `path`.
@@ -217,7 +210,8 @@ impl StoreDescription {
         }
         let txn = top.get("txn").map(|f| txn_operation(&f)).transpose()?;
         let commands = top.get("commands").map(|f| commands(&f)).transpose()?;
-        Ok(StoreDescription {
+        let leader = top.get("leader").map(|f| leader_query(&f)).transpose()?;
+        let described = StoreDescription {
             name,
             endpoints,
             headers,
@@ -227,7 +221,34 @@ impl StoreDescription {
             append,
             txn,
             commands,
-        })
+            leader,
+        };
+        if described.leader.is_none()
+            && let Some((name, _)) = described
+                .routes()
+                .into_iter()
+                .find(|(_, r)| **r == Route::Leader)
+            && let Some(f) = top.get(name)
+        {
+            return Err(f.error(
+                "a `[leader]` table in the file, since this operation has endpoint = \"leader\" \
+                 (faultline must ask the nodes which one leads)",
+            ));
+        }
+        Ok(described)
+    }
+    /// The operations and the route each takes, for checks against the endpoints.
+    pub fn routes(&self) -> Vec<(&'static str, &Route)> {
+        [
+            ("read", Some(&self.read)),
+            ("write", self.write.as_ref()),
+            ("cas", self.cas.as_ref()),
+            ("append", self.append.as_ref()),
+        ]
+        .into_iter()
+        .filter_map(|(name, op)| op.map(|o| (name, &o.route)))
+        .chain(self.txn.as_ref().map(|t| ("txn", &t.route)))
+        .collect()
     }
 
     /// The operations `workload` needs that this description lacks; a
@@ -287,7 +308,7 @@ fn operation(
     let allowed: &[&str] = if is_read {
         &OP_KEYS
     } else {
-        &["method", "url", "body", "outcome"]
+        &["method", "endpoint", "url", "body", "outcome"]
     };
     let t = f.table(allowed)?;
     let method_field = t.required("method", "one of GET, PUT, POST, PATCH, DELETE")?;
@@ -349,6 +370,10 @@ fn operation(
     if !outcome.iter().any(|r| r.result == Outcome::Ok) {
         return Err(rules_field.error("at least one rule with result = \"ok\""));
     }
+    let route = match t.get("endpoint") {
+        Some(e) => Route::parse(&e)?,
+        None => Route::Any,
+    };
     Ok(Operation {
         method,
         url,
@@ -356,6 +381,7 @@ fn operation(
         value,
         value_encoding,
         outcome,
+        route,
     })
 }
 
@@ -471,36 +497,4 @@ fn fail_reason(
         ));
     }
     Ok(Outcome::Fail(reason))
-}
-
-fn commands(f: &Field<'_, '_>) -> Result<ProcessCommands, DescriptionError> {
-    let t = f.table(&COMMAND_KEYS)?;
-    let argv = |name: &str| -> Result<Option<Vec<String>>, DescriptionError> {
-        match t.get(name) {
-            None => Ok(None),
-            Some(c) => {
-                let list = c.string_list("an argv array such as [\"kill\", \"-9\", \"...\"]")?;
-                if list[0].trim().is_empty() || list[0].contains('{') {
-                    return Err(c.error(
-                        "a program name (not empty, not a placeholder) as the first element",
-                    ));
-                }
-                Ok(Some(list))
-            }
-        }
-    };
-    let timeout_secs = match t.get("timeout-secs") {
-        Some(s) => match s.as_integer() {
-            Some(n) if n > 0 => n as u64,
-            _ => return Err(s.error("a positive integer number of seconds")),
-        },
-        None => 30,
-    };
-    Ok(ProcessCommands {
-        kill: argv("kill")?,
-        start: argv("start")?,
-        pause: argv("pause")?,
-        resume: argv("resume")?,
-        timeout_secs,
-    })
 }

@@ -65,6 +65,8 @@ pub enum Arguments {
     FromTo,
     /// A transaction's request: `{ops}`, and no key (a transaction has many).
     Txn,
+    /// A question to a node about the node (the leader query): no key.
+    Query,
 }
 
 impl Arguments {
@@ -72,7 +74,7 @@ impl Arguments {
         use Placeholder::*;
         match p {
             Endpoint | Node => true,
-            Key | KeyB64 => self != Arguments::Txn,
+            Key | KeyB64 => !matches!(self, Arguments::Txn | Arguments::Query),
             Value | ValueB64 => self == Arguments::Value,
             From | FromB64 | To | ToB64 => self == Arguments::FromTo,
             Ops => self == Arguments::Txn,

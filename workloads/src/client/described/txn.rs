@@ -7,6 +7,7 @@
 //! rw-register workload `write`.
 
 use super::error::DescriptionError;
+use super::route::Route;
 use super::rule::{Outcome, Rule, decide};
 use super::spec::{Method, ValueEncoding, rule};
 use super::template::{Arguments, Fill, Placeholder, Template};
@@ -87,10 +88,13 @@ pub struct TxnOperation {
     pub missing_value: MissingValue,
     /// Outcome rules, first match wins (`ok`, `fail`, `unknown`).
     pub outcome: Vec<Rule>,
+    /// Which node it is sent to.
+    pub route: Route,
 }
 
-const TXN_KEYS: [&str; 13] = [
+const TXN_KEYS: [&str; 14] = [
     "method",
+    "endpoint",
     "url",
     "body",
     "separator",
@@ -235,7 +239,12 @@ pub(super) fn txn_operation(f: &Field<'_, '_>) -> Result<TxnOperation, Descripti
     if !outcome.iter().any(|r| r.result == Outcome::Ok) {
         return Err(rules_field.error("at least one rule with result = \"ok\""));
     }
+    let route = match t.get("endpoint") {
+        Some(e) => Route::parse(&e)?,
+        None => Route::Any,
+    };
     Ok(TxnOperation {
+        route,
         method,
         url,
         body,
