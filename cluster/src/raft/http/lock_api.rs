@@ -5,7 +5,7 @@ use super::client_api::{read_linearizable, submit};
 use crate::body::{AcquireBody, TokenBody, bad_request, parse};
 use crate::bugs::Bug;
 use crate::kv::Command;
-use crate::lock::clock::wall_clock_ms;
+use crate::lock::clock;
 use crate::lock::{FencedWrite, LeaseCommand, resource_key};
 use crate::raft::RaftNode;
 use axum::Router;
@@ -62,9 +62,15 @@ async fn lease(
     };
     // Stamped here, by the node that proposes; only a leader's proposal can
     // commit, so the stamp that counts is always a leader's clock.
+    let stamp_ms = if node.cfg.bug(Bug::LeaseWallClock) {
+        clock::wall_clock_ms()
+    } else {
+        let core = node.lock();
+        clock::monotonic_stamp(core.lease_base_ms, core.leader_since)
+    };
     let cmd = Command::Lease {
         lock,
-        stamp_ms: wall_clock_ms(),
+        stamp_ms,
         action,
     };
     submit(&node, cmd, Method::POST, &uri, &headers, body).await
