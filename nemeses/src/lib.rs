@@ -1,5 +1,6 @@
 //! Fault injection for faultline: process faults (kill, pause), network
-//! partitions and latency through a proxy mesh or network namespaces, user
+//! partitions and latency through a proxy mesh or network namespaces, clock
+//! skew through the nodes' own clock offsets, user
 //! commands for external systems, and the schedules that drive them.
 //!
 //! The harness adapts its nodes to [`NodeControl`], builds a nemesis with
@@ -10,6 +11,7 @@
 // The root names what the harness and the crate's tests use; the nemesis
 // implementations behind `build_nemesis` and their helpers stay private.
 mod builder;
+mod clock;
 mod command;
 mod compose;
 mod control;
@@ -33,6 +35,7 @@ mod user_command;
 pub use builder::{
     BuiltNemesis, build_nemesis, build_nemesis_with, default_schedule, planned_targets,
 };
+pub use clock::{ClockFault, ClockNemesis, DEFAULT_MAX_OFFSET, MIN_OFFSET, STROBE_PERIOD};
 pub use control::{BoxFuture, NodeControl};
 pub use error::NemesisError;
 pub use kind::{NemesisKind, NemesisKinds};
