@@ -11,10 +11,11 @@
 //! What the leader stamps with is the whole safety argument of leases. A
 //! lease is safe when the replicated clock never runs *faster* than real
 //! time: then a lease lasts at least its TTL from its grant. So a leader
-//! stamps [`monotonic_stamp`]: the clock's value when it took over plus the
-//! time since, measured on its monotonic clock, which no clock step moves
-//! (a new leader that starts from an older value only stalls the clock for
-//! a while). The `lease-wall-clock` bug stamps [`wall_clock_ms`] instead, the
+//! stamps through its [`LeaseBase`]: the clock's value once it has applied
+//! everything its predecessors committed, plus the time since, measured on
+//! its monotonic clock, which no clock step moves (the time between the
+//! predecessor's last stamp and that moment is lost, which only makes
+//! leases longer). The `lease-wall-clock` bug stamps [`wall_clock_ms`] instead, the
 //! node's wall clock: correct while the nodes' clocks agree, but a leader
 //! whose clock jumps ahead expires every lease at once, and a second client
 //! is granted a lock the first still holds (fencing tokens still keep the
@@ -28,11 +29,31 @@ use serde_json::Value;
 /// Reserved map key of the state machine's lease clock (ms).
 const CLOCK_KEY: &str = "\u{1}lock/clock";
 
-/// The leader's stamp: `base_ms` (the lease clock when it became leader)
-/// plus the milliseconds its monotonic clock counted since `leader_since`.
-pub fn monotonic_stamp(base_ms: u64, leader_since: Instant) -> u64 {
-    let elapsed = u64::try_from(leader_since.elapsed().as_millis()).unwrap_or(u64::MAX);
-    base_ms.saturating_add(elapsed)
+/// Where a leader's stamps count from; reset when it becomes leader.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct LeaseBase {
+    /// The lease clock when the leader had caught up, and when that was.
+    from: Option<(u64, Instant)>,
+}
+
+impl LeaseBase {
+    /// The leader's stamp now: its base plus the milliseconds its monotonic
+    /// clock counted since. The base is fixed at the first stamp after the
+    /// leader `caught_up` (applied its own first entry), from the `current`
+    /// lease clock; before that the stamp is 0, which moves no clock.
+    pub fn stamp(&mut self, caught_up: bool, current: u64) -> u64 {
+        match self.from {
+            Some((base, at)) => {
+                let elapsed = u64::try_from(at.elapsed().as_millis()).unwrap_or(u64::MAX);
+                base.saturating_add(elapsed)
+            }
+            None if caught_up => {
+                self.from = Some((current, Instant::now()));
+                current
+            }
+            None => 0,
+        }
+    }
 }
 
 /// Milliseconds since the Unix epoch on this node's wall clock (which the
@@ -69,9 +90,13 @@ mod tests {
     }
 
     #[test]
-    fn a_leaders_stamp_counts_on_from_its_base() {
-        let since = Instant::now() - Duration::from_millis(40);
-        let stamp = monotonic_stamp(1_000, since);
-        assert!((1_040..1_040 + 60_000).contains(&stamp), "{stamp}");
+    fn a_leaders_stamps_count_on_from_where_it_caught_up() {
+        let mut base = LeaseBase::default();
+        assert_eq!(base.stamp(false, 1_000), 0, "not caught up: no stamp");
+        assert_eq!(base.stamp(true, 1_000), 1_000);
+        std::thread::sleep(Duration::from_millis(20));
+        // The base stays where it was fixed, whatever the clock says later.
+        let stamp = base.stamp(true, 50_000);
+        assert!((1_020..1_020 + 60_000).contains(&stamp), "{stamp}");
     }
 }

@@ -65,8 +65,12 @@ async fn lease(
     let stamp_ms = if node.cfg.bug(Bug::LeaseWallClock) {
         clock::wall_clock_ms()
     } else {
-        let core = node.lock();
-        clock::monotonic_stamp(core.lease_base_ms, core.leader_since)
+        let mut core = node.lock();
+        // Until its no-op is applied a new leader has not seen every stamp
+        // of its predecessors, so it cannot know where the clock stands.
+        let caught_up = core.last_applied >= core.term_start_index;
+        let current = clock::current(core.kv.map());
+        core.lease_base.stamp(caught_up, current)
     };
     let cmd = Command::Lease {
         lock,
