@@ -366,7 +366,7 @@ mod tests {
                     assert!(drawn.iter().all(|d| { (100..=5_000).contains(&d.abs()) }));
                 }
             } else {
-                assert_eq!(f, "reset-clock");
+                assert_eq!(f, "stop-clock");
             }
         }
         assert_eq!(

@@ -72,7 +72,7 @@ impl NemesisKind {
             NemesisKind::Pause => "resume",
             NemesisKind::Partition => "stop-partition",
             NemesisKind::Latency => "stop-latency",
-            NemesisKind::Clock => "reset-clock",
+            NemesisKind::Clock => "stop-clock",
         }
     }
 
@@ -236,7 +236,7 @@ mod tests {
         assert!(k.contains(Clock));
         assert_eq!(k.to_string(), "kill,pause,partition,clock");
         assert_eq!(NemesisKind::started_by("start-clock"), Some(Clock));
-        assert_eq!(NemesisKind::stopped_by("reset-clock"), Some(Clock));
+        assert_eq!(NemesisKind::stopped_by("stop-clock"), Some(Clock));
     }
 
     #[test]

@@ -302,7 +302,7 @@ mod tests {
             FaultChange::Start("clock", "clock strobe one (n1)".into())
         );
         assert_eq!(
-            fault_change("reset-clock", &json!({"nodes": ["n1"]})),
+            fault_change("stop-clock", &json!({"nodes": ["n1"]})),
             FaultChange::Stop("clock")
         );
         assert_eq!(
