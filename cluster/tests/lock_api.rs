@@ -129,3 +129,31 @@ async fn lease_wall_clock_lets_a_clock_jump_expire_a_held_lease() {
     let tc = common::start(3, &[Bug::LeaseWallClock], &[]);
     assert_eq!(acquire_after_a_leader_clock_jump(&tc).await, 200);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_clock_endpoint_says_what_body_it_expected() {
+    let tc = common::start(1, &[], &[]);
+    let node = tc.leader();
+    let answer = tc
+        .http
+        .post(format!("{}/admin/clock", tc.url(&node)))
+        .body(r#"{"offset":5}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status().as_u16(), 400);
+    let body = answer.json::<Value>().await.unwrap();
+    let error = body["error"].as_str().unwrap_or_default();
+    assert!(error.contains("offset_ms"), "{body}");
+    // Nothing was set: the node's clock is still the machine's.
+    let shown = tc
+        .http
+        .get(format!("{}/admin/clock", tc.url(&node)))
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap();
+    assert_eq!(shown["offset_ms"], 0, "{shown}");
+}
