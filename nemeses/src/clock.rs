@@ -118,8 +118,9 @@ impl ClockNemesis {
         }
     }
 
-    /// Sets `offset_ms` on each of `nodes` (noted as skewed first, so a
-    /// half-done step is reset too); the nodes done, and the first error.
+    /// Sets each node's offset of `offsets` (the node noted as skewed
+    /// first, so a half-done step is reset too); the nodes done, and the
+    /// first error.
     async fn step(&self, offsets: &BTreeMap<String, i64>) -> (Vec<String>, Option<NemesisError>) {
         let mut done = Vec::new();
         for (node, offset) in offsets {
@@ -163,7 +164,11 @@ impl ClockNemesis {
                 }
             }
         });
-        *locked(&self.strobe) = Some(Strobe { stop, task });
+        // Faults of one kind never overlap, so there is no earlier strobe;
+        // were there one, it must not flip on unseen until its flip limit.
+        if let Some(earlier) = locked(&self.strobe).replace(Strobe { stop, task }) {
+            earlier.stop.cancel();
+        }
         Ok(())
     }
 
