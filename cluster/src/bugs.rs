@@ -21,6 +21,10 @@ pub enum Bug {
     /// Lock clients write after a pause without checking that their lease
     /// is still valid (client-side: the harness's lock workload reads it).
     LeaseIgnoresPause,
+    /// The lock service times leases on the leader's wall clock instead of
+    /// its monotonic clock: a leader whose clock jumps ahead expires leases
+    /// early and grants a lock that is still held (a clock fault shows it).
+    LeaseWallClock,
     /// Cache invalidations are fire-and-forget: a peer that misses one serves the old value.
     CacheStale,
     /// The 2PC coordinator applies each shard's share of a transaction
@@ -41,13 +45,14 @@ pub enum Bug {
 
 impl Bug {
     /// All bugs, in a stable order.
-    pub const ALL: [Bug; 11] = [
+    pub const ALL: [Bug; 12] = [
         Bug::StaleReads,
         Bug::EarlyAck,
         Bug::NoFsync,
         Bug::NoTermCheck,
         Bug::LockNoFencing,
         Bug::LeaseIgnoresPause,
+        Bug::LeaseWallClock,
         Bug::CacheStale,
         Bug::TwoPcNoPrepare,
         Bug::CasLocalCheck,
@@ -64,6 +69,7 @@ impl Bug {
             Bug::NoTermCheck => "no-term-check",
             Bug::LockNoFencing => "lock-no-fencing",
             Bug::LeaseIgnoresPause => "lease-ignores-pause",
+            Bug::LeaseWallClock => "lease-wall-clock",
             Bug::CacheStale => "cache-stale",
             Bug::TwoPcNoPrepare => "2pc-no-prepare",
             Bug::CasLocalCheck => "cas-local-check",

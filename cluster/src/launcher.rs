@@ -20,6 +20,9 @@ use std::time::{Duration, Instant};
 /// How long a started node may take to accept connections.
 const START_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// How long setting a node's clock may take.
+pub const CLOCK_TIMEOUT: Duration = Duration::from_secs(2);
+
 /// What cluster to start.
 #[derive(Clone, Debug)]
 pub struct ClusterSpec {
@@ -417,6 +420,32 @@ impl Cluster {
         self.kill(id)?;
         self.spawn(id)?;
         self.wait_accepting(id)
+    }
+
+    /// Sets the node's wall-clock offset (`POST /admin/clock`; 0 resets it).
+    /// The machine's clock is not touched: the node adds the offset to what
+    /// it reads. A node that is down or frozen cannot take it, and says so
+    /// within [`CLOCK_TIMEOUT`].
+    pub fn set_clock_offset(&self, id: &NodeId, offset_ms: i64) -> Result<(), ClusterError> {
+        let failed = |detail: String| ClusterError::Process {
+            node: id.to_string(),
+            detail,
+        };
+        let addr = self
+            .listen_addr(id)
+            .ok_or_else(|| failed("no such node".into()))?;
+        let body = serde_json::json!({ "offset_ms": offset_ms }).to_string();
+        match probe::post_json(addr, crate::wall_clock::admin::PATH, &body, CLOCK_TIMEOUT) {
+            Some((200, _)) => Ok(()),
+            Some((code, answer)) => Err(failed(format!(
+                "POST {} answered {code}: {answer}",
+                crate::wall_clock::admin::PATH
+            ))),
+            None => Err(failed(format!(
+                "POST {} to {addr}: no answer within {CLOCK_TIMEOUT:?} (down or paused?)",
+                crate::wall_clock::admin::PATH
+            ))),
+        }
     }
 
     /// `GET /status` of a node, if it answers.

@@ -23,6 +23,7 @@ pub mod node_id;
 pub mod paxos;
 pub mod raft;
 pub mod twopc;
+pub mod wall_clock;
 
 pub use args::NodeArgs;
 pub use bugs::{Bug, BugSet};

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::clock::{ClockNemesis, DEFAULT_MAX_OFFSET};
 use crate::compose::ComposedNemesis;
 use crate::control::NodeControl;
 use crate::error::NemesisError;
@@ -37,8 +38,8 @@ pub fn default_schedule(kinds: &NemesisKinds, interval: Duration, seed: u64) -> 
 }
 
 /// What one round of each kind's faults targets on `nodes` nodes with the
-/// default choices: kill and pause target rules, partition topologies, and
-/// `None` for latency (every link).
+/// default choices: kill, pause and clock target rules, partition
+/// topologies, and `None` for latency (every link).
 pub fn planned_targets(
     kinds: &NemesisKinds,
     nodes: usize,
@@ -65,6 +66,11 @@ pub fn planned_targets(
                     .map(|t| (kind, Some(t.as_str()))),
             ),
             NemesisKind::Latency => planned.push((kind, None)),
+            NemesisKind::Clock => planned.extend(
+                ClockNemesis::default_targets(nodes)
+                    .into_iter()
+                    .map(|t| (kind, Some(t.as_str()))),
+            ),
         }
     }
     planned
@@ -157,6 +163,11 @@ pub fn build_nemesis_on(
                 })?;
                 Arc::new(LatencyNemesis::new(backend, DEFAULT_DELAY, DEFAULT_JITTER))
             }
+            NemesisKind::Clock => Arc::new(ClockNemesis::new(
+                control.clone(),
+                Vec::new(),
+                DEFAULT_MAX_OFFSET,
+            )),
         };
         members.push(member);
     }

@@ -49,4 +49,29 @@ pub trait NodeControl: Send + Sync {
 
     /// The node the SUT currently considers its leader, if any and if known.
     fn leader(&self) -> BoxFuture<'_, Option<String>>;
+
+    /// Sets the node's wall clock to the true time plus `offset_ms`
+    /// milliseconds (negative: behind); 0 resets it. One call is one step
+    /// of the clock, as when an operator or NTP sets it: the clock nemesis
+    /// bumps with one call, strobes with many, and resets with 0 on heal.
+    ///
+    /// The bundled cluster takes it as `POST /admin/clock {"offset_ms": n}`
+    /// and adds the offset to what its nodes read (the machine's clock is
+    /// never changed). Other nodes could run a command with the offset
+    /// substituted (`{offset_ms}` in an argv template: `faketime`, `date`,
+    /// chrony). Default: unsupported, which SUTs also declare up front so a
+    /// run asking for clock faults is refused before it starts.
+    fn set_clock_offset<'a>(
+        &'a self,
+        node: &'a str,
+        _offset_ms: i64,
+    ) -> BoxFuture<'a, Result<(), NemesisError>> {
+        Box::pin(async move {
+            Err(NemesisError::Unsupported {
+                op: "set-clock",
+                node: node.to_string(),
+                what: "set a node's clock",
+            })
+        })
+    }
 }

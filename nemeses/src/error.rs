@@ -15,6 +15,16 @@ pub enum NemesisError {
         /// Why it failed, as reported by the adapter.
         message: String,
     },
+    /// The SUT's nodes cannot do this (e.g. have their clocks set).
+    #[error("{op} {node}: this system under test cannot {what}")]
+    Unsupported {
+        /// What was attempted (`set-clock`).
+        op: &'static str,
+        /// The node it was attempted on.
+        node: String,
+        /// What the nodes cannot do, as a sentence ends.
+        what: &'static str,
+    },
     /// A node name that the nemesis or mesh does not know.
     #[error("unknown node {0:?}")]
     UnknownNode(String),
@@ -137,6 +147,7 @@ impl NemesisError {
             self,
             NemesisError::CommandFailed { .. }
                 | NemesisError::Remote { .. }
+                | NemesisError::Unsupported { .. }
                 | NemesisError::UnknownNode(_)
                 | NemesisError::NoPid(_)
                 | NemesisError::BadPid(_)

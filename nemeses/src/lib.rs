@@ -1,8 +1,8 @@
 //! Fault injection for faultline: process faults (kill, pause), network
-//! partitions and latency through a proxy mesh or network namespaces, user
-//! commands for external systems, nodes on other hosts over SSH (their
-//! `[db]` lifecycle templates and firewall partitions), and the schedules
-//! that drive them.
+//! partitions and latency through a proxy mesh or network namespaces, clock
+//! skew through the nodes' own clock offsets, user commands for external
+//! systems, nodes on other hosts over SSH (their `[db]` lifecycle templates
+//! and firewall partitions), and the schedules that drive them.
 //!
 //! The harness adapts its nodes to [`NodeControl`], builds a nemesis with
 //! [`build_nemesis`] and runs it with [`run_schedule`], which always heals.
@@ -12,6 +12,7 @@
 // The root names what the harness and the crate's tests use; the nemesis
 // implementations behind `build_nemesis` and their helpers stay private.
 mod builder;
+mod clock;
 mod command;
 mod compose;
 mod control;
@@ -37,6 +38,7 @@ pub use builder::{
     BuiltNemesis, NetworkBackends, build_nemesis, build_nemesis_on, build_nemesis_with,
     default_schedule, planned_targets,
 };
+pub use clock::{ClockFault, ClockNemesis, DEFAULT_MAX_OFFSET, MIN_OFFSET, STROBE_PERIOD};
 pub use control::{BoxFuture, NodeControl};
 pub use error::NemesisError;
 pub use kind::{NemesisKind, NemesisKinds};

@@ -27,6 +27,7 @@ fn after_help() -> String {
          faultline run                                     # 20 s on the bundled raft cluster under faults\n  \
          faultline run --bug stale-reads --seed 1          # a deliberate bug the checker must catch\n  \
          faultline run --workload bank --nemesis partition --time-limit 30\n  \
+         faultline run --workload lock --nemesis clock     # skewed node clocks (bundled only; never the machine's)\n  \
          faultline run --sut http --endpoints http://10.0.0.1:8080,http://10.0.0.2:8080 --nemesis none\n  \
          faultline run --sut described --store stores/etcd.toml --nemesis none\n  \
          faultline run --config results/latest/config.toml       # repeat the last run\n  \

@@ -118,6 +118,13 @@ fn fault_change(f: &str, value: &serde_json::Value) -> FaultChange {
             NemesisKind::Kill => format!("kill {}", targeted(value, &nodes())),
             NemesisKind::Pause => format!("pause {}", targeted(value, &nodes())),
             NemesisKind::Latency => "latency".to_string(),
+            NemesisKind::Clock => {
+                let fault = value
+                    .get("fault")
+                    .and_then(|f| f.as_str())
+                    .unwrap_or("skew");
+                format!("clock {fault} {}", targeted(value, &nodes()))
+            }
         };
         return FaultChange::Start(kind.as_str(), label);
     }
@@ -287,6 +294,17 @@ mod tests {
                 &json!({"nodes": ["n3"], "target": "leader", "fallback": "random"})
             ),
             FaultChange::Start("pause", "pause leader→random (n3)".into())
+        );
+        assert_eq!(
+            fault_change(
+                "start-clock",
+                &json!({"fault": "strobe", "nodes": ["n1"], "target": "one"})
+            ),
+            FaultChange::Start("clock", "clock strobe one (n1)".into())
+        );
+        assert_eq!(
+            fault_change("stop-clock", &json!({"nodes": ["n1"]})),
+            FaultChange::Stop("clock")
         );
         assert_eq!(
             fault_change("start", &json!({"nodes": ["n2"]})),

@@ -177,4 +177,24 @@ mod tests {
         };
         assert!(Test::build(quiet).is_ok());
     }
+
+    #[test]
+    fn clock_faults_run_only_where_nodes_take_an_offset() {
+        let clock = vec!["clock".to_string()];
+        let bundled = RunConfig {
+            nemesis: clock.clone(),
+            ..RunConfig::default()
+        };
+        assert!(Test::build(bundled).is_ok());
+        let etcd = RunConfig {
+            sut: SutKind::Etcd,
+            nemesis: clock,
+            ..RunConfig::default()
+        };
+        let e = format!("{:#}", Test::build(etcd).unwrap_err());
+        assert!(
+            e.contains("--sut etcd cannot skew the nodes' clocks, which --nemesis clock needs"),
+            "{e}"
+        );
+    }
 }

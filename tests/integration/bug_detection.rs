@@ -1,5 +1,6 @@
 //! A test per switchable bug: default-length runs (20 s, the default
-//! schedule) with nothing but `--bug` and the setup it needs, three fixed
+//! schedule) with nothing but `--bug` and the setup it needs (the workload,
+//! and `--nemesis clock` for the one bug only a clock fault shows), three fixed
 //! seeds each, through `faultline bench bugs` (which holds the one table
 //! of setups and exposing faults). The bug must be caught on most of them,
 //! and every run must have drawn a fault that exposes it: what makes a run
@@ -110,6 +111,11 @@ fn lock_no_fencing() {
 #[test]
 fn lease_ignores_pause() {
     caught_on_most_seeds("lease-ignores-pause");
+}
+
+#[test]
+fn lease_wall_clock() {
+    caught_on_most_seeds("lease-wall-clock");
 }
 
 #[test]

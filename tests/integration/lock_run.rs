@@ -131,6 +131,70 @@ fn the_correct_lock_service_is_valid_under_partitions_and_kills() {
     assert!(count("write", "invoke") < count("acquire", "ok"));
 }
 
+/// A lock run under clock faults only, with `extra` flags.
+fn clock_run(results: &Path, name: &str, extra: &[&str]) -> std::process::Output {
+    let mut args = vec!["--nemesis", "clock", "--time-limit", "8", "--seed", "1"];
+    args.extend_from_slice(extra);
+    lock_run(results, name, &args)
+}
+
+/// Clock faults happened, and each was reset: skews as `start-clock` and
+/// resets as `stop-clock` in the history, and as the clock kind in results.json.
+fn assert_clock_faults(dir: &Path) {
+    let h = history(dir);
+    let nemesis = |f: &str| {
+        h.iter()
+            .filter(|e| e["process"] == "nemesis" && e["f"] == f)
+            .count()
+    };
+    assert!(nemesis("start-clock") >= 2, "too few clock faults");
+    assert_eq!(
+        nemesis("stop-clock"),
+        nemesis("start-clock"),
+        "every skew reset"
+    );
+    let r = results_json(dir);
+    assert!(r["faults"]["injected"]["clock"].as_u64() >= Some(2), "{r}");
+}
+
+#[test]
+fn the_correct_lock_service_is_valid_under_clock_faults() {
+    let _guard = serial();
+    let results = tempfile::tempdir().unwrap();
+    let out = clock_run(results.path(), "lock-clock-ok", &[]);
+    let dir = newest_run_dir(results.path(), "lock-clock-ok");
+    let verdict = lock_verdict(&dir);
+    assert_eq!(out.status.code(), Some(0), "{verdict}");
+    assert_eq!(verdict["valid"], "valid", "{verdict}");
+    assert_clock_faults(&dir);
+}
+
+/// Leases on the leader's wall clock: a clock stepped ahead hands out a
+/// lock that is still held (two holders), while the fencing tokens keep
+/// every stale write from landing over a newer one (nothing overwritten).
+#[test]
+fn lease_wall_clock_is_caught_and_fencing_still_holds() {
+    let _guard = serial();
+    let results = tempfile::tempdir().unwrap();
+    let out = clock_run(
+        results.path(),
+        "lease-wall-clock",
+        &["--bug", "lease-wall-clock", "--test-count", "3"],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "lease-wall-clock was not caught"
+    );
+    let dir = newest_run_dir(results.path(), "lease-wall-clock");
+    let verdict = lock_verdict(&dir);
+    assert_eq!(verdict["valid"], "invalid");
+    let kinds = violation_kinds(&verdict);
+    assert!(kinds.iter().any(|k| k == "two-holders"), "{kinds:?}");
+    assert!(!kinds.iter().any(|k| k == "overwritten"), "{kinds:?}");
+    assert_clock_faults(&dir);
+}
+
 #[test]
 fn lock_no_fencing_is_caught() {
     bug_is_caught("lock-no-fencing", "1", "overwritten");

@@ -4,7 +4,6 @@
 
 use crate::node_id::NodeId;
 use serde::{Deserialize, Serialize};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 /// A write's timestamp; the greater one wins a merge (last write wins).
 ///
@@ -59,9 +58,10 @@ impl HybridClock {
         }
     }
 
-    /// A timestamp for a local write, now.
+    /// A timestamp for a local write, now on this node's clock (which a
+    /// clock fault may have skewed: last-write-wins then picks by it).
     pub fn tick(&mut self) -> Timestamp {
-        self.tick_at(now_us())
+        self.tick_at(crate::wall_clock::now_us())
     }
 
     /// The wall part of the highest timestamp issued or observed.
@@ -77,14 +77,6 @@ impl HybridClock {
             self.logical = ts.logical;
         }
     }
-}
-
-/// Wall-clock microseconds since the Unix epoch (0 if the clock is before it).
-fn now_us() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| u64::try_from(d.as_micros()).unwrap_or(u64::MAX))
-        .unwrap_or(0)
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@ pub fn router(node: Arc<GossipNode>) -> Router {
     client_routes::routes()
         .merge(peer_routes::routes())
         .merge(status::routes())
+        .merge(crate::wall_clock::admin::routes())
         .with_state(node)
 }
 

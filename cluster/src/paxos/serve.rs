@@ -24,5 +24,6 @@ pub fn router(node: Arc<PaxosNode>) -> Router {
     client_routes::routes()
         .merge(peer_routes::routes())
         .merge(status::routes())
+        .merge(crate::wall_clock::admin::routes())
         .with_state(node)
 }

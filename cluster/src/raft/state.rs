@@ -81,6 +81,9 @@ pub struct Core {
     pub last_leader_contact: Option<Instant>,
     /// When this node last became leader.
     pub leader_since: Instant,
+    /// Leader: where its lock commands' stamps count from
+    /// (`crate::lock::clock`).
+    pub lease_base: crate::lock::clock::LeaseBase,
     /// Index of this leader's first entry of its term (reads wait for it).
     pub term_start_index: u64,
     /// Leader: per-peer replication progress.
@@ -127,6 +130,7 @@ impl Core {
             election_deadline: Instant::now(),
             last_leader_contact: None,
             leader_since: Instant::now(),
+            lease_base: Default::default(),
             term_start_index: 0,
             progress: peers
                 .iter()
@@ -222,6 +226,7 @@ impl Core {
         self.role = Role::Leader;
         self.leader = Some(self.id.clone());
         self.leader_since = Instant::now();
+        self.lease_base = Default::default();
         self.read_round = 0;
         let next = self.log.last_index() + 1;
         for p in self.progress.values_mut() {

@@ -25,6 +25,7 @@ pub fn router(c: Arc<Coordinator>) -> Router {
         .route("/txn", post(txn))
         .route("/txn/{txid}/decision", get(decision))
         .route("/status", get(status))
+        .merge(crate::wall_clock::admin::routes())
         .with_state(c)
 }
 

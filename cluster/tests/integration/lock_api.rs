@@ -90,3 +90,70 @@ async fn without_fencing_a_stale_token_overwrites_the_resource() {
     assert_eq!(write(5, 1).await.0, 200);
     assert_eq!(write(4, 2).await.0, 200, "the bug accepts a lower token");
 }
+
+/// Acquires `l` for 60 s as `a`, jumps the leader's wall clock an hour
+/// ahead, and asks for `l` again as `b`: the answer code.
+async fn acquire_after_a_leader_clock_jump(tc: &common::TestCluster) -> u16 {
+    let leader = tc.leader();
+    let acquire = |holder: &str| {
+        let body = json!({"holder": holder, "ttl_ms": 60_000});
+        tc.post(&leader, "/lock/l/acquire", body)
+    };
+    assert_eq!(acquire("a").await.0, 200);
+    let id = leader.clone();
+    let cluster = &tc.cluster;
+    cluster.set_clock_offset(&id, 3_600_000).unwrap();
+    let shown = tc
+        .http
+        .get(format!("{}/admin/clock", tc.url(&leader)))
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap();
+    assert_eq!(shown["offset_ms"], 3_600_000, "{shown}");
+    let code = acquire("b").await.0;
+    cluster.set_clock_offset(&id, 0).unwrap();
+    code
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_leader_clock_jump_leaves_leases_alone() {
+    let tc = common::start(3, &[], &[]);
+    assert_eq!(acquire_after_a_leader_clock_jump(&tc).await, 409);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lease_wall_clock_lets_a_clock_jump_expire_a_held_lease() {
+    let tc = common::start(3, &[Bug::LeaseWallClock], &[]);
+    assert_eq!(acquire_after_a_leader_clock_jump(&tc).await, 200);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_clock_endpoint_says_what_body_it_expected() {
+    let tc = common::start(1, &[], &[]);
+    let node = tc.leader();
+    let answer = tc
+        .http
+        .post(format!("{}/admin/clock", tc.url(&node)))
+        .body(r#"{"offset":5}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status().as_u16(), 400);
+    let body = answer.json::<Value>().await.unwrap();
+    let error = body["error"].as_str().unwrap_or_default();
+    assert!(error.contains("offset_ms"), "{body}");
+    // Nothing was set: the node's clock is still the machine's.
+    let shown = tc
+        .http
+        .get(format!("{}/admin/clock", tc.url(&node)))
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap();
+    assert_eq!(shown["offset_ms"], 0, "{shown}");
+}

@@ -1,6 +1,7 @@
 //! The one table of what each switchable bug needs besides `--bug`: the
-//! workload that can show its anomaly, and `--shards 2` or `--cache` where
-//! the buggy code lives behind them; and which faults are known to expose
+//! workload that can show its anomaly, `--shards 2` or `--cache` where
+//! the buggy code lives behind them, and an opt-in fault kind (`--nemesis
+//! clock`) where only that fault shows it; and which faults are known to expose
 //! it (docs/cluster.md, "Switchable bugs"). A new bug does not compile
 //! until it has a row here.
 
@@ -17,6 +18,9 @@ pub struct Setup {
     pub shards: usize,
     /// `--cache`.
     pub cache: bool,
+    /// `--nemesis`, where the default list cannot expose the bug (clock
+    /// faults are opt-in); `None`: the default.
+    pub nemesis: Option<&'static str>,
 }
 
 impl Setup {
@@ -25,6 +29,14 @@ impl Setup {
             workload,
             shards: 1,
             cache: false,
+            nemesis: None,
+        }
+    }
+
+    const fn faults(self, nemesis: &'static str) -> Setup {
+        Setup {
+            nemesis: Some(nemesis),
+            ..self
         }
     }
 
@@ -48,10 +60,13 @@ impl Setup {
         if self.cache {
             args.push("--cache".to_string());
         }
+        if let Some(nemesis) = self.nemesis {
+            args.extend(["--nemesis".to_string(), nemesis.to_string()]);
+        }
         args
     }
 
-    /// `append`, `bank --shards 2`, `cas-register --cache`.
+    /// `append`, `bank --shards 2`, `cas-register --cache`, `lock --nemesis clock`.
     pub fn label(&self) -> String {
         let mut label = self.workload.as_str().to_string();
         if self.shards > 1 {
@@ -59,6 +74,9 @@ impl Setup {
         }
         if self.cache {
             label.push_str(" --cache");
+        }
+        if let Some(nemesis) = self.nemesis {
+            label.push_str(&format!(" --nemesis {nemesis}"));
         }
         label
     }
@@ -113,6 +131,9 @@ pub fn plan(bug: Bug) -> (Setup, Exposure) {
         ),
         // The lock workload's own client pauses outlive leases.
         Bug::LockNoFencing | Bug::LeaseIgnoresPause => (Setup::of(Lock), Exposure(&[])),
+        // Only a leader whose wall clock jumps ahead expires leases early;
+        // the clocks of one machine agree unless a clock fault skews them.
+        Bug::LeaseWallClock => (Setup::of(Lock).faults("clock"), Exposure(&["clock"])),
         // A partitioned node misses an invalidation; unique values, so a
         // stale read cannot pass for a later write of the same value.
         Bug::CacheStale => (Setup::of(Register).cached(), Exposure(&["partition"])),
@@ -147,7 +168,11 @@ mod tests {
     #[test]
     fn every_bug_has_a_setup_and_setups_are_shared() {
         let setups = correct_setups(&Bug::ALL);
-        assert_eq!(setups.len(), 8, "{setups:?}");
+        assert_eq!(setups.len(), 9, "{setups:?}");
+        assert_eq!(
+            plan(Bug::LeaseWallClock).0.args(),
+            ["--workload", "lock", "--nemesis", "clock"]
+        );
         assert_eq!(
             plan(Bug::DirtyReads).0.args(),
             ["--workload", "list-append", "--shards", "2"]

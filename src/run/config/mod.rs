@@ -197,7 +197,8 @@ pub struct RunConfig {
     #[arg(long, value_delimiter = ',', default_values_t = RunConfig::default().nemesis,
         hide_default_value = true,
         help = format!(
-            "Faults, comma-separated: {} [default: {}]",
+            "Faults, comma-separated: {} [default: {}]; all = every kind but clock \
+             (opt-in: bump, strobe and reset the bundled nodes' clocks)",
             choices::nemeses(),
             RunConfig::default().nemesis.join(",")
         ))]

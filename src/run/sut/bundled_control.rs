@@ -1,5 +1,6 @@
 //! The bundled cluster seen through the nemeses' `NodeControl`: kill,
-//! restart and pause via the launcher, and the leader it reports.
+//! restart and pause via the launcher, clock offsets through each node's
+//! `POST /admin/clock`, and the leader it reports.
 
 use faultline_cluster::{Cluster, NodeId};
 use faultline_nemeses::{BoxFuture, NemesisError, NodeControl};
@@ -67,6 +68,23 @@ impl NodeControl for BundledControl {
 
     fn resume<'a>(&'a self, node: &'a str) -> BoxFuture<'a, Result<(), NemesisError>> {
         self.act("resume", node, Cluster::resume)
+    }
+
+    fn set_clock_offset<'a>(
+        &'a self,
+        node: &'a str,
+        offset_ms: i64,
+    ) -> BoxFuture<'a, Result<(), NemesisError>> {
+        Box::pin(async move {
+            let id: NodeId = node
+                .parse()
+                .map_err(|_| NemesisError::UnknownNode(node.to_string()))?;
+            let cluster = self.cluster.clone();
+            tokio::task::spawn_blocking(move || cluster.set_clock_offset(&id, offset_ms))
+                .await
+                .map_err(|e| control_error("set-clock", node, e.to_string()))?
+                .map_err(|e| control_error("set-clock", node, e.to_string()))
+        })
     }
 
     fn pid(&self, node: &str) -> Option<u32> {

@@ -20,6 +20,9 @@ pub enum Capability {
     Partition,
     /// Slow links between nodes (the same proxies, or latency commands).
     Latency,
+    /// Skew a node's wall clock without touching the machine's
+    /// (`NodeControl::set_clock_offset`).
+    Clock,
     /// Multi-key transactions that add to balances (the bank's transfers,
     /// `POST /txn` of docs/DESIGN.md's protocol).
     Txn,
@@ -41,6 +44,7 @@ impl Capability {
             NemesisKind::Pause => Capability::Pause,
             NemesisKind::Partition => Capability::Partition,
             NemesisKind::Latency => Capability::Latency,
+            NemesisKind::Clock => Capability::Clock,
         }
     }
 }
@@ -53,6 +57,7 @@ impl fmt::Display for Capability {
             Capability::Pause => f.write_str("pause nodes"),
             Capability::Partition => f.write_str("partition the network between nodes"),
             Capability::Latency => f.write_str("slow the links between nodes"),
+            Capability::Clock => f.write_str("skew the nodes' clocks"),
             Capability::Txn => f.write_str("run multi-key transactions"),
             Capability::ReadMode => f.write_str("choose how reads are served"),
             Capability::Bugs => f.write_str("switch on bugs"),

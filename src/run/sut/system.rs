@@ -82,6 +82,12 @@ pub fn generic_refusal(sut: SutKind, need: &Need) -> anyhow::Error {
         Capability::ReadCache => anyhow::anyhow!(
             "--cache switches on the bundled cluster's read cache; it does not apply to --sut {sut}"
         ),
+        Capability::Clock => anyhow::anyhow!(
+            "--sut {sut} cannot skew the nodes' clocks, which {} needs: only the bundled \
+             cluster's nodes read wall time through an offset the harness sets (the \
+             machine's clock is never changed); leave clock out of --nemesis",
+            need.by
+        ),
         other => anyhow::anyhow!("--sut {sut} cannot {other}, which {} needs", need.by),
     }
 }

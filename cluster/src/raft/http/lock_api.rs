@@ -5,7 +5,7 @@ use super::client_api::{read_linearizable, submit};
 use crate::body::{AcquireBody, TokenBody, bad_request, parse};
 use crate::bugs::Bug;
 use crate::kv::Command;
-use crate::lock::clock::wall_clock_ms;
+use crate::lock::clock;
 use crate::lock::{FencedWrite, LeaseCommand, resource_key};
 use crate::raft::RaftNode;
 use axum::Router;
@@ -62,9 +62,19 @@ async fn lease(
     };
     // Stamped here, by the node that proposes; only a leader's proposal can
     // commit, so the stamp that counts is always a leader's clock.
+    let stamp_ms = if node.cfg.bug(Bug::LeaseWallClock) {
+        clock::wall_clock_ms()
+    } else {
+        let mut core = node.lock();
+        // Until its no-op is applied a new leader has not seen every stamp
+        // of its predecessors, so it cannot know where the clock stands.
+        let caught_up = core.last_applied >= core.term_start_index;
+        let current = clock::current(core.kv.map());
+        core.lease_base.stamp(caught_up, current)
+    };
     let cmd = Command::Lease {
         lock,
-        stamp_ms: wall_clock_ms(),
+        stamp_ms,
         action,
     };
     submit(&node, cmd, Method::POST, &uri, &headers, body).await

@@ -20,5 +20,6 @@ pub fn router(node: Arc<RaftNode>) -> Router {
         .merge(participant_api::routes())
         .merge(status::routes())
         .merge(cache_api::routes())
+        .merge(crate::wall_clock::admin::routes())
         .with_state(node)
 }
