@@ -1,5 +1,4 @@
 //! Shared test helpers: echo-server processes as "nodes" and a NodeControl over them.
-#![allow(dead_code)]
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};

@@ -1,6 +1,6 @@
 //! The proxy mesh with real TCP: cuts stop all bytes, heal restores, latency adds delay.
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 

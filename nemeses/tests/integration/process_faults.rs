@@ -1,6 +1,6 @@
 //! Kill/restart and pause/resume against real processes.
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -1,6 +1,6 @@
 //! The schedule runner: events in order, same seed same faults, and a heal always.
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -1,7 +1,7 @@
 //! Measures what the proxy mesh costs (run on demand: `cargo test -p faultline-nemeses
-//! --test proxy_overhead -- --ignored --nocapture`). Prints numbers; asserts only sanity.
+//! --test integration proxy_overhead:: -- --ignored --nocapture`). Prints numbers; asserts only sanity.
 
-mod common;
+use crate::common;
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};

@@ -1,7 +1,5 @@
 //! User-command nemesis: argv commands from a TOML config, with substitution.
 
-mod common;
-
 use std::collections::BTreeSet;
 use std::sync::Arc;
 

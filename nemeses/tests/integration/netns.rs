@@ -2,9 +2,8 @@
 //! Needs root, iproute2 and nftables: skipped with a line saying so
 //! elsewhere, a failure where `FAULTLINE_REQUIRE` names `root` (as in CI).
 
-mod common;
-#[path = "../../tests/requirements/mod.rs"]
-mod requirements;
+use crate::common;
+use crate::requirements;
 
 use std::collections::BTreeSet;
 use std::process::{Child, Command, Stdio};
