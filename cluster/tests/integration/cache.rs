@@ -151,3 +151,35 @@ async fn cache_stale_serves_a_value_older_than_an_acked_write() {
     }
     panic!("cache-stale never served the old value behind a partition");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cache_stale_keeps_serving_the_old_value_after_the_lease() {
+    // A cache that trusts its invalidations gives its entries no lease: a
+    // node that missed one serves the old value well past the TTL, until a
+    // later invalidation reaches it (with a lease the window would close
+    // after 200 ms, and a run whose partition outlasts it could miss it).
+    let (tc, mesh) =
+        common::start_with_mesh_args(3, &[Bug::CacheStale], &["--cache", "--cache-ttl-ms", "200"])
+            .await;
+    for attempt in 0..3 {
+        let key = format!("k{attempt}");
+        tc.put_acked(&key, json!(1)).await;
+        let leader = tc.leader();
+        let follower = tc.followers(&leader)[0].clone();
+        assert_eq!(read_ok(&tc, &follower, &key).await, json!(1));
+        mesh.isolate(&follower, true);
+        let code = tc.put(&leader, &key, json!(2)).await;
+        tokio::time::sleep(Duration::from_millis(1000)).await;
+        let (read_code, body) = tc.get(&follower, &key).await;
+        mesh.isolate(&follower, false);
+        if code == 200 {
+            assert_eq!(
+                (read_code, body["value"].clone()),
+                (200, json!(1)),
+                "the cut-off follower served its cached value past the 200 ms TTL"
+            );
+            return;
+        }
+    }
+    panic!("the majority side never acknowledged the write behind the partition");
+}

@@ -42,9 +42,15 @@
 //! assumption of bounded drift). A paused node's clock keeps running, so its
 //! entries expire while it is stopped.
 //!
-//! The `cache-stale` bug sends invalidations fire-and-forget: unreachable
-//! peers never hear of the write, the write is acknowledged at once, and a
-//! partitioned node's cache serves the old value until its lease runs out.
+//! The `cache-stale` bug is the cache that trusts its invalidations: they
+//! are sent fire-and-forget, unreachable peers never hear of the write, the
+//! write is acknowledged at once, and since an invalidation is trusted to
+//! arrive an entry has no lease (it lives until invalidated, at most
+//! [`TRUSTING_LIFE`]): a node that missed one serves the old value until a
+//! later write's invalidation reaches it. That is the usual shape of this
+//! bug in real caches, whose TTLs are long because invalidation is relied on;
+//! with a one-second lease the stale window would close with the partition
+//! window and a run could miss it.
 
 pub mod invalidate;
 pub mod keys;
@@ -57,6 +63,11 @@ pub mod store;
 use pending::Pending;
 use std::time::Duration;
 use store::Store;
+
+/// Longest an entry lives with the `cache-stale` bug (which trusts
+/// invalidations instead of a lease): a bound, so an idle key is refreshed
+/// eventually.
+pub const TRUSTING_LIFE: Duration = Duration::from_secs(60);
 
 /// Header on a leader's read response: the raft index the value was read at.
 pub const VERSION_HEADER: &str = "x-faultline-read-version";
@@ -78,6 +89,16 @@ impl Cache {
             ttl,
             store: Store::default(),
             pending: Pending::default(),
+        }
+    }
+
+    /// How long an entry filled now may be served: the lease (`ttl`), or
+    /// [`TRUSTING_LIFE`] for a cache that trusts its invalidations.
+    pub fn entry_life(&self, trusts_invalidations: bool) -> Duration {
+        if trusts_invalidations {
+            TRUSTING_LIFE
+        } else {
+            self.ttl
         }
     }
 

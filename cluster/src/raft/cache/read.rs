@@ -44,7 +44,7 @@ pub async fn serve(
                 key,
                 value.clone(),
                 version,
-                sent + cache.ttl,
+                sent + life(node, cache),
                 Instant::now(),
             );
             let mut resp = value_response(value);
@@ -62,15 +62,21 @@ pub async fn serve(
                 Bytes::new(),
             )
             .await;
-            fill_from(cache, key, sent, resp).await
+            fill_from(cache, key, sent + life(node, cache), resp).await
         }
         Err(ReadError::Timeout) => crate::body::unknown(),
         Err(ReadError::Locked(body)) => crate::body::locked(body),
     }
 }
 
-/// Fills the cache from the leader's answer to a forwarded read, and relays it.
-async fn fill_from(cache: &Cache, key: &str, sent: Instant, resp: Response) -> Response {
+/// How long an entry filled by a read sent now lives (see [`Cache::entry_life`]).
+fn life(node: &RaftNode, cache: &Cache) -> std::time::Duration {
+    cache.entry_life(node.cfg.bug(crate::bugs::Bug::CacheStale))
+}
+
+/// Fills the cache from the leader's answer to a forwarded read (an entry
+/// that lives until `expires`), and relays it.
+async fn fill_from(cache: &Cache, key: &str, expires: Instant, resp: Response) -> Response {
     let version = resp
         .headers()
         .get(VERSION_HEADER)
@@ -96,7 +102,7 @@ async fn fill_from(cache: &Cache, key: &str, sent: Instant, resp: Response) -> R
     if let Some(value) = value {
         cache
             .store
-            .fill(key, value, version, sent + cache.ttl, Instant::now());
+            .fill(key, value, version, expires, Instant::now());
     }
     Response::from_parts(parts, Body::from(bytes))
 }
