@@ -1,12 +1,13 @@
 //! `faultline heal`: undoes what a run of SSH nodes may have left behind
 //! when the harness died without its own final heal (SIGKILL, a lost
-//! machine): faultline's firewall rules and paused database processes.
+//! machine): faultline's firewall rules, paused database processes and
+//! skewed clocks.
 
 use crate::exit::Exit;
 use crate::run::config::RunConfig;
 use crate::run::sut::ssh::resolve;
 use anyhow::{Context, bail};
-use faultline_nemeses::{SshClient, SshNodes, Step};
+use faultline_nemeses::{NodeControl, SshClient, SshNodes, Step};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -18,7 +19,9 @@ What it does, on every node of the file's [[nodes]], over SSH:
     faultline_loss) and its iptables chain (FAULTLINE and the INPUT rule
     jumping to it); the host's own tables and chains are not touched;
   - runs the [db] resume template, so a process a pause left stopped
-    continues.
+    continues;
+  - runs the [db] clock template with offset 0, so a clock a clock fault
+    skewed tells the true time again.
 A run heals by itself on every exit it lives to see (the end, an error,
 Ctrl-C); this is for the ones it does not (SIGKILL, a lost machine).
 
@@ -67,6 +70,16 @@ pub fn execute(args: HealArgs) -> anyhow::Result<Exit> {
             }
         } else {
             eprintln!("no [db] resume template: paused processes, if any, are left as they are");
+        }
+        if hosts.db.clock.is_some() {
+            for node in &nodes {
+                if let Err(e) = control.set_clock_offset(&node.name, 0).await {
+                    failures.push(format!("[db] clock: {e}"));
+                }
+            }
+            if failures.iter().all(|f| !f.starts_with("[db] clock")) {
+                eprintln!("reset the clock of {} node(s)", nodes.len());
+            }
         }
         client.close().await;
         if failures.is_empty() {

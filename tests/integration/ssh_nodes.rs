@@ -37,6 +37,11 @@ echo $! >"$dir/pids/$node.pid""#;
 
 /// Sends a signal to the node's recorded pid; after KILL waits (bounded)
 /// until the process is gone, as a kill template must.
+/// The `[db] clock` template's script: appends the offset it was given to
+/// a file per node, which the test reads back (setting a real clock would
+/// change the machine's, which tests never do).
+const CLOCK: &str = r#"echo "$1" >>"$2""#;
+
 const SIGNAL: &str = r#"sig=$1; pidfile=$2
 [ -f "$pidfile" ] || exit 0
 p=$(cat "$pidfile")
@@ -210,6 +215,7 @@ fn config(lab: &Lab, name: &str, extra: &str, node_flags: &[&str]) -> PathBuf {
          stop = [\"sh\", \"-c\", {signal}, \"stop\", \"KILL\", {pid}]\n\
          pause = [\"sh\", \"-c\", {signal}, \"pause\", \"STOP\", {pid}]\n\
          resume = [\"sh\", \"-c\", {signal}, \"resume\", \"CONT\", {pid}]\n\
+         clock = [\"sh\", \"-c\", {clock}, \"clock\", \"{{offset_ms}}\", {clock_file}]\n\
          logs = [{log}]\n",
         logs = q(&p.join("logs").display().to_string()),
         pids = q(&p.join("pids").display().to_string()),
@@ -220,6 +226,8 @@ fn config(lab: &Lab, name: &str, extra: &str, node_flags: &[&str]) -> PathBuf {
         dir = q(&p.display().to_string()),
         flags = flags.iter().map(|f| format!(", {f}")).collect::<String>(),
         pid = pid(()),
+        clock = script(CLOCK),
+        clock_file = q(&format!("{}/clock-{{node}}", p.display())),
         log = q(&format!("{}/logs/{{node}}.log", p.display())),
     ));
     let file = p.join(format!("{name}.toml"));
@@ -481,6 +489,16 @@ fn heal_after_a_sigkilled_harness_removes_faultlines_rules_and_resumes_nodes() {
         Vec::<String>::new(),
         "paused nodes left after heal"
     );
+    // Clocks too: heal sets every node's back to offset 0.
+    for node in NODES {
+        let offsets =
+            std::fs::read_to_string(lab.path().join(format!("clock-{node}"))).unwrap_or_default();
+        assert_eq!(
+            offsets.lines().last(),
+            Some("0"),
+            "{node}'s clock not reset"
+        );
+    }
 }
 
 #[test]
@@ -664,4 +682,35 @@ fn nft_loss_over_ssh_drops_peer_packets_and_heals() {
         "the loss table outlived the heal"
     );
     assert!(reaches(&ns2, a1), "n2 cannot reach n1 after the heal");
+}
+
+#[test]
+fn clock_faults_on_ssh_nodes_run_the_clock_template_and_reset_it() {
+    let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    if !requirements::have(requirements::Need::RootSsh, "ssh_nodes: clock template") {
+        return;
+    }
+    let lab = lab();
+    let file = config(
+        &lab,
+        "ssh-clock",
+        "time-limit = 4\nseed = 2\nnemesis = [\"clock\"]\nnemesis-interval = 1",
+        &[],
+    );
+    let (status, stderr) = run(faultline(&["run", "--config"]).arg(&file));
+    assert_eq!(status.code(), Some(0), "{stderr}");
+    let dir = results_of(&lab, "ssh-clock");
+    assert!(history_has(&dir, "start-clock"), "no clock fault: {stderr}");
+    let mut skewed = 0;
+    for node in NODES {
+        let offsets =
+            std::fs::read_to_string(lab.path().join(format!("clock-{node}"))).unwrap_or_default();
+        let offsets: Vec<i64> = offsets.lines().map(|l| l.parse().unwrap()).collect();
+        skewed += offsets.iter().filter(|o| **o != 0).count();
+        // Every node a fault skewed was set back to the true time.
+        if let Some(last) = offsets.last() {
+            assert_eq!(*last, 0, "{node} left at {offsets:?}");
+        }
+    }
+    assert!(skewed > 0, "the clock template never got an offset");
 }

@@ -9,7 +9,7 @@ use super::fanout::{Job, first_error, run_all};
 use super::firewall::heal_argv;
 use super::node::RemoteNode;
 use super::ssh::SshClient;
-use super::template::{DbTemplates, Step};
+use super::template::{DbTemplates, OFFSET_MS, Step};
 use crate::control::{BoxFuture, NodeControl};
 use crate::error::NemesisError;
 
@@ -156,6 +156,38 @@ impl NodeControl for SshNodes {
 
     fn resume<'a>(&'a self, node: &'a str) -> BoxFuture<'a, Result<(), NemesisError>> {
         Box::pin(self.step(Step::Resume, node))
+    }
+
+    fn set_clock_offset<'a>(
+        &'a self,
+        node: &'a str,
+        offset_ms: i64,
+    ) -> BoxFuture<'a, Result<(), NemesisError>> {
+        Box::pin(async move {
+            let remote = self
+                .nodes
+                .iter()
+                .find(|n| n.name == node)
+                .ok_or_else(|| NemesisError::UnknownNode(node.to_string()))?;
+            let template = self
+                .db
+                .clock
+                .as_ref()
+                .ok_or_else(|| NemesisError::Unsupported {
+                    op: "set-clock",
+                    node: node.to_string(),
+                    what: "set a node's clock without a [db] clock template",
+                })?;
+            let offset = offset_ms.to_string();
+            let argv = crate::command::substitute(
+                &remote.fill(template, &self.nodes),
+                &std::collections::BTreeMap::from([(OFFSET_MS, offset.as_str())]),
+            );
+            self.client
+                .run(&remote.ssh, &argv, self.timeout())
+                .await
+                .map(|_| ())
+        })
     }
 
     fn pid(&self, _: &str) -> Option<u32> {

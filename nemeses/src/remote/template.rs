@@ -61,6 +61,10 @@ impl fmt::Display for Step {
 /// The placeholders a template may hold, each replaced per node.
 pub const PLACEHOLDERS: [&str; 6] = ["node", "host", "address", "port", "url", "peers"];
 
+/// The placeholder only the `clock` template has: the offset to set, in
+/// milliseconds (negative: behind; 0: the true time again).
+pub const OFFSET_MS: &str = "offset_ms";
+
 /// The `[db]` table of a test file.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
@@ -86,6 +90,11 @@ pub struct DbTemplates {
     /// Deletes its data.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub wipe: Option<Vec<String>>,
+    /// Sets the node's clock to the true time plus `{offset_ms}` (the clock
+    /// fault: with `faketime`, `date -s`, chrony, or the store's own knob);
+    /// called with 0 to reset it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub clock: Option<Vec<String>>,
     /// Remote files downloaded into `nodes/<node>/` at the end of the run.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub logs: Vec<String>,
@@ -101,8 +110,9 @@ fn default_timeout_secs() -> u64 {
 /// A template that uses a placeholder no node has.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "[db] {key}: unknown placeholder {{{name}}} in {arg:?} (allowed: {})",
-    allowed()
+    "[db] {key}: unknown placeholder {{{name}}} in {arg:?} (allowed: {}{})",
+    allowed(),
+    if key == "clock" { ", {offset_ms}" } else { "" }
 )]
 pub struct UnknownPlaceholder {
     /// The key, e.g. `start` or `logs`.
@@ -143,12 +153,13 @@ impl DbTemplates {
             .filter_map(|s| self.get(*s).map(|t| (s.key(), t)))
             .collect();
         keyed.push(("logs", &self.logs));
+        if let Some(clock) = &self.clock {
+            keyed.push(("clock", clock));
+        }
         for (key, args) in keyed {
+            let known = |n: &&str| PLACEHOLDERS.contains(n) || (key == "clock" && *n == OFFSET_MS);
             for arg in args {
-                if let Some(name) = placeholders_in(arg)
-                    .into_iter()
-                    .find(|n| !PLACEHOLDERS.contains(n))
-                {
+                if let Some(name) = placeholders_in(arg).into_iter().find(|n| !known(n)) {
                     return Err(UnknownPlaceholder {
                         key: key.to_string(),
                         name: name.to_string(),
@@ -160,12 +171,17 @@ impl DbTemplates {
         Ok(())
     }
 
-    /// The steps whose template is an empty list (which could run nothing).
-    pub fn empty_steps(&self) -> Vec<Step> {
-        Step::ALL
+    /// The keys whose template is an empty list (which could run nothing).
+    pub fn empty_steps(&self) -> Vec<String> {
+        let mut empty: Vec<String> = Step::ALL
             .into_iter()
             .filter(|s| self.get(*s).is_some_and(|t| t.is_empty()))
-            .collect()
+            .map(|s| s.key().to_string())
+            .collect();
+        if self.clock.as_ref().is_some_and(|t| t.is_empty()) {
+            empty.push("clock".to_string());
+        }
+        empty
     }
 }
 
@@ -257,5 +273,36 @@ mod tests {
             ..DbTemplates::default()
         };
         assert!(fine.validate().is_ok());
+    }
+
+    #[test]
+    fn only_the_clock_template_has_the_offset() {
+        let clock = DbTemplates {
+            clock: Some(vec![
+                "faketime-set".into(),
+                "{node}".into(),
+                "{offset_ms}".into(),
+            ]),
+            ..DbTemplates::default()
+        };
+        assert!(clock.validate().is_ok());
+        let start = DbTemplates {
+            start: Some(vec!["run".into(), "{offset_ms}".into()]),
+            ..DbTemplates::default()
+        };
+        let e = start.validate().unwrap_err().to_string();
+        assert!(
+            e.contains("[db] start") && !e.contains("{offset_ms})"),
+            "{e}"
+        );
+        let typo = DbTemplates {
+            clock: Some(vec!["{offset}".into()]),
+            ..DbTemplates::default()
+        };
+        let e = typo.validate().unwrap_err().to_string();
+        assert!(
+            e.contains("[db] clock") && e.contains("{offset_ms})"),
+            "{e}"
+        );
     }
 }

@@ -64,6 +64,7 @@ impl SystemUnderTest for SshSut {
             Capability::Kill => self.has(Step::Kill) && self.has(Step::Start),
             Capability::Pause => self.has(Step::Pause) && self.has(Step::Resume),
             Capability::Partition => true,
+            Capability::Clock => self.hosts.db.clock.is_some(),
             _ => false,
         }
     }
@@ -76,6 +77,11 @@ impl SystemUnderTest for SshSut {
             ),
             Capability::Pause => anyhow::anyhow!(
                 "{} on SSH nodes needs the pause and resume templates in the config's [db] table",
+                need.by
+            ),
+            Capability::Clock => anyhow::anyhow!(
+                "{} on SSH nodes needs a clock template in the config's [db] table \
+                 (an argv with {{offset_ms}}, e.g. through faketime or date)",
                 need.by
             ),
             Capability::Latency => anyhow::anyhow!(
