@@ -18,6 +18,10 @@ use crate::topology::TopologyKind;
 
 /// Latency fault defaults: enough to exceed typical election/heartbeat slack on loopback.
 pub const DEFAULT_DELAY: Duration = Duration::from_millis(100);
+/// Share dropped by a loss fault: enough that retransmissions and resets
+/// show in latencies and timeouts, not so much that the links are as good
+/// as cut (which is the partition's job).
+pub const DEFAULT_LOSS: f64 = 0.2;
 /// Jitter added on top of [`DEFAULT_DELAY`].
 pub const DEFAULT_JITTER: Duration = Duration::from_millis(50);
 
@@ -65,7 +69,7 @@ pub fn planned_targets(
                     .into_iter()
                     .map(|t| (kind, Some(t.as_str()))),
             ),
-            NemesisKind::Latency => planned.push((kind, None)),
+            NemesisKind::Latency | NemesisKind::Loss => planned.push((kind, None)),
             NemesisKind::Clock => planned.extend(
                 ClockNemesis::default_targets(nodes)
                     .into_iter()
@@ -109,7 +113,8 @@ pub fn build_nemesis_with(
 ) -> Result<BuiltNemesis, NemesisError> {
     let backends = NetworkBackends {
         partitions,
-        latency: mesh.map(|m| m as Arc<dyn LatencyBackend>),
+        latency: mesh.clone().map(|m| m as Arc<dyn LatencyBackend>),
+        loss: mesh.map(|m| m as Arc<dyn LatencyBackend>),
     };
     build_nemesis_on(kinds, interval, seed, control, backends)
 }
@@ -122,6 +127,9 @@ pub struct NetworkBackends {
     pub partitions: Option<Arc<dyn PartitionBackend>>,
     /// Slows links (a proxy mesh, user commands).
     pub latency: Option<Arc<dyn LatencyBackend>>,
+    /// Drops a share of what crosses links (a proxy mesh, nftables on SSH
+    /// nodes): a [`LatencyBackend`] asked for loss alone.
+    pub loss: Option<Arc<dyn LatencyBackend>>,
 }
 
 /// Like [`build_nemesis`] with any partition and latency backends.
@@ -135,6 +143,7 @@ pub fn build_nemesis_on(
     let NetworkBackends {
         partitions,
         latency,
+        loss,
     } = backends;
     if interval.is_zero() && !kinds.is_none() {
         // A zero interval would inject and heal faults in a tight loop.
@@ -162,6 +171,13 @@ pub fn build_nemesis_on(
                     needs: "a latency backend (a proxy mesh the nodes' peer URLs go through, or latency commands)",
                 })?;
                 Arc::new(LatencyNemesis::new(backend, DEFAULT_DELAY, DEFAULT_JITTER))
+            }
+            NemesisKind::Loss => {
+                let backend = loss.clone().ok_or(NemesisError::Missing {
+                    kind: kind.to_string(),
+                    needs: "a loss backend (a proxy mesh the nodes' peer URLs go through, or nftables on SSH nodes)",
+                })?;
+                Arc::new(LatencyNemesis::loss(backend, DEFAULT_LOSS))
             }
             NemesisKind::Clock => Arc::new(ClockNemesis::new(
                 control.clone(),

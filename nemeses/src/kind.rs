@@ -17,6 +17,9 @@ pub enum NemesisKind {
     Partition,
     /// Slow links.
     Latency,
+    /// Lossy links: a share of the packets (or, through the proxy mesh,
+    /// of the connections) between nodes dropped. Opt-in: not in `all`.
+    Loss,
     /// Skewed wall clocks (bump, strobe; reset on heal). Opt-in: not in
     /// `all`, since it needs nodes that let the harness set their clocks.
     Clock,
@@ -24,16 +27,18 @@ pub enum NemesisKind {
 
 impl NemesisKind {
     /// Every kind.
-    pub const ALL: [NemesisKind; 5] = [
+    pub const ALL: [NemesisKind; 6] = [
         NemesisKind::Kill,
         NemesisKind::Pause,
         NemesisKind::Partition,
         NemesisKind::Latency,
+        NemesisKind::Loss,
         NemesisKind::Clock,
     ];
 
-    /// What `all` means: every kind but the opt-in clock, which few SUTs
-    /// can take (a nightly `--nemesis all` against etcd must keep working).
+    /// What `all` means: every kind but the opt-in clock and loss, which
+    /// fewer SUTs can take (a nightly `--nemesis all` against a described
+    /// store must keep meaning what it meant).
     pub const IN_ALL: [NemesisKind; 4] = [
         NemesisKind::Kill,
         NemesisKind::Pause,
@@ -48,6 +53,7 @@ impl NemesisKind {
             NemesisKind::Pause => "pause",
             NemesisKind::Partition => "partition",
             NemesisKind::Latency => "latency",
+            NemesisKind::Loss => "loss",
             NemesisKind::Clock => "clock",
         }
     }
@@ -61,6 +67,7 @@ impl NemesisKind {
             NemesisKind::Pause => "pause",
             NemesisKind::Partition => "start-partition",
             NemesisKind::Latency => "start-latency",
+            NemesisKind::Loss => "start-loss",
             NemesisKind::Clock => "start-clock",
         }
     }
@@ -72,6 +79,7 @@ impl NemesisKind {
             NemesisKind::Pause => "resume",
             NemesisKind::Partition => "stop-partition",
             NemesisKind::Latency => "stop-latency",
+            NemesisKind::Loss => "stop-loss",
             NemesisKind::Clock => "stop-clock",
         }
     }
@@ -92,8 +100,15 @@ impl NemesisKind {
         let both_process = self.is_process() && second.is_process();
         let clock_and_process =
             |a: NemesisKind, b: NemesisKind| a == NemesisKind::Clock && b.is_process();
-        let apart =
-            both_process || clock_and_process(self, second) || clock_and_process(second, self);
+        // Latency and loss shape the same links: through the proxy mesh the
+        // heal of one would undo the other while it still counted as on.
+        let both_shaping =
+            |a: NemesisKind, b: NemesisKind| a == NemesisKind::Latency && b == NemesisKind::Loss;
+        let apart = both_process
+            || clock_and_process(self, second)
+            || clock_and_process(second, self)
+            || both_shaping(self, second)
+            || both_shaping(second, self);
         self != second && !apart
     }
 
@@ -176,7 +191,7 @@ impl FromStr for NemesisKinds {
                         .ok_or_else(|| NemesisError::Parse {
                             input: s.to_string(),
                             reason: format!(
-                                "unknown nemesis {other:?}; expected kill, pause, partition, latency, clock, all or none"
+                                "unknown nemesis {other:?}; expected kill, pause, partition, latency, loss, clock, all or none"
                             ),
                         })?;
                     kinds.insert(kind);
@@ -224,6 +239,8 @@ mod tests {
         assert!(!Kill.pairs_with(Pause) && !Pause.pairs_with(Kill));
         assert!(!Partition.pairs_with(Partition));
         assert!(Clock.pairs_with(Partition) && Latency.pairs_with(Clock));
+        assert!(Loss.pairs_with(Partition) && Loss.pairs_with(Kill));
+        assert!(!Loss.pairs_with(Latency) && !Latency.pairs_with(Loss));
         assert!(!Clock.pairs_with(Kill) && !Pause.pairs_with(Clock));
     }
 

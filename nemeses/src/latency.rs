@@ -1,6 +1,6 @@
-//! The latency nemesis: slows (and optionally makes lossy) the links
-//! between nodes, through whichever backend can: the proxy mesh's links, or
-//! user commands run on each node.
+//! The latency and loss nemeses: slow, or make lossy, the links between
+//! nodes, through whichever backend can: the proxy mesh's links, user
+//! commands run on each node, or nftables on SSH nodes (loss only).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -72,10 +72,12 @@ impl LatencyBackend for ProxyMesh {
     }
 }
 
-/// Adds `delay` + up to `jitter` on every link of its backend, and loss if set.
+/// Adds `delay` + up to `jitter` on every link of its backend, and loss if
+/// set; as the loss nemesis, loss alone.
 pub struct LatencyNemesis {
     backend: Arc<dyn LatencyBackend>,
     slowdown: Slowdown,
+    kind: NemesisKind,
     active: AtomicBool,
 }
 
@@ -89,6 +91,22 @@ impl LatencyNemesis {
                 jitter,
                 loss: 0.0,
             },
+            kind: NemesisKind::Latency,
+            active: AtomicBool::new(false),
+        }
+    }
+
+    /// A loss fault: `loss` (0..=1) of what crosses every link dropped,
+    /// nothing delayed.
+    pub fn loss(backend: Arc<dyn LatencyBackend>, loss: f64) -> Self {
+        LatencyNemesis {
+            backend,
+            slowdown: Slowdown {
+                delay: Duration::ZERO,
+                jitter: Duration::ZERO,
+                loss: loss.clamp(0.0, 1.0),
+            },
+            kind: NemesisKind::Loss,
             active: AtomicBool::new(false),
         }
     }
@@ -96,11 +114,11 @@ impl LatencyNemesis {
 
 impl Nemesis for LatencyNemesis {
     fn name(&self) -> &str {
-        "latency"
+        self.kind.as_str()
     }
 
     fn kind(&self) -> Option<NemesisKind> {
-        Some(NemesisKind::Latency)
+        Some(self.kind)
     }
 
     fn invoke<'a>(
@@ -124,7 +142,7 @@ impl Nemesis for LatencyNemesis {
                 obj.insert("loss".into(), json!(self.slowdown.loss));
                 obj.insert("backend".into(), json!(self.backend.name()));
             }
-            sink.record(NemesisKind::Latency.start_event(), value);
+            sink.record(self.kind.start_event(), value);
             Ok(())
         })
     }
@@ -135,7 +153,7 @@ impl Nemesis for LatencyNemesis {
                 return Ok(());
             }
             self.backend.restore().await?;
-            sink.record(NemesisKind::Latency.stop_event(), json!({}));
+            sink.record(self.kind.stop_event(), json!({}));
             Ok(())
         })
     }

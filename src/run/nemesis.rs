@@ -118,6 +118,10 @@ fn fault_change(f: &str, value: &serde_json::Value) -> FaultChange {
             NemesisKind::Kill => format!("kill {}", targeted(value, &nodes())),
             NemesisKind::Pause => format!("pause {}", targeted(value, &nodes())),
             NemesisKind::Latency => "latency".to_string(),
+            NemesisKind::Loss => match value.get("percent").and_then(|p| p.as_u64()) {
+                Some(p) => format!("loss {p}%"),
+                None => "loss".to_string(),
+            },
             NemesisKind::Clock => {
                 let fault = value
                     .get("fault")

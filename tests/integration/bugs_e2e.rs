@@ -376,3 +376,36 @@ fn assert_faults_alternate_and_end_healed(h: &[Value]) {
     }
     assert!(active.is_none(), "the run ended with {active:?} in effect");
 }
+
+#[test]
+fn loss_faults_go_through_the_proxy_mesh_and_heal() {
+    let _serial = serial();
+    let tmp = tempfile::tempdir().unwrap();
+    let out = output({
+        let mut c = Command::new(env!("CARGO_BIN_EXE_faultline"));
+        c.args(["run", "--name", "lossy", "--nemesis", "loss"])
+            .args(["--nemesis-interval", "1", "--time-limit", "4"])
+            .args(["--recovery-time", "0.5", "--seed", "3"])
+            .arg("--results-dir")
+            .arg(tmp.path())
+            .stdin(Stdio::null());
+        c
+    });
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "lossy links alone break nothing"
+    );
+    let dir = run_dir(tmp.path(), "lossy");
+    let h = history(&dir);
+    let events: Vec<&str> = h
+        .iter()
+        .filter(|e| e["process"] == "nemesis")
+        .filter_map(|e| e["f"].as_str())
+        .collect();
+    assert!(events.contains(&"start-loss"), "{events:?}");
+    assert_eq!(events.last(), Some(&"stop-loss"), "{events:?}");
+    let start = h.iter().find(|e| e["f"] == "start-loss").unwrap();
+    assert_eq!(start["value"]["backend"], "proxy-mesh");
+    assert_eq!(start["value"]["loss"], 0.2);
+}

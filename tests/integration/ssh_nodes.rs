@@ -9,9 +9,9 @@
 use crate::requirements;
 
 use faultline_nemeses::{
-    Firewall, MemorySink, Nemesis, NetnsLab, RemoteNode, SshClient, SshLoss, SshTarget, heal_argv,
+    Firewall, LatencyBackend, NetnsLab, RemoteNode, Slowdown, SshClient, SshLoss, SshTarget,
+    heal_argv,
 };
-use rand::SeedableRng;
 use std::net::{Ipv4Addr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
@@ -666,15 +666,24 @@ fn nft_loss_over_ssh_drops_peer_packets_and_heals() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(async {
         let ssh = Arc::new(SshClient::new().unwrap());
-        let loss = SshLoss::new(ssh.clone(), nodes, 100, Duration::from_secs(30));
-        let sink = MemorySink::new();
-        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(1);
-        loss.invoke(&mut rng, &sink).await.unwrap();
+        let loss = SshLoss::new(ssh.clone(), nodes, Duration::from_secs(30));
+        let all = Slowdown {
+            delay: Duration::ZERO,
+            jitter: Duration::ZERO,
+            loss: 1.0,
+        };
+        let applied = loss.slow(all).await.unwrap();
+        assert_eq!(applied["percent"], 100);
         assert!(has_nft_table(&ns1, "faultline_loss"));
         assert!(!reaches(&ns2, a1), "100 % loss let n2 through to n1");
         // The harness is no peer: its SSH still works under the loss.
-        loss.heal(&sink).await.unwrap();
-        assert_eq!(sink.fs(), vec!["start-loss", "stop-loss"]);
+        loss.restore().await.unwrap();
+        // nftables drops but cannot delay: a slowdown is refused, not ignored.
+        let slow = Slowdown {
+            delay: Duration::from_millis(100),
+            ..all
+        };
+        assert!(loss.slow(slow).await.is_err());
         ssh.close().await;
     });
     assert!(
@@ -713,4 +722,35 @@ fn clock_faults_on_ssh_nodes_run_the_clock_template_and_reset_it() {
         }
     }
     assert!(skewed > 0, "the clock template never got an offset");
+}
+
+#[test]
+fn a_run_under_nft_loss_on_ssh_nodes_stays_valid_and_heals() {
+    let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    if !requirements::have(requirements::Need::RootSsh, "ssh_nodes: loss run") {
+        return;
+    }
+    let lab = lab();
+    let file = config(
+        &lab,
+        "ssh-loss",
+        "time-limit = 4\nseed = 4\nnemesis = [\"loss\", \"partition\"]\nnemesis-interval = 1",
+        &[],
+    );
+    let (status, stderr) = run(faultline(&["run", "--config"]).arg(&file));
+    assert_eq!(status.code(), Some(0), "{stderr}");
+    let dir = results_of(&lab, "ssh-loss");
+    assert!(history_has(&dir, "start-loss"), "no loss fault: {stderr}");
+    assert!(history_has(&dir, "stop-loss"), "the loss was not healed");
+    let history = std::fs::read_to_string(dir.join("history.jsonl")).unwrap();
+    assert!(
+        history.contains("ssh-nft"),
+        "loss went through another backend"
+    );
+    for (_, ns, _) in lab.nodes() {
+        assert!(
+            !has_nft_table(&ns, "faultline_loss"),
+            "the run left the loss table in {ns}"
+        );
+    }
 }

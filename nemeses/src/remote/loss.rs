@@ -4,11 +4,9 @@
 //! the harness is not dropped.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use rand_chacha::ChaCha8Rng;
-use serde_json::json;
+use serde_json::{Value, json};
 
 use super::fanout::{Job, first_error, run_all};
 use super::firewall::{heal_loss_argv, loss_argv};
@@ -16,48 +14,45 @@ use super::node::RemoteNode;
 use super::ssh::SshClient;
 use crate::control::BoxFuture;
 use crate::error::NemesisError;
-use crate::nemesis::Nemesis;
-use crate::sink::EventSink;
+use crate::latency::{LatencyBackend, Slowdown};
 
-/// Loss on every link between the nodes while a fault is in effect.
+/// Loss on every link between the nodes, as the loss nemesis' backend.
 pub struct SshLoss {
     client: Arc<SshClient>,
     nodes: Vec<RemoteNode>,
-    percent: u8,
     timeout: Duration,
-    active: AtomicBool,
 }
 
 impl SshLoss {
-    /// Drops `percent` % (at most 100) of inter-node packets per fault;
-    /// the hosts need `nft`.
-    pub fn new(
-        client: Arc<SshClient>,
-        nodes: Vec<RemoteNode>,
-        percent: u8,
-        timeout: Duration,
-    ) -> SshLoss {
+    /// Loss between `nodes`, each command within `timeout`; the hosts need `nft`.
+    pub fn new(client: Arc<SshClient>, nodes: Vec<RemoteNode>, timeout: Duration) -> SshLoss {
         SshLoss {
             client,
             nodes,
-            percent: percent.min(100),
             timeout,
-            active: AtomicBool::new(false),
         }
     }
 }
 
-impl Nemesis for SshLoss {
-    fn name(&self) -> &str {
-        "loss"
+impl LatencyBackend for SshLoss {
+    fn name(&self) -> &'static str {
+        "ssh-nft"
     }
 
-    fn invoke<'a>(
-        &'a self,
-        _: &'a mut ChaCha8Rng,
-        sink: &'a dyn EventSink,
-    ) -> BoxFuture<'a, Result<(), NemesisError>> {
+    fn slow(&self, slowdown: Slowdown) -> BoxFuture<'_, Result<Value, NemesisError>> {
         Box::pin(async move {
+            if !slowdown.delay.is_zero() || !slowdown.jitter.is_zero() {
+                // nftables drops; only netem delays.
+                return Err(NemesisError::BadCommand(
+                    "nftables on SSH nodes can drop packets but not delay them".into(),
+                ));
+            }
+            let percent = (slowdown.loss * 100.0).round().clamp(0.0, 100.0) as u8;
+            let percent = if slowdown.loss > 0.0 {
+                percent.max(1)
+            } else {
+                0
+            };
             let jobs = self
                 .nodes
                 .iter()
@@ -71,27 +66,18 @@ impl Nemesis for SshLoss {
                     Job {
                         node: n.name.clone(),
                         target: n.ssh.clone(),
-                        argv: n.privileged(loss_argv(self.percent, &peers)),
+                        argv: n.privileged(loss_argv(percent, &peers)),
                     }
                 })
                 .collect();
-            // Marked first: a loss applied on some nodes must still be healed.
-            self.active.store(true, Ordering::SeqCst);
             first_error(run_all(&self.client, jobs, self.timeout).await)?;
             let nodes: Vec<&str> = self.nodes.iter().map(|n| n.name.as_str()).collect();
-            sink.record(
-                "start-loss",
-                json!({"percent": self.percent, "nodes": nodes, "backend": "ssh-nft"}),
-            );
-            Ok(())
+            Ok(json!({"percent": percent, "nodes": nodes}))
         })
     }
 
-    fn heal<'a>(&'a self, sink: &'a dyn EventSink) -> BoxFuture<'a, Result<(), NemesisError>> {
+    fn restore(&self) -> BoxFuture<'_, Result<(), NemesisError>> {
         Box::pin(async move {
-            if !self.active.load(Ordering::SeqCst) {
-                return Ok(());
-            }
             let jobs = self
                 .nodes
                 .iter()
@@ -101,10 +87,7 @@ impl Nemesis for SshLoss {
                     argv: n.privileged(heal_loss_argv()),
                 })
                 .collect();
-            first_error(run_all(&self.client, jobs, self.timeout).await)?;
-            self.active.store(false, Ordering::SeqCst);
-            sink.record("stop-loss", json!({"backend": "ssh-nft"}));
-            Ok(())
+            first_error(run_all(&self.client, jobs, self.timeout).await)
         })
     }
 }

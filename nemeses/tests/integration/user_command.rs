@@ -185,6 +185,7 @@ async fn latency_and_ports_go_through_the_commands() {
         NetworkBackends {
             partitions: None,
             latency: Some(commands.clone() as Arc<dyn LatencyBackend>),
+            loss: None,
         },
     )
     .unwrap();

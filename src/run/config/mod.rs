@@ -197,8 +197,9 @@ pub struct RunConfig {
     #[arg(long, value_delimiter = ',', default_values_t = RunConfig::default().nemesis,
         hide_default_value = true,
         help = format!(
-            "Faults, comma-separated: {} [default: {}]; all = every kind but clock \
-             (opt-in: bump, strobe and reset the bundled nodes' clocks)",
+            "Faults, comma-separated: {} [default: {}]; all = every kind but the opt-in \
+             loss (a share of the packets or connections between nodes dropped) and clock \
+             (bump, strobe and reset the nodes' clocks)",
             choices::nemeses(),
             RunConfig::default().nemesis.join(",")
         ))]

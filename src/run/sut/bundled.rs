@@ -134,13 +134,19 @@ impl BundledSut {
                 ttl.to_string(),
             ]);
         }
-        // Partitions and latency act on peer links, so those go through proxies.
-        let mesh =
-            if faults.contains(NemesisKind::Partition) || faults.contains(NemesisKind::Latency) {
-                Some(Arc::new(route_through_proxies(&mut spec)?))
-            } else {
-                None
-            };
+        // Partitions, latency and loss act on peer links, so those go through proxies.
+        let mesh = if [
+            NemesisKind::Partition,
+            NemesisKind::Latency,
+            NemesisKind::Loss,
+        ]
+        .into_iter()
+        .any(|k| faults.contains(k))
+        {
+            Some(Arc::new(route_through_proxies(&mut spec)?))
+        } else {
+            None
+        };
         let cluster = tokio::task::spawn_blocking(move || -> anyhow::Result<Cluster> {
             let cluster = Cluster::start(spec).context("starting the bundled cluster")?;
             // Leaderless modes serve as soon as every node accepts connections.

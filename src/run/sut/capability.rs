@@ -20,6 +20,9 @@ pub enum Capability {
     Partition,
     /// Slow links between nodes (the same proxies, or latency commands).
     Latency,
+    /// Drop a share of what crosses the links between nodes (the same
+    /// proxies, or nftables on SSH nodes).
+    Loss,
     /// Skew a node's wall clock without touching the machine's
     /// (`NodeControl::set_clock_offset`).
     Clock,
@@ -44,6 +47,7 @@ impl Capability {
             NemesisKind::Pause => Capability::Pause,
             NemesisKind::Partition => Capability::Partition,
             NemesisKind::Latency => Capability::Latency,
+            NemesisKind::Loss => Capability::Loss,
             NemesisKind::Clock => Capability::Clock,
         }
     }
@@ -57,6 +61,7 @@ impl fmt::Display for Capability {
             Capability::Pause => f.write_str("pause nodes"),
             Capability::Partition => f.write_str("partition the network between nodes"),
             Capability::Latency => f.write_str("slow the links between nodes"),
+            Capability::Loss => f.write_str("drop packets between nodes"),
             Capability::Clock => f.write_str("skew the nodes' clocks"),
             Capability::Txn => f.write_str("run multi-key transactions"),
             Capability::ReadMode => f.write_str("choose how reads are served"),

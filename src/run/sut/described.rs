@@ -183,6 +183,7 @@ impl SystemUnderTest for DescribedSut {
                     .clone()
                     .filter(|c| c.can_slow())
                     .map(|c| c as Arc<dyn LatencyBackend>),
+                loss: None,
             };
             Ok(Sut {
                 control: control.map(|c| c as Arc<dyn NodeControl>),

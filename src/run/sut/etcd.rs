@@ -56,7 +56,11 @@ impl SystemUnderTest for EtcdSut {
         self.local()
             && matches!(
                 capability,
-                Capability::Kill | Capability::Pause | Capability::Partition | Capability::Latency
+                Capability::Kill
+                    | Capability::Pause
+                    | Capability::Partition
+                    | Capability::Latency
+                    | Capability::Loss
             )
     }
 
@@ -87,8 +91,13 @@ impl SystemUnderTest for EtcdSut {
                 let (endpoints, weights) = parse_endpoints(&self.endpoints)?;
                 return Ok(Sut::remote(endpoints, pick_weights(&self.weights, weights)));
             }
-            let with_mesh =
-                faults.contains(NemesisKind::Partition) || faults.contains(NemesisKind::Latency);
+            let with_mesh = [
+                NemesisKind::Partition,
+                NemesisKind::Latency,
+                NemesisKind::Loss,
+            ]
+            .into_iter()
+            .any(|k| faults.contains(k));
             let local =
                 LocalEtcd::start(self.nodes, nodes_dir, None, self.base_port, with_mesh).await?;
             let endpoints: Vec<Endpoint> = local

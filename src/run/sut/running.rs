@@ -65,9 +65,13 @@ impl Sut {
                 mesh.clone()
                     .map(|m| m as Arc<dyn faultline_nemeses::PartitionBackend>)
             }),
-            latency: self
+            latency: self.network.latency.clone().or_else(|| {
+                mesh.clone()
+                    .map(|m| m as Arc<dyn faultline_nemeses::LatencyBackend>)
+            }),
+            loss: self
                 .network
-                .latency
+                .loss
                 .clone()
                 .or_else(|| mesh.map(|m| m as Arc<dyn faultline_nemeses::LatencyBackend>)),
         }

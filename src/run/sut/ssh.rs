@@ -12,8 +12,8 @@ use super::system::{StartFuture, SystemUnderTest, generic_refusal};
 use crate::run::config::{Hosts, NodeEntry, RunConfig, SutKind};
 use anyhow::{Context, bail};
 use faultline_nemeses::{
-    NemesisKind, NemesisKinds, NetworkBackends, NodeControl, PartitionBackend, RemoteNode,
-    SshClient, SshNodes, SshPartition, SshTarget, Step,
+    LatencyBackend, NemesisKind, NemesisKinds, NetworkBackends, NodeControl, PartitionBackend,
+    RemoteNode, SshClient, SshLoss, SshNodes, SshPartition, SshTarget, Step,
 };
 use faultline_workloads::client::Endpoint;
 use std::collections::BTreeMap;
@@ -63,7 +63,8 @@ impl SystemUnderTest for SshSut {
         match capability {
             Capability::Kill => self.has(Step::Kill) && self.has(Step::Start),
             Capability::Pause => self.has(Step::Pause) && self.has(Step::Resume),
-            Capability::Partition => true,
+            // Firewall rules: nftables or iptables for cuts, nftables for loss.
+            Capability::Partition | Capability::Loss => true,
             Capability::Clock => self.hosts.db.clock.is_some(),
             _ => false,
         }
@@ -107,6 +108,9 @@ impl SystemUnderTest for SshSut {
             let partition = faults
                 .contains(NemesisKind::Partition)
                 .then(|| Arc::new(SshPartition::new(ssh.clone(), &nodes, control.timeout())));
+            let loss = faults
+                .contains(NemesisKind::Loss)
+                .then(|| Arc::new(SshLoss::new(ssh.clone(), nodes.clone(), control.timeout())));
             let run = Arc::new(SshRun::new(
                 control.clone(),
                 partition.clone(),
@@ -127,6 +131,7 @@ impl SystemUnderTest for SshSut {
                 network: NetworkBackends {
                     partitions: partition.map(|p| p as Arc<dyn PartitionBackend>),
                     latency: None,
+                    loss: loss.map(|l| l as Arc<dyn LatencyBackend>),
                 },
                 ssh: Some(run),
                 ..Sut::remote(endpoints, weights)
