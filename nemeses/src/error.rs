@@ -102,6 +102,10 @@ pub enum NemesisError {
         "network-namespace partitions unavailable: {0}; use the proxy mesh (ProxyMesh) instead, which needs no root"
     )]
     NetnsUnavailable(String),
+    /// tc netem cannot slow a node's links (no `sch_netem` in its kernel, no
+    /// `tc`, no route to its peers).
+    #[error("latency through tc netem unavailable: {0}")]
+    NetemUnavailable(String),
     /// The requested nemesis needs a component the harness did not provide.
     #[error("nemesis {kind} needs {needs}")]
     Missing {

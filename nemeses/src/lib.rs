@@ -50,8 +50,8 @@ pub use process_nemesis::{ProcessFault, ProcessNemesis};
 pub use proxy::{LinkConfig, ProxyMesh};
 pub use remote::{
     DbTemplates, Firewall, IPTABLES_CHAIN, NFT_LOSS_TABLE, NFT_TABLE, PLACEHOLDERS, RemoteNode,
-    SshClient, SshLoss, SshNodes, SshPartition, SshTarget, Step, UnknownPlaceholder, command_line,
-    fill, heal_argv, peers_of, placeholders_in, shell_word,
+    SshClient, SshLoss, SshNetem, SshNodes, SshPartition, SshTarget, Step, UnknownPlaceholder,
+    command_line, fill, heal_argv, peers_of, placeholders_in, shell_word,
 };
 pub use runner::{RunSummary, heal_all, run_schedule};
 pub use schedule::{Schedule, Timing, Window};

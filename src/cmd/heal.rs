@@ -17,7 +17,8 @@ use std::sync::Arc;
 What it does, on every node of the file's [[nodes]], over SSH:
   - deletes faultline's nftables tables (inet faultline, inet
     faultline_loss) and its iptables chain (FAULTLINE and the INPUT rule
-    jumping to it); the host's own tables and chains are not touched;
+    jumping to it), and its netem qdisc (handle 5fa1:, latency); the
+    host's own tables, chains and qdiscs are not touched;
   - runs the [db] resume template, so a process a pause left stopped
     continues;
   - runs the [db] clock template with offset 0, so a clock a clock fault

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use super::fanout::{Job, first_error, run_all};
 use super::firewall::heal_argv;
+use super::netem::heal_netem_argv;
 use super::node::RemoteNode;
 use super::ssh::SshClient;
 use super::template::{DbTemplates, OFFSET_MS, Step};
@@ -81,19 +82,27 @@ impl SshNodes {
         first_error(run_all(&self.client, jobs, self.timeout()).await)
     }
 
-    /// Removes everything faultline adds to the nodes' firewalls
-    /// (partitions and loss), on every node at once; never a host's own rules.
+    /// Removes everything faultline adds to the nodes' networking
+    /// (firewall rules for partitions and loss, netem qdiscs for latency),
+    /// on every node at once; never a host's own rules or qdiscs.
     pub async fn clear_firewalls(&self) -> Result<(), NemesisError> {
-        let jobs: Vec<Job> = self
-            .nodes
-            .iter()
-            .map(|n| Job {
-                node: n.name.clone(),
-                target: n.ssh.clone(),
-                argv: n.privileged(heal_argv()),
-            })
-            .collect();
-        first_error(run_all(&self.client, jobs, self.timeout()).await)
+        let mut failure = Ok(());
+        for argv in [heal_argv(), heal_netem_argv()] {
+            let jobs: Vec<Job> = self
+                .nodes
+                .iter()
+                .map(|n| Job {
+                    node: n.name.clone(),
+                    target: n.ssh.clone(),
+                    argv: n.privileged(argv.clone()),
+                })
+                .collect();
+            let done = first_error(run_all(&self.client, jobs, self.timeout()).await);
+            if failure.is_ok() {
+                failure = done;
+            }
+        }
+        failure
     }
 
     /// Downloads each node's `[db] logs` files into `dir/<node>/`; returns

@@ -13,7 +13,7 @@ use crate::run::config::{Hosts, NodeEntry, RunConfig, SutKind};
 use anyhow::{Context, bail};
 use faultline_nemeses::{
     LatencyBackend, NemesisKind, NemesisKinds, NetworkBackends, NodeControl, PartitionBackend,
-    RemoteNode, SshClient, SshLoss, SshNodes, SshPartition, SshTarget, Step,
+    RemoteNode, SshClient, SshLoss, SshNetem, SshNodes, SshPartition, SshTarget, Step,
 };
 use faultline_workloads::client::Endpoint;
 use std::collections::BTreeMap;
@@ -63,8 +63,9 @@ impl SystemUnderTest for SshSut {
         match capability {
             Capability::Kill => self.has(Step::Kill) && self.has(Step::Start),
             Capability::Pause => self.has(Step::Pause) && self.has(Step::Resume),
-            // Firewall rules: nftables or iptables for cuts, nftables for loss.
-            Capability::Partition | Capability::Loss => true,
+            // Firewall rules: nftables or iptables for cuts, nftables for
+            // loss; tc netem for latency (probed at the start).
+            Capability::Partition | Capability::Loss | Capability::Latency => true,
             Capability::Clock => self.hosts.db.clock.is_some(),
             _ => false,
         }
@@ -83,10 +84,6 @@ impl SystemUnderTest for SshSut {
             Capability::Clock => anyhow::anyhow!(
                 "{} on SSH nodes needs a clock template in the config's [db] table \
                  (an argv with {{offset_ms}}, e.g. through faketime or date)",
-                need.by
-            ),
-            Capability::Latency => anyhow::anyhow!(
-                "--sut ssh cannot slow links yet ({} asks for latency): use partition, kill or pause",
                 need.by
             ),
             _ => self
@@ -108,6 +105,19 @@ impl SystemUnderTest for SshSut {
             let partition = faults
                 .contains(NemesisKind::Partition)
                 .then(|| Arc::new(SshPartition::new(ssh.clone(), &nodes, control.timeout())));
+            let latency = match faults.contains(NemesisKind::Latency) {
+                true => {
+                    let netem = SshNetem::new(ssh.clone(), nodes.clone(), control.timeout());
+                    // Up front: a kernel without netem stops the run before any load.
+                    if let Err(e) = netem.probe().await {
+                        ssh.close().await;
+                        return Err(anyhow::Error::new(e)
+                            .context("--nemesis latency on SSH nodes needs tc netem"));
+                    }
+                    Some(Arc::new(netem))
+                }
+                false => None,
+            };
             let loss = faults
                 .contains(NemesisKind::Loss)
                 .then(|| Arc::new(SshLoss::new(ssh.clone(), nodes.clone(), control.timeout())));
@@ -130,7 +140,7 @@ impl SystemUnderTest for SshSut {
                 control: Some(control as Arc<dyn NodeControl>),
                 network: NetworkBackends {
                     partitions: partition.map(|p| p as Arc<dyn PartitionBackend>),
-                    latency: None,
+                    latency: latency.map(|l| l as Arc<dyn LatencyBackend>),
                     loss: loss.map(|l| l as Arc<dyn LatencyBackend>),
                 },
                 ssh: Some(run),
