@@ -95,7 +95,12 @@ fn facts(out: &mut String, run: &RunData, config: Option<&RunConfig>, stats: &Ru
     }
     let requested: Vec<String> = match (results, config) {
         (Some(r), _) if !r.faults.requested.is_empty() => r.faults.requested.clone(),
-        (_, Some(c)) => c.nemesis.iter().filter(|k| *k != "none").cloned().collect(),
+        (_, Some(c)) => c
+            .nemesis
+            .iter()
+            .filter(|k| **k != crate::run::config::FaultWord::None)
+            .map(ToString::to_string)
+            .collect(),
         _ => Vec::new(),
     };
     let schedule = config

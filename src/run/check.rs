@@ -1,6 +1,6 @@
 //! Checking the recorded history with the configured checkers (the report card).
 
-use super::config::RunConfig;
+use super::config::{CheckerWord, RunConfig};
 use super::key_batches::{KeyBatches, KeyIndex};
 use anyhow::bail;
 use faultline_checkers::TxnWorkload;
@@ -37,7 +37,12 @@ pub fn checker_kinds(config: &RunConfig) -> anyhow::Result<Vec<CheckerKind>> {
             (None, _) => CheckerKind::Linearizable,
         }]);
     }
-    let names: Vec<&String> = config.checker.iter().filter(|n| *n != "none").collect();
+    let names: Vec<String> = config
+        .checker
+        .iter()
+        .filter(|w| **w != CheckerWord::None)
+        .map(ToString::to_string)
+        .collect();
     let kinds = CheckerKind::parse_list(&names)?;
     // The register checkers need keyed operations; the bank and txn
     // checkers their own histories.
@@ -73,7 +78,7 @@ pub fn run_checkers(
         Ok(k) => k,
         Err(e) => {
             return vec![Verdict {
-                checker: config.checker.join(","),
+                checker: crate::run::config::list_word::joined(&config.checker),
                 valid: Validity::Unknown,
                 summary: format!("{e:#}"),
                 details: serde_json::Value::Null,

@@ -353,11 +353,11 @@ fn describe_sut(config: &RunConfig, sut: String) -> String {
 /// The faults, e.g. `faults partition,kill every 5 s`; without node control
 /// the nemesis cannot act, and the title must not claim faults that never ran.
 fn describe_faults(config: &RunConfig, has_control: bool) -> String {
-    let kinds: Vec<&str> = config
+    let kinds: Vec<String> = config
         .nemesis
         .iter()
-        .map(String::as_str)
-        .filter(|k| *k != "none")
+        .filter(|k| **k != crate::run::config::FaultWord::None)
+        .map(ToString::to_string)
         .collect();
     if kinds.is_empty() {
         "no faults".to_string()

@@ -3,7 +3,7 @@
 //! records every fault and heal in the history, and always heals at the end.
 
 use super::config::NemesisSchedule;
-use super::config::RunConfig;
+use super::config::{RunConfig, list_word};
 use super::progress::Counters;
 use super::recorder::Recorder;
 use super::sut::Sut;
@@ -22,9 +22,7 @@ pub fn kinds(config: &RunConfig) -> anyhow::Result<NemesisKinds> {
     if config.nemesis.is_empty() {
         return Ok(NemesisKinds::default());
     }
-    config
-        .nemesis
-        .join(",")
+    list_word::joined(&config.nemesis)
         .parse()
         .context("parsing --nemesis")
 }
@@ -166,7 +164,7 @@ pub fn check_room(config: &RunConfig) -> anyhow::Result<()> {
         config.time_limit,
         config.nemesis_interval,
         config.nemesis_schedule,
-        config.nemesis.join(","),
+        list_word::joined(&config.nemesis),
         if room == 0 {
             format!(
                 "the first fault would start only after {} s of quiet, so none would run",

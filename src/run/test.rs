@@ -118,7 +118,7 @@ fn needs(config: &RunConfig, workload: &dyn Workload, faults: &NemesisKinds) -> 
         ));
     }
     let by = NeededBy::Nemesis {
-        list: config.nemesis.join(","),
+        list: crate::run::config::list_word::joined(&config.nemesis),
         default: config.nemesis == RunConfig::default().nemesis,
     };
     for kind in faults.iter() {
@@ -130,14 +130,14 @@ fn needs(config: &RunConfig, workload: &dyn Workload, faults: &NemesisKinds) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::run::config::SutKind;
+    use crate::run::config::{FaultWord, SutKind};
     use faultline_workloads::workload::WorkloadKind;
 
     #[test]
     fn the_sut_is_asked_for_what_the_workload_and_the_faults_need() {
         let config = RunConfig {
             workload: WorkloadKind::Bank,
-            nemesis: vec!["kill".into()],
+            nemesis: vec![FaultWord::Kind(faultline_nemeses::NemesisKind::Kill)],
             ..RunConfig::default()
         };
         let faults = nemesis::kinds(&config).unwrap();
@@ -172,7 +172,7 @@ mod tests {
             "{e}"
         );
         let quiet = RunConfig {
-            nemesis: vec!["none".into()],
+            nemesis: vec![FaultWord::None],
             ..http
         };
         assert!(Test::build(quiet).is_ok());
@@ -180,7 +180,7 @@ mod tests {
 
     #[test]
     fn clock_faults_run_only_where_nodes_take_an_offset() {
-        let clock = vec!["clock".to_string()];
+        let clock = vec![FaultWord::Kind(faultline_nemeses::NemesisKind::Clock)];
         let bundled = RunConfig {
             nemesis: clock.clone(),
             ..RunConfig::default()

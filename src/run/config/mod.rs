@@ -3,11 +3,13 @@
 mod by_name;
 pub mod choices;
 mod hosts;
+pub mod list_word;
 
 pub use hosts::{Hosts, NodeEntry};
 
 use anyhow::{Context, bail};
 use faultline_cluster::{Bug, Mode};
+use faultline_nemeses::NemesisKind;
 use faultline_workloads::client::{Balance, ReadMode};
 use faultline_workloads::generator::KeyDist;
 use faultline_workloads::workload::WorkloadKind;
@@ -17,6 +19,8 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
+
+pub use list_word::{CheckerWord, FaultWord};
 
 /// Which system is under test.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -170,7 +174,8 @@ pub struct RunConfig {
          bank for bank, txn for list-append and rw-register]",
         choices::checkers()
     ))]
-    pub checker: Vec<String>,
+    #[serde(with = "by_name::list")]
+    pub checker: Vec<CheckerWord>,
     /// Concurrent client workers.
     #[arg(long, default_value_t = RunConfig::default().concurrency)]
     pub concurrency: usize,
@@ -201,9 +206,10 @@ pub struct RunConfig {
              loss (a share of the packets or connections between nodes dropped) and clock \
              (bump, strobe and reset the nodes' clocks)",
             choices::nemeses(),
-            RunConfig::default().nemesis.join(",")
+            list_word::joined(&RunConfig::default().nemesis)
         ))]
-    pub nemesis: Vec<String>,
+    #[serde(with = "by_name::list")]
+    pub nemesis: Vec<FaultWord>,
     /// Seconds between fault changes.
     #[arg(long, default_value_t = RunConfig::default().nemesis_interval)]
     pub nemesis_interval: f64,
@@ -285,7 +291,13 @@ impl Default for RunConfig {
             key_dist: KeyDist::Uniform,
             per_key_limit: 120,
             key_prefix: None,
-            nemesis: vec!["partition".into(), "kill".into(), "pause".into()],
+            nemesis: [
+                NemesisKind::Partition,
+                NemesisKind::Kill,
+                NemesisKind::Pause,
+            ]
+            .map(FaultWord::Kind)
+            .to_vec(),
             nemesis_interval: 1.0,
             nemesis_schedule: NemesisSchedule::Interval,
             balance: Balance::Random,
@@ -520,10 +532,31 @@ mod tests {
             workload: WorkloadKind::Append,
             key_dist: KeyDist::Zipf,
             bug: vec![Bug::StaleReads],
+            nemesis: vec![FaultWord::Kind(NemesisKind::Clock), FaultWord::All],
+            checker: vec![CheckerWord::All],
             ..RunConfig::default()
         };
         let back: RunConfig = toml::from_str(&c.to_toml().unwrap()).unwrap();
         assert_eq!(back, c);
+    }
+
+    #[test]
+    fn a_misspelt_fault_or_checker_in_a_file_names_the_line_and_the_words() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("t.toml");
+        std::fs::write(&p, "concurrency = 3\nnemesis = [\"partition\", \"kil\"]\n").unwrap();
+        let err = format!("{:#}", RunConfig::from_file(&p).unwrap_err());
+        assert!(err.contains("t.toml") && err.contains("line 2"), "{err}");
+        assert!(
+            err.contains("`kil`") && err.contains("kill, pause"),
+            "{err}"
+        );
+        std::fs::write(&p, "checker = [\"linearisable\"]\n").unwrap();
+        let err = format!("{:#}", RunConfig::from_file(&p).unwrap_err());
+        assert!(
+            err.contains("`linearisable`") && err.contains("linearizable,"),
+            "{err}"
+        );
     }
 
     #[test]
