@@ -1,6 +1,6 @@
 //! A 3-member etcd over SSH (issue 17): one member in each namespace of
 //! the SSH lab, started, SIGKILLed, SIGSTOPped and wiped by the `[db]`
-//! templates of docs/ssh-nodes.md's etcd example, and driven by
+//! templates of docs/ssh-nodes.md's etcd example (the very file), driven by
 //! `faultline run --sut ssh --store stores/etcd.toml` over SSH only.
 //! Needs root, iproute2, nftables, OpenSSH and etcd: skipped with a line
 //! saying so elsewhere, a failure where `FAULTLINE_REQUIRE` names `root`
@@ -8,77 +8,59 @@
 
 use crate::requirements::{self, Need};
 use crate::ssh_lab::{
-    Lab, NODES, SERIAL, SIGNAL, faultline, has_faultline_table, iptables_has_chain, lab,
-    processes_in, results_of, run, toml_string,
+    Lab, NODES, SERIAL, faultline, has_faultline_table, iptables_has_chain, lab, processes_in,
+    results_of, run,
 };
 
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
 const CLIENT_PORT: u16 = 2379;
-const PEER_PORT: u16 = 2380;
 
-/// Starts one member in the background and records its pid. A restart
-/// after a kill passes the same flags: etcd ignores the `--initial-*` ones
-/// once its data directory holds a member.
-const START: &str = r#"node=$1; client=$2; peer=$3; cluster=$4; dir=$5; etcd=$6
-nohup "$etcd" --name "$node" --data-dir "$dir/data/$node" \
-  --listen-client-urls "$client" --advertise-client-urls "$client" \
-  --listen-peer-urls "$peer" --initial-advertise-peer-urls "$peer" \
-  --initial-cluster "$cluster" --initial-cluster-state new \
-  --initial-cluster-token faultline --logger zap --log-outputs stderr \
-  >>"$dir/logs/$node.log" 2>&1 </dev/null &
-echo $! >"$dir/pids/$node.pid""#;
+/// docs/ssh-nodes.md's etcd example, as a file of its own.
+const EXAMPLE: &str = "docs/examples/etcd-ssh/etcd-ssh.toml";
 
-/// The test file: `[[nodes]]` on the namespaces' addresses and a `[db]`
-/// for etcd. `--initial-cluster` needs every member's peer URL, which no
-/// placeholder gives (`{peers}` holds the others' client URLs), so it is
-/// written out literally, as a user writes it for known hosts.
-fn config(lab: &Lab, name: &str, etcd: &Path) -> PathBuf {
-    let p = lab.path();
-    let q = |s: &str| format!("{s:?}");
-    let pid = q(&format!("{}/pids/{{node}}.pid", p.display()));
-    let cluster: Vec<String> = lab
-        .nodes()
-        .iter()
-        .map(|(node, _, address)| format!("{node}=http://{address}:{PEER_PORT}"))
-        .collect();
-    let mut text = format!(
-        "name = {}\nresults-dir = {}\nworkload = \"register\"\nconcurrency = 3\nrate = 50\n\
-         time-limit = 10\nrecovery-time = 3\nrequest-timeout = 2\nseed = 3\n\
-         nemesis = [\"partition\", \"kill\", \"pause\"]\nnemesis-interval = 1.5\n",
-        q(name),
-        q(&p.join("results").display().to_string()),
+/// The documented example, run on the lab: its hosts' addresses replaced
+/// by the namespaces', its paths by ones in the lab's directories (the
+/// namespaces share one filesystem, so each node gets its own pid file),
+/// `etcd` by the one on the test's PATH (sshd's sessions have their own
+/// PATH), and a short run's settings in place of its time limit.
+fn config(lab: &Lab, etcd: &Path) -> PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let example = std::fs::read_to_string(root.join(EXAMPLE)).unwrap();
+    // The page shows the very file the test runs, so neither drifts.
+    let page = std::fs::read_to_string(root.join("docs/ssh-nodes.md")).unwrap();
+    assert!(
+        page.contains(&format!("```toml\n{example}```")),
+        "docs/ssh-nodes.md no longer shows {EXAMPLE} as it is"
     );
-    for (node, _, address) in lab.nodes() {
-        text.push_str(&format!(
-            "\n[[nodes]]\nname = {}\nhost = \"{address}\"\nuser = \"root\"\nkey = {}\nport = {CLIENT_PORT}\n",
-            q(&node),
-            q(&p.join("id").display().to_string()),
-        ));
+    let p = lab.path().display().to_string();
+    let q = |s: &str| format!("{s:?}");
+    let mut text = example
+        .replace(
+            "time-limit = 60\n",
+            &format!(
+                "time-limit = 10\nresults-dir = {}\nconcurrency = 3\nrate = 50\n\
+                 recovery-time = 3\nrequest-timeout = 2\nseed = 3\nnemesis-interval = 1.5\n",
+                q(&format!("{p}/results"))
+            ),
+        )
+        .replace("/home/me/.ssh/test", &format!("{p}/id"))
+        .replace("/var/lib/etcd-faultline", &format!("{p}/data"))
+        .replace("/var/log/etcd-faultline", &format!("{p}/logs"))
+        .replace("/run/etcd-faultline.pid", &format!("{p}/pids/{{node}}.pid"))
+        .replace(
+            "nohup etcd ",
+            &format!("nohup {} ", q(&etcd.display().to_string())),
+        );
+    for (i, (_, _, address)) in lab.nodes().iter().enumerate() {
+        text = text.replace(&format!("10.0.0.{}", i + 1), &address.to_string());
     }
-    text.push_str(&format!(
-        "\n[db]\n\
-         wipe = [\"rm\", \"-rf\", {data}]\n\
-         setup = [\"mkdir\", \"-p\", {logs}, {pids}]\n\
-         start = [\"sh\", \"-c\", {start}, \"start\", \"{{node}}\", \"http://{{address}}:{{port}}\", \
-                  \"http://{{address}}:{PEER_PORT}\", {cluster}, {dir}, {etcd}]\n\
-         kill = [\"sh\", \"-c\", {signal}, \"kill\", \"KILL\", {pid}]\n\
-         stop = [\"sh\", \"-c\", {signal}, \"stop\", \"TERM\", {pid}]\n\
-         pause = [\"sh\", \"-c\", {signal}, \"pause\", \"STOP\", {pid}]\n\
-         resume = [\"sh\", \"-c\", {signal}, \"resume\", \"CONT\", {pid}]\n\
-         logs = [{log}]\n",
-        data = q(&format!("{}/data/{{node}}", p.display())),
-        logs = q(&p.join("logs").display().to_string()),
-        pids = q(&p.join("pids").display().to_string()),
-        start = toml_string(START),
-        cluster = q(&cluster.join(",")),
-        dir = q(&p.display().to_string()),
-        etcd = q(&etcd.display().to_string()),
-        signal = toml_string(SIGNAL),
-        log = q(&format!("{}/logs/{{node}}.log", p.display())),
-    ));
-    let file = p.join(format!("{name}.toml"));
+    assert!(
+        !text.contains("10.0.0.") && !text.contains("/var/"),
+        "{text}"
+    );
+    let file = lab.path().join("etcd-ssh.toml");
     std::fs::write(&file, text).unwrap();
     file
 }
@@ -92,12 +74,12 @@ fn etcd_on_ssh_nodes_stays_linearizable_under_partitions_kills_and_pauses() {
     }
     let etcd = requirements::on_path("etcd").unwrap();
     let lab = lab();
-    let file = config(&lab, "ssh-etcd", &etcd);
+    let file = config(&lab, &etcd);
     let store = concat!(env!("CARGO_MANIFEST_DIR"), "/stores/etcd.toml");
     let (status, stderr) =
         run(faultline(&["run", "--sut", "ssh", "--store", store, "--config"]).arg(&file));
     assert_eq!(status.code(), Some(0), "{stderr}");
-    let dir = results_of(&lab, "ssh-etcd");
+    let dir = results_of(&lab, "etcd-ssh");
     let results: Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("results.json")).unwrap()).unwrap();
     assert_eq!(results["valid"], "valid", "{stderr}");

@@ -8,7 +8,7 @@
 
 use crate::requirements;
 use crate::ssh_lab::{
-    Lab, NODES, SERIAL, SIGNAL, faultline, has_faultline_table, has_nft_table, history_has,
+    Lab, NODES, SERIAL, faultline, has_faultline_table, has_nft_table, history_has,
     iptables_has_chain, lab, ok, results_of, run, stopped_nodes, toml_string,
 };
 
@@ -31,6 +31,17 @@ set -- "$exe" node --id "$node" --listen "$listen" --data-dir "$dir/data/$node" 
 IFS=,; for p in $peers; do set -- "$@" --peer "$p"; done; unset IFS
 nohup "$@" >>"$dir/logs/$node.log" 2>&1 </dev/null &
 echo $! >"$dir/pids/$node.pid""#;
+
+/// Sends a signal to the node's recorded pid; after KILL waits (bounded)
+/// until the process is gone, as a kill template must.
+const SIGNAL: &str = r#"sig=$1; pidfile=$2
+[ -f "$pidfile" ] || exit 0
+p=$(cat "$pidfile")
+kill -"$sig" "$p" 2>/dev/null || exit 0
+if [ "$sig" = KILL ]; then
+  i=0; while [ -d /proc/"$p" ] && ! grep -q '^State:.*Z' /proc/"$p"/status 2>/dev/null && [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done
+fi
+exit 0"#;
 
 /// The `[db] clock` template's script: appends the offset it was given to
 /// a file per node, which the test reads back (setting a real clock would
