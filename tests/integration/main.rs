@@ -36,6 +36,8 @@ mod run_e2e;
 mod run_generators;
 mod run_signals;
 mod run_workloads;
+mod ssh_etcd;
+mod ssh_lab;
 mod ssh_nodes;
 mod store_description;
 mod store_description_bundled;
