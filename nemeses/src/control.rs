@@ -9,6 +9,13 @@ use crate::signals::PidSignals;
 /// A boxed, sendable future; keeps the traits dyn-compatible without a macro crate.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
+/// Where the leader comes from when the nodes' control cannot tell by
+/// itself: the harness may know a way to ask (an HTTP query of each node).
+pub trait LeaderSource: Send + Sync {
+    /// The leader's node name, if one is known now.
+    fn leader(&self) -> BoxFuture<'_, Option<String>>;
+}
+
 /// What nemeses may do to the nodes; the harness adapts its SUT to this.
 ///
 /// Nodes are named by strings (`"n1"`, ...). `pause`/`resume` default to

@@ -39,7 +39,7 @@ pub use builder::{
     default_schedule, planned_targets,
 };
 pub use clock::{ClockFault, ClockNemesis, DEFAULT_MAX_OFFSET, MIN_OFFSET, STROBE_PERIOD};
-pub use control::{BoxFuture, NodeControl};
+pub use control::{BoxFuture, LeaderSource, NodeControl};
 pub use error::NemesisError;
 pub use kind::{NemesisKind, NemesisKinds};
 pub use latency::{LatencyBackend, Slowdown};
@@ -59,4 +59,4 @@ pub use signals::PidSignals;
 pub use sink::{EventSink, MemorySink};
 pub use targets::TargetSelection;
 pub use topology::{Link, Partition, TopologyKind, cuts_between};
-pub use user_command::{LeaderSource, UserCommandConfig, UserCommands};
+pub use user_command::{UserCommandConfig, UserCommands};

@@ -6,7 +6,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use crate::command::{run_argv, substitute};
-use crate::control::{BoxFuture, NodeControl};
+use crate::control::{BoxFuture, LeaderSource, NodeControl};
 use crate::error::NemesisError;
 use crate::latency::{LatencyBackend, Slowdown};
 use crate::partition::PartitionBackend;
@@ -55,13 +55,6 @@ pub struct UserCommandConfig {
 
 fn default_timeout_secs() -> u64 {
     30
-}
-
-/// Where the leader comes from when not from a `leader` command: the
-/// harness may know a better way to ask (an HTTP query of each node).
-pub trait LeaderSource: Send + Sync {
-    /// The leader's node name, if one is known now.
-    fn leader(&self) -> BoxFuture<'_, Option<String>>;
 }
 
 /// Node control, partitions and latency by running the configured commands.

@@ -679,7 +679,7 @@ fn the_txn_example_in_the_docs_parses() {
 
 #[test]
 fn operations_name_their_node_and_the_leader_is_found_by_a_query() {
-    use faultline_workloads::client::described::Route;
+    use faultline_workloads::client::described::{LeaderTest, Route};
     let routed = VALID
         .replacen(
             "[write]\nmethod = \"PUT\"",
@@ -699,7 +699,7 @@ fn operations_name_their_node_and_the_leader_is_found_by_a_query() {
     assert_eq!(d.cas.as_ref().unwrap().route, Route::Any);
     let q = d.leader.unwrap();
     assert_eq!(q.pointer, "/ROLE/0");
-    assert_eq!(q.equals, serde_json::json!("master"));
+    assert_eq!(q.test, LeaderTest::Equals(serde_json::json!("master")));
 
     // Routing to the leader without a way to find it is refused at load.
     let e = field_error(&routed);
@@ -723,6 +723,27 @@ fn operations_name_their_node_and_the_leader_is_found_by_a_query() {
         leader.replace("equals = \"master\"\n", "")
     ));
     assert_eq!(e.key, "leader.equals", "{e}");
+    assert!(e.expected.contains("equals-pointer"), "{e}");
+
+    // etcd: a member whose status names itself as leader.
+    let by_id = leader.replace(
+        "equals = \"master\"",
+        "equals-pointer = \"/header/member_id\"",
+    );
+    let q = parse(&format!("{routed}{by_id}")).unwrap().leader.unwrap();
+    assert_eq!(q.test, LeaderTest::SameAs("/header/member_id".into()));
+    let status = |own: &str, leader: &str| serde_json::json!({"header": {"member_id": own}, "ROLE": [leader]});
+    assert!(q.holds(&status("17", "17")));
+    assert!(!q.holds(&status("17", "18")));
+    assert!(!q.holds(&serde_json::json!({"ROLE": [null]})));
+    let e = field_error(&format!("{routed}{by_id}equals = \"master\"\n"));
+    assert_eq!(e.key, "leader.equals-pointer", "{e}");
+    assert!(e.expected.contains("not both"), "{e}");
+    let e = field_error(&format!(
+        "{routed}{}",
+        by_id.replace("\"/header/member_id\"", "\"header\"")
+    ));
+    assert_eq!(e.key, "leader.equals-pointer", "{e}");
 }
 
 /// The first ```toml block after `marker` in the doc page `page`.

@@ -11,7 +11,7 @@ use super::netem::heal_netem_argv;
 use super::node::RemoteNode;
 use super::ssh::SshClient;
 use super::template::{DbTemplates, OFFSET_MS, Step};
-use crate::control::{BoxFuture, NodeControl};
+use crate::control::{BoxFuture, LeaderSource, NodeControl};
 use crate::error::NemesisError;
 
 /// The nodes of a run on other hosts and the templates that act on them.
@@ -19,12 +19,25 @@ pub struct SshNodes {
     client: Arc<SshClient>,
     nodes: Vec<RemoteNode>,
     db: DbTemplates,
+    leader: Option<Arc<dyn LeaderSource>>,
 }
 
 impl SshNodes {
     /// Control of `nodes` through `db`'s templates.
     pub fn new(client: Arc<SshClient>, nodes: Vec<RemoteNode>, db: DbTemplates) -> SshNodes {
-        SshNodes { client, nodes, db }
+        SshNodes {
+            client,
+            nodes,
+            db,
+            leader: None,
+        }
+    }
+
+    /// Asks `source` which node leads: the nodes' templates cannot tell,
+    /// the store's own answers can (a store description's `[leader]`).
+    pub fn with_leader_source(mut self, source: Arc<dyn LeaderSource>) -> SshNodes {
+        self.leader = Some(source);
+        self
     }
 
     /// The nodes, in the file's order.
@@ -204,6 +217,9 @@ impl NodeControl for SshNodes {
     }
 
     fn leader(&self) -> BoxFuture<'_, Option<String>> {
-        Box::pin(async { None })
+        match &self.leader {
+            Some(source) => source.leader(),
+            None => Box::pin(async { None }),
+        }
     }
 }

@@ -5,6 +5,7 @@
 
 use super::capability::{Capability, Need};
 use super::client::ClientKind;
+use super::described_leader::QueriedLeader;
 use super::endpoints::pick_weights;
 use super::running::Sut;
 use super::ssh_run::SshRun;
@@ -97,11 +98,24 @@ impl SystemUnderTest for SshSut {
         Box::pin(async move {
             let nodes = resolve(&self.hosts.nodes).await?;
             let ssh = Arc::new(SshClient::new().context("preparing the SSH client")?);
-            let control = Arc::new(SshNodes::new(
-                ssh.clone(),
-                nodes.clone(),
-                self.hosts.db.clone(),
-            ));
+            let endpoints: Vec<Endpoint> = nodes
+                .iter()
+                .map(|n| Endpoint::new(n.name.clone(), n.url.clone()))
+                .collect();
+            let mut control = SshNodes::new(ssh.clone(), nodes.clone(), self.hosts.db.clone());
+            // A described store's [leader] query aims leader faults at the
+            // node the store calls leader; without it they fall back, visibly.
+            if let Some(d) = self.client.described()
+                && let Some(query) = &d.description.leader
+            {
+                let source = QueriedLeader::new(
+                    query.clone(),
+                    d.description.headers.clone(),
+                    endpoints.clone(),
+                )?;
+                control = control.with_leader_source(Arc::new(source));
+            }
+            let control = Arc::new(control);
             let partition = faults
                 .contains(NemesisKind::Partition)
                 .then(|| Arc::new(SshPartition::new(ssh.clone(), &nodes, control.timeout())));
@@ -131,10 +145,6 @@ impl SystemUnderTest for SshSut {
                 run.finish().await;
                 return Err(e.context("starting the SSH nodes"));
             }
-            let endpoints: Vec<Endpoint> = nodes
-                .iter()
-                .map(|n| Endpoint::new(n.name.clone(), n.url.clone()))
-                .collect();
             let weights = pick_weights(&self.weights, vec![1; endpoints.len()]);
             Ok(Sut {
                 control: Some(control as Arc<dyn NodeControl>),

@@ -10,7 +10,7 @@ use crate::client::http::Endpoint;
 use serde_json::Value;
 
 /// Ask every node `method url`; the leader is the node whose answer holds
-/// `equals` at `pointer`.
+/// at `pointer` what `test` says.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LeaderQuery {
     /// HTTP method (default GET).
@@ -19,11 +19,33 @@ pub struct LeaderQuery {
     pub url: Template,
     /// JSON pointer into the answer.
     pub pointer: String,
-    /// The value a leader's answer has there.
-    pub equals: Value,
+    /// What a leader's answer holds there.
+    pub test: LeaderTest,
 }
 
-const KEYS: [&str; 4] = ["method", "url", "pointer", "equals"];
+/// What a leader's answer holds at the query's pointer.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LeaderTest {
+    /// A fixed value (`equals`): a Redis primary's role is `"master"`.
+    Equals(Value),
+    /// The value at another pointer of the same answer (`equals-pointer`):
+    /// an etcd member whose status names itself as leader, its own id being
+    /// known only from its answer.
+    SameAs(String),
+}
+
+const KEYS: [&str; 5] = ["method", "url", "pointer", "equals", "equals-pointer"];
+
+/// A JSON pointer given in `field`: empty or starting with `/`.
+fn pointer_in(field: &Field<'_, '_>, what: &str) -> Result<String, DescriptionError> {
+    let pointer = field.str("a JSON pointer string")?;
+    if !pointer.is_empty() && !pointer.starts_with('/') {
+        return Err(field.error(format!(
+            "{what}: a JSON pointer (empty or starting with /), found `{pointer}`"
+        )));
+    }
+    Ok(pointer.to_string())
+}
 
 pub(super) fn leader_query(f: &Field<'_, '_>) -> Result<LeaderQuery, DescriptionError> {
     let t = f.table(&KEYS)?;
@@ -48,20 +70,35 @@ pub(super) fn leader_query(f: &Field<'_, '_>) -> Result<LeaderQuery, Description
         "pointer",
         "a JSON pointer to the value that tells a leader, e.g. \"/ROLE/0\"",
     )?;
-    let pointer = p.str("a JSON pointer string")?;
-    if !pointer.is_empty() && !pointer.starts_with('/') {
-        return Err(p.error(format!(
-            "a JSON pointer (empty or starting with /), found `{pointer}`"
-        )));
-    }
-    let equals = t
-        .required("equals", "the value a leader's answer has at `pointer`")?
-        .to_json();
+    let pointer = pointer_in(&p, "the value that tells a leader")?;
+    let test = match t.get("equals-pointer") {
+        Some(other) => {
+            if t.get("equals").is_some() {
+                return Err(other.error(
+                    "either `equals` (a fixed value) or `equals-pointer` (another value of \
+                     the same answer), not both"
+                        .to_string(),
+                ));
+            }
+            LeaderTest::SameAs(pointer_in(
+                &other,
+                "the answer's own id, e.g. \"/header/member_id\"",
+            )?)
+        }
+        None => LeaderTest::Equals(
+            t.required(
+                "equals",
+                "the value a leader's answer has at `pointer` (or `equals-pointer`: \
+                 where the answer holds that value itself)",
+            )?
+            .to_json(),
+        ),
+    };
     Ok(LeaderQuery {
         method,
         url,
-        pointer: pointer.to_string(),
-        equals,
+        pointer,
+        test,
     })
 }
 
@@ -115,9 +152,23 @@ impl LeaderQuery {
         let Ok(body) = resp.bytes().await else {
             return false;
         };
-        serde_json::from_slice::<Value>(&body)
-            .ok()
-            .and_then(|json| json.pointer(&self.pointer).cloned())
-            .is_some_and(|v| v == self.equals)
+        let Ok(json) = serde_json::from_slice::<Value>(&body) else {
+            return false;
+        };
+        self.holds(&json)
+    }
+
+    /// Whether `answer` is a leader's.
+    pub fn holds(&self, answer: &Value) -> bool {
+        let Some(v) = answer.pointer(&self.pointer) else {
+            return false;
+        };
+        match &self.test {
+            LeaderTest::Equals(expected) => v == expected,
+            // A null id (a member that does not know itself yet) leads nothing.
+            LeaderTest::SameAs(other) => answer
+                .pointer(other)
+                .is_some_and(|own| !own.is_null() && own == v),
+        }
     }
 }

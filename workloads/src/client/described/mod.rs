@@ -17,7 +17,7 @@ mod txn;
 pub use client::{DescribedClient, classify};
 pub use commands::{CommandKey, ProcessCommands, placeholders_in};
 pub use error::{DescriptionError, FieldError};
-pub use leader::LeaderQuery;
+pub use leader::{LeaderQuery, LeaderTest};
 pub use route::Route;
 pub use rule::{BodyCheck, Outcome, Rule, StatusMatch};
 pub use spec::{Method, Operation, StoreDescription, ValueEncoding};
