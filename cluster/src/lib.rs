@@ -1,7 +1,8 @@
 //! The bundled reference cluster of faultline: a Raft-replicated key-value
 //! store served over HTTP, with switchable bugs that produce documented
 //! anomalies. It is a system under test like any other, so it depends on none
-//! of the harness crates.
+//! of the harness crates. It also hosts [`memory_store`], the in-process fake
+//! store the benchmarks and the harness's tests run against.
 
 #![deny(missing_docs)]
 
@@ -16,6 +17,7 @@ pub mod gossip;
 pub mod kv;
 pub mod launcher;
 pub mod lock;
+pub mod memory_store;
 pub mod mode;
 pub mod net;
 pub mod node;

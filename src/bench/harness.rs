@@ -1,96 +1,21 @@
 //! `faultline bench harness`: operations per second the controller sustains,
 //! recording every event to `history.jsonl`, against a trivial in-process
-//! HTTP store (an in-memory map behind axum) at concurrency 50.
+//! HTTP store (faultline-cluster's `memory_store`, one node without faults)
+//! at concurrency 50.
 
 use crate::cmd::bench::BenchArgs;
 use crate::exit::Exit;
 use crate::run::config::{RunConfig, SutKind};
 use anyhow::Context;
-use axum::Json;
-use axum::Router;
-use axum::extract::{Path, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use serde::Deserialize;
-use serde_json::{Value, json};
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use faultline_cluster::memory_store::{self, MemoryStoreOptions};
 
-type Store = Arc<Mutex<HashMap<String, Value>>>;
-
-#[derive(Deserialize)]
-struct WriteBody {
-    value: Value,
-}
-
-#[derive(Deserialize)]
-struct CasBody {
-    from: Value,
-    to: Value,
-}
-
-fn lock(s: &Store) -> std::sync::MutexGuard<'_, HashMap<String, Value>> {
-    s.lock().unwrap_or_else(|p| p.into_inner())
-}
-
-async fn read(State(s): State<Store>, Path(k): Path<String>) -> Response {
-    match lock(&s).get(&k) {
-        Some(v) => Json(json!({ "value": v })).into_response(),
-        None => (StatusCode::NOT_FOUND, Json(json!({"error": "not_found"}))).into_response(),
-    }
-}
-
-async fn write(
-    State(s): State<Store>,
-    Path(k): Path<String>,
-    Json(b): Json<WriteBody>,
-) -> Response {
-    lock(&s).insert(k, b.value);
-    Json(json!({"ok": true})).into_response()
-}
-
-async fn cas(State(s): State<Store>, Path(k): Path<String>, Json(b): Json<CasBody>) -> Response {
-    let mut m = lock(&s);
-    if m.get(&k).unwrap_or(&Value::Null) == &b.from {
-        m.insert(k, b.to);
-        Json(json!({"ok": true})).into_response()
-    } else {
-        (
-            StatusCode::CONFLICT,
-            Json(json!({"error": "precondition_failed"})),
-        )
-            .into_response()
-    }
-}
-
-async fn append(
-    State(s): State<Store>,
-    Path(k): Path<String>,
-    Json(b): Json<WriteBody>,
-) -> Response {
-    let mut m = lock(&s);
-    let entry = m.entry(k).or_insert_with(|| Value::Array(Vec::new()));
-    if let Value::Array(items) = entry {
-        items.push(b.value);
-    }
-    Json(json!({"ok": true})).into_response()
-}
-
-/// Starts the in-memory store on a free loopback port; returns its URL.
+/// Starts the in-memory store (one node, no faults) on a free loopback
+/// port, on the current runtime; returns its URL.
 pub(crate) async fn start_store() -> anyhow::Result<String> {
-    let store: Store = Arc::default();
-    let app = Router::new()
-        .route("/kv/{key}", get(read).put(write))
-        .route("/kv/{key}/cas", post(cas))
-        .route("/kv/{key}/append", post(append))
-        .with_state(store);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+    let mut urls = memory_store::start(MemoryStoreOptions::default())
         .await
-        .context("binding the bench store")?;
-    let addr = listener.local_addr()?;
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    Ok(format!("http://{addr}"))
+        .context("starting the bench store")?;
+    urls.pop().context("the bench store has no node")
 }
 
 /// Runs the benchmark and prints its numbers.

@@ -1,8 +1,9 @@
 //! End-to-end tests of `faultline run`: real processes, real HTTP on 127.0.0.1.
 //!
-//! The HTTP stores are served by this test process (axum on a background
-//! runtime): a correct one, and one whose nodes answer reads from a copy that
-//! lags the primary, which is deliberately not linearizable.
+//! The HTTP stores are served by this test process (faultline-cluster's
+//! memory store on a background thread): a correct one, and one whose nodes
+//! answer reads from a copy that lags the primary, which is deliberately not
+//! linearizable.
 
 use crate::run_support::{
     StoreOptions, bundled_run, client_events, faultline, history, http_run, newest_run_dir, output,
