@@ -446,9 +446,14 @@ fn write_html(
 /// results directory's history: its config.toml names the workload, so
 /// `check` says `cas-register` where the run did (not the format's `kv`).
 fn run_model(file: &Path) -> Option<ModelKind> {
+    let path = file.parent()?.join("config.toml");
+    // Most histories checked have no run beside them; an error built only to
+    // be dropped captures a backtrace under RUST_BACKTRACE=1 for nothing.
+    if !path.is_file() {
+        return None;
+    }
     // Through from_file: an SSH run's config.toml has [[nodes]] tables.
-    let config =
-        crate::run::config::RunConfig::from_file(&file.parent()?.join("config.toml")).ok()?;
+    let config = crate::run::config::RunConfig::from_file(&path).ok()?;
     config.workload.model().parse().ok()
 }
 
