@@ -39,6 +39,7 @@ mod run_workloads;
 mod ssh_etcd;
 mod ssh_lab;
 mod ssh_nodes;
+mod ssh_one_file;
 mod store_description;
 mod store_description_bundled;
 mod store_description_redis;

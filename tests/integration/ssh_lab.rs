@@ -115,54 +115,82 @@ pub fn lab() -> Lab {
     for sub in ["logs", "pids", "data"] {
         std::fs::create_dir_all(p.join(sub)).unwrap();
     }
-    // sshd refuses to start without its privilege-separation directory.
-    std::fs::create_dir_all("/run/sshd").unwrap();
-    ok(Command::new(sbin("ssh-keygen"))
-        .args(["-q", "-t", "ed25519", "-N", "", "-f"])
-        .arg(p.join("id")));
-    std::fs::copy(p.join("id.pub"), p.join("authorized_keys")).unwrap();
+    let key = generate_key(&p);
     for (name, ns, address) in lab.nodes() {
-        let host_key = p.join(format!("{name}_host"));
-        ok(Command::new(sbin("ssh-keygen"))
-            .args(["-q", "-t", "ed25519", "-N", "", "-f"])
-            .arg(&host_key));
-        let config = p.join(format!("{name}_sshd_config"));
-        std::fs::write(
-            &config,
-            format!(
-                "ListenAddress {address}\nPort 22\nHostKey {}\nPidFile {}\n\
-                 AuthorizedKeysFile {}\nPermitRootLogin prohibit-password\n\
-                 PasswordAuthentication no\nKbdInteractiveAuthentication no\n\
-                 UsePAM no\nStrictModes no\nPubkeyAuthentication yes\n",
-                host_key.display(),
-                p.join(format!("{name}_sshd.pid")).display(),
-                p.join("authorized_keys").display(),
-            ),
-        )
-        .unwrap();
+        let config = sshd_config(&p, &name, address, 22, &key);
         let sshd = Command::new("ip")
             .args(["netns", "exec", &ns])
             .arg(sbin("sshd"))
-            .arg("-D")
-            .arg("-e")
-            .arg("-f")
-            .arg(&config)
+            .args(sshd_args(&config))
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(std::fs::File::create(p.join(format!("{name}_sshd.log"))).unwrap())
             .spawn()
             .unwrap();
         lab.sshds.push(sshd);
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while TcpStream::connect_timeout(&(address, 22).into(), Duration::from_secs(1)).is_err() {
-            assert!(
-                Instant::now() < deadline,
-                "sshd on {address} did not come up"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        wait_listening(address, 22);
     }
     lab
+}
+
+/// The test's client key `dir/id`, authorized in `dir/authorized_keys`
+/// (the file every sshd of the test reads); returns the key's path.
+pub fn generate_key(dir: &Path) -> PathBuf {
+    // sshd refuses to start without its privilege-separation directory.
+    std::fs::create_dir_all("/run/sshd").unwrap();
+    let key = dir.join("id");
+    if !key.exists() {
+        ok(Command::new(sbin("ssh-keygen"))
+            .args(["-q", "-t", "ed25519", "-N", "", "-f"])
+            .arg(&key));
+        std::fs::copy(dir.join("id.pub"), dir.join("authorized_keys")).unwrap();
+    }
+    key
+}
+
+/// An sshd config named `name` in `dir` listening only on
+/// `address:port`, with its own host key and pid file, accepting `key`
+/// for root and nothing else (no PAM, no passwords; no StrictModes, since
+/// the files live in a temp dir).
+pub fn sshd_config(dir: &Path, name: &str, address: Ipv4Addr, port: u16, key: &Path) -> PathBuf {
+    let host_key = dir.join(format!("{name}_host"));
+    ok(Command::new(sbin("ssh-keygen"))
+        .args(["-q", "-t", "ed25519", "-N", "", "-f"])
+        .arg(&host_key));
+    let authorized = key.with_file_name("authorized_keys");
+    let config = dir.join(format!("{name}_sshd_config"));
+    std::fs::write(
+        &config,
+        format!(
+            "ListenAddress {address}\nPort {port}\nHostKey {}\nPidFile {}\n\
+             AuthorizedKeysFile {}\nPermitRootLogin prohibit-password\n\
+             PasswordAuthentication no\nKbdInteractiveAuthentication no\n\
+             UsePAM no\nStrictModes no\nPubkeyAuthentication yes\n",
+            host_key.display(),
+            dir.join(format!("{name}_sshd.pid")).display(),
+            authorized.display(),
+        ),
+    )
+    .unwrap();
+    config
+}
+
+/// sshd's arguments after its (absolute) path: in the foreground, logging
+/// to stderr, with `config`.
+pub fn sshd_args(config: &Path) -> Vec<std::ffi::OsString> {
+    vec!["-D".into(), "-e".into(), "-f".into(), config.into()]
+}
+
+/// Waits (at most 20 s) until `address:port` accepts connections.
+pub fn wait_listening(address: Ipv4Addr, port: u16) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while TcpStream::connect_timeout(&(address, port).into(), Duration::from_secs(1)).is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "sshd on {address}:{port} did not come up"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }
 
 /// A TOML basic string holding `s` exactly.
@@ -305,6 +333,109 @@ pub fn processes_in(ns: &str) -> Vec<(u32, String, char)> {
             let comm = head.split_once('(')?.1.to_string();
             let state = rest.trim_start().chars().next()?;
             Some((pid.parse().ok()?, comm, state))
+        })
+        .collect()
+}
+
+/// An sshd in this machine's own network namespace, listening only on
+/// 127.0.0.1 at a free port and accepting the test's key: `[[nodes]]`
+/// whose host is 127.0.0.1 then run processes on this machine. Drop kills
+/// it and its sessions, on every path.
+pub struct LocalSshd {
+    sshd: Child,
+    pub port: u16,
+}
+
+impl LocalSshd {
+    /// Starts it with its files in `dir`, accepting `dir/id` (made if need be).
+    pub fn start(dir: &Path) -> LocalSshd {
+        let key = generate_key(dir);
+        let port = free_port();
+        let config = sshd_config(dir, "local", Ipv4Addr::LOCALHOST, port, &key);
+        let sshd = Command::new(sbin("sshd"))
+            .args(sshd_args(&config))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(dir.join("local_sshd.log")).unwrap())
+            .spawn()
+            .unwrap();
+        let local = LocalSshd { sshd, port };
+        wait_listening(Ipv4Addr::LOCALHOST, port);
+        local
+    }
+}
+
+impl Drop for LocalSshd {
+    fn drop(&mut self) {
+        // Its sessions are its children; killed first, they are still
+        // found by their parent (a killed sshd's would go to init).
+        for pid in descendants(self.sshd.id()) {
+            let _ = Command::new("kill")
+                .args(["-KILL", &pid.to_string()])
+                .status();
+        }
+        let _ = self.sshd.kill();
+        let _ = self.sshd.wait();
+    }
+}
+
+/// A port on 127.0.0.1 that nothing listened on a moment ago.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// `pid`'s children, their children and so on (one pass over /proc per
+/// generation, at most 16 generations).
+fn descendants(pid: u32) -> Vec<u32> {
+    let parents: Vec<(u32, u32)> = std::fs::read_dir("/proc")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| {
+            let child: u32 = e.file_name().to_str()?.parse().ok()?;
+            let stat = std::fs::read_to_string(e.path().join("stat")).ok()?;
+            // The parent is the second field after the `)` closing comm.
+            let ppid = stat.rsplit_once(')')?.1.split_whitespace().nth(1)?;
+            Some((child, ppid.parse().ok()?))
+        })
+        .collect();
+    let mut found = Vec::new();
+    let mut generation = vec![pid];
+    for _ in 0..16 {
+        generation = parents
+            .iter()
+            .filter(|(_, parent)| generation.contains(parent))
+            .map(|(child, _)| *child)
+            .collect();
+        if generation.is_empty() {
+            break;
+        }
+        found.extend(&generation);
+    }
+    found
+}
+
+/// The `faultline node` processes, anywhere on this machine, with an
+/// argument under `dir` (their data directory): what a run left running.
+pub fn node_processes_under(dir: &Path) -> Vec<(u32, String)> {
+    let dir = dir.display().to_string();
+    std::fs::read_dir("/proc")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| {
+            let pid: u32 = e.file_name().to_str()?.parse().ok()?;
+            let cmdline = std::fs::read(e.path().join("cmdline")).ok()?;
+            let args: Vec<String> = cmdline
+                .split(|b| *b == 0)
+                .map(|a| String::from_utf8_lossy(a).into_owned())
+                .collect();
+            (args.get(1).is_some_and(|a| a == "node") && args.iter().any(|a| a.starts_with(&dir)))
+                .then(|| (pid, args.join(" ")))
         })
         .collect()
 }

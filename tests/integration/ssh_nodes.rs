@@ -16,7 +16,7 @@ use faultline_nemeses::{
     Firewall, LatencyBackend, RemoteNode, Slowdown, SshClient, SshLoss, SshTarget, heal_argv,
 };
 use std::net::Ipv4Addr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -52,11 +52,7 @@ const CLOCK: &str = r#"echo "$1" >>"$2""#;
 /// with `[[nodes]]` naming the namespaces' addresses.
 fn config(lab: &Lab, name: &str, extra: &str, node_flags: &[&str]) -> PathBuf {
     let p = lab.path();
-    let exe = env!("CARGO_BIN_EXE_faultline");
     let q = |s: &str| format!("{s:?}");
-    let script = |s: &str| toml_string(s);
-    let flags: Vec<String> = node_flags.iter().map(|f| q(f)).collect();
-    let pid = |_: ()| q(&format!("{}/pids/{{node}}.pid", p.display()));
     let mut text = format!(
         "name = {}\nresults-dir = {}\nworkload = \"register\"\nconcurrency = 3\nrate = 60\n\
          recovery-time = 2\nrequest-timeout = 1\n{extra}\n",
@@ -70,8 +66,24 @@ fn config(lab: &Lab, name: &str, extra: &str, node_flags: &[&str]) -> PathBuf {
             q(&p.join("id").display().to_string()),
         ));
     }
-    text.push_str(&format!(
-        "\n[db]\n\
+    text.push('\n');
+    text.push_str(&db_table(p, node_flags));
+    let file = p.join(format!("{name}.toml"));
+    std::fs::write(&file, text).unwrap();
+    file
+}
+
+/// The `[db]` table that runs bundled `faultline node` processes (with
+/// `node_flags`) from their `[[nodes]]` entries, keeping their logs, pid
+/// files and data under `p`.
+pub fn db_table(p: &Path, node_flags: &[&str]) -> String {
+    let exe = env!("CARGO_BIN_EXE_faultline");
+    let q = |s: &str| format!("{s:?}");
+    let script = |s: &str| toml_string(s);
+    let flags: Vec<String> = node_flags.iter().map(|f| q(f)).collect();
+    let pid = |_: ()| q(&format!("{}/pids/{{node}}.pid", p.display()));
+    format!(
+        "[db]\n\
          setup = [\"mkdir\", \"-p\", {logs}, {pids}]\n\
          wipe = [\"rm\", \"-rf\", {data}]\n\
          start = [\"sh\", \"-c\", {start}, \"start\", \"{{node}}\", \"{{address}}:{{port}}\", \"{{peers}}\", {exe}, {dir}{flags}]\n\
@@ -93,10 +105,7 @@ fn config(lab: &Lab, name: &str, extra: &str, node_flags: &[&str]) -> PathBuf {
         clock = script(CLOCK),
         clock_file = q(&format!("{}/clock-{{node}}", p.display())),
         log = q(&format!("{}/logs/{{node}}.log", p.display())),
-    ));
-    let file = p.join(format!("{name}.toml"));
-    std::fs::write(&file, text).unwrap();
-    file
+    )
 }
 
 #[test]
