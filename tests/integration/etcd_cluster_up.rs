@@ -3,6 +3,7 @@
 //! per-node commands (acting on the pid files the launcher writes).
 
 use crate::requirements::{Need, have};
+use faultline_workloads::client::{Endpoint, StoreDescription};
 use serde_json::Value;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -105,9 +106,37 @@ fn a_described_run_against_cluster_up_pauses_members_through_commands() {
         assert!(data.join(n).join("log").exists(), "{n} has no log");
     }
 
+    let shipped: PathBuf = Path::new(env!("CARGO_MANIFEST_DIR")).join("stores/etcd.toml");
+    // The shipped description's [leader] query (each member's status, the
+    // one naming itself) finds the member cluster up reports as leader.
+    let description = StoreDescription::from_file(&shipped).unwrap();
+    let query = description.leader.clone().expect("a [leader] table");
+    let endpoints: Vec<Endpoint> = urls
+        .iter()
+        .enumerate()
+        .map(|(i, u)| Endpoint::new(format!("n{}", i + 1), u.clone()))
+        .collect();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let found =
+        runtime.block_on(query.find(&reqwest::Client::new(), &description.headers, &endpoints));
+    let printed = up
+        .lines
+        .iter()
+        .find_map(|l| l.strip_prefix("leader: "))
+        .and_then(|l| l.split_whitespace().next())
+        .unwrap();
+    assert_eq!(
+        found.map(|i| endpoints[i].name.as_str()),
+        Some(printed),
+        "{:?}",
+        up.lines
+    );
+
     // The shipped etcd description with its commented pause/resume commands
     // (kill -STOP/-CONT on the pid files) switched on.
-    let shipped: PathBuf = Path::new(env!("CARGO_MANIFEST_DIR")).join("stores/etcd.toml");
     let text = std::fs::read_to_string(shipped)
         .unwrap()
         .replace("# [commands]", "[commands]")

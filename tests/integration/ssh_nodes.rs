@@ -24,8 +24,10 @@ use std::time::{Duration, Instant};
 const DB_PORT: u16 = 7000;
 
 /// Starts a node in the background and records its pid; its arguments
-/// come as positional parameters, never spliced into this text.
+/// come as positional parameters, never spliced into this text. A node
+/// already running is left alone, as docs/ssh-nodes.md asks of `start`.
 const START: &str = r#"node=$1; listen=$2; peers=$3; exe=$4; dir=$5; shift 5
+p=$(cat "$dir/pids/$node.pid" 2>/dev/null) && tr '\0' ' ' </proc/"$p"/cmdline 2>/dev/null | grep -q -- "$dir/data/$node " && exit 0
 mkdir -p "$dir/data/$node"
 set -- "$exe" node --id "$node" --listen "$listen" --data-dir "$dir/data/$node" "$@"
 IFS=,; for p in $peers; do set -- "$@" --peer "$p"; done; unset IFS
