@@ -237,8 +237,8 @@ fn reduce<M: Model>(
             // is invalid on its own.
             break;
         }
-        // The candidate keeping one fewer is not invalid: the operation
-        // at the edge is needed.
+        // Keeping one fewer was not proven invalid: the operation at the
+        // edge stays (delta debugging then checks that it is needed).
         let edge = match search.end {
             End::Front => rest.pop(),
             End::Back => Some(rest.remove(0)),
@@ -282,8 +282,8 @@ struct Nested {
     /// The fewest operations kept at `end` proven to leave the key invalid
     /// (all of `rest` when nothing fewer was).
     kept: usize,
-    /// One fewer is known not to be invalid; false when the clock stopped
-    /// the search first.
+    /// Keeping one fewer was tried and not proven invalid; false when the
+    /// clock stopped the search first.
     settled: bool,
     /// The candidate keeping `kept`, unless that is all of `rest` (the
     /// current forms).
