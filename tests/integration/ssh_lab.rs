@@ -244,11 +244,7 @@ pub fn run(cmd: &mut Command) -> (ExitStatus, String) {
 
 /// The one results directory under `results/<name>/`.
 pub fn results_of(lab: &Lab, name: &str) -> PathBuf {
-    let runs: Vec<PathBuf> = std::fs::read_dir(lab.path().join("results").join(name))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.is_dir())
-        .collect();
+    let runs = crate::run_support::run_dirs(&lab.path().join("results"), name);
     assert_eq!(runs.len(), 1, "{runs:?}");
     runs[0].clone()
 }

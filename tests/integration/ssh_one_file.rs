@@ -9,6 +9,7 @@
 //! SSH tests.
 
 use crate::requirements;
+use crate::run_support::run_dirs_if_any;
 use crate::ssh_lab::{
     LocalSshd, NODES, SERIAL, faultline, free_port, lab, node_processes_under, processes_in, run,
     stopped_nodes,
@@ -57,14 +58,9 @@ fn nodes_part_of<'a>(template: &str, file: &'a str) -> &'a str {
 
 /// The run directories under `results/one-file`.
 fn runs(dir: &Path) -> BTreeSet<PathBuf> {
-    std::fs::read_dir(dir.join("results/one-file"))
-        .map(|d| {
-            d.flatten()
-                .map(|e| e.path())
-                .filter(|p| p.is_dir())
-                .collect()
-        })
-        .unwrap_or_default()
+    run_dirs_if_any(&dir.join("results"), "one-file")
+        .into_iter()
+        .collect()
 }
 
 /// Runs `file` with the same command line in every place, and checks what

@@ -162,13 +162,8 @@ impl SystemUnderTest for DescribedSut {
                         .collect();
                     let mut c = UserCommands::new(user_commands(commands, names, hosts, ports))
                         .context("the store description's [commands]")?;
-                    if let Some(query) = &self.described.description.leader {
-                        let source = QueriedLeader::new(
-                            query.clone(),
-                            self.described.description.headers.clone(),
-                            endpoints.clone(),
-                        )?;
-                        c = c.with_leader_source(Arc::new(source));
+                    if let Some(source) = QueriedLeader::of(&self.described, &endpoints)? {
+                        c = c.with_leader_source(source);
                     }
                     Some(Arc::new(c))
                 }

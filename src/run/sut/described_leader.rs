@@ -2,9 +2,11 @@
 //! description's `[leader]` query, so leader-targeted faults (isolate-leader,
 //! kill or pause the leader) hit the node the store itself calls leader.
 
+use super::client::Described;
 use faultline_nemeses::{BoxFuture, LeaderSource};
 use faultline_workloads::client::Endpoint;
 use faultline_workloads::client::described::LeaderQuery;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// A limit for each node's answer: a hung node must not stall a fault.
@@ -19,6 +21,21 @@ pub struct QueriedLeader {
 }
 
 impl QueriedLeader {
+    /// The leader source of `described` over `endpoints`, when its
+    /// description has a `[leader]` table: what every SUT that speaks a
+    /// description gives its nemeses.
+    pub fn of(
+        described: &Described,
+        endpoints: &[Endpoint],
+    ) -> anyhow::Result<Option<Arc<dyn LeaderSource>>> {
+        let d = &described.description;
+        let Some(query) = &d.leader else {
+            return Ok(None);
+        };
+        let source = QueriedLeader::new(query.clone(), d.headers.clone(), endpoints.to_vec())?;
+        Ok(Some(Arc::new(source)))
+    }
+
     /// Asks `endpoints` as `query` says, sending `headers`.
     pub fn new(
         query: LeaderQuery,

@@ -106,14 +106,9 @@ impl SystemUnderTest for SshSut {
             // A described store's [leader] query aims leader faults at the
             // node the store calls leader; without it they fall back, visibly.
             if let Some(d) = self.client.described()
-                && let Some(query) = &d.description.leader
+                && let Some(source) = QueriedLeader::of(d, &endpoints)?
             {
-                let source = QueriedLeader::new(
-                    query.clone(),
-                    d.description.headers.clone(),
-                    endpoints.clone(),
-                )?;
-                control = control.with_leader_source(Arc::new(source));
+                control = control.with_leader_source(source);
             }
             let control = Arc::new(control);
             let partition = faults
