@@ -502,3 +502,79 @@ fn a_runs_history_is_checked_with_the_runs_model() {
     assert!(all.contains("register"), "{all}");
     assert!(!all.contains("as cas-register"), "{all}");
 }
+
+/// Ctrl-C during a long check: the first one stops the search and the
+/// unfinished key is reported unknown (exit 2) with what was interrupted; a
+/// second one quits at once (exit 130). The handler starts no thread, so a
+/// regression in it would show here, not in the timing benchmarks.
+#[test]
+fn ctrl_c_stops_a_long_check_and_a_second_one_quits() {
+    use nix::sys::signal::{Signal, kill};
+    use nix::unistd::Pid;
+    use std::io::Write;
+    use std::time::{Duration, Instant};
+
+    // A stale read among 50,000 operations with crashed writes: seconds of
+    // search on any machine this suite runs on.
+    let events = faultline_checkers::synth_hard_history(
+        faultline_checkers::HardFamily::StaleRepeated,
+        50_000,
+        10,
+        0.05,
+        true,
+        1,
+    )
+    .expect("the family fits in 50,000 operations");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("hard.jsonl");
+    let mut w = std::io::BufWriter::new(std::fs::File::create(&file).unwrap());
+    for e in &events {
+        serde_json::to_writer(&mut w, e).unwrap();
+        w.write_all(b"\n").unwrap();
+    }
+    w.flush().unwrap();
+    drop(w);
+
+    let start = |signals: usize| {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_faultline"))
+            .arg("check")
+            .arg(&file)
+            .arg("--timeout")
+            .arg("120")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Time to parse the file and start the search.
+        std::thread::sleep(Duration::from_millis(1500));
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the check ended before Ctrl-C: the history is too easy for this test"
+        );
+        let pid = Pid::from_raw(child.id() as i32);
+        for _ in 0..signals {
+            kill(pid, Signal::SIGINT).unwrap();
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let asked = Instant::now();
+        let out = child.wait_with_output().unwrap();
+        (out, asked.elapsed())
+    };
+
+    let (out, took) = start(1);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "stderr: {stderr}");
+    assert!(
+        stderr.contains("interrupted: stopping the check"),
+        "{stderr}"
+    );
+    assert!(took < Duration::from_secs(10), "stopped after {took:?}");
+    assert!(
+        text(&out.stdout).contains("cancelled"),
+        "{}",
+        text(&out.stdout)
+    );
+
+    let (out, _) = start(2);
+    assert_eq!(out.status.code(), Some(130), "{}", text(&out.stderr));
+}

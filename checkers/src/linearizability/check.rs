@@ -213,16 +213,23 @@ pub fn check_with_model<M: Model>(
         None
     };
 
+    let keyed = by_key(ops);
+    // One key is searched on this thread: starting rayon's pool would spawn
+    // a thread per core, which for a small history (one process per file, as
+    // CI scripts call `check`) costs more than the search.
+    let parallel = keyed.len() > 1;
     // Each partition being searched may hold its share of the limit; as many
     // are searched at once as there are threads.
-    let cap = opts
-        .memory_limit
-        .map_or(usize::MAX, |l| l / rayon::current_num_threads().max(1));
+    let threads = if parallel {
+        rayon::current_num_threads().max(1)
+    } else {
+        1
+    };
+    let cap = opts.memory_limit.map_or(usize::MAX, |l| l / threads);
 
     // Prepare every partition's inputs (model errors surface here) and run the pre-check.
-    let mut parts: Vec<Part<'_, M>> = by_key(ops)
-        .into_par_iter()
-        .map(|(key, ops)| -> Result<Part<'_, M>, CheckError> {
+    let prepare =
+        |(key, ops): (Option<String>, Vec<Operation>)| -> Result<Part<'_, M>, CheckError> {
             let inputs = ops
                 .iter()
                 .map(|o| model.prepare(o))
@@ -277,8 +284,15 @@ pub fn check_with_model<M: Model>(
                 ops,
                 result: None,
             })
-        })
-        .collect::<Result<Vec<_>, _>>()?;
+        };
+    let mut parts: Vec<Part<'_, M>> = if parallel {
+        keyed
+            .into_par_iter()
+            .map(prepare)
+            .collect::<Result<_, _>>()?
+    } else {
+        keyed.into_iter().map(prepare).collect::<Result<_, _>>()?
+    };
 
     if let Some(pr) = &opts.progress {
         pr.add_keys(parts.len());
@@ -293,75 +307,81 @@ pub fn check_with_model<M: Model>(
         }) {
             other_invalid.store(true, Ordering::Relaxed);
         }
-        parts
-            .par_iter_mut()
-            .with_max_len(1)
-            .filter(|p| p.result.is_none())
-            .for_each(|p| {
-                if respect_other && let Some(reason) = stop_reason(true) {
-                    p.result = Some(unknown_result(p, reason));
-                    p.drop_searches();
-                    if let Some(pr) = &opts.progress {
-                        pr.decided(1);
-                    }
-                    return;
-                }
-                let stop = || stop_reason(respect_other).is_some();
-                let mut turn = budget.min(MAX_TURN);
-                // Bounded: each turn is bounded, and the loop ends when
-                // decided, stopped (deadline, cancel), or out of memory.
-                let outcome = loop {
-                    let outcome = p.turn(turn, &stop);
-                    if outcome != Outcome::Paused || budget != u64::MAX || stop() {
-                        break outcome;
-                    }
-                    turn = (turn * 2).min(MAX_TURN);
-                };
-                match outcome {
-                    Outcome::Valid => {
-                        p.result = Some(PartitionResult {
-                            key: p.key.clone(),
-                            valid: Validity::Valid,
-                            ops: p.ops.len(),
-                            reason: None,
-                            counterexample: None,
-                        });
-                        p.drop_searches();
-                    }
-                    Outcome::Invalid => {
-                        other_invalid.store(true, Ordering::Relaxed);
-                        let stop = || stop_reason(false).is_some();
-                        let explain = Explain {
-                            cap,
-                            shrink: opts.shrink.resolved(start.elapsed()),
-                            stop: &stop,
-                        };
-                        p.result = Some(explain_invalid(model, p, &explain));
-                        p.drop_searches();
-                    }
-                    Outcome::OverMemory => {
-                        let reason = if p.memory_hit {
-                            over_memory_reason(cap)
-                        } else {
-                            "undecided: the relaxed sweep alone can only prove a key invalid"
-                                .to_string()
-                        };
-                        p.result = Some(unknown_result(p, reason));
-                    }
-                    Outcome::Paused => {
-                        if respect_other && let Some(reason) = stop_reason(true) {
-                            // Out of this round's budget: the next round resumes it, unless told to stop.
-                            p.result = Some(unknown_result(p, reason));
-                            p.drop_searches();
-                        }
-                    }
-                }
-                if p.result.is_some()
-                    && let Some(pr) = &opts.progress
-                {
+        let work = |p: &mut Part<'_, M>| {
+            if respect_other && let Some(reason) = stop_reason(true) {
+                p.result = Some(unknown_result(p, reason));
+                p.drop_searches();
+                if let Some(pr) = &opts.progress {
                     pr.decided(1);
                 }
-            });
+                return;
+            }
+            let stop = || stop_reason(respect_other).is_some();
+            let mut turn = budget.min(MAX_TURN);
+            // Bounded: each turn is bounded, and the loop ends when
+            // decided, stopped (deadline, cancel), or out of memory.
+            let outcome = loop {
+                let outcome = p.turn(turn, &stop);
+                if outcome != Outcome::Paused || budget != u64::MAX || stop() {
+                    break outcome;
+                }
+                turn = (turn * 2).min(MAX_TURN);
+            };
+            match outcome {
+                Outcome::Valid => {
+                    p.result = Some(PartitionResult {
+                        key: p.key.clone(),
+                        valid: Validity::Valid,
+                        ops: p.ops.len(),
+                        reason: None,
+                        counterexample: None,
+                    });
+                    p.drop_searches();
+                }
+                Outcome::Invalid => {
+                    other_invalid.store(true, Ordering::Relaxed);
+                    let stop = || stop_reason(false).is_some();
+                    let explain = Explain {
+                        cap,
+                        shrink: opts.shrink.resolved(start.elapsed()),
+                        stop: &stop,
+                    };
+                    p.result = Some(explain_invalid(model, p, &explain));
+                    p.drop_searches();
+                }
+                Outcome::OverMemory => {
+                    let reason = if p.memory_hit {
+                        over_memory_reason(cap)
+                    } else {
+                        "undecided: the relaxed sweep alone can only prove a key invalid"
+                            .to_string()
+                    };
+                    p.result = Some(unknown_result(p, reason));
+                }
+                Outcome::Paused => {
+                    if respect_other && let Some(reason) = stop_reason(true) {
+                        // Out of this round's budget: the next round resumes it, unless told to stop.
+                        p.result = Some(unknown_result(p, reason));
+                        p.drop_searches();
+                    }
+                }
+            }
+            if p.result.is_some()
+                && let Some(pr) = &opts.progress
+            {
+                pr.decided(1);
+            }
+        };
+        let open = |p: &&mut Part<'_, M>| p.result.is_none();
+        if parallel {
+            parts
+                .par_iter_mut()
+                .with_max_len(1)
+                .filter(open)
+                .for_each(work);
+        } else {
+            parts.iter_mut().filter(open).for_each(work);
+        }
     }
 
     let partitions: Vec<PartitionResult> = parts

@@ -82,22 +82,28 @@ fn check_impl<M: Model>(
         parts.entry(op.key.clone()).or_default().push(op);
     }
     let parts: Vec<(Option<String>, Vec<Operation>)> = parts.into_iter().collect();
-    let partitions = parts
-        .into_par_iter()
-        .with_max_len(1)
-        .map(|(key, ops)| {
-            if linearizable.get(&key) == Some(&Validity::Valid) {
-                return Ok(SequentialPartition {
-                    key,
-                    valid: Validity::Valid,
-                    ops: ops.len(),
-                    reason: None,
-                    counterexample: None,
-                });
-            }
-            check_partition(model, key, &ops, registers.as_ref(), &stop)
-        })
-        .collect::<Result<Vec<_>, _>>()?;
+    let check = |(key, ops): (Option<String>, Vec<Operation>)| {
+        if linearizable.get(&key) == Some(&Validity::Valid) {
+            return Ok(SequentialPartition {
+                key,
+                valid: Validity::Valid,
+                ops: ops.len(),
+                reason: None,
+                counterexample: None,
+            });
+        }
+        check_partition(model, key, &ops, registers.as_ref(), &stop)
+    };
+    // One key is checked on this thread (see check_with_model).
+    let partitions: Vec<SequentialPartition> = if parts.len() > 1 {
+        parts
+            .into_par_iter()
+            .with_max_len(1)
+            .map(check)
+            .collect::<Result<_, _>>()?
+    } else {
+        parts.into_iter().map(check).collect::<Result<_, _>>()?
+    };
     let valid = partitions
         .iter()
         .fold(Validity::Valid, |acc, p| acc.and(p.valid));

@@ -5,9 +5,12 @@
 
 use super::ManifestEntry;
 use anyhow::Context;
+use nix::sys::signal::{Signal, kill};
+use nix::unistd::Pid;
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::{Command, Stdio};
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 /// Runs of each measurement; the minimum is kept, as scheduling noise on a
@@ -94,27 +97,51 @@ pub fn bench(dir: &Path, manifest: &[ManifestEntry]) -> anyhow::Result<()> {
 fn best_of(exe: &Path, args: &[&std::ffi::OsStr]) -> anyhow::Result<f64> {
     let mut best = f64::INFINITY;
     for _ in 0..RUNS {
-        let started = Instant::now();
-        let mut child = Command::new(exe)
-            .args(args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .with_context(|| format!("starting {}", exe.display()))?;
-        // Bounded by PROCESS_LIMIT: polled, then killed.
-        loop {
-            if child.try_wait().context("waiting for the check")?.is_some() {
-                break;
-            }
-            if started.elapsed() > PROCESS_LIMIT {
-                let _ = child.kill();
-                let _ = child.wait();
-                anyhow::bail!("a check took longer than {PROCESS_LIMIT:?}: {args:?}");
-            }
-            std::thread::sleep(Duration::from_micros(100));
-        }
-        best = best.min(started.elapsed().as_secs_f64());
+        best = best.min(timed(exe, args)?);
     }
     Ok(best)
+}
+
+/// One run's wall time. The parent blocks in wait(2) so that the time ends
+/// when the child does; polling would add its interval to every file. A
+/// watchdog thread, started before the clock, kills a child that outlives
+/// `PROCESS_LIMIT`.
+fn timed(exe: &Path, args: &[&std::ffi::OsStr]) -> anyhow::Result<f64> {
+    let (pid_tx, pid_rx) = mpsc::channel::<i32>();
+    let (done_tx, done_rx) = mpsc::channel::<()>();
+    let watchdog = std::thread::spawn(move || {
+        let Ok(pid) = pid_rx.recv() else { return false };
+        match done_rx.recv_timeout(PROCESS_LIMIT) {
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                let _ = kill(Pid::from_raw(pid), Signal::SIGKILL);
+                true
+            }
+            _ => false,
+        }
+    });
+    let started = Instant::now();
+    let spawned = Command::new(exe)
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn();
+    let mut child = match spawned {
+        Ok(c) => c,
+        Err(e) => {
+            drop(pid_tx);
+            let _ = watchdog.join();
+            return Err(e).with_context(|| format!("starting {}", exe.display()));
+        }
+    };
+    let _ = pid_tx.send(i32::try_from(child.id()).unwrap_or(i32::MAX));
+    let waited = child.wait();
+    let elapsed = started.elapsed().as_secs_f64();
+    let _ = done_tx.send(());
+    let killed = watchdog.join().unwrap_or(false);
+    waited.context("waiting for the check")?;
+    if killed {
+        anyhow::bail!("a check took longer than {PROCESS_LIMIT:?}: {args:?}");
+    }
+    Ok(elapsed)
 }
