@@ -171,6 +171,24 @@ fn a_correct_cluster_on_ssh_nodes_stays_valid_under_partitions_kills_and_pauses(
     );
     // The harness reached the nodes from outside their network, not as one of them.
     assert!(!history.contains(&lab.harness.to_string()));
+    // Leader faults found the leader through the nodes' /status (before,
+    // SSH nodes without a description had no leader source, and every
+    // leader fault fell back to a random node).
+    let leader_faults: Vec<serde_json::Value> = history
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|e| e["process"] == "nemesis")
+        .filter(|e| e["value"]["target"] == "leader" || e["value"]["kind"] == "isolate-leader")
+        .collect();
+    // A kill or pause that fell back says `"fallback": "random"`; an
+    // isolate-leader partition without a leader says `"leader": null`.
+    let found = |v: &serde_json::Value| {
+        v.get("fallback").is_none() && (v["kind"] != "isolate-leader" || v["leader"].is_string())
+    };
+    assert!(
+        leader_faults.iter().any(|e| found(&e["value"])),
+        "no leader fault found the leader: {leader_faults:?}"
+    );
 }
 
 #[test]

@@ -17,6 +17,7 @@ mod http;
 mod running;
 pub mod ssh;
 mod ssh_run;
+mod status_leader;
 mod system;
 
 use super::config::{RunConfig, SutKind};

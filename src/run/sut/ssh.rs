@@ -9,6 +9,7 @@ use super::described_leader::QueriedLeader;
 use super::endpoints::pick_weights;
 use super::running::Sut;
 use super::ssh_run::SshRun;
+use super::status_leader::StatusLeader;
 use super::system::{StartFuture, SystemUnderTest, generic_refusal};
 use crate::run::config::{Hosts, NodeEntry, RunConfig, SutKind};
 use anyhow::{Context, bail};
@@ -104,11 +105,19 @@ impl SystemUnderTest for SshSut {
                 .collect();
             let mut control = SshNodes::new(ssh.clone(), nodes.clone(), self.hosts.db.clone());
             // A described store's [leader] query aims leader faults at the
-            // node the store calls leader; without it they fall back, visibly.
-            if let Some(d) = self.client.described()
-                && let Some(source) = QueriedLeader::of(d, &endpoints)?
-            {
-                control = control.with_leader_source(source);
+            // node the store calls leader; without one they fall back,
+            // visibly. Nodes speaking faultline's protocol are asked for
+            // their /status, as the bundled cluster's nodes are.
+            match self.client.described() {
+                Some(d) => {
+                    if let Some(source) = QueriedLeader::of(d, &endpoints)? {
+                        control = control.with_leader_source(source);
+                    }
+                }
+                None => {
+                    let source = StatusLeader::new(endpoints.clone())?;
+                    control = control.with_leader_source(Arc::new(source));
+                }
             }
             let control = Arc::new(control);
             let partition = faults
