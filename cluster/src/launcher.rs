@@ -480,10 +480,9 @@ impl Cluster {
                 continue;
             }
             let Some(s) = self.status(&id) else { continue };
-            if s["role"] != "leader" {
+            let Some(term) = leading_term(&s) else {
                 continue;
-            }
-            let term = s["term"].as_u64().unwrap_or(0);
+            };
             if best.as_ref().is_none_or(|(t, _)| term > *t) {
                 best = Some((term, id));
             }
@@ -541,8 +540,38 @@ pub fn free_base_port(n: usize) -> u16 {
     40_000
 }
 
+/// The term in which a node's `GET /status` answer says it leads; `None`
+/// when it does not claim to lead (a follower, a leaderless mode). A
+/// deposed leader cut off from the rest may still claim it, in an older
+/// term, so the highest term among the claims leads.
+pub fn leading_term(status: &serde_json::Value) -> Option<u64> {
+    (status.get("role")?.as_str()? == "leader").then(|| {
+        status
+            .get("term")
+            .and_then(serde_json::Value::as_u64)
+            .unwrap_or_default()
+    })
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn only_a_node_whose_role_is_leader_leads_in_its_term() {
+        use serde_json::json;
+        assert_eq!(
+            super::leading_term(&json!({"role": "leader", "term": 7})),
+            Some(7)
+        );
+        assert_eq!(
+            super::leading_term(&json!({"role": "follower", "term": 9})),
+            None
+        );
+        assert_eq!(
+            super::leading_term(&json!({"role": "proposer-acceptor", "leader": null})),
+            None
+        );
+        assert_eq!(super::leading_term(&json!("not a status")), None);
+    }
     use super::*;
 
     #[test]

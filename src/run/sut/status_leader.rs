@@ -6,6 +6,7 @@
 //! gossip, a store with no `/status` at all) names no leader, and leader
 //! faults then fall back to a random node, visibly in the history.
 
+use faultline_cluster::launcher::leading_term;
 use faultline_nemeses::{BoxFuture, LeaderSource};
 use faultline_workloads::client::Endpoint;
 use serde_json::Value;
@@ -34,16 +35,6 @@ impl StatusLeader {
     }
 }
 
-/// The term a node claims to lead in, from its `/status` answer.
-fn leading_term(status: &Value) -> Option<u64> {
-    (status.get("role")?.as_str()? == "leader").then(|| {
-        status
-            .get("term")
-            .and_then(Value::as_u64)
-            .unwrap_or_default()
-    })
-}
-
 impl LeaderSource for StatusLeader {
     fn leader(&self) -> BoxFuture<'_, Option<String>> {
         Box::pin(async move {
@@ -60,8 +51,6 @@ impl LeaderSource for StatusLeader {
             let mut best: Option<(u64, String)> = None;
             while let Some(answer) = asks.join_next().await {
                 if let Ok(Some((term, name))) = answer
-                    // A deposed leader cut off from the rest may still
-                    // think it leads, in an older term.
                     && best.as_ref().is_none_or(|(t, _)| term > *t)
                 {
                     best = Some((term, name));
@@ -69,22 +58,5 @@ impl LeaderSource for StatusLeader {
             }
             best.map(|(_, name)| name)
         })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    #[test]
-    fn only_a_node_whose_role_is_leader_leads_in_its_term() {
-        assert_eq!(leading_term(&json!({"role": "leader", "term": 7})), Some(7));
-        assert_eq!(leading_term(&json!({"role": "follower", "term": 9})), None);
-        assert_eq!(
-            leading_term(&json!({"role": "proposer-acceptor", "leader": null})),
-            None
-        );
-        assert_eq!(leading_term(&json!("not a status")), None);
     }
 }
