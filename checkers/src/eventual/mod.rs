@@ -10,6 +10,7 @@
 //! judged on keys whose written values are unique.
 
 mod report;
+mod settle;
 
 pub use report::{Disagreement, EventualReport, FinalRead, KeyOutcome, LostWrite};
 
@@ -17,6 +18,7 @@ use crate::history::Event;
 use crate::model::Val;
 use crate::register_view::{Access, KeyView, RegisterView, ViewError};
 use crate::verdict::Validity;
+use settle::Settled;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
@@ -52,7 +54,10 @@ pub fn check_eventual(
         .iter()
         .filter(|k| k.unexplained_final.is_some())
         .count();
-    let unobserved = keys.iter().filter(|k| k.final_reads.is_empty()).count();
+    let unobserved = keys
+        .iter()
+        .filter(|k| k.final_reads.is_empty() || k.unsettled.is_some())
+        .count();
     let valid = if disagreements + lost + unexplained > 0 {
         Validity::Invalid
     } else if unobserved > 0 || keys.is_empty() {
@@ -70,9 +75,14 @@ pub fn check_eventual(
 
 fn check_key(key: &KeyView, final_from: u64) -> KeyOutcome {
     // The last read of the key on each node (or by each process, where the node is unknown).
+    let finals: Vec<&Access> = key
+        .accesses
+        .iter()
+        .filter(|a| a.f == crate::history::OpFn::Read && a.acked && a.invoke_time >= final_from)
+        .collect();
     let mut last: BTreeMap<String, &Access> = BTreeMap::new();
-    for a in &key.accesses {
-        if a.f == crate::history::OpFn::Read && a.acked && a.invoke_time >= final_from {
+    for &a in &finals {
+        {
             let who = a
                 .node
                 .clone()
@@ -98,6 +108,8 @@ fn check_key(key: &KeyView, final_from: u64) -> KeyOutcome {
         lost_writes: Vec::new(),
         unexplained_final: None,
         lost_writes_unchecked: None,
+        settled_late: None,
+        unsettled: None,
     };
     let values: Vec<Val> = {
         let mut v: Vec<Val> = last.values().filter_map(|a| a.observed.clone()).collect();
@@ -109,18 +121,35 @@ fn check_key(key: &KeyView, final_from: u64) -> KeyOutcome {
         [] => {}
         [agreed] => lost_writes(key, agreed, &mut outcome),
         _ => {
-            outcome.disagreement = Some(Disagreement {
-                text: format!(
-                    "key {}: final reads disagree: {}",
-                    key.name(),
-                    outcome
-                        .final_reads
-                        .iter()
-                        .map(|r| format!("{} read {} (op {})", r.node, show(&r.value), r.op))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-            });
+            let reads = outcome
+                .final_reads
+                .iter()
+                .map(|r| format!("{} read {} (op {})", r.node, show(&r.value), r.op))
+                .collect::<Vec<_>>()
+                .join(", ");
+            match settle::settle(key, &finals) {
+                Settled::On(v) => {
+                    outcome.settled_late = Some(format!(
+                        "key {}: final reads differ ({reads}), as a write of unknown effect \
+                         taking effect during them explains; the key settled on {v}",
+                        key.name()
+                    ));
+                    lost_writes(key, &v, &mut outcome);
+                }
+                Settled::Undecided => {
+                    outcome.unsettled = Some(format!(
+                        "key {}: final reads differ ({reads}); a write of unknown effect may \
+                         have taken effect during them, and the last ones ran concurrently, \
+                         so which value the key kept is not known",
+                        key.name()
+                    ));
+                }
+                Settled::Diverged => {
+                    outcome.disagreement = Some(Disagreement {
+                        text: format!("key {}: final reads disagree: {reads}", key.name()),
+                    });
+                }
+            }
         }
     }
     outcome

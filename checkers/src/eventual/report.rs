@@ -36,6 +36,14 @@ pub struct KeyOutcome {
     /// Why lost writes were not judged on this key, if they were not.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lost_writes_unchecked: Option<String>,
+    /// The final reads differ, but in the order a write of unknown effect
+    /// taking effect during them would give (not a disagreement).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub settled_late: Option<String>,
+    /// As `settled_late`, but the last reads ran concurrently and differ, so
+    /// the value the key kept is not known (the verdict is then unknown).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unsettled: Option<String>,
 }
 
 /// The last final read of a key on one node.
@@ -101,12 +109,18 @@ impl EventualReport {
             .iter()
             .filter(|k| k.final_reads.is_empty())
             .count();
+        let unsettled = self.keys.iter().filter(|k| k.unsettled.is_some()).count();
         match self.valid {
             Validity::Valid => format!(
                 "converged: {n} key(s) agree after the last heal, no acknowledged write lost"
             ),
             Validity::Invalid => format!(
                 "not eventually consistent: {dis} key(s) disagree, {lost} acknowledged write(s) lost"
+            ),
+            Validity::Unknown if unsettled > 0 => format!(
+                "unknown: {unobserved} of {n} key(s) have no final read after the last heal, \
+                 {unsettled} have concurrent last reads that differ while a write of unknown \
+                 effect may have landed"
             ),
             Validity::Unknown => format!(
                 "unknown: {unobserved} of {n} key(s) have no final read after the last heal"
