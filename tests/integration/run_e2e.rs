@@ -713,7 +713,11 @@ fn a_default_bundled_run_under_faults_is_valid() {
         injected,
         "{faults}"
     );
-    assert_eq!(targets.len(), 10, "every planned target listed: {faults}");
+    // A leader fault while an election is still running (slow on a loaded
+    // machine) falls back to a random node and is listed under its own
+    // "(fell back to random)" label, besides the planned ten.
+    let planned = targets.keys().filter(|k| !k.contains("(fell back")).count();
+    assert_eq!(planned, 10, "every planned target listed: {faults}");
     assert!(targets.keys().any(|k| k.starts_with("kill ")), "{faults}");
     // 3 faults, or 4 when the second window's second fault found a kind
     // that pairs: then one combination.
