@@ -499,17 +499,24 @@ fn final_reads_that_disagree_are_not_eventually_consistent() {
     assert!(session(&h).iter().all(|(_, v)| *v == Validity::Valid));
 }
 
+/// x = 1 acknowledged, then a write of 2 that timed out (unknown effect),
+/// then the last heal: what the final reads below start from.
+fn late_write_of_2() -> H {
+    let mut h = H::default();
+    h.write(0, "x", 1)
+        .invoke(1, "write", "x", json!(2))
+        .info(1, "write", "x", json!(2))
+        .nemesis("stop-partition");
+    h
+}
+
 /// A write of 2 timed out (unknown effect) and landed during the final
 /// reads, as a Paxos read's full round does when it finds a value only a
 /// minority accepted: n1 read 1 before, n2 and n3 read 2 after. The history
 /// is linearizable; before this was judged, it was called a disagreement.
 #[test]
 fn a_write_of_unknown_effect_landing_during_the_final_reads_is_not_a_disagreement() {
-    let h = H::default()
-        .write(0, "x", 1)
-        .invoke(1, "write", "x", json!(2))
-        .info(1, "write", "x", json!(2))
-        .nemesis("stop-partition")
+    let h = late_write_of_2()
         .read_at(2, "x", Some(1), "n1")
         .read_at(3, "x", Some(2), "n2")
         .read_at(4, "x", Some(2), "n3")
@@ -526,11 +533,7 @@ fn a_write_of_unknown_effect_landing_during_the_final_reads_is_not_a_disagreemen
 /// one had been read: no late write explains going back.
 #[test]
 fn going_back_after_a_late_write_is_still_a_disagreement() {
-    let h = H::default()
-        .write(0, "x", 1)
-        .invoke(1, "write", "x", json!(2))
-        .info(1, "write", "x", json!(2))
-        .nemesis("stop-partition")
+    let h = late_write_of_2()
         .read_at(2, "x", Some(2), "n1")
         .read_at(3, "x", Some(1), "n2")
         .done();
@@ -544,11 +547,7 @@ fn going_back_after_a_late_write_is_still_a_disagreement() {
 /// the second round of final reads shows n1 still on 1 after n2 read 2.
 #[test]
 fn divergence_shown_by_a_second_round_of_final_reads_is_a_disagreement() {
-    let h = H::default()
-        .write(0, "x", 1)
-        .invoke(1, "write", "x", json!(2))
-        .info(1, "write", "x", json!(2))
-        .nemesis("stop-partition")
+    let h = late_write_of_2()
         .read_at(2, "x", Some(1), "n1")
         .read_at(3, "x", Some(2), "n2")
         .read_at(4, "x", Some(1), "n1")
@@ -565,12 +564,8 @@ fn divergence_shown_by_a_second_round_of_final_reads_is_a_disagreement() {
 /// not a disagreement either).
 #[test]
 fn concurrent_last_reads_that_differ_around_a_late_write_are_unknown() {
-    let mut h = H::default();
-    h.write(0, "x", 1)
-        .invoke(1, "write", "x", json!(2))
-        .info(1, "write", "x", json!(2))
-        .nemesis("stop-partition")
-        .invoke(2, "read", "x", Value::Null)
+    let mut h = late_write_of_2();
+    h.invoke(2, "read", "x", Value::Null)
         .invoke(3, "read", "x", Value::Null)
         .ok(2, "read", "x", json!(1));
     h.events.last_mut().unwrap().node = Some("n1".to_string());
