@@ -82,13 +82,11 @@ fn check_key(key: &KeyView, final_from: u64) -> KeyOutcome {
         .collect();
     let mut last: BTreeMap<String, &Access> = BTreeMap::new();
     for &a in &finals {
-        {
-            let who = a
-                .node
-                .clone()
-                .unwrap_or_else(|| format!("process {}", a.process));
-            last.insert(who, a);
-        }
+        let who = a
+            .node
+            .clone()
+            .unwrap_or_else(|| format!("process {}", a.process));
+        last.insert(who, a);
     }
     let final_reads: Vec<FinalRead> = last
         .iter()
