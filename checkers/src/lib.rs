@@ -28,6 +28,7 @@ mod render;
 mod sequential;
 mod session;
 mod set_full;
+mod spread;
 mod staleness;
 mod synth;
 mod txn;

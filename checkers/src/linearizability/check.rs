@@ -1,5 +1,5 @@
 //! Checking a whole history: pairing, partitioning per key, the scheduling of
-//! partition searches in parallel, deadlines and cancellation.
+//! partition searches (in parallel once they take long), deadlines and cancellation.
 
 use super::counterexample;
 use super::options::{CheckError, CheckOptions, Engine, ShrinkBudget};
@@ -10,8 +10,8 @@ use super::sweep::Sweep;
 use super::wgl::{Outcome, Search};
 use crate::history::{Event, Operation, pair_operations};
 use crate::model::{Model, ModelKind, ModelTask, Val, with_model};
+use crate::spread::{self, Spread, pool_threads};
 use crate::verdict::Validity;
-use rayon::prelude::*;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
@@ -69,8 +69,32 @@ struct Part<'m, M: Model> {
     /// its first turn (most keys are decided there, and building costs).
     deferred: Option<Deferred<'m, M>>,
     result: Option<PartitionResult>,
+    /// Proven invalid, its counterexample not built yet.
+    proof: Option<Proof<M::Input>>,
+    /// When the verdict came, from the start of the check: sizes the shrinking budget.
+    decided_in: Duration,
     /// A search dropped out for want of memory.
     memory_hit: bool,
+}
+
+/// How a key was proven invalid, kept until every key is decided: building
+/// a counterexample (shrinking above all) takes from well under a
+/// millisecond to its whole budget per key, so several keys are explained
+/// side by side once the searches are over.
+enum Proof<I> {
+    /// The depth-first search ran out of orders; the longest prefixes it
+    /// reached on the way.
+    Exhausted {
+        inputs: Vec<I>,
+        prefixes: Vec<Vec<u32>>,
+    },
+    /// The model's pre-check or a sweep proved it, naming the operation at
+    /// fault when it can (local index, why); the longest prefixes are
+    /// searched for, within a bound, when explaining.
+    Found {
+        inputs: Vec<I>,
+        culprit: Option<(usize, String)>,
+    },
 }
 
 struct Deferred<'m, M: Model> {
@@ -159,6 +183,43 @@ impl<'m, M: Model> Part<'m, M> {
         }
     }
 
+    /// Still to be decided.
+    fn open(&self) -> bool {
+        self.result.is_none() && self.proof.is_none()
+    }
+
+    /// What explaining needs of the searches, one of which just proved the
+    /// key invalid (the depth-first search tracked its dead ends from the
+    /// start, so when it decided, its prefixes are the explanation).
+    fn proof_of_invalid(&mut self, model: &M) -> Proof<M::Input> {
+        if let Some(s) = self.search.take()
+            && s.finished() == Some(Outcome::Invalid)
+            && let Some(t) = s.tracker
+        {
+            return Proof::Exhausted {
+                inputs: s.inputs,
+                prefixes: t.prefixes,
+            };
+        }
+        let sweep = self.sweep.take();
+        let failed_at = sweep.as_ref().and_then(|s| s.failed_at);
+        let inputs = match sweep {
+            Some(s) => s.into_inputs(),
+            // Unreachable (a verdict came from one of them), but harmless.
+            None => Vec::new(),
+        };
+        let culprit = failed_at.map(|o| {
+            (
+                o as usize,
+                format!(
+                    "{} returned, but no order of the operations before its return lets it take effect",
+                    model.describe_op(&inputs[o as usize])
+                ),
+            )
+        });
+        Proof::Found { inputs, culprit }
+    }
+
     fn drop_searches(&mut self) {
         self.search = None;
         self.relaxed = None;
@@ -184,7 +245,8 @@ fn fmt_bytes(b: usize) -> String {
     }
 }
 
-/// Checks a history against any model (built-in or your own), per key, in parallel.
+/// Checks a history against any model (built-in or your own), per key, in
+/// parallel once it takes long (see `spread`).
 pub fn check_with_model<M: Model>(
     events: &[Event],
     model: &M,
@@ -214,17 +276,9 @@ pub fn check_with_model<M: Model>(
     };
 
     let keyed = by_key(ops);
-    // One key is searched on this thread: starting rayon's pool would spawn
-    // a thread per core, which for a small history (one process per file, as
-    // CI scripts call `check`) costs more than the search.
-    let parallel = keyed.len() > 1;
     // Each partition being searched may hold its share of the limit; as many
-    // are searched at once as there are threads.
-    let threads = if parallel {
-        rayon::current_num_threads().max(1)
-    } else {
-        1
-    };
+    // are searched at once as the pool has threads.
+    let threads = if keyed.len() > 1 { pool_threads() } else { 1 };
     let cap = opts.memory_limit.map_or(usize::MAX, |l| l / threads);
 
     // Prepare every partition's inputs (model errors surface here) and run the pre-check.
@@ -239,16 +293,6 @@ pub fn check_with_model<M: Model>(
             let times: Vec<(usize, Option<usize>)> =
                 ops.iter().map(|o| (o.invoke_pos, o.complete_pos)).collect();
             if let Some(bad) = model.impossible(&inputs, &crashed) {
-                // Already invalid: a bounded search only looks for a good prefix to show.
-                let mut s = Search::new(model, inputs, &times, true);
-                let stop = || stop_reason(false).is_some();
-                let _ = s.run(PRECHECK_PREFIX_STEPS, &stop);
-                let explain = Explain {
-                    cap,
-                    shrink: opts.shrink.resolved(start.elapsed()),
-                    stop: &stop,
-                };
-                let result = invalid_result(model, &key, &ops, &s, Some(bad), &explain);
                 return Ok(Part {
                     key,
                     ops,
@@ -256,13 +300,20 @@ pub fn check_with_model<M: Model>(
                     relaxed: None,
                     sweep: None,
                     deferred: None,
-                    result: Some(result),
+                    result: None,
+                    proof: Some(Proof::Found {
+                        inputs,
+                        culprit: Some(bad),
+                    }),
+                    decided_in: start.elapsed(),
                     memory_hit: false,
                 });
             }
             let runs = |e: Engine| opts.engine.is_none_or(|only| only == e);
+            // Tracking dead ends costs little next to the search, and a
+            // search that proves the key invalid then is its own explanation.
             let search = runs(Engine::DepthFirst).then(|| {
-                let mut s = Search::new(model, inputs.clone(), &times, false);
+                let mut s = Search::new(model, inputs.clone(), &times, true);
                 s.memory_cap = cap;
                 s
             });
@@ -283,31 +334,27 @@ pub fn check_with_model<M: Model>(
                 key,
                 ops,
                 result: None,
+                proof: None,
+                decided_in: Duration::ZERO,
             })
         };
-    let mut parts: Vec<Part<'_, M>> = if parallel {
-        keyed
-            .into_par_iter()
-            .map(prepare)
-            .collect::<Result<_, _>>()?
-    } else {
-        keyed.into_iter().map(prepare).collect::<Result<_, _>>()?
-    };
+    let mut parts: Vec<Part<'_, M>> = spread::map(keyed, Spread::After(start), prepare)
+        .into_iter()
+        .collect::<Result<_, _>>()?;
 
     if let Some(pr) = &opts.progress {
         pr.add_keys(parts.len());
-        pr.decided(parts.iter().filter(|p| p.result.is_some()).count());
+        pr.decided(parts.iter().filter(|p| !p.open()).count());
     }
     // Round one: a small budget each; round two: the rest, until decided or stopped.
     for (budget, respect_other) in ROUNDS {
-        if parts.iter().any(|p| {
-            p.result
-                .as_ref()
-                .is_some_and(|r| r.valid == Validity::Invalid)
-        }) {
+        if parts.iter().any(|p| p.proof.is_some()) {
             other_invalid.store(true, Ordering::Relaxed);
         }
         let work = |p: &mut Part<'_, M>| {
+            if !p.open() {
+                return;
+            }
             if respect_other && let Some(reason) = stop_reason(true) {
                 p.result = Some(unknown_result(p, reason));
                 p.drop_searches();
@@ -340,13 +387,8 @@ pub fn check_with_model<M: Model>(
                 }
                 Outcome::Invalid => {
                     other_invalid.store(true, Ordering::Relaxed);
-                    let stop = || stop_reason(false).is_some();
-                    let explain = Explain {
-                        cap,
-                        shrink: opts.shrink.resolved(start.elapsed()),
-                        stop: &stop,
-                    };
-                    p.result = Some(explain_invalid(model, p, &explain));
+                    p.proof = Some(p.proof_of_invalid(model));
+                    p.decided_in = start.elapsed();
                     p.drop_searches();
                 }
                 Outcome::OverMemory => {
@@ -366,23 +408,37 @@ pub fn check_with_model<M: Model>(
                     }
                 }
             }
-            if p.result.is_some()
+            if !p.open()
                 && let Some(pr) = &opts.progress
             {
                 pr.decided(1);
             }
         };
-        let open = |p: &&mut Part<'_, M>| p.result.is_none();
-        if parallel {
-            parts
-                .par_iter_mut()
-                .with_max_len(1)
-                .filter(open)
-                .for_each(work);
-        } else {
-            parts.iter_mut().filter(open).for_each(work);
-        }
+        spread::for_each_mut(&mut parts, Spread::After(start), work);
     }
+
+    let explain = |p: &mut Part<'_, M>| {
+        let Some(proof) = p.proof.take() else {
+            return;
+        };
+        let stop = || stop_reason(false).is_some();
+        let how = Explain {
+            cap,
+            shrink: opts.shrink.resolved(p.decided_in),
+            stop: &stop,
+        };
+        p.result = Some(explain_invalid(model, &p.key, &p.ops, proof, &how));
+    };
+    // A key's shrinking may take a millisecond or its whole budget, which
+    // no one knows in advance: waiting for a quick start to spread would
+    // leave the pool idle beside a long one.
+    let proven = parts.iter().filter(|p| p.proof.is_some()).count();
+    let when = if proven > 1 && opts.shrink != ShrinkBudget::Off {
+        Spread::Now
+    } else {
+        Spread::After(start)
+    };
+    spread::for_each_mut(&mut parts, when, explain);
 
     let partitions: Vec<PartitionResult> = parts
         .into_iter()
@@ -452,41 +508,30 @@ fn unknown_result<M: Model>(p: &Part<'_, M>, reason: String) -> PartitionResult 
     }
 }
 
-/// Builds the counterexample: re-runs the depth-first search with dead-end
-/// tracking for the longest prefixes (bounded when the sweep decided, as
-/// the depth-first search may need far longer), and names the operation
-/// whose return no order could reach when the sweep found it.
-fn explain_invalid<M: Model>(model: &M, p: &Part<'_, M>, how: &Explain<'_>) -> PartitionResult {
-    let times: Vec<(usize, Option<usize>)> = p
-        .ops
-        .iter()
-        .map(|o| (o.invoke_pos, o.complete_pos))
-        .collect();
-    let swept = p.sweep.as_ref().and_then(|s| s.failed_at);
-    let inputs = match (&p.search, &p.sweep) {
-        (Some(s), _) => s.inputs.clone(),
-        (None, Some(s)) => s.inputs().to_vec(),
-        // Unreachable (a verdict came from one of them), but harmless.
-        (None, None) => Vec::new(),
+/// Builds the counterexample from the longest prefixes the depth-first
+/// search reached; when something else proved the key invalid, the
+/// depth-first search is run for them, bounded (it may need far longer than
+/// the proof did).
+fn explain_invalid<M: Model>(
+    model: &M,
+    key: &Option<String>,
+    ops: &[Operation],
+    proof: Proof<M::Input>,
+    how: &Explain<'_>,
+) -> PartitionResult {
+    let (inputs, prefixes, culprit) = match proof {
+        Proof::Exhausted { inputs, prefixes } => (inputs, prefixes, None),
+        Proof::Found { inputs, culprit } => {
+            let times: Vec<(usize, Option<usize>)> =
+                ops.iter().map(|o| (o.invoke_pos, o.complete_pos)).collect();
+            let mut s = Search::new(model, inputs, &times, true);
+            s.memory_cap = how.cap;
+            let _ = s.run(PRECHECK_PREFIX_STEPS, how.stop);
+            let prefixes = s.tracker.take().map(|t| t.prefixes).unwrap_or_default();
+            (s.inputs, prefixes, culprit)
+        }
     };
-    let mut s = Search::new(model, inputs, &times, true);
-    s.memory_cap = how.cap;
-    let budget = if swept.is_some() {
-        PRECHECK_PREFIX_STEPS
-    } else {
-        u64::MAX
-    };
-    let _ = s.run(budget, how.stop);
-    let extra = swept.map(|o| {
-        (
-            o as usize,
-            format!(
-                "{} returned, but no order of the operations before its return lets it take effect",
-                model.describe_op(&s.inputs[o as usize])
-            ),
-        )
-    });
-    invalid_result(model, &p.key, &p.ops, &s, extra, how)
+    invalid_result(model, key, ops, &inputs, &prefixes, culprit, how)
 }
 
 /// What explaining an invalid key may spend.
@@ -499,28 +544,24 @@ struct Explain<'a> {
 }
 
 /// The invalid key's result: its counterexample from the longest prefixes
-/// `s` found, and the key shrunk to a minimal one. `extra` is the operation
+/// found, and the key shrunk to a minimal one. `extra` is the operation
 /// found at fault before (local index, why).
 fn invalid_result<M: Model>(
     model: &M,
     key: &Option<String>,
     ops: &[Operation],
-    s: &Search<'_, M>,
+    inputs: &[M::Input],
+    prefixes: &[Vec<u32>],
     extra: Option<(usize, String)>,
     how: &Explain<'_>,
 ) -> PartitionResult {
-    let prefixes: Vec<Vec<u32>> = s
-        .tracker
-        .as_ref()
-        .map(|t| t.prefixes.clone())
-        .unwrap_or_default();
-    let mut cx = counterexample::build(model, key, ops, &s.inputs, &prefixes, extra);
+    let mut cx = counterexample::build(model, key, ops, inputs, prefixes, extra);
     let times: Vec<(usize, Option<usize>)> =
         ops.iter().map(|o| (o.invoke_pos, o.complete_pos)).collect();
     let key_ops = KeyOps {
         model,
         ops,
-        inputs: &s.inputs,
+        inputs,
         times: &times,
         memory_cap: how.cap,
     };

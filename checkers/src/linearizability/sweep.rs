@@ -144,9 +144,9 @@ impl<'a, M: Model> Sweep<'a, M> {
         }
     }
 
-    /// The partition's inputs.
-    pub fn inputs(&self) -> &[M::Input] {
-        &self.inputs
+    /// The partition's inputs, the sweep done with.
+    pub fn into_inputs(self) -> Vec<M::Input> {
+        self.inputs
     }
 
     /// True once a relaxed sweep has got to the end without a verdict.

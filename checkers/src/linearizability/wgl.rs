@@ -39,6 +39,21 @@ pub(crate) struct Tracker {
     pub prefixes: Vec<Vec<u32>>,
     /// Lowest stack depth since the first prefix was last refreshed.
     low_water: usize,
+    /// [`set_mark`] of each prefix, filled lazily (empty after the first changed).
+    marks: Vec<(usize, u64)>,
+}
+
+/// A fingerprint of a set of operation indices that ignores their order: its
+/// size and the sum of the indices, each mixed (splitmix64's finalizer) so
+/// that different sets collide only by chance. A collision merely leaves an
+/// extra prefix out of the counterexample.
+fn set_mark(ops: impl Iterator<Item = u32>) -> (usize, u64) {
+    ops.fold((0, 0u64), |(n, sum), o| {
+        let mut z = u64::from(o).wrapping_add(0x9e37_79b9_7f4a_7c15);
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        (n + 1, sum.wrapping_add(z ^ (z >> 31)))
+    })
 }
 
 // Extra (second, third) longest prefixes are full copies; only take them for small stacks.
@@ -128,12 +143,18 @@ impl<'a, M: Model> Search<'a, M> {
                 best: 0,
                 prefixes: vec![Vec::new()],
                 low_water: 0,
+                marks: Vec::new(),
             }),
             memory_cap: usize::MAX,
             inputs,
         };
         search.enter_node();
         search
+    }
+
+    /// How the search ended, once it has.
+    pub fn finished(&self) -> Option<Outcome> {
+        self.done
     }
 
     fn mark(&mut self, op: u32) {
@@ -363,20 +384,26 @@ impl<'a, M: Model> Search<'a, M> {
             t.prefixes[0].truncate(keep);
             t.prefixes[0].extend(self.stack[keep..].iter().map(|(o, _, _)| *o));
             t.low_water = self.stack.len();
+            t.marks.clear();
         } else if count == t.best
             && t.prefixes.len() < MAX_PREFIXES
             && self.stack.len() <= EXTRA_PREFIX_MAX_DEPTH
         {
-            let p: Vec<u32> = self.stack.iter().map(|(o, _, _)| *o).collect();
-            let mut sorted = p.clone();
-            sorted.sort_unstable();
-            let distinct = t.prefixes.iter().all(|q| {
-                let mut s = q.clone();
-                s.sort_unstable();
-                s != sorted
-            });
-            if distinct {
-                t.prefixes.push(p);
+            // A search dead-ends at the best count again and again, mostly
+            // with a set already kept: compare fingerprints of the sets
+            // (order-free sums of mixed indices), not sorted copies.
+            let mark = set_mark(self.stack.iter().map(|(o, _, _)| *o));
+            if t.marks.len() < t.prefixes.len() {
+                t.marks = t
+                    .prefixes
+                    .iter()
+                    .map(|p| set_mark(p.iter().copied()))
+                    .collect();
+            }
+            if !t.marks.contains(&mark) {
+                t.prefixes
+                    .push(self.stack.iter().map(|(o, _, _)| *o).collect());
+                t.marks.push(mark);
             }
         }
     }

@@ -20,8 +20,8 @@ pub use report::{SequentialPartition, SequentialReport, SequentialWitness, Stuck
 use crate::history::{Event, OpFn, OpStatus, Operation, ProcessId, pair_operations};
 use crate::linearizability::{CheckError, CheckOptions, check_with_model};
 use crate::model::{Model, ModelKind, ModelTask, Val, with_model};
+use crate::spread::{self, Spread};
 use crate::verdict::Validity;
-use rayon::prelude::*;
 use search::{Chains, SeqOutcome};
 use std::collections::BTreeMap;
 use std::sync::atomic::Ordering;
@@ -94,16 +94,9 @@ fn check_impl<M: Model>(
         }
         check_partition(model, key, &ops, registers.as_ref(), &stop)
     };
-    // One key is checked on this thread (see check_with_model).
-    let partitions: Vec<SequentialPartition> = if parts.len() > 1 {
-        parts
-            .into_par_iter()
-            .with_max_len(1)
-            .map(check)
-            .collect::<Result<_, _>>()?
-    } else {
-        parts.into_iter().map(check).collect::<Result<_, _>>()?
-    };
+    let partitions: Vec<SequentialPartition> = spread::map(parts, Spread::After(start), check)
+        .into_iter()
+        .collect::<Result<_, _>>()?;
     let valid = partitions
         .iter()
         .fold(Validity::Valid, |acc, p| acc.and(p.valid));
