@@ -68,11 +68,11 @@ impl LinearizedSet {
         }
     }
 
-    /// The canonical key of the completed part: prefix, count, then the
-    /// linearized indices above the prefix.
-    pub fn completed_key(&self) -> Box<[u32]> {
+    /// The canonical key of the completed part, written over `k`: prefix,
+    /// count, then the linearized indices above the prefix.
+    pub fn completed_key(&self, k: &mut Vec<u32>) {
         let extras = (self.count - self.prefix) as usize;
-        let mut k = Vec::with_capacity(2 + extras);
+        k.clear();
         k.push(self.prefix);
         k.push(self.count);
         let mut found = 0;
@@ -90,7 +90,6 @@ impl LinearizedSet {
             }
             w += 1;
         }
-        k.into_boxed_slice()
     }
 
     /// How many of each crashed-op group are used, as (group, count) pairs

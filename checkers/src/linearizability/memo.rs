@@ -12,36 +12,42 @@
 //! the minimal vectors of used counts (an antichain), which is what keeps
 //! crashed writes from multiplying the search space by every subset of them.
 
-use rustc_hash::{FxHashMap, FxHashSet};
-use std::hash::Hash;
+use hashbrown::HashTable;
+use rustc_hash::FxBuildHasher;
+use std::hash::{BuildHasher, Hash};
 use std::mem::size_of;
 
 /// Used counts per crashed-op group: (group, count) pairs sorted by group,
 /// groups with a count of zero left out.
 pub(crate) type Used = Box<[(u32, u32)]>;
 
+/// A configuration's key: its completed set (a slice of the arena) and state.
+struct Key<S> {
+    at: usize,
+    len: u32,
+    state: S,
+}
+
 pub(crate) struct Memo<S> {
+    /// The completed sets of all keys, one after another. A search looks up
+    /// far more configurations than it keeps: holding the sets here lets a
+    /// lookup hash and compare the caller's slice without allocating, and
+    /// frees them all at once (allocating and freeing a box per
+    /// configuration was a third of the search's time on the kv corpus).
+    arena: Vec<u32>,
     /// Configurations that used no crashed operation: they subsume every
     /// other with their key, so they need no antichain. Kept apart because
-    /// they are all there is in histories without crashed operations, and a
-    /// chain would cost each of them an allocation of its own (allocating
-    /// and freeing dominated the search's time on the kv corpus).
-    bare: FxHashSet<(Box<[u32]>, S)>,
+    /// they are all there is in histories without crashed operations.
+    bare: HashTable<Key<S>>,
     /// The rest: per key, the minimal used counts; never a key of `bare`.
-    seen: FxHashMap<(Box<[u32]>, S), Vec<Used>>,
+    seen: HashTable<(Key<S>, Vec<Used>)>,
     /// An estimate of the heap the memo holds, in bytes.
     bytes: usize,
 }
 
-/// Heap per hash-map entry beyond its key's and vectors' own allocations:
-/// the table slot (key, value, control byte) at the map's usual load.
-fn entry_overhead<S>() -> usize {
-    (size_of::<(Box<[u32]>, S)>() + size_of::<Vec<Used>>() + 1) * 8 / 7
-}
-
-/// The same for an entry of the set of configurations without crashed operations.
-fn bare_overhead<S>() -> usize {
-    (size_of::<(Box<[u32]>, S)>() + 1) * 8 / 7
+/// Heap per table slot (value and control byte) at the tables' usual load.
+fn slot_bytes<T>() -> usize {
+    (size_of::<T>() + 1) * 8 / 7
 }
 
 fn chain_bytes(chain: &[Used]) -> usize {
@@ -51,69 +57,99 @@ fn chain_bytes(chain: &[Used]) -> usize {
         .sum()
 }
 
+fn hash_of<S: Hash>(completed: &[u32], state: &S) -> u64 {
+    FxBuildHasher.hash_one((completed, state))
+}
+
 impl<S: Hash + Eq + Clone> Memo<S> {
     pub fn new() -> Self {
         Memo {
-            bare: FxHashSet::default(),
-            seen: FxHashMap::default(),
+            arena: Vec::new(),
+            bare: HashTable::new(),
+            seen: HashTable::new(),
             bytes: 0,
         }
     }
 
-    /// Records the configuration; false if it (or one that subsumes it) was seen before.
-    pub fn insert(&mut self, completed: Box<[u32]>, state: S, used: Used) -> bool {
-        let key_bytes = completed.len() * size_of::<u32>();
-        let key = (completed, state);
-        if used.is_empty() {
-            // It subsumes whatever else was kept under its key.
-            if !self.seen.is_empty()
-                && let Some(chain) = self.seen.remove(&key)
-            {
-                self.bytes = self.bytes.saturating_sub(
-                    entry_overhead::<S>()
-                        + key_bytes
-                        + chain_bytes(&chain)
-                        + (chain.capacity() - chain.len()) * size_of::<Used>(),
-                );
-            }
-            let fresh = self.bare.insert(key);
-            if fresh {
-                self.bytes += bare_overhead::<S>() + key_bytes;
-            }
-            return fresh;
+    fn slice<'a>(arena: &'a [u32], k: &Key<S>) -> &'a [u32] {
+        &arena[k.at..k.at + k.len as usize]
+    }
+
+    /// Copies `completed` into the arena; the key naming it.
+    fn keep(&mut self, completed: &[u32], state: S) -> Key<S> {
+        let at = self.arena.len();
+        let grew = self.arena.capacity();
+        self.arena.extend_from_slice(completed);
+        self.bytes += (self.arena.capacity() - grew) * size_of::<u32>();
+        Key {
+            at,
+            len: completed.len() as u32,
+            state,
         }
-        if !self.bare.is_empty() && self.bare.contains(&key) {
+    }
+
+    /// Records the configuration; false if it (or one that subsumes it) was seen before.
+    pub fn insert(&mut self, completed: &[u32], state: S, used: Used) -> bool {
+        let hash = hash_of(completed, &state);
+        let Memo {
+            arena, bare, seen, ..
+        } = self;
+        let same = |k: &Key<S>| k.state == state && Self::slice(arena, k) == completed;
+        if used.is_empty() {
+            if bare.find(hash, same).is_some() {
+                return false;
+            }
+            // It subsumes whatever else was kept under its key, and takes
+            // over its place in the arena.
+            let key = match seen.find_entry(hash, |(k, _)| same(k)) {
+                Ok(o) => {
+                    let ((key, chain), _) = o.remove();
+                    self.bytes = self.bytes.saturating_sub(
+                        slot_bytes::<(Key<S>, Vec<Used>)>()
+                            + chain_bytes(&chain)
+                            + (chain.capacity() - chain.len()) * size_of::<Used>(),
+                    );
+                    key
+                }
+                Err(_) => self.keep(completed, state),
+            };
+            let arena = &self.arena;
+            self.bare
+                .insert_unique(hash, key, |k| hash_of(Self::slice(arena, k), &k.state));
+            self.bytes += slot_bytes::<Key<S>>();
+            return true;
+        }
+        if !bare.is_empty() && bare.find(hash, same).is_some() {
             return false;
         }
         let used_bytes = used.len() * size_of::<(u32, u32)>() + size_of::<Used>();
-        match self.seen.entry(key) {
-            std::collections::hash_map::Entry::Vacant(v) => {
-                v.insert(vec![used]);
-                self.bytes += entry_overhead::<S>() + key_bytes + used_bytes;
-                true
+        if let Some((_, chain)) = seen.find_mut(hash, |(k, _)| same(k)) {
+            if chain.iter().any(|old| at_most(old, &used)) {
+                return false;
             }
-            std::collections::hash_map::Entry::Occupied(mut o) => {
-                let chain = o.get_mut();
-                if chain.iter().any(|old| at_most(old, &used)) {
-                    return false;
+            let before = chain.len();
+            let mut freed = 0;
+            chain.retain(|old| {
+                let keep = !at_most(&used, old);
+                if !keep {
+                    freed += old.len() * size_of::<(u32, u32)>() + size_of::<Used>();
                 }
-                let before = chain.len();
-                let mut freed = 0;
-                chain.retain(|old| {
-                    let keep = !at_most(&used, old);
-                    if !keep {
-                        freed += old.len() * size_of::<(u32, u32)>() + size_of::<Used>();
-                    }
-                    keep
-                });
-                let grew = chain.capacity();
-                chain.push(used);
-                self.bytes =
-                    self.bytes + used_bytes - freed + (chain.capacity() - grew) * size_of::<Used>();
-                debug_assert!(chain.len() <= before + 1);
-                true
-            }
+                keep
+            });
+            let grew = chain.capacity();
+            chain.push(used);
+            self.bytes =
+                self.bytes + used_bytes - freed + (chain.capacity() - grew) * size_of::<Used>();
+            debug_assert!(chain.len() <= before + 1);
+            return true;
         }
+        let key = self.keep(completed, state);
+        let arena = &self.arena;
+        self.seen.insert_unique(hash, (key, vec![used]), |(k, _)| {
+            hash_of(Self::slice(arena, k), &k.state)
+        });
+        self.bytes += slot_bytes::<(Key<S>, Vec<Used>)>() + used_bytes;
+        true
     }
 
     /// An estimate of the heap the memo holds, in bytes.
@@ -124,15 +160,14 @@ impl<S: Hash + Eq + Clone> Memo<S> {
     /// True if exactly this configuration is kept (it was recorded and
     /// nothing that subsumes it came later).
     pub fn holds(&self, completed: &[u32], state: &S, used: &[(u32, u32)]) -> bool {
-        // Looking up by borrowed parts would need a custom key type; the
-        // clone of a short key is cheap next to expanding a configuration.
-        let key = (completed.into(), state.clone());
+        let hash = hash_of(completed, state);
+        let same = |k: &Key<S>| k.state == *state && Self::slice(&self.arena, k) == completed;
         if used.is_empty() {
-            return self.bare.contains(&key);
+            return self.bare.find(hash, same).is_some();
         }
         self.seen
-            .get(&key)
-            .is_some_and(|chain| chain.iter().any(|u| &**u == used))
+            .find(hash, |(k, _)| same(k))
+            .is_some_and(|(_, chain)| chain.iter().any(|u| &**u == used))
     }
 
     /// True if nothing was recorded.
@@ -142,12 +177,25 @@ impl<S: Hash + Eq + Clone> Memo<S> {
 
     /// Every configuration kept (the minimal ones), in no particular order.
     pub fn into_configs(self) -> impl Iterator<Item = (Box<[u32]>, S, Used)> {
-        let bare = self.bare.into_iter().map(|(k, s)| (k, s, Used::default()));
-        let chains = self
-            .seen
+        let Memo {
+            arena, bare, seen, ..
+        } = self;
+        let set = move |k: &Key<S>| -> Box<[u32]> { Self::slice(&arena, k).into() };
+        let bare: Vec<(Box<[u32]>, S, Used)> = bare
             .into_iter()
-            .flat_map(|((k, s), chain)| chain.into_iter().map(move |u| (k.clone(), s.clone(), u)));
-        bare.chain(chains)
+            .map(|k| (set(&k), k.state, Used::default()))
+            .collect();
+        let chains: Vec<(Box<[u32]>, S, Used)> = seen
+            .into_iter()
+            .flat_map(|(k, chain)| {
+                let lin = set(&k);
+                chain
+                    .into_iter()
+                    .map(move |u| (lin.clone(), k.state.clone(), u))
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        bare.into_iter().chain(chains)
     }
 }
 
@@ -176,20 +224,20 @@ mod tests {
     #[test]
     fn fewer_crashed_operations_subsume_more() {
         let mut m: Memo<u8> = Memo::new();
-        let key = || vec![0u32, 1].into_boxed_slice();
-        assert!(m.insert(key(), 0, used(&[(1, 2)])));
+        let key = || vec![0u32, 1];
+        assert!(m.insert(&key(), 0, used(&[(1, 2)])));
         // More of group 1, or another group besides: subsumed.
-        assert!(!m.insert(key(), 0, used(&[(1, 3)])));
-        assert!(!m.insert(key(), 0, used(&[(0, 1), (1, 2)])));
+        assert!(!m.insert(&key(), 0, used(&[(1, 3)])));
+        assert!(!m.insert(&key(), 0, used(&[(0, 1), (1, 2)])));
         // Incomparable: kept beside it.
-        assert!(m.insert(key(), 0, used(&[(0, 1)])));
+        assert!(m.insert(&key(), 0, used(&[(0, 1)])));
         // Another state is another configuration.
-        assert!(m.insert(key(), 1, used(&[(1, 3)])));
+        assert!(m.insert(&key(), 1, used(&[(1, 3)])));
         // None used subsumes everything, and replaces what it subsumes.
-        assert!(m.insert(key(), 0, used(&[])));
-        assert!(!m.insert(key(), 0, used(&[(0, 1)])));
-        assert!(!m.insert(key(), 0, used(&[])));
-        assert!(!m.seen.contains_key(&(key(), 0)));
+        assert!(m.insert(&key(), 0, used(&[])));
+        assert!(!m.insert(&key(), 0, used(&[(0, 1)])));
+        assert!(!m.insert(&key(), 0, used(&[])));
+        assert!(!m.holds(&key(), &0, &[(0, 1)]));
         assert!(m.holds(&key(), &0, &[]));
         assert!(!m.holds(&key(), &0, &[(1, 2)]));
         // The other state's chain is untouched, and every kept one comes out once.
@@ -202,11 +250,11 @@ mod tests {
     #[test]
     fn bytes_go_back_when_a_bare_configuration_replaces_a_chain() {
         let mut m: Memo<u8> = Memo::new();
-        let key = || vec![7u32].into_boxed_slice();
-        assert!(m.insert(key(), 0, used(&[(0, 1)])));
-        assert!(m.insert(key(), 0, used(&[(1, 1)])));
+        let key = || vec![7u32];
+        assert!(m.insert(&key(), 0, used(&[(0, 1)])));
+        assert!(m.insert(&key(), 0, used(&[(1, 1)])));
         let with_chain = m.bytes();
-        assert!(m.insert(key(), 0, used(&[])));
+        assert!(m.insert(&key(), 0, used(&[])));
         assert!(m.bytes() < with_chain, "{} !< {with_chain}", m.bytes());
         assert!(m.bytes() > 0);
     }

@@ -203,8 +203,8 @@ impl<'a, M: Model> Sweep<'a, M> {
             if let Ok(i) = lin.binary_search(&o) {
                 let mut rest = lin.into_vec();
                 rest.remove(i);
-                c.out.insert(rest.into_boxed_slice(), state, used);
-            } else if c.seen.insert(lin.clone(), state.clone(), used.clone()) {
+                c.out.insert(&rest, state, used);
+            } else if c.seen.insert(&lin, state.clone(), used.clone()) {
                 c.work.push_back((lin, state, used));
             }
         }
@@ -266,7 +266,7 @@ impl<'a, M: Model> Sweep<'a, M> {
         let model = self.model;
         let mut tried: u64 = 1;
         if let Some(after) = model.step(&state, &self.inputs[o as usize]) {
-            c.out.insert(lin.clone(), after, used.clone());
+            c.out.insert(&lin, after, used.clone());
         }
         // Per class of equal pending completed ops, only the earliest to
         // return is worth placing (it can take any other's place).
@@ -301,7 +301,7 @@ impl<'a, M: Model> Sweep<'a, M> {
                     .is_some_and(|next| next == state)
         }) {
             let child = with(&lin, q);
-            if c.seen.insert(child.clone(), state.clone(), used.clone()) {
+            if c.seen.insert(&child, state.clone(), used.clone()) {
                 c.work.push_front((child, state, used));
             }
             return tried + self.pending.len() as u64;
@@ -313,7 +313,7 @@ impl<'a, M: Model> Sweep<'a, M> {
             }
             if let Some(next) = model.step(&state, &self.inputs[q as usize]) {
                 let child = with(&lin, q);
-                if c.seen.insert(child.clone(), next.clone(), used.clone()) {
+                if c.seen.insert(&child, next.clone(), used.clone()) {
                     c.work.push_front((child, next, used.clone()));
                 }
             }
@@ -347,7 +347,7 @@ impl<'a, M: Model> Sweep<'a, M> {
                     } else {
                         plus_one(&used, g as u32)
                     };
-                    if c.seen.insert(lin.clone(), next.clone(), more.clone()) {
+                    if c.seen.insert(&lin, next.clone(), more.clone()) {
                         c.work.push_back((lin.clone(), next, more));
                     }
                 }

@@ -77,6 +77,8 @@ pub(crate) struct Search<'a, M: Model> {
     /// True right after moving to a new node, before any candidate was tried.
     fresh: bool,
     memo: Memo<M::State>,
+    /// The memo key being looked up, reused so that a lookup allocates nothing.
+    key: Vec<u32>,
     cursor: u32,
     /// The scan of a node's candidates tries completed operations first and
     /// crashed ones second (true in the second pass); see [`Search::run`].
@@ -130,6 +132,7 @@ impl<'a, M: Model> Search<'a, M> {
             stack: Vec::new(),
             fresh: true,
             memo: Memo::new(),
+            key: Vec::new(),
             cursor,
             crashed_pass: false,
             class,
@@ -178,8 +181,8 @@ impl<'a, M: Model> Search<'a, M> {
     /// Records the configuration reached with `state`; false if one that
     /// subsumes it was explored before.
     fn remember(&mut self, state: M::State) -> bool {
-        self.memo
-            .insert(self.lin.completed_key(), state, self.lin.used_crashed())
+        self.lin.completed_key(&mut self.key);
+        self.memo.insert(&self.key, state, self.lin.used_crashed())
     }
 
     /// Runs until decided, `budget` steps have passed, or `stop()` says so
