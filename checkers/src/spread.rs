@@ -51,10 +51,7 @@ impl Spread {
 pub(crate) fn for_each_mut<T: Send>(items: &mut [T], when: Spread, work: impl Fn(&mut T) + Sync) {
     for i in 0..items.len() {
         if items.len() - i > 1 && when.due() {
-            items[i..]
-                .par_iter_mut()
-                .with_max_len(1)
-                .for_each(&work);
+            items[i..].par_iter_mut().with_max_len(1).for_each(&work);
             return;
         }
         work(&mut items[i]);
