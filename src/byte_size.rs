@@ -46,8 +46,40 @@ impl fmt::Display for ByteSize {
         let b = self.0 as f64;
         if b >= KIB * KIB * KIB {
             write!(f, "{:.1} GiB", b / (KIB * KIB * KIB))
-        } else {
+        } else if b >= KIB * KIB {
             write!(f, "{:.0} MiB", b / (KIB * KIB))
+        } else if b >= KIB {
+            write!(f, "{:.0} KiB", b / KIB)
+        } else {
+            write!(f, "{} B", self.0)
+        }
+    }
+}
+
+/// Written as the exact number of bytes (`config.toml` repeats a run).
+impl serde::Serialize for ByteSize {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_u64(self.0 as u64)
+    }
+}
+
+/// Read as a number of bytes or as a size with a unit (`"2GiB"`).
+impl<'de> serde::Deserialize<'de> for ByteSize {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(serde::Deserialize)]
+        #[serde(untagged)]
+        enum Written {
+            Bytes(u64),
+            Text(String),
+        }
+        match Written::deserialize(d)? {
+            Written::Bytes(0) => Err(serde::de::Error::custom(
+                "0 is not a usable size; expected e.g. \"2GiB\", \"512MiB\" or 1500000",
+            )),
+            Written::Bytes(n) => usize::try_from(n)
+                .map(ByteSize)
+                .map_err(|_| serde::de::Error::custom(format!("{n} bytes is too large"))),
+            Written::Text(t) => t.parse().map_err(serde::de::Error::custom),
         }
     }
 }
@@ -72,6 +104,29 @@ pub fn default_memory_limit() -> ByteSize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// In a `--config` file a size is a number of bytes or a string with a
+    /// unit, and `config.toml` writes it back as the exact bytes.
+    #[test]
+    fn sizes_read_from_toml_either_way_and_write_back_exactly() {
+        #[derive(serde::Serialize, serde::Deserialize, PartialEq, Debug)]
+        struct File {
+            limit: ByteSize,
+        }
+        let read = |t: &str| toml::from_str::<File>(t).map(|f| f.limit);
+        assert_eq!(read("limit = 1500000").ok(), Some(ByteSize(1_500_000)));
+        assert_eq!(read("limit = \"2GiB\"").ok(), Some(ByteSize(2 << 30)));
+        assert!(read("limit = 0").is_err());
+        let bad = read("limit = \"3 parsecs\"").err().map(|e| e.to_string());
+        assert!(bad.is_some_and(|e| e.contains("parsecs")));
+        let written = toml::to_string(&File {
+            limit: ByteSize(1_500_001),
+        })
+        .ok();
+        assert_eq!(written.as_deref(), Some("limit = 1500001\n"));
+        assert_eq!(ByteSize(512).to_string(), "512 B");
+        assert_eq!(ByteSize(3 << 10).to_string(), "3 KiB");
+    }
 
     #[test]
     fn sizes_parse_with_and_without_units() {

@@ -7,6 +7,7 @@ pub mod list_word;
 
 pub use hosts::{Hosts, NodeEntry};
 
+use crate::byte_size::{ByteSize, default_memory_limit};
 use anyhow::{Context, bail};
 use faultline_cluster::{Bug, Mode};
 use faultline_nemeses::NemesisKind;
@@ -236,6 +237,12 @@ pub struct RunConfig {
     /// Checker deadline in seconds (after it the verdict is unknown).
     #[arg(long, default_value_t = RunConfig::default().check_timeout)]
     pub check_timeout: f64,
+    /// Memory the checkers may hold: 2GiB, 512MiB or bytes [default: half
+    /// of this machine's physical memory]. A key whose search would need more
+    /// is unknown, and so is every checker but linearizable (which reads
+    /// the history key by key) when the history would not fit whole.
+    #[arg(long, value_name = "SIZE")]
+    pub memory_limit: Option<ByteSize>,
     /// Gossip mode: peers per anti-entropy round.
     #[arg(long, default_value_t = RunConfig::default().fanout)]
     pub fanout: usize,
@@ -306,6 +313,7 @@ impl Default for RunConfig {
             recovery_time: 3.0,
             request_timeout: 1.5,
             check_timeout: 60.0,
+            memory_limit: None,
             fanout: 2,
             gossip_interval: 100,
             lock_ttl_ms: 300,
@@ -428,6 +436,11 @@ impl RunConfig {
         } else {
             recovery
         }
+    }
+
+    /// What the checkers may hold.
+    pub fn memory_limit(&self) -> ByteSize {
+        self.memory_limit.unwrap_or_else(default_memory_limit)
     }
 
     /// Per-request timeout.
