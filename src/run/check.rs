@@ -2,6 +2,7 @@
 
 use super::config::{CheckerWord, RunConfig};
 use super::key_batches::{KeyBatches, KeyIndex};
+use super::workload::{self, Judges};
 use crate::byte_size::ByteSize;
 use anyhow::{Context, bail};
 use faultline_checkers::TxnWorkload;
@@ -15,28 +16,33 @@ use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
-/// The checker that alone judges a workload whose histories the register
-/// checkers cannot read: bank histories, and transactions.
-fn sole_checker(workload: WorkloadKind) -> Option<CheckerKind> {
-    match workload {
-        WorkloadKind::Bank => Some(CheckerKind::Bank),
-        WorkloadKind::ListAppend | WorkloadKind::RwRegister => Some(CheckerKind::Txn),
-        _ => None,
-    }
+/// What judges the histories of `config`'s workload.
+fn judges(config: &RunConfig) -> Judges {
+    workload::from_config(config).judges()
 }
 
-/// The checkers a config asks for (when none: `bank` for the bank workload,
-/// `txn` for the transactional ones, `lock` for locks, else
-/// `linearizable`; `none` for no check).
+/// The workloads that `checker` alone judges (and so the only ones whose
+/// histories it can read), if any.
+fn sole_judge_of(checker: CheckerKind, config: &RunConfig) -> Vec<WorkloadKind> {
+    WorkloadKind::ALL
+        .into_iter()
+        .filter(|&w| {
+            let j = judges(&RunConfig {
+                workload: w,
+                ..config.clone()
+            });
+            j.sole && j.default == checker
+        })
+        .collect()
+}
+
+/// The checkers a config asks for (when none, the workload's default: see
+/// [`Workload::judges`](super::workload::Workload::judges); `none` for no
+/// check).
 pub fn checker_kinds(config: &RunConfig) -> anyhow::Result<Vec<CheckerKind>> {
-    let sole = sole_checker(config.workload);
+    let judges = judges(config);
     if config.checker.is_empty() {
-        return Ok(vec![match (sole, config.workload) {
-            (Some(k), _) => k,
-            // A lock history has no register model to linearize against.
-            (None, WorkloadKind::Lock) => CheckerKind::Lock,
-            (None, _) => CheckerKind::Linearizable,
-        }]);
+        return Ok(vec![judges.default]);
     }
     let names: Vec<String> = config
         .checker
@@ -47,19 +53,23 @@ pub fn checker_kinds(config: &RunConfig) -> anyhow::Result<Vec<CheckerKind>> {
     let kinds = CheckerKind::parse_list(&names)?;
     // The register checkers need keyed operations; the bank and txn
     // checkers their own histories.
-    for k in &kinds {
-        match sole {
-            Some(only) if *k != only => bail!(
-                "the {} workload is judged by the {only} checker only, not {k}",
-                config.workload
-            ),
-            None if *k == CheckerKind::Bank => {
-                bail!("the bank checker needs the bank workload (--workload bank)")
-            }
-            None if *k == CheckerKind::Txn => bail!(
-                "the txn checker needs a transactional workload (--workload list-append or rw-register)"
-            ),
-            _ => {}
+    for &k in &kinds {
+        if judges.sole && k != judges.default {
+            bail!(
+                "the {} workload is judged by the {} checker only, not {k}",
+                config.workload,
+                judges.default
+            );
+        }
+        let readable = sole_judge_of(k, config);
+        if !judges.sole && !readable.is_empty() {
+            let names: Vec<&str> = readable.iter().map(|w| w.as_str()).collect();
+            bail!(
+                "the {k} checker reads only the histories of the {} workload{} (--workload {})",
+                names.join(" and "),
+                if names.len() > 1 { "s" } else { "" },
+                names.join("|")
+            );
         }
     }
     Ok(kinds)
@@ -255,6 +265,49 @@ mod tests {
             };
             writeln!(f, "{}", serde_json::to_string(&e).unwrap()).unwrap();
         }
+    }
+
+    fn kinds(workload: WorkloadKind, checker: &[&str]) -> Result<Vec<CheckerKind>, String> {
+        let config = RunConfig {
+            workload,
+            checker: checker.iter().map(|c| c.parse().unwrap()).collect(),
+            ..RunConfig::default()
+        };
+        checker_kinds(&config).map_err(|e| format!("{e:#}"))
+    }
+
+    /// Each workload's unit says which checker judges it when none is
+    /// named, and which checkers alone can read its histories.
+    #[test]
+    fn checkers_come_from_the_workload() {
+        use CheckerKind::*;
+        assert_eq!(
+            kinds(WorkloadKind::CasRegister, &[]),
+            Ok(vec![Linearizable])
+        );
+        assert_eq!(kinds(WorkloadKind::Bank, &[]), Ok(vec![Bank]));
+        assert_eq!(kinds(WorkloadKind::ListAppend, &[]), Ok(vec![Txn]));
+        assert_eq!(kinds(WorkloadKind::RwRegister, &[]), Ok(vec![Txn]));
+        assert_eq!(kinds(WorkloadKind::Lock, &[]), Ok(vec![Lock]));
+        assert_eq!(
+            kinds(WorkloadKind::Lock, &["linearizable"]),
+            Ok(vec![Linearizable])
+        );
+        let refused = kinds(WorkloadKind::Bank, &["linearizable"]).unwrap_err();
+        assert!(
+            refused.contains("judged by the bank checker only"),
+            "{refused}"
+        );
+        let refused = kinds(WorkloadKind::Register, &["txn"]).unwrap_err();
+        assert!(
+            refused.contains("list-append and rw-register workloads"),
+            "{refused}"
+        );
+        let refused = kinds(WorkloadKind::Kv, &["bank"]).unwrap_err();
+        assert!(
+            refused.contains("of the bank workload (--workload bank)"),
+            "{refused}"
+        );
     }
 
     /// A checker that must hold the whole history is not run when that

@@ -80,7 +80,7 @@ pub async fn run_one(
 
     let client = sut.client(test.sut.client_kind(), &test.client_options())?;
     if test.sut.probe_first()
-        && let Err(e) = super::probe::probe(&client, &config, &key_prefix).await
+        && let Err(e) = super::probe::probe(&client, test.workload.probe(), &key_prefix).await
     {
         progress_stop.cancel();
         sut.stop().await;

@@ -7,11 +7,9 @@
 //! fit the store) would otherwise be "tested" with answers faultline
 //! misreads, and the checker would call a correct store INVALID.
 
-use super::config::RunConfig;
 use anyhow::bail;
 use faultline_checkers::{EventType, FailReason, OpFn};
 use faultline_workloads::client::SutClient;
-use faultline_workloads::workload::WorkloadKind;
 use faultline_workloads::workload::txn::TxnFlavor;
 use faultline_workloads::{Completion, Op};
 use serde_json::{Value, json};
@@ -25,22 +23,29 @@ enum Answer {
     Inconclusive,
 }
 
+/// What a workload's store is asked before the load.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Probe {
+    /// Nothing: the first answers of the run show the store's shape.
+    None,
+    /// A register's read, write and read back, and a cas that must fail
+    /// its comparison when the workload sends cas.
+    Register {
+        /// Whether the workload sends cas.
+        cas: bool,
+    },
+    /// The same as transactions of this kind.
+    Txn(TxnFlavor),
+}
+
 /// Probes every endpoint; an answer that contradicts the protocol is an error
 /// naming the endpoint, what was sent, what came back and what was expected.
-pub async fn probe(client: &SutClient, config: &RunConfig, key_prefix: &str) -> anyhow::Result<()> {
-    if let Some(flavor) = config.workload.txn_flavor() {
-        return probe_txn(client, flavor, key_prefix).await;
-    }
-    let register = matches!(
-        config.workload,
-        WorkloadKind::Register | WorkloadKind::CasRegister | WorkloadKind::Kv
-    );
-    if !register {
-        // Other workloads store lists, sets, locks or accounts; their shape
-        // is checked by the first answers of the run itself.
-        return Ok(());
-    }
-    let with_cas = config.workload != WorkloadKind::Register;
+pub async fn probe(client: &SutClient, probe: Probe, key_prefix: &str) -> anyhow::Result<()> {
+    let with_cas = match probe {
+        Probe::None => return Ok(()),
+        Probe::Txn(flavor) => return probe_txn(client, flavor, key_prefix).await,
+        Probe::Register { cas } => cas,
+    };
     let mut conclusive = 0;
     for (idx, ep) in client.endpoints().iter().enumerate() {
         let key = format!("{key_prefix}faultline-probe-{}", ep.name);

@@ -3,11 +3,11 @@
 //! the whole bank, which shows whether acknowledged transfers survived.
 
 use super::final_reads::FINAL_ATTEMPTS;
-use super::unit::{PhaseFuture, Workload};
+use super::unit::{Judges, PhaseFuture, Workload};
 use crate::run::progress::Counters;
 use crate::run::sut::capability::Capability;
 use crate::run::worker::{Shared, Worker};
-use faultline_checkers::EventType;
+use faultline_checkers::{CheckerKind, EventType};
 use faultline_workloads::generator::{KeyPicker, WorkerGenerator};
 use faultline_workloads::workload::WorkloadKind;
 use faultline_workloads::workload::bank::Accounts;
@@ -27,6 +27,14 @@ pub struct Bank {
 impl Workload for Bank {
     fn kind(&self) -> WorkloadKind {
         WorkloadKind::Bank
+    }
+
+    fn judges(&self) -> Judges {
+        // Transfers are multi-key transactions no register model reads.
+        Judges {
+            default: CheckerKind::Bank,
+            sole: true,
+        }
     }
 
     fn needs(&self) -> Vec<Capability> {

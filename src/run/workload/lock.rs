@@ -3,9 +3,9 @@
 //! resource. Each step depends on the previous answer (the token), so
 //! unlike the keyed workloads it cannot be a stream of independent operations.
 
-use super::unit::{PhaseFuture, Workload};
+use super::unit::{Judges, PhaseFuture, Workload};
 use crate::run::worker::{Shared, Worker};
-use faultline_checkers::EventType;
+use faultline_checkers::{CheckerKind, EventType};
 use faultline_workloads::Op;
 use faultline_workloads::workload::WorkloadKind;
 use faultline_workloads::workload::lock::{LockCycle, LockOptions, PausePoint};
@@ -23,6 +23,14 @@ pub struct Lock {
 impl Workload for Lock {
     fn kind(&self) -> WorkloadKind {
         WorkloadKind::Lock
+    }
+
+    fn judges(&self) -> Judges {
+        // A lock history has no register model to linearize against.
+        Judges {
+            default: CheckerKind::Lock,
+            sole: false,
+        }
     }
 
     /// Runs lock cycles until `deadline` or `stop`; a cycle in progress

@@ -1,9 +1,11 @@
 //! The workload as a unit: what a run needs to know of it, phase by phase.
 
 use super::final_reads::final_reads;
+use crate::run::probe::Probe;
 use crate::run::progress::Counters;
 use crate::run::sut::capability::Capability;
 use crate::run::worker::{Shared, Worker};
+use faultline_checkers::CheckerKind;
 use faultline_workloads::generator::{KeyPicker, WorkerGenerator};
 use faultline_workloads::workload::WorkloadKind;
 use std::future::Future;
@@ -15,10 +17,36 @@ use tokio_util::sync::CancellationToken;
 /// A boxed future of a workload's phase (the trait is used as `dyn`).
 pub type PhaseFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
+/// Which checkers judge a workload's histories.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Judges {
+    /// The checker of a run that names none.
+    pub default: CheckerKind,
+    /// Only that checker can read the histories (bank transfers,
+    /// transactions): naming another refuses the run.
+    pub sole: bool,
+}
+
 /// What a run needs to know of its workload.
 pub trait Workload: Send + Sync + std::fmt::Debug {
     /// Which workload it is.
     fn kind(&self) -> WorkloadKind;
+
+    /// Which checkers judge its histories: by default linearizability
+    /// (with the workload's model), besides any other the run names.
+    fn judges(&self) -> Judges {
+        Judges {
+            default: CheckerKind::Linearizable,
+            sole: false,
+        }
+    }
+
+    /// What each endpoint of a store faultline did not start is asked
+    /// before the load: by default nothing (the first answers of the run
+    /// show whether the store speaks the protocol).
+    fn probe(&self) -> Probe {
+        Probe::None
+    }
 
     /// What it needs of the SUT: serving its operations, and more for some.
     fn needs(&self) -> Vec<Capability> {
