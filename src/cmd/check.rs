@@ -454,7 +454,7 @@ fn run_model(file: &Path) -> Option<ModelKind> {
     }
     // Through from_file: an SSH run's config.toml has [[nodes]] tables.
     let config = crate::run::config::RunConfig::from_file(&path).ok()?;
-    config.workload.model().parse().ok()
+    Some(config.workload.model())
 }
 
 /// `--shrink-timeout`: none given is the library's default, 0 is off.

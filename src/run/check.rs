@@ -96,20 +96,7 @@ pub fn run_checkers(
             }];
         }
     };
-    let model = match config.workload.model().parse::<ModelKind>() {
-        Ok(m) => m,
-        Err(e) => {
-            return kinds
-                .iter()
-                .map(|k| Verdict {
-                    checker: k.as_str().to_string(),
-                    valid: Validity::Unknown,
-                    summary: format!("no model for workload {}: {e}", config.workload),
-                    details: serde_json::Value::Null,
-                })
-                .collect();
-        }
-    };
+    let model = config.workload.model();
     run_card(
         events,
         &kinds,
@@ -204,8 +191,8 @@ pub fn run_checkers_on_file(
         // run_checkers turns the error into the verdict that explains it.
         Err(_) => Vec::new(),
     };
-    let model = config.workload.model().parse::<ModelKind>().ok();
-    let (Some(model), [CheckerKind::Linearizable]) = (model, kinds.as_slice()) else {
+    let model = config.workload.model();
+    let [CheckerKind::Linearizable] = kinds.as_slice() else {
         if let Some(refused) = too_large_to_hold(path, &kinds, config)? {
             return Ok(refused);
         }

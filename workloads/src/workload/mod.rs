@@ -11,6 +11,7 @@ mod set;
 pub mod txn;
 
 use crate::op::Op;
+use faultline_checkers::ModelKind;
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -85,17 +86,20 @@ impl WorkloadKind {
     }
 
     /// The linearizability model that judges this workload's histories
-    /// (bank: `kv`, unused, since the bank checker needs no model).
-    pub fn model(self) -> &'static str {
+    /// (bank and transactions: `kv`, unused, since their checkers need no
+    /// model).
+    pub fn model(self) -> ModelKind {
         match self {
-            WorkloadKind::Register => "register",
-            WorkloadKind::CasRegister => "cas-register",
-            WorkloadKind::Kv => "kv",
-            WorkloadKind::Append => "append-list",
-            WorkloadKind::Set => "set",
-            WorkloadKind::Counter => "counter",
-            WorkloadKind::Lock => "mutex",
-            WorkloadKind::Bank | WorkloadKind::ListAppend | WorkloadKind::RwRegister => "kv",
+            WorkloadKind::Register => ModelKind::Register,
+            WorkloadKind::CasRegister => ModelKind::CasRegister,
+            WorkloadKind::Kv => ModelKind::Kv,
+            WorkloadKind::Append => ModelKind::AppendList,
+            WorkloadKind::Set => ModelKind::Set,
+            WorkloadKind::Counter => ModelKind::Counter,
+            WorkloadKind::Lock => ModelKind::Mutex,
+            WorkloadKind::Bank | WorkloadKind::ListAppend | WorkloadKind::RwRegister => {
+                ModelKind::Kv
+            }
         }
     }
 
