@@ -10,6 +10,7 @@ mod cmd;
 mod etcd;
 mod exit;
 mod fd_limit;
+mod prose;
 mod report;
 // Unit tests that need etcd skip where it is missing, as the integration tests do.
 #[cfg(test)]

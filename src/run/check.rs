@@ -66,7 +66,7 @@ pub fn checker_kinds(config: &RunConfig) -> anyhow::Result<Vec<CheckerKind>> {
             let names: Vec<&str> = readable.iter().map(|w| w.as_str()).collect();
             bail!(
                 "the {k} checker reads only the histories of the {} workload{} (--workload {})",
-                names.join(" and "),
+                crate::prose::and_list(&names),
                 if names.len() > 1 { "s" } else { "" },
                 names.join("|")
             );

@@ -15,14 +15,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-/// The workloads the native etcd client can run.
-const ETCD_WORKLOADS: [WorkloadKind; 5] = [
-    WorkloadKind::Register,
-    WorkloadKind::CasRegister,
-    WorkloadKind::Kv,
-    WorkloadKind::ListAppend,
-    WorkloadKind::RwRegister,
-];
+/// Whether the native etcd client can send every request of `workload`.
+fn etcd_serves(workload: WorkloadKind) -> bool {
+    workload.requests().iter().all(|&r| EtcdClient::serves(r))
+}
 
 /// A store description and the file it came from (named in refusals).
 #[derive(Debug, Clone)]
@@ -95,7 +91,7 @@ impl ClientKind {
             Capability::ReadMode => matches!(self, ClientKind::Etcd(_)),
             Capability::Serve(w) => match self {
                 ClientKind::Http => true,
-                ClientKind::Etcd(_) => ETCD_WORKLOADS.contains(&w),
+                ClientKind::Etcd(_) => etcd_serves(w),
                 ClientKind::Described(d) => d.description.missing_for(w).is_empty(),
             },
             _ => return None,
@@ -122,10 +118,17 @@ impl ClientKind {
             ),
             Capability::Serve(w) => match self {
                 ClientKind::Http => return None,
-                ClientKind::Etcd(_) => anyhow!(
-                    "the etcd client supports the register, cas-register, kv, list-append and \
-                     rw-register workloads, not {w}"
-                ),
+                ClientKind::Etcd(_) => {
+                    let served: Vec<&str> = WorkloadKind::ALL
+                        .into_iter()
+                        .filter(|&w| etcd_serves(w))
+                        .map(WorkloadKind::as_str)
+                        .collect();
+                    anyhow!(
+                        "the etcd client supports the {} workloads, not {w}",
+                        crate::prose::and_list(&served)
+                    )
+                }
                 ClientKind::Described(d) => {
                     let missing = d.description.missing_for(w);
                     let first = missing.first()?;

@@ -9,8 +9,8 @@ use super::base64;
 use super::etcd_txn;
 use super::http::{ClientError, Endpoint, error_chain};
 use crate::op::{Completion, Op};
-use crate::workload::Storage;
 use crate::workload::txn::micro_ops;
+use crate::workload::{Request, Storage};
 use faultline_checkers::{FailReason, OpFn};
 use rand::Rng;
 use serde::{Deserialize, Serialize};
@@ -71,6 +71,18 @@ pub struct EtcdClient {
     balancer: Balancer,
     read_mode: ReadMode,
     storage: Storage,
+}
+
+impl EtcdClient {
+    /// Whether the client can send `request`: keys are etcd keys (reads,
+    /// puts, cas as a compare-and-put transaction) and transactions go to
+    /// `/v3/kv/txn`; etcd has no list appends, locks or transfers here.
+    pub fn serves(request: Request) -> bool {
+        matches!(
+            request,
+            Request::Read | Request::Write | Request::Cas | Request::TxnAppend | Request::TxnWrite
+        )
+    }
 }
 
 impl EtcdClient {
@@ -408,6 +420,18 @@ fn transport_error_of(is_read: bool, e: &reqwest::Error) -> Completion {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// What the etcd client serves follows from the requests each workload
+    /// sends: registers and transactions, not lists, locks or transfers.
+    #[test]
+    fn the_etcd_client_serves_registers_and_transactions() {
+        use crate::workload::WorkloadKind::*;
+        let served: Vec<_> = crate::workload::WorkloadKind::ALL
+            .into_iter()
+            .filter(|w| w.requests().iter().all(|&r| EtcdClient::serves(r)))
+            .collect();
+        assert_eq!(served, [Register, CasRegister, Kv, ListAppend, RwRegister]);
+    }
     use faultline_checkers::EventType::{Fail, Info, Ok};
 
     #[test]

@@ -18,6 +18,30 @@ use serde_json::Value;
 use std::fmt;
 use std::str::FromStr;
 
+/// A kind of request a workload sends: a client serves a workload when it
+/// can make every request the workload sends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Request {
+    /// Read a key.
+    Read,
+    /// Write a key.
+    Write,
+    /// Compare-and-set a key.
+    Cas,
+    /// Append to a key's list (a set's add, a counter's increment).
+    Append,
+    /// Acquire a lock.
+    Acquire,
+    /// Release a lock.
+    Release,
+    /// Move an amount between two accounts, in one transaction.
+    Transfer,
+    /// A transaction of reads and list appends.
+    TxnAppend,
+    /// A transaction of reads and writes.
+    TxnWrite,
+}
+
 /// The workloads `faultline run --workload` offers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -133,6 +157,20 @@ impl WorkloadKind {
                 let flavor = self.txn_flavor().unwrap_or(txn::TxnFlavor::ListAppend);
                 txn::next_op(rng, flavor, &mut one, values)
             }
+        }
+    }
+
+    /// The requests this workload sends.
+    pub fn requests(self) -> &'static [Request] {
+        use Request::*;
+        match self {
+            WorkloadKind::Register => &[Read, Write],
+            WorkloadKind::CasRegister | WorkloadKind::Kv => &[Read, Write, Cas],
+            WorkloadKind::Append | WorkloadKind::Set | WorkloadKind::Counter => &[Read, Append],
+            WorkloadKind::Lock => &[Acquire, Release],
+            WorkloadKind::Bank => &[Transfer],
+            WorkloadKind::ListAppend => &[TxnAppend],
+            WorkloadKind::RwRegister => &[TxnWrite],
         }
     }
 

@@ -8,7 +8,7 @@ use super::rule::{BodyCheck, Outcome, Rule, StatusMatch};
 use super::template::{Arguments, Template};
 use super::toml_reader::{Doc, Field, Table};
 use super::txn::{TxnOperation, txn_operation};
-use crate::workload::WorkloadKind;
+use crate::workload::{Request, WorkloadKind};
 use faultline_checkers::FailReason;
 use std::path::Path;
 
@@ -254,32 +254,32 @@ impl StoreDescription {
     /// The operations `workload` needs that this description lacks; a
     /// dotted name (`txn.append`) is a template of a table that is there.
     pub fn missing_for(&self, workload: WorkloadKind) -> Vec<&'static str> {
-        let needs: &[&'static str] = match workload {
-            WorkloadKind::Register => &["write"],
-            WorkloadKind::CasRegister | WorkloadKind::Kv => &["write", "cas"],
-            WorkloadKind::Append | WorkloadKind::Set | WorkloadKind::Counter => &["append"],
-            WorkloadKind::Lock => &["acquire", "release"],
-            // A transfer is two adds, which a [txn] table cannot express.
-            WorkloadKind::Bank => &["transfer"],
-            WorkloadKind::ListAppend => &["txn", "txn.append"],
-            WorkloadKind::RwRegister => &["txn", "txn.write"],
-        };
         let txn = self.txn.as_ref();
-        needs
-            .iter()
-            .copied()
-            .filter(|n| match *n {
-                "write" => self.write.is_none(),
-                "cas" => self.cas.is_none(),
-                // Store descriptions have no lock operations or transfers.
-                "acquire" | "release" | "transfer" => true,
-                "txn" => txn.is_none(),
-                // Named only when the table is there but lacks the template.
-                "txn.append" => txn.is_some_and(|t| t.append.is_none()),
-                "txn.write" => txn.is_some_and(|t| t.write.is_none()),
-                _ => self.append.is_none(),
-            })
-            .collect()
+        let mut missing = Vec::new();
+        for request in workload.requests() {
+            missing.extend(match request {
+                // Every description has a read.
+                Request::Read => None,
+                Request::Write => self.write.is_none().then_some("write"),
+                Request::Cas => self.cas.is_none().then_some("cas"),
+                Request::Append => self.append.is_none().then_some("append"),
+                // Store descriptions have no lock operations or transfers
+                // (a transfer is two adds, which a [txn] table cannot express).
+                Request::Acquire => Some("acquire"),
+                Request::Release => Some("release"),
+                Request::Transfer => Some("transfer"),
+                // The template is named only when the table is there.
+                Request::TxnAppend => match txn {
+                    None => Some("txn"),
+                    Some(t) => t.append.is_none().then_some("txn.append"),
+                },
+                Request::TxnWrite => match txn {
+                    None => Some("txn"),
+                    Some(t) => t.write.is_none().then_some("txn.write"),
+                },
+            });
+        }
+        missing
     }
 }
 
