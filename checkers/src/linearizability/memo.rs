@@ -176,26 +176,20 @@ impl<S: Hash + Eq + Clone> Memo<S> {
     }
 
     /// Every configuration kept (the minimal ones), in no particular order.
-    pub fn into_configs(self) -> impl Iterator<Item = (Box<[u32]>, S, Used)> {
+    pub fn into_configs(self) -> Vec<(Box<[u32]>, S, Used)> {
         let Memo {
             arena, bare, seen, ..
         } = self;
-        let set = move |k: &Key<S>| -> Box<[u32]> { Self::slice(&arena, k).into() };
-        let bare: Vec<(Box<[u32]>, S, Used)> = bare
+        let set = |k: &Key<S>| -> Box<[u32]> { Self::slice(&arena, k).into() };
+        let mut configs: Vec<(Box<[u32]>, S, Used)> = bare
             .into_iter()
             .map(|k| (set(&k), k.state, Used::default()))
             .collect();
-        let chains: Vec<(Box<[u32]>, S, Used)> = seen
-            .into_iter()
-            .flat_map(|(k, chain)| {
-                let lin = set(&k);
-                chain
-                    .into_iter()
-                    .map(move |u| (lin.clone(), k.state.clone(), u))
-                    .collect::<Vec<_>>()
-            })
-            .collect();
-        bare.into_iter().chain(chains)
+        for (k, chain) in seen {
+            let lin = set(&k);
+            configs.extend(chain.into_iter().map(|u| (lin.clone(), k.state.clone(), u)));
+        }
+        configs
     }
 }
 
@@ -242,7 +236,11 @@ mod tests {
         assert!(!m.holds(&key(), &0, &[(1, 2)]));
         // The other state's chain is untouched, and every kept one comes out once.
         assert!(m.holds(&key(), &1, &[(1, 3)]));
-        let mut all: Vec<(u8, Used)> = m.into_configs().map(|(_, s, u)| (s, u)).collect();
+        let mut all: Vec<(u8, Used)> = m
+            .into_configs()
+            .into_iter()
+            .map(|(_, s, u)| (s, u))
+            .collect();
         all.sort();
         assert_eq!(all, vec![(0, used(&[])), (1, used(&[(1, 3)]))]);
     }

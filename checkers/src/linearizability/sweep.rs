@@ -250,7 +250,7 @@ impl<'a, M: Model> Sweep<'a, M> {
             self.failed_at = Some(o);
             self.done = Some(Outcome::Invalid);
         } else {
-            self.frontier = c.out.into_configs().collect();
+            self.frontier = c.out.into_configs();
         }
         true
     }
