@@ -523,13 +523,47 @@ fn unknown_node(id: &NodeId) -> ClusterError {
     ClusterError::InvalidArgument(format!("no node {id} in this cluster"))
 }
 
+/// The ports the kernel gives outgoing connections their local end from
+/// (`net.ipv4.ip_local_port_range`; Linux's default where it cannot be read).
+fn ephemeral_ports() -> (u16, u16) {
+    std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+        .ok()
+        .and_then(|s| {
+            let mut it = s.split_whitespace().map(|p| p.parse::<u16>().ok());
+            Some((it.next()??, it.next()??))
+        })
+        .filter(|(lo, hi)| lo <= hi)
+        .unwrap_or((32_768, 60_999))
+}
+
 /// Finds a base port such that `base..=base+n` are all free on 127.0.0.1
 /// (node i then listens on `base + i`). Random starting points keep tests
-/// running in parallel from colliding.
+/// running in parallel from colliding. The ports are found free here but
+/// bound only when the nodes start, so they are taken outside the kernel's
+/// ephemeral range: there, any client's outgoing connection (the harness
+/// opens many) could take one in between, and the node would fail to start.
 pub fn free_base_port(n: usize) -> u16 {
+    const LOWEST: u32 = 10_000;
+    let span = n as u32;
+    let (lo, hi) = ephemeral_ports();
+    // Bases whose whole span lies below or above the ephemeral range.
+    let below = LOWEST..(u32::from(lo)).saturating_sub(span);
+    let above = (u32::from(hi) + 1)..(u32::from(u16::MAX) + 1).saturating_sub(span);
+    let sizes = [below.len() as u32, above.len() as u32];
     let mut rng = rand::rng();
     for _ in 0..500 {
-        let base: u16 = rng.random_range(20_000..60_000);
+        if sizes[0] + sizes[1] == 0 {
+            break;
+        }
+        let pick = rng.random_range(0..sizes[0] + sizes[1]);
+        let base = if pick < sizes[0] {
+            below.start + pick
+        } else {
+            above.start + pick - sizes[0]
+        };
+        let Ok(base) = u16::try_from(base) else {
+            continue;
+        };
         let all_free = (0..=n as u16).all(|k| TcpListener::bind(("127.0.0.1", base + k)).is_ok());
         if all_free {
             return base;
@@ -537,7 +571,7 @@ pub fn free_base_port(n: usize) -> u16 {
     }
     // Practically unreachable on a machine with free ports; the caller's
     // start will report the bind failure.
-    40_000
+    20_000
 }
 
 /// The term in which a node's `GET /status` answer says it leads; `None`
@@ -573,6 +607,23 @@ mod tests {
         assert_eq!(super::leading_term(&json!("not a status")), None);
     }
     use super::*;
+
+    /// A base port for nodes that bind later is never in the range the
+    /// kernel takes outgoing connections' ports from.
+    #[test]
+    fn base_ports_stay_out_of_the_ephemeral_range() {
+        let (lo, hi) = ephemeral_ports();
+        for n in [1, 3, 7, 12] {
+            for _ in 0..200 {
+                let base = free_base_port(n);
+                let last = base as usize + n;
+                assert!(
+                    last < lo as usize || base > hi,
+                    "{base}..={last} overlaps {lo}..={hi}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn sharded_specs_name_every_process_and_refuse_other_modes() {
