@@ -57,7 +57,7 @@ pub use bank::{
 };
 pub use card::{
     CardOptions, CardRow, Checker, CheckerError, CheckerKind, Report, ReportCard, UnknownChecker,
-    run_all, run_checker, run_checkers,
+    WholeHistoryChecker, run_all, run_checker, run_checkers, run_keyed_checkers,
 };
 pub use counter_bounds::{
     CounterError, CounterReport, OutOfBounds, check_counter, is_counter_history,

@@ -2,6 +2,7 @@
 //! against a model (linearizable and sequential): one answer per key, each
 //! invalid key with the checker's own kind of counterexample.
 
+use crate::history::key_cmp;
 use crate::verdict::Validity;
 use serde::de::{self, DeserializeOwned, IgnoredAny, MapAccess, Visitor};
 use serde::ser::SerializeStruct;
@@ -104,6 +105,25 @@ impl<'de, C: Evidence> Deserialize<'de> for KeyResult<C> {
 }
 
 impl<C> PerKeyReport<C> {
+    /// The report of keys checked in parts (batches of whole keys), as one
+    /// check of them all gives it: keys as lists show them, answers combined.
+    pub(crate) fn joined(
+        model: String,
+        mut partitions: Vec<KeyResult<C>>,
+        elapsed_ms: f64,
+    ) -> PerKeyReport<C> {
+        partitions.sort_by(|a, b| key_cmp(&a.key, &b.key));
+        let valid = partitions
+            .iter()
+            .fold(Validity::Valid, |acc, p| acc.and(p.valid));
+        PerKeyReport {
+            model,
+            valid,
+            partitions,
+            elapsed_ms,
+        }
+    }
+
     /// How many operations were checked, over all keys.
     pub fn ops(&self) -> usize {
         self.partitions.iter().map(|p| p.ops).sum()

@@ -1,13 +1,13 @@
 //! Checking the recorded history with the configured checkers (the report card).
 
 use super::config::{CheckerWord, RunConfig};
-use super::key_batches::{KeyBatches, KeyIndex};
+use super::key_batches::{BATCH_EVENTS, KeyBatches, KeyIndex, ReadError};
 use super::workload::{self, Judges};
 use crate::byte_size::ByteSize;
 use anyhow::{Context, bail};
 use faultline_checkers::TxnWorkload;
 use faultline_checkers::{
-    CardOptions, CheckProgress, CheckerKind, check_linearizable_batches, run_checkers as run_card,
+    CardOptions, CheckProgress, CheckerKind, run_checkers as run_card, run_keyed_checkers,
 };
 use faultline_checkers::{CheckOptions, Event, ModelKind, ShrinkBudget, Validity, Verdict};
 use faultline_workloads::workload::WorkloadKind;
@@ -87,14 +87,7 @@ pub fn run_checkers(
 ) -> Vec<Verdict> {
     let kinds = match checker_kinds(config) {
         Ok(k) => k,
-        Err(e) => {
-            return vec![Verdict {
-                checker: crate::run::config::list_word::joined(&config.checker),
-                valid: Validity::Unknown,
-                summary: format!("{e:#}"),
-                details: serde_json::Value::Null,
-            }];
-        }
+        Err(e) => return refusal(config, &e),
     };
     let model = config.workload.model();
     run_card(
@@ -102,6 +95,16 @@ pub fn run_checkers(
         &kinds,
         &card_options(config, model, cancel, progress),
     )
+}
+
+/// The one verdict of a card whose checkers cannot be run as asked.
+fn refusal(config: &RunConfig, e: &anyhow::Error) -> Vec<Verdict> {
+    vec![Verdict {
+        checker: crate::run::config::list_word::joined(&config.checker),
+        valid: Validity::Unknown,
+        summary: format!("{e:#}"),
+        details: serde_json::Value::Null,
+    }]
 }
 
 /// What the checkers of a run are given besides the history.
@@ -162,7 +165,7 @@ fn too_large_to_hold(
                 summary: format!(
                     "not checked: the {k} checker holds the whole history, and this one \
                      ({} on disk) would take about {}, over the memory limit of {limit} \
-                     (--memory-limit); the linearizable checker alone reads it key by key",
+                     (--memory-limit); the checkers of `--checker all` read it key by key",
                     show(size),
                     show(need),
                 ),
@@ -172,11 +175,12 @@ fn too_large_to_hold(
     ))
 }
 
-/// [`run_checkers`] on a history file. When linearizability is the only
-/// checker, which judges each key on its own, the file is read in batches
-/// of whole keys (`keys`: where each key's events end), so a long
-/// run is checked holding the keys in use at once rather than the whole
-/// run; otherwise the whole history is read.
+/// [`run_checkers`] on a history file. The checkers that judge each key
+/// on their own (those of `--checker all`) read the file in batches of
+/// whole keys (`keys`: where each key's events end), so a long run is
+/// checked holding the keys in use at once rather than the whole run. The
+/// others (bank, txn, lock, counter, set-full) need the whole history: it
+/// is read whole when it fits in the memory limit.
 pub fn run_checkers_on_file(
     path: &Path,
     keys: KeyIndex,
@@ -188,33 +192,38 @@ pub fn run_checkers_on_file(
         // `--checker none`: nothing to read the history for.
         Ok(kinds) if kinds.is_empty() => return Ok(Vec::new()),
         Ok(kinds) => kinds,
-        // run_checkers turns the error into the verdict that explains it.
-        Err(_) => Vec::new(),
+        Err(e) => return Ok(refusal(config, &e)),
     };
-    let model = config.workload.model();
-    let [CheckerKind::Linearizable] = kinds.as_slice() else {
+    if !kinds.iter().all(|k| k.judges_keys_apart()) {
         if let Some(refused) = too_large_to_hold(path, &kinds, config)? {
             return Ok(refused);
         }
         let (events, _) = crate::report::run_data::read_events(path)?;
         return Ok(run_checkers(&events, config, cancel, progress));
-    };
-    let opts = card_options(config, model, cancel, progress);
-    let batches = KeyBatches::open(path, keys)?;
-    let read_error = batches.error_slot();
-    let verdict = match check_linearizable_batches(batches, model, &opts.check) {
-        Ok(report) => report.to_verdict(),
-        Err(e) => Verdict {
-            checker: CheckerKind::Linearizable.as_str().to_string(),
-            valid: Validity::Unknown,
-            summary: format!("the history could not be checked: {e}"),
-            details: serde_json::Value::Null,
-        },
-    };
+    }
+    let opts = card_options(config, config.workload.model(), cancel, progress);
+    check_by_keys(path, &keys, &kinds, &opts, BATCH_EVENTS)
+}
+
+/// The keyed checkers `kinds` on `path`, in batches of about `batch_events`.
+fn check_by_keys(
+    path: &Path,
+    keys: &KeyIndex,
+    kinds: &[CheckerKind],
+    opts: &CardOptions,
+    batch_events: usize,
+) -> anyhow::Result<Vec<Verdict>> {
+    let read_error = ReadError::default();
+    let verdicts = run_keyed_checkers(
+        || KeyBatches::open(path, keys.clone(), read_error.clone()).with_batch_events(batch_events),
+        kinds,
+        opts,
+        keys.last_nemesis,
+    )?;
     if let Some(e) = read_error.lock().unwrap_or_else(|p| p.into_inner()).take() {
         return Err(e);
     }
-    Ok(vec![verdict])
+    Ok(verdicts)
 }
 
 #[cfg(test)]
@@ -222,6 +231,7 @@ mod tests {
     use super::*;
     use crate::run::config::CheckerWord;
     use faultline_checkers::{EventType, OpFn, ProcessId};
+    use faultline_checkers::{ModelKind, Verdict};
     use std::io::Write;
 
     /// Writes and reads of one register, one process: valid for every checker.
@@ -299,41 +309,177 @@ mod tests {
 
     /// A checker that must hold the whole history is not run when that
     /// would take more than the memory limit: its verdict is unknown and
-    /// says why, instead of the process growing past the limit.
+    /// says why, instead of the process growing past the limit. The
+    /// checkers that judge keys apart read the history a batch of keys at
+    /// a time, so the limit does not stop them.
     #[test]
     fn a_history_too_large_to_hold_is_unknown_for_whole_history_checkers() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("history.jsonl");
         register_history(&path);
-        let mut config = RunConfig {
-            workload: WorkloadKind::Register,
-            checker: vec![CheckerWord::Kind(CheckerKind::Session)],
-            ..RunConfig::default()
-        };
-        let check = |config: &RunConfig| {
+        let size = std::fs::metadata(&path).unwrap().len() as usize;
+        let check = |workload, checker: Vec<CheckerWord>| {
+            let config = RunConfig {
+                workload,
+                checker,
+                memory_limit: Some(ByteSize(size * 2)),
+                ..RunConfig::default()
+            };
+            let pass = crate::run::history_pass::read(&path, (0, 0), None).unwrap();
             run_checkers_on_file(
                 &path,
-                KeyIndex::default(),
-                config,
+                pass.keys,
+                &config,
                 Arc::new(AtomicBool::new(false)),
                 None,
             )
             .unwrap()
         };
-        let fits = check(&config);
-        assert_eq!(fits.len(), 1);
-        assert_eq!(fits[0].valid, Validity::Valid, "{}", fits[0].summary);
+        let session = check(
+            WorkloadKind::Register,
+            vec![CheckerWord::Kind(CheckerKind::Session)],
+        );
+        assert_eq!(session.len(), 1);
+        assert_eq!(session[0].valid, Validity::Valid, "{}", session[0].summary);
 
-        let size = std::fs::metadata(&path).unwrap().len() as usize;
-        config.memory_limit = Some(ByteSize(size * 2));
-        let refused = check(&config);
+        let refused = check(WorkloadKind::Bank, Vec::new());
         assert_eq!(refused.len(), 1);
-        assert_eq!(refused[0].checker, "session");
+        assert_eq!(refused[0].checker, "bank");
         assert_eq!(refused[0].valid, Validity::Unknown);
         assert!(
             refused[0].summary.contains("over the memory limit"),
             "{}",
             refused[0].summary
+        );
+    }
+
+    /// Four keys written and read in turn by two processes, one stale read
+    /// (k2), a partition healed halfway, then a final read of every key:
+    /// the tail the batches join to each key.
+    fn keyed_history(path: &Path) -> u64 {
+        let mut f = std::fs::File::create(path).unwrap();
+        let i = std::cell::Cell::new(0u64);
+        let emit = |f: &mut std::fs::File, process, kind, op: OpFn, key: Option<&str>, value| {
+            let n = i.get();
+            let e = Event {
+                index: n,
+                time: n * 1_000_000,
+                process,
+                kind,
+                f: op,
+                key: key.map(str::to_string),
+                value,
+                node: Some(format!("n{}", n % 3 + 1)),
+                error: None,
+                detail: None,
+            };
+            writeln!(f, "{}", serde_json::to_string(&e).unwrap()).unwrap();
+            i.set(n + 1);
+        };
+        for round in 0..3i64 {
+            if round == 1 {
+                let nemesis = OpFn::parse("start-partition");
+                emit(
+                    &mut f,
+                    ProcessId::Nemesis,
+                    EventType::Info,
+                    nemesis,
+                    None,
+                    serde_json::Value::Null,
+                );
+            }
+            for k in 0..4i64 {
+                let key = format!("k{k}");
+                let p = ProcessId::Client(k as u64 % 2);
+                let (op, value) = match round {
+                    0 | 1 => (OpFn::Write, serde_json::json!(k * 10 + round + 1)),
+                    // k2 reads its first value back after writing the second.
+                    _ if k == 2 => (OpFn::Read, serde_json::json!(k * 10 + 1)),
+                    _ => (OpFn::Read, serde_json::json!(k * 10 + 2)),
+                };
+                let invoked = if op == OpFn::Read {
+                    serde_json::Value::Null
+                } else {
+                    value.clone()
+                };
+                emit(
+                    &mut f,
+                    p,
+                    EventType::Invoke,
+                    op.clone(),
+                    Some(&key),
+                    invoked,
+                );
+                emit(&mut f, p, EventType::Ok, op, Some(&key), value);
+            }
+        }
+        let heal = OpFn::parse("stop-partition");
+        emit(
+            &mut f,
+            ProcessId::Nemesis,
+            EventType::Info,
+            heal,
+            None,
+            serde_json::Value::Null,
+        );
+        let tail = i.get() * 1_000_000;
+        for k in 0..4i64 {
+            let key = format!("k{k}");
+            let p = ProcessId::Client(9);
+            emit(
+                &mut f,
+                p,
+                EventType::Invoke,
+                OpFn::Read,
+                Some(&key),
+                serde_json::Value::Null,
+            );
+            let value = serde_json::json!(k * 10 + 2);
+            emit(&mut f, p, EventType::Ok, OpFn::Read, Some(&key), value);
+        }
+        tail
+    }
+
+    /// Batches of a few events give the verdicts one check of the whole
+    /// history gives, the eventual checker's last heal included (the
+    /// batches leave the nemesis out).
+    #[test]
+    fn checkers_reading_keys_apart_agree_with_the_whole_history() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("history.jsonl");
+        let tail = keyed_history(&path);
+        let pass = crate::run::history_pass::read(&path, (0, 0), Some(tail)).unwrap();
+        assert!(pass.keys.last_nemesis.is_some());
+        let (events, _) = crate::report::run_data::read_events(&path).unwrap();
+        let opts = CardOptions::new(ModelKind::Register);
+        let kinds = CheckerKind::ALL;
+        let untimed = |mut v: Verdict| {
+            if let Some(d) = v.details.as_object_mut() {
+                d.remove("elapsed_ms");
+            }
+            v
+        };
+        let whole: Vec<Verdict> = run_card(&events, &kinds, &opts)
+            .into_iter()
+            .map(untimed)
+            .collect();
+        let keyed: Vec<Verdict> = check_by_keys(&path, &pass.keys, &kinds, &opts, 3)
+            .unwrap()
+            .into_iter()
+            .map(untimed)
+            .collect();
+        // Linearizability's batches stop at the first invalid key and name
+        // operations by position in their batch: compared by verdict.
+        assert_eq!(keyed[0].valid, whole[0].valid);
+        assert_eq!(keyed[1..], whole[1..]);
+        let valid: Vec<Validity> = whole.iter().map(|v| v.valid).collect();
+        // The stale read breaks linearizability, sequential consistency
+        // and monotonic writes; the final reads agree after the heal.
+        use Validity::*;
+        assert_eq!(
+            valid,
+            [Invalid, Invalid, Invalid, Valid, Valid],
+            "{whole:#?}"
         );
     }
 }

@@ -70,6 +70,7 @@ pub fn read(path: &Path, window: (u64, u64), tail_ns: Option<u64>) -> anyhow::Re
     }
     pass.stats = stats.finish();
     pass.keys.ends = key_ends;
+    pass.keys.last_nemesis = pass.nemesis.iter().map(|e| e.time).max();
     Ok(pass)
 }
 

@@ -32,7 +32,15 @@ pub struct KeyIndex {
     pub ends: HashMap<String, u64>,
     /// The tail, if the run got to its final reads.
     pub tail: Option<Tail>,
+    /// When the last nemesis event happened (ns): the batches leave the
+    /// nemesis out, and the eventual checker needs the last heal.
+    pub last_nemesis: Option<u64>,
 }
+
+/// Where the first read error of a history's batches is left, shared by
+/// every pass over them: the checkers consume the batches, so the caller
+/// looks here once they end.
+pub type ReadError = Arc<Mutex<Option<anyhow::Error>>>;
 
 /// The batches of a history file; see the module documentation.
 #[derive(Debug)]
@@ -50,16 +58,17 @@ pub struct KeyBatches {
     batch: Vec<Event>,
     batch_events: usize,
     position: u64,
-    /// The first read error; the batches end there. Shared, since the
-    /// checker consumes the iterator.
-    error: Arc<Mutex<Option<anyhow::Error>>>,
+    /// The first read error; the batches end there.
+    error: ReadError,
     done: bool,
 }
 
 impl KeyBatches {
-    /// Batches of `path` given its key index.
-    pub fn open(path: &Path, index: KeyIndex) -> anyhow::Result<KeyBatches> {
-        Ok(KeyBatches {
+    /// Batches of `path` given its key index; the file is opened on the
+    /// first batch, and a read error ends the batches and is left in
+    /// `error`.
+    pub fn open(path: &Path, index: KeyIndex, error: ReadError) -> KeyBatches {
+        KeyBatches {
             path: path.to_path_buf(),
             lines: None,
             index,
@@ -69,25 +78,23 @@ impl KeyBatches {
             batch: Vec::new(),
             batch_events: BATCH_EVENTS,
             position: 0,
-            error: Arc::new(Mutex::new(None)),
+            error,
             done: false,
-        })
+        }
     }
 
     /// Batches of about `n` events instead of [`BATCH_EVENTS`].
-    #[cfg(test)]
     pub fn with_batch_events(mut self, n: usize) -> KeyBatches {
         self.batch_events = n.max(1);
         self
     }
 
-    /// Where a read error is left for the caller once the batches end.
-    pub fn error_slot(&self) -> Arc<Mutex<Option<anyhow::Error>>> {
-        self.error.clone()
-    }
-
     fn fail(&mut self, err: anyhow::Error) {
-        *self.error.lock().unwrap_or_else(|p| p.into_inner()) = Some(err);
+        // Every pass meets the same error: the first one says it.
+        self.error
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get_or_insert(err);
         self.done = true;
     }
 
@@ -247,8 +254,7 @@ mod tests {
     fn check_batches(path: &Path, tail_ns: Option<u64>, n: u64) -> usize {
         let pass = crate::run::history_pass::read(path, (0, 0), tail_ns).unwrap();
         assert_eq!(pass.events, n);
-        let batches: Vec<Vec<Event>> = KeyBatches::open(path, pass.keys)
-            .unwrap()
+        let batches: Vec<Vec<Event>> = KeyBatches::open(path, pass.keys, ReadError::default())
             .with_batch_events(3)
             .collect();
         let mut seen = 0;

@@ -2,6 +2,7 @@
 //! the one-row-per-model summary of their verdicts.
 
 mod checker;
+mod keyed;
 mod kind;
 mod report;
 mod rows;
@@ -10,6 +11,7 @@ mod run;
 pub use checker::{Checker, CheckerError};
 pub use report::Report;
 
+pub use keyed::{WholeHistoryChecker, run_keyed_checkers};
 pub use kind::{CheckerKind, UnknownChecker};
 pub use rows::{CardRow, ReportCard};
 pub use run::{CardOptions, run_all, run_checker, run_checkers};

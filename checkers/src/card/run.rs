@@ -52,24 +52,34 @@ pub fn run_checkers(events: &[Event], kinds: &[CheckerKind], opts: &CardOptions)
 
 /// Runs each of `checkers` in order, as [`run_checkers`] does.
 pub fn run_all(events: &[Event], checkers: &[Box<dyn Checker>]) -> Vec<Verdict> {
-    let mut out: Vec<Verdict> = Vec::with_capacity(checkers.len());
-    let mut linearizable = false;
-    for checker in checkers {
-        let report = checker.check(events);
-        let mut v = verdict_of(checker.kind(), &report);
-        if let Ok(Report::Linearizable(r)) = &report {
-            linearizable |= r.valid == Validity::Valid;
-        }
-        // Linearizability implies sequential consistency: an undecided
-        // sequential search does not make the card worse than it is.
-        if checker.kind() == CheckerKind::Sequential && v.valid == Validity::Unknown && linearizable
-        {
-            v.valid = Validity::Valid;
-            v.summary = format!("implied by linearizability ({})", v.summary);
-        }
-        out.push(v);
-    }
-    out
+    card_verdicts(
+        checkers
+            .iter()
+            .map(|c| (c.kind(), c.check(events)))
+            .collect(),
+    )
+}
+
+/// The verdicts of a card's reports, in their order.
+pub(super) fn card_verdicts(
+    reports: Vec<(CheckerKind, Result<Report, CheckerError>)>,
+) -> Vec<Verdict> {
+    let linearizable = reports
+        .iter()
+        .any(|(_, r)| matches!(r, Ok(Report::Linearizable(l)) if l.valid == Validity::Valid));
+    reports
+        .iter()
+        .map(|(kind, report)| {
+            let mut v = verdict_of(*kind, report);
+            // Linearizability implies sequential consistency: an undecided
+            // sequential search does not make the card worse than it is.
+            if *kind == CheckerKind::Sequential && v.valid == Validity::Unknown && linearizable {
+                v.valid = Validity::Valid;
+                v.summary = format!("implied by linearizability ({})", v.summary);
+            }
+            v
+        })
+        .collect()
 }
 
 /// Runs one checker.

@@ -14,7 +14,7 @@ mod settle;
 
 pub use report::{Disagreement, EventualReport, FinalRead, KeyOutcome, LostWrite};
 
-use crate::history::Event;
+use crate::history::{Event, key_cmp};
 use crate::model::Val;
 use crate::register_view::{Access, KeyView, RegisterView, ViewError};
 use crate::verdict::Validity;
@@ -37,40 +37,91 @@ pub fn check_eventual(
 ) -> Result<EventualReport, ViewError> {
     let view = RegisterView::build(events)?;
     let last_heal = view.nemesis_times.iter().copied().max();
-    let last_write = view
-        .keys
+    let mut tally = EventualTally::new(last_heal, last_write_of(&view), opts);
+    tally.add_view(&view);
+    Ok(tally.finish())
+}
+
+/// When the last write of `events` finished (began, if it never did).
+pub(crate) fn last_write(events: &[Event]) -> Result<Option<u64>, ViewError> {
+    Ok(last_write_of(&RegisterView::build(events)?))
+}
+
+fn last_write_of(view: &RegisterView) -> Option<u64> {
+    view.keys
         .iter()
         .flat_map(|k| &k.accesses)
         .filter(|a| a.written.is_some())
         .map(|a| a.complete_time.unwrap_or(a.invoke_time))
-        .max();
-    let quiet = u64::try_from(opts.quiet_period.as_nanos()).unwrap_or(u64::MAX);
-    let final_from = last_heal.max(last_write).unwrap_or(0).saturating_add(quiet);
+        .max()
+}
 
-    let keys: Vec<KeyOutcome> = view.keys.iter().map(|k| check_key(k, final_from)).collect();
-    let disagreements = keys.iter().filter(|k| k.disagreement.is_some()).count();
-    let lost: usize = keys.iter().map(|k| k.lost_writes.len()).sum();
-    let unexplained = keys
-        .iter()
-        .filter(|k| k.unexplained_final.is_some())
-        .count();
-    let unobserved = keys
-        .iter()
-        .filter(|k| k.final_reads.is_empty() || k.unsettled.is_some())
-        .count();
-    let valid = if disagreements + lost + unexplained > 0 {
-        Validity::Invalid
-    } else if unobserved > 0 || keys.is_empty() {
-        Validity::Unknown
-    } else {
-        Validity::Valid
-    };
-    Ok(EventualReport {
-        valid,
-        final_reads_from: final_from,
-        last_heal,
-        keys,
-    })
+/// The outcomes so far over histories of disjoint keys (batches of whole
+/// keys of one run). Which reads are final depends on the whole run (its
+/// last heal and last write), so those are given first.
+#[derive(Debug)]
+pub(crate) struct EventualTally {
+    final_from: u64,
+    last_heal: Option<u64>,
+    keys: Vec<KeyOutcome>,
+}
+
+impl EventualTally {
+    /// A tally for a run whose last nemesis event and last write were at
+    /// these times (ns).
+    pub(crate) fn new(
+        last_heal: Option<u64>,
+        last_write: Option<u64>,
+        opts: &EventualOptions,
+    ) -> EventualTally {
+        let quiet = u64::try_from(opts.quiet_period.as_nanos()).unwrap_or(u64::MAX);
+        EventualTally {
+            final_from: last_heal.max(last_write).unwrap_or(0).saturating_add(quiet),
+            last_heal,
+            keys: Vec::new(),
+        }
+    }
+
+    /// Judges the keys of `events`, none of which an earlier call saw.
+    pub(crate) fn add(&mut self, events: &[Event]) -> Result<(), ViewError> {
+        self.add_view(&RegisterView::build(events)?);
+        Ok(())
+    }
+
+    fn add_view(&mut self, view: &RegisterView) {
+        let final_from = self.final_from;
+        self.keys
+            .extend(view.keys.iter().map(|k| check_key(k, final_from)));
+    }
+
+    /// The report over every key added.
+    pub(crate) fn finish(mut self) -> EventualReport {
+        self.keys.sort_by(|a, b| key_cmp(&a.key, &b.key));
+        let keys = self.keys;
+        let disagreements = keys.iter().filter(|k| k.disagreement.is_some()).count();
+        let lost: usize = keys.iter().map(|k| k.lost_writes.len()).sum();
+        let unexplained = keys
+            .iter()
+            .filter(|k| k.unexplained_final.is_some())
+            .count();
+        let unobserved = keys
+            .iter()
+            .filter(|k| k.final_reads.is_empty() || k.unsettled.is_some())
+            .count();
+        let valid = if disagreements + lost + unexplained > 0 {
+            Validity::Invalid
+        } else if unobserved > 0 || keys.is_empty() {
+            Validity::Unknown
+        } else {
+            Validity::Valid
+        };
+        EventualReport {
+            valid,
+            final_reads_from: self.final_from,
+            last_heal: self.last_heal,
+            keys,
+        }
+    }
 }
 
 fn check_key(key: &KeyView, final_from: u64) -> KeyOutcome {
@@ -122,7 +173,7 @@ fn check_key(key: &KeyView, final_from: u64) -> KeyOutcome {
             let reads = outcome
                 .final_reads
                 .iter()
-                .map(|r| format!("{} read {} (op {})", r.node, show(&r.value), r.op))
+                .map(|r| format!("{} read {} (event {})", r.node, show(&r.value), r.op))
                 .collect::<Vec<_>>()
                 .join(", ");
             match settle::settle(key, &finals) {
@@ -193,7 +244,7 @@ fn lost_writes(key: &KeyView, agreed: &Val, out: &mut KeyOutcome) {
             let why = match survivor {
                 None => "but every node reads the key as absent".to_string(),
                 Some(s) => format!(
-                    "but every node reads {agreed}, written by op {} which finished at {} before op {} began at {}",
+                    "but every node reads {agreed}, whose write (event {}) finished at {} before this one (event {}) began at {}",
                     s.id,
                     secs(s.complete_time.unwrap_or_default()),
                     w.id,
@@ -206,7 +257,7 @@ fn lost_writes(key: &KeyView, agreed: &Val, out: &mut KeyOutcome) {
                 value: v.to_json(),
                 survivor: survivor.map(|s| s.id),
                 text: format!(
-                    "key {}: acknowledged write of {v} (op {}, process {}) is lost: {why}",
+                    "key {}: acknowledged write of {v} (event {}, process {}) is lost: {why}",
                     key.name(),
                     w.id,
                     w.process

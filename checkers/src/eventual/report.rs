@@ -51,7 +51,7 @@ pub struct KeyOutcome {
 pub struct FinalRead {
     /// Node name (or `process N` when the history does not name the node).
     pub node: String,
-    /// Operation id.
+    /// The read: its invoke event's index.
     pub op: usize,
     /// Value read.
     pub value: serde_json::Value,
@@ -67,13 +67,14 @@ pub struct Disagreement {
 /// An acknowledged write that did not survive.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LostWrite {
-    /// The write's operation id.
+    /// The write: its invoke event's index.
     pub op: usize,
     /// Its process.
     pub process: ProcessId,
     /// The value written.
     pub value: serde_json::Value,
-    /// The operation whose value survived instead (none: the key reads absent).
+    /// The write whose value survived instead, by its invoke event's index
+    /// (none: the key reads absent).
     pub survivor: Option<usize>,
     /// In words.
     pub text: String,

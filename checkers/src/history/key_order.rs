@@ -35,6 +35,15 @@ pub fn natural_cmp(a: &str, b: &str) -> Ordering {
     }
 }
 
+/// Orders keys as lists show them: the unkeyed part first, then the keys
+/// in [`natural_cmp`] order.
+pub fn key_cmp(a: &Option<String>, b: &Option<String>) -> Ordering {
+    match (a, b) {
+        (Some(a), Some(b)) => natural_cmp(a, b),
+        _ => a.cmp(b),
+    }
+}
+
 fn split_digits(s: &[u8]) -> (&[u8], &[u8]) {
     let n = s.iter().take_while(|c| c.is_ascii_digit()).count();
     s.split_at(n)

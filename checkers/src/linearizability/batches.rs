@@ -6,7 +6,7 @@
 use super::check::{NOT_CHECKED_OTHER_INVALID, check_linearizable, fmt_duration};
 use super::options::{CheckError, CheckOptions};
 use super::report::{LinearizabilityReport, PartitionResult};
-use crate::history::{Event, EventType, ProcessId, natural_cmp};
+use crate::history::{Event, EventType, ProcessId};
 use crate::model::ModelKind;
 use crate::verdict::Validity;
 use std::collections::BTreeMap;
@@ -45,19 +45,11 @@ where
     }
     // Keys come in the order they were finished with; show them as one
     // check of the whole history would.
-    partitions.sort_by(|a, b| match (&a.key, &b.key) {
-        (Some(a), Some(b)) => natural_cmp(a, b),
-        (a, b) => a.cmp(b),
-    });
-    let valid = partitions
-        .iter()
-        .fold(Validity::Valid, |acc, p| acc.and(p.valid));
-    Ok(LinearizabilityReport {
-        model: model_name.unwrap_or_else(|| model.as_str().to_string()),
-        valid,
+    Ok(LinearizabilityReport::joined(
+        model_name.unwrap_or_else(|| model.as_str().to_string()),
         partitions,
-        elapsed_ms: start.elapsed().as_secs_f64() * 1000.0,
-    })
+        start.elapsed().as_secs_f64() * 1000.0,
+    ))
 }
 
 /// Why the batches from now on are not searched, if they are not.

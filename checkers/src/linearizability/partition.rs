@@ -1,7 +1,7 @@
 //! Splits a history's operations by key (P-compositionality: a history is
 //! linearizable iff each key's sub-history is).
 
-use crate::history::{Operation, natural_cmp};
+use crate::history::{Operation, key_cmp};
 use std::collections::BTreeMap;
 
 /// Operations grouped by key (`None` for unkeyed operations), each group in
@@ -12,9 +12,6 @@ pub(crate) fn by_key(ops: Vec<Operation>) -> Vec<(Option<String>, Vec<Operation>
         parts.entry(op.key.clone()).or_default().push(op);
     }
     let mut parts: Vec<_> = parts.into_iter().collect();
-    parts.sort_by(|(a, _), (b, _)| match (a, b) {
-        (Some(a), Some(b)) => natural_cmp(a, b),
-        _ => a.cmp(b),
-    });
+    parts.sort_by(|(a, _), (b, _)| key_cmp(a, b));
     parts
 }

@@ -12,17 +12,19 @@ pub enum ViewError {
     #[error(transparent)]
     History(#[from] HistoryError),
     /// An operation other than read, write or cas.
-    #[error("operation {op} is `{f}`; this checker understands read, write and cas histories only")]
+    #[error(
+        "the operation invoked at event {op} is `{f}`; this checker understands read, write and cas histories only"
+    )]
     NotRegister {
-        /// Operation id.
+        /// Its invoke event's index.
         op: usize,
         /// Its function.
         f: String,
     },
     /// A cas whose value is not `[from, to]`.
-    #[error("operation {op}: expected a cas value [from, to], found {value}")]
+    #[error("the operation invoked at event {op}: expected a cas value [from, to], found {value}")]
     BadCas {
-        /// Operation id.
+        /// Its invoke event's index.
         op: usize,
         /// The value found.
         value: String,
@@ -32,7 +34,9 @@ pub enum ViewError {
 /// One operation on one key, reduced to what it saw and what it wrote.
 #[derive(Debug, Clone)]
 pub struct Access {
-    /// Operation id (dense, in invocation order over the whole history).
+    /// What reports call the operation: its invoke event's index, which
+    /// names it in the history file, and the same whether the history is
+    /// checked whole or a batch of keys at a time.
     pub id: usize,
     /// Issuing process: the session.
     pub process: ProcessId,
@@ -172,6 +176,7 @@ impl RegisterView {
 }
 
 fn to_access(op: &Operation, events: &[Event]) -> Result<Access, ViewError> {
+    let id = invoke_index(op, events);
     let ok = op.status == OpStatus::Ok;
     let mut cas_from = None;
     let (observed, written) = match op.f {
@@ -180,7 +185,7 @@ fn to_access(op: &Operation, events: &[Event]) -> Result<Access, ViewError> {
         OpFn::Cas => {
             let (from, to) =
                 crate::model::cas_args(&op.value).ok_or_else(|| ViewError::BadCas {
-                    op: op.id,
+                    op: id,
                     value: op.value.to_string(),
                 })?;
             if op.status != OpStatus::CasMismatch {
@@ -195,7 +200,7 @@ fn to_access(op: &Operation, events: &[Event]) -> Result<Access, ViewError> {
         }
         _ => {
             return Err(ViewError::NotRegister {
-                op: op.id,
+                op: id,
                 f: op.f.to_string(),
             });
         }
@@ -205,7 +210,7 @@ fn to_access(op: &Operation, events: &[Event]) -> Result<Access, ViewError> {
         .and_then(|p| events.get(p))
         .and_then(|e| e.node.clone());
     Ok(Access {
-        id: op.id,
+        id,
         process: op.process,
         f: op.f.clone(),
         observed,
@@ -216,4 +221,12 @@ fn to_access(op: &Operation, events: &[Event]) -> Result<Access, ViewError> {
         complete_time: op.complete_time,
         node,
     })
+}
+
+/// An operation's name in the weaker models' reports: the index of its
+/// invoke event.
+pub(crate) fn invoke_index(op: &Operation, events: &[Event]) -> usize {
+    events
+        .get(op.invoke_pos)
+        .map_or(op.id, |e| usize::try_from(e.index).unwrap_or(usize::MAX))
 }

@@ -12,4 +12,5 @@
 
 mod access;
 
+pub(crate) use access::invoke_index;
 pub use access::{Access, KeyView, RegisterView, Version, ViewError};

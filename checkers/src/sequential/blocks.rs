@@ -305,7 +305,7 @@ fn witness(
         .collect();
     let listed: Vec<String> = stuck
         .iter()
-        .map(|s| format!("process {} {} (op {})", s.process, s.reason, s.op))
+        .map(|s| format!("process {} {} (event {})", s.process, s.reason, s.op))
         .collect();
     let text = format!(
         "key {}: no order keeps every process's own order: {}",

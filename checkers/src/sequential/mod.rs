@@ -20,6 +20,7 @@ pub use report::{SequentialPartition, SequentialReport, SequentialWitness, Stuck
 use crate::history::{Event, OpFn, OpStatus, Operation, ProcessId, pair_operations};
 use crate::linearizability::{CheckError, CheckOptions, check_with_model};
 use crate::model::{Model, ModelKind, ModelTask, Val, with_model};
+use crate::register_view::invoke_index;
 use crate::spread::{self, Spread};
 use crate::verdict::Validity;
 use search::{Chains, SeqOutcome};
@@ -76,7 +77,11 @@ fn check_impl<M: Model>(
         .into_iter()
         .map(|p| (p.key, p.valid))
         .collect();
-    let ops = pair_operations(events, None, "<history>")?;
+    let mut ops = pair_operations(events, None, "<history>")?;
+    // Reports name operations as the weaker models' do, by invoke event.
+    for op in ops.iter_mut() {
+        op.id = invoke_index(op, events);
+    }
     let mut parts: BTreeMap<Option<String>, Vec<Operation>> = BTreeMap::new();
     for op in ops {
         parts.entry(op.key.clone()).or_default().push(op);
@@ -108,15 +113,11 @@ fn check_impl<M: Model>(
     let partitions: Vec<SequentialPartition> = spread::map(parts, when, check)
         .into_iter()
         .collect::<Result<_, _>>()?;
-    let valid = partitions
-        .iter()
-        .fold(Validity::Valid, |acc, p| acc.and(p.valid));
-    Ok(SequentialReport {
-        model: model.name().to_string(),
-        valid,
+    Ok(SequentialReport::joined(
+        model.name().to_string(),
         partitions,
-        elapsed_ms: start.elapsed().as_secs_f64() * 1000.0,
-    })
+        start.elapsed().as_secs_f64() * 1000.0,
+    ))
 }
 
 fn check_partition<M: Model>(

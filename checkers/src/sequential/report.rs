@@ -41,7 +41,7 @@ pub struct SequentialWitness {
 pub struct StuckOp {
     /// The process.
     pub process: ProcessId,
-    /// Operation id.
+    /// The operation: its invoke event's index.
     pub op: usize,
     /// Why it cannot come next.
     pub reason: String,
@@ -78,7 +78,7 @@ pub(super) fn witness<M: Model>(
         .collect();
     let listed: Vec<String> = stuck
         .iter()
-        .map(|s| format!("process {} op {}: {}", s.process, s.op, s.reason))
+        .map(|s| format!("process {} event {}: {}", s.process, s.op, s.reason))
         .collect();
     let text = format!(
         "key {}: every order that keeps each process's own order gets stuck; the deepest places {} of {} operations (state {state}), then {}",
@@ -106,7 +106,7 @@ pub(super) fn impossible(
     reason: String,
 ) -> SequentialWitness {
     let text = format!(
-        "key {}: process {} op {}: {reason}",
+        "key {}: process {} event {}: {reason}",
         key.clone().unwrap_or_else(|| "(unkeyed)".to_string()),
         op.process,
         op.id

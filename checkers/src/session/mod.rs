@@ -19,63 +19,96 @@ mod report;
 pub use guarantee::Guarantee;
 pub use report::{CycleWitness, GuaranteeResult, SessionReport, SkippedKey, WitnessStep};
 
-use crate::history::Event;
+use crate::history::{Event, key_cmp};
 use crate::register_view::{KeyView, RegisterView, ViewError};
 use crate::verdict::Validity;
 
 /// Checks the four session guarantees, key by key.
 pub fn check_session(events: &[Event]) -> Result<SessionReport, ViewError> {
-    let view = RegisterView::build(events)?;
-    let mut skipped = Vec::new();
-    let mut checked = 0usize;
-    let mut per_guarantee: Vec<(Guarantee, Vec<String>, Option<CycleWitness>)> = Guarantee::ALL
-        .iter()
-        .map(|g| (*g, Vec::new(), None))
-        .collect();
-    for key in &view.keys {
-        if !key.unique() {
-            skipped.push(SkippedKey::duplicates(key));
-            continue;
-        }
-        checked += 1;
-        let relations = edges::collect(key);
-        for (g, keys, witness) in per_guarantee.iter_mut() {
-            let Some(found) = cycle::find(&relations, *g) else {
+    let mut tally = SessionTally::default();
+    tally.add(events)?;
+    Ok(tally.finish())
+}
+
+/// What the session checker found so far over histories of disjoint keys
+/// (batches of whole keys of one run): [`SessionTally::finish`] gives the
+/// report one check of their union gives.
+#[derive(Debug, Default)]
+pub(crate) struct SessionTally {
+    checked: usize,
+    skipped: Vec<SkippedKey>,
+    /// Per guarantee, in [`Guarantee::ALL`] order: the keys violating it
+    /// and its smallest witness so far.
+    found: [(Vec<Option<String>>, Option<CycleWitness>); 4],
+}
+
+impl SessionTally {
+    /// Judges the keys of `events`, none of which an earlier call saw.
+    pub(crate) fn add(&mut self, events: &[Event]) -> Result<(), ViewError> {
+        let view = RegisterView::build(events)?;
+        for key in &view.keys {
+            if !key.unique() {
+                self.skipped.push(SkippedKey::duplicates(key));
                 continue;
-            };
-            keys.push(key.name());
-            let w = CycleWitness::build(key, &found.cycle, found.violating);
-            if witness
-                .as_ref()
-                .is_none_or(|old: &CycleWitness| w.steps.len() < old.steps.len())
-            {
-                *witness = Some(w);
+            }
+            self.checked += 1;
+            let relations = edges::collect(key);
+            for (g, (keys, witness)) in Guarantee::ALL.iter().zip(self.found.iter_mut()) {
+                let Some(found) = cycle::find(&relations, *g) else {
+                    continue;
+                };
+                keys.push(key.key.clone());
+                let w = CycleWitness::build(key, &found.cycle, found.violating);
+                // Fewest relations; between equals, the first key as listed.
+                let smaller = witness.as_ref().is_none_or(|old| {
+                    w.steps
+                        .len()
+                        .cmp(&old.steps.len())
+                        .then_with(|| key_cmp(&w.key, &old.key))
+                        .is_lt()
+                });
+                if smaller {
+                    *witness = Some(w);
+                }
             }
         }
+        Ok(())
     }
-    let guarantees: Vec<GuaranteeResult> = per_guarantee
-        .into_iter()
-        .map(|(guarantee, keys_violating, witness)| GuaranteeResult {
-            guarantee,
-            valid: judge(&keys_violating, checked, &skipped),
-            keys_violating,
-            witness,
-        })
-        .collect();
-    let valid = guarantees
-        .iter()
-        .fold(Validity::Valid, |acc, g| acc.and(g.valid));
-    Ok(SessionReport {
-        valid,
-        guarantees,
-        keys_checked: checked,
-        keys_skipped: skipped,
-    })
+
+    /// The report over every key added.
+    pub(crate) fn finish(mut self) -> SessionReport {
+        self.skipped.sort_by(|a, b| key_cmp(&a.key, &b.key));
+        let guarantees: Vec<GuaranteeResult> = Guarantee::ALL
+            .iter()
+            .zip(self.found)
+            .map(|(&guarantee, (mut keys, witness))| {
+                keys.sort_by(key_cmp);
+                GuaranteeResult {
+                    guarantee,
+                    valid: judge(keys.len(), self.checked, &self.skipped),
+                    keys_violating: keys
+                        .into_iter()
+                        .map(|k| k.unwrap_or_else(|| "(unkeyed)".to_string()))
+                        .collect(),
+                    witness,
+                }
+            })
+            .collect();
+        let valid = guarantees
+            .iter()
+            .fold(Validity::Valid, |acc, g| acc.and(g.valid));
+        SessionReport {
+            valid,
+            guarantees,
+            keys_checked: self.checked,
+            keys_skipped: self.skipped,
+        }
+    }
 }
 
 /// Invalid on any cycle; unknown when some key could not be checked.
-fn judge(violating: &[String], checked: usize, skipped: &[SkippedKey]) -> Validity {
-    if !violating.is_empty() {
+fn judge(violating: usize, checked: usize, skipped: &[SkippedKey]) -> Validity {
+    if violating > 0 {
         Validity::Invalid
     } else if !skipped.is_empty() || checked == 0 {
         Validity::Unknown

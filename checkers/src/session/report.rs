@@ -66,7 +66,7 @@ pub struct WitnessStep {
     pub after: serde_json::Value,
     /// Session implying it, if any.
     pub process: Option<ProcessId>,
-    /// Operation ids implying it.
+    /// The operations implying it (their invoke events' indices).
     pub ops: Vec<usize>,
     /// The relation in words.
     pub text: String,
@@ -98,7 +98,12 @@ impl CycleWitness {
 fn step(e: &Edge) -> WitnessStep {
     let (a, b) = (e.before.to_string(), e.after.to_string());
     let p = e.process.map(|p| p.to_string()).unwrap_or_default();
-    let op = |i: usize| e.ops.get(i).map(|o| format!("op {o}")).unwrap_or_default();
+    let op = |i: usize| {
+        e.ops
+            .get(i)
+            .map(|o| format!("event {o}"))
+            .unwrap_or_default()
+    };
     let text = match e.kind {
         EdgeKind::Initial => format!("nil precedes {b} ({} writes it)", op(0)),
         EdgeKind::CasChain => format!("cas {a}->{b} ({}) installed {b} over {a}", op(0)),

@@ -15,7 +15,7 @@ mod quantiles;
 
 pub use quantiles::Quantiles;
 
-use crate::history::{Event, OpFn, ProcessId};
+use crate::history::{Event, OpFn, ProcessId, key_cmp};
 use crate::model::Val;
 use crate::register_view::{Access, KeyView, RegisterView, ViewError};
 use crate::verdict::{Validity, Verdict};
@@ -56,7 +56,7 @@ pub struct StalenessReport {
 pub struct StaleRead {
     /// The key.
     pub key: Option<String>,
-    /// The read's operation id.
+    /// The read: its invoke event's index.
     pub op: usize,
     /// Its process.
     pub process: ProcessId,
@@ -66,7 +66,7 @@ pub struct StaleRead {
     pub versions: u64,
     /// Lag in milliseconds.
     pub lag_ms: f64,
-    /// The first newer acknowledged write it missed (op id).
+    /// The first newer acknowledged write it missed (its invoke event's index).
     pub missed_op: usize,
     /// In words.
     pub text: String,
@@ -77,40 +77,70 @@ pub fn check_staleness(
     events: &[Event],
     opts: &StalenessOptions,
 ) -> Result<StalenessReport, ViewError> {
-    let view = RegisterView::build(events)?;
-    let mut versions = Vec::new();
-    let mut lags = Vec::new();
-    let mut stalest: Option<StaleRead> = None;
-    let mut skipped = Vec::new();
-    for key in &view.keys {
-        if !key.unique() {
-            skipped.push(key.name());
-            continue;
+    let mut tally = StalenessTally::default();
+    tally.add(events)?;
+    Ok(tally.finish(opts))
+}
+
+/// The measurements so far over histories of disjoint keys (batches of
+/// whole keys of one run). Quantiles do not merge, so every read's
+/// measurement is kept: two numbers a read, where the history held whole
+/// takes hundreds of bytes an event.
+#[derive(Debug, Default)]
+pub(crate) struct StalenessTally {
+    versions: Vec<f64>,
+    lags: Vec<f64>,
+    stalest: Option<StaleRead>,
+    skipped: Vec<Option<String>>,
+}
+
+impl StalenessTally {
+    /// Measures the reads of `events`, whose keys no earlier call saw.
+    pub(crate) fn add(&mut self, events: &[Event]) -> Result<(), ViewError> {
+        let view = RegisterView::build(events)?;
+        for key in &view.keys {
+            if !key.unique() {
+                self.skipped.push(key.key.clone());
+                continue;
+            }
+            measure_key(key, &mut self.versions, &mut self.lags, &mut self.stalest);
         }
-        measure_key(key, &mut versions, &mut lags, &mut stalest);
+        Ok(())
     }
-    let stale_reads = versions.iter().filter(|&&v| v > 0.0).count();
-    let vq = Quantiles::of(versions.clone());
-    let lq = Quantiles::of(lags);
-    let over = opts.max_versions.is_some_and(|m| vq.max > m as f64)
-        || opts.max_lag_ms.is_some_and(|m| lq.max > m);
-    let valid = if over {
-        Validity::Invalid
-    } else if versions.is_empty() && !skipped.is_empty() {
-        Validity::Unknown
-    } else {
-        Validity::Valid
-    };
-    Ok(StalenessReport {
-        valid,
-        limits: *opts,
-        reads: versions.len(),
-        stale_reads,
-        versions: vq,
-        lag_ms: lq,
-        stalest,
-        keys_skipped: skipped,
-    })
+
+    /// The report over every key added, judged against `opts`' limits.
+    pub(crate) fn finish(mut self, opts: &StalenessOptions) -> StalenessReport {
+        self.skipped.sort_by(key_cmp);
+        let skipped: Vec<String> = self
+            .skipped
+            .into_iter()
+            .map(|k| k.unwrap_or_else(|| "(unkeyed)".to_string()))
+            .collect();
+        let versions = self.versions;
+        let stale_reads = versions.iter().filter(|&&v| v > 0.0).count();
+        let reads = versions.len();
+        let vq = Quantiles::of(versions);
+        let lq = Quantiles::of(self.lags);
+        let over = opts.max_versions.is_some_and(|m| vq.max > m as f64)
+            || opts.max_lag_ms.is_some_and(|m| lq.max > m);
+        let valid = if over {
+            Validity::Invalid
+        } else if reads == 0 && !skipped.is_empty() {
+            Validity::Unknown
+        } else {
+            Validity::Valid
+        };
+        StalenessReport {
+            valid,
+            limits: *opts,
+            reads,
+            stale_reads,
+            versions: vq,
+            lag_ms: lq,
+            stalest: self.stalest,
+            keys_skipped: skipped,
+        }
+    }
 }
 
 fn measure_key(
@@ -167,10 +197,14 @@ fn measure_key(
             .map_or(0.0, |c| (r.invoke_time - c) as f64 / 1e6);
         versions.push(count as f64);
         lags.push(lag_ms);
+        // Most versions, then longest lag; between equals, the first key
+        // as listed (keys may come in any order, a batch at a time).
+        let staler = |s: &StaleRead| {
+            (count, lag_ms) > (s.versions, s.lag_ms)
+                || ((count, lag_ms) == (s.versions, s.lag_ms) && key_cmp(&key.key, &s.key).is_lt())
+        };
         if let Some(f) = first
-            && stalest
-                .as_ref()
-                .is_none_or(|s| (count, lag_ms) > (s.versions, s.lag_ms))
+            && stalest.as_ref().is_none_or(staler)
         {
             let newer = f.written.as_ref().map(Val::to_string).unwrap_or_default();
             *stalest = Some(StaleRead {
@@ -182,7 +216,7 @@ fn measure_key(
                 lag_ms,
                 missed_op: f.id,
                 text: format!(
-                    "key {}: process {} read {u} (op {}) {count} version(s) behind; write {newer} (op {}) had been acknowledged {lag_ms:.1} ms before the read began",
+                    "key {}: process {} read {u} (event {}) {count} version(s) behind; write {newer} (event {}) had been acknowledged {lag_ms:.1} ms before the read began",
                     key.name(),
                     r.process,
                     r.id,

@@ -14,6 +14,7 @@ mod corpus;
 mod deadline;
 mod formats;
 mod history_errors;
+mod keyed_card;
 mod lock;
 mod minimal_counterexamples;
 mod models;

@@ -222,10 +222,14 @@ fn read_your_writes_alone() {
         .expect("witness");
     assert_eq!(w.steps.len(), 2, "{w:?}");
     assert_eq!(w.steps[0].process, Some(ProcessId::Client(0)));
-    assert_eq!(w.steps[0].ops, vec![0, 1]);
+    assert_eq!(
+        w.steps[0].ops,
+        vec![0, 2],
+        "operations are named by invoke event"
+    );
     assert!(
         w.text
-            .contains("process 0 wrote 1 (op 0) then read nil (op 1)"),
+            .contains("process 0 wrote 1 (event 0) then read nil (event 2)"),
         "{}",
         w.text
     );
@@ -316,7 +320,7 @@ fn read_your_writes_has_no_look_back_limit() {
     assert_eq!(w.steps.len(), 2, "{}", w.text);
     assert!(
         w.text
-            .contains("process 0 wrote 1 (op 1) then read 0 (op 41)"),
+            .contains("process 0 wrote 1 (event 2) then read 0 (event 82)"),
         "{}",
         w.text
     );
@@ -734,7 +738,7 @@ fn staleness_counts_versions_and_lag() {
     assert_eq!(r.versions.max, 2.0);
     assert!((r.lag_ms.max - 3.0).abs() < 1e-9, "{:?}", r.lag_ms);
     let s = r.stalest.expect("stalest");
-    assert_eq!((s.op, s.versions, s.missed_op), (3, 2, 1));
+    assert_eq!((s.op, s.versions, s.missed_op), (6, 2, 2));
 
     let strict = StalenessOptions {
         max_versions: Some(1),
