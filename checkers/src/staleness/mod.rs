@@ -13,6 +13,7 @@
 
 mod quantiles;
 
+use quantiles::Counts;
 pub use quantiles::Quantiles;
 
 use crate::history::{Event, OpFn, ProcessId, key_cmp};
@@ -83,13 +84,13 @@ pub fn check_staleness(
 }
 
 /// The measurements so far over histories of disjoint keys (batches of
-/// whole keys of one run). Quantiles do not merge, so every read's
-/// measurement is kept: two numbers a read, where the history held whole
-/// takes hundreds of bytes an event.
+/// whole keys of one run). Quantiles do not merge, so the readings are
+/// kept, as counts per value: a read that is not stale adds nothing.
 #[derive(Debug, Default)]
 pub(crate) struct StalenessTally {
-    versions: Vec<f64>,
-    lags: Vec<f64>,
+    versions: Counts,
+    /// In nanoseconds.
+    lags: Counts,
     stalest: Option<StaleRead>,
     skipped: Vec<Option<String>>,
 }
@@ -116,11 +117,10 @@ impl StalenessTally {
             .into_iter()
             .map(|k| k.unwrap_or_else(|| "(unkeyed)".to_string()))
             .collect();
-        let versions = self.versions;
-        let stale_reads = versions.iter().filter(|&&v| v > 0.0).count();
-        let reads = versions.len();
-        let vq = Quantiles::of(versions);
-        let lq = Quantiles::of(self.lags);
+        let stale_reads = usize::try_from(self.versions.above_zero()).unwrap_or(usize::MAX);
+        let reads = usize::try_from(self.versions.len()).unwrap_or(usize::MAX);
+        let vq = self.versions.quantiles(1.0);
+        let lq = self.lags.quantiles(1e6);
         let over = opts.max_versions.is_some_and(|m| vq.max > m as f64)
             || opts.max_lag_ms.is_some_and(|m| lq.max > m);
         let valid = if over {
@@ -145,8 +145,8 @@ impl StalenessTally {
 
 fn measure_key(
     key: &KeyView,
-    versions: &mut Vec<f64>,
-    lags: &mut Vec<f64>,
+    versions: &mut Counts,
+    lags: &mut Counts,
     stalest: &mut Option<StaleRead>,
 ) {
     let mut acked: Vec<&Access> = key
@@ -192,11 +192,12 @@ fn measure_key(
                 }
             }
         }
-        let lag_ms = first
+        let lag_ns = first
             .and_then(|f| f.complete_time)
-            .map_or(0.0, |c| (r.invoke_time - c) as f64 / 1e6);
-        versions.push(count as f64);
-        lags.push(lag_ms);
+            .map_or(0, |c| r.invoke_time - c);
+        let lag_ms = lag_ns as f64 / 1e6;
+        versions.add(count);
+        lags.add(lag_ns);
         // Most versions, then longest lag; between equals, the first key
         // as listed (keys may come in any order, a batch at a time).
         let staler = |s: &StaleRead| {
