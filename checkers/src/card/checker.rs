@@ -52,6 +52,12 @@ pub enum CheckerError {
     /// Not a set history.
     #[error(transparent)]
     SetFull(#[from] SetFullError),
+    /// The check was stopped (its deadline passed, or it was interrupted)
+    /// before every key was read.
+    #[error(
+        "stopped before every key was read (the check's deadline passed, or it was interrupted)"
+    )]
+    Cancelled,
 }
 
 impl CheckerKind {

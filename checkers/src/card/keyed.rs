@@ -14,7 +14,8 @@ use crate::sequential::{SequentialPartition, SequentialReport, check_sequential}
 use crate::session::SessionTally;
 use crate::staleness::StalenessTally;
 use crate::verdict::Verdict;
-use std::time::Instant;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
 
 /// A checker that needs the whole history at once, asked for batch by batch.
 #[derive(Debug, thiserror::Error)]
@@ -38,7 +39,12 @@ impl CheckerKind {
 /// batches need not carry.
 ///
 /// The verdicts are those of [`run_checkers`](super::run_checkers) on the
-/// whole history (bar elapsed times), in the order of `kinds`.
+/// whole history, in the order of `kinds`, bar elapsed times and the
+/// linearizable checker's details: its batches stop at the first invalid
+/// key, and its counterexamples number operations within their batch (they
+/// are drawn by event index). Each checker's deadline is for its own
+/// search, as in one check; a cancelled check stops reading, and the
+/// checkers it interrupted are unknown.
 pub fn run_keyed_checkers<I, F>(
     mut open: F,
     kinds: &[CheckerKind],
@@ -52,14 +58,17 @@ where
     if let Some(&k) = kinds.iter().find(|k| !k.judges_keys_apart()) {
         return Err(WholeHistoryChecker(k));
     }
-    let start = Instant::now();
     let mut tallies: Vec<(CheckerKind, Result<Tally, CheckerError>)> = Vec::new();
     for &kind in kinds {
         let tally = match kind {
-            CheckerKind::Sequential => Tally::Sequential(Vec::new(), None),
+            CheckerKind::Sequential => Tally::Sequential {
+                parts: Vec::new(),
+                model: None,
+                spent: Duration::ZERO,
+            },
             CheckerKind::Session => Tally::Session(Box::default()),
             CheckerKind::Staleness => Tally::Staleness(StalenessTally::default()),
-            CheckerKind::Eventual => match last_write(&mut open) {
+            CheckerKind::Eventual => match last_write(&mut open, opts) {
                 Ok(w) => Tally::Eventual(EventualTally::new(last_heal, w, &opts.eventual)),
                 Err(e) => {
                     tallies.push((kind, Err(e)));
@@ -78,9 +87,17 @@ where
     });
     if !tallies.is_empty() {
         for batch in open() {
+            // A cancelled check stops reading: the keys not read would
+            // otherwise count as judged.
+            if cancelled(opts) {
+                for (_, tally) in tallies.iter_mut() {
+                    *tally = Err(CheckerError::Cancelled);
+                }
+                break;
+            }
             for (_, tally) in tallies.iter_mut() {
                 if let Ok(t) = tally
-                    && let Err(e) = t.add(&batch, opts, start)
+                    && let Err(e) = t.add(&batch, opts)
                 {
                     *tally = Err(e);
                 }
@@ -89,7 +106,7 @@ where
     }
     let mut reports: Vec<(CheckerKind, Result<Report, CheckerError>)> = tallies
         .into_iter()
-        .map(|(kind, tally)| (kind, tally.map(|t| t.finish(opts, start))))
+        .map(|(kind, tally)| (kind, tally.map(|t| t.finish(opts))))
         .collect();
     reports.extend(linearizable.map(|r| (CheckerKind::Linearizable, r)));
     reports.sort_by_key(|(kind, _)| kinds.iter().position(|k| k == kind));
@@ -97,22 +114,40 @@ where
 }
 
 /// The latest write of the history's batches, for the eventual checker.
-fn last_write<I, F>(open: &mut F) -> Result<Option<u64>, CheckerError>
+fn last_write<I, F>(open: &mut F, opts: &CardOptions) -> Result<Option<u64>, CheckerError>
 where
     F: FnMut() -> I,
     I: IntoIterator<Item = Vec<Event>>,
 {
     let mut last = None;
     for batch in open() {
+        if cancelled(opts) {
+            return Err(CheckerError::Cancelled);
+        }
         last = last.max(eventual::last_write(&batch)?);
     }
     Ok(last)
 }
 
+fn cancelled(opts: &CardOptions) -> bool {
+    opts.check
+        .cancel
+        .as_ref()
+        .is_some_and(|c| c.load(Ordering::Relaxed))
+}
+
 /// What one checker keeps between batches.
 enum Tally {
-    /// The keys' results, and the model's name as the search gives it.
-    Sequential(Vec<SequentialPartition>, Option<String>),
+    Sequential {
+        /// The keys' results.
+        parts: Vec<SequentialPartition>,
+        /// The model's name as the search gives it.
+        model: Option<String>,
+        /// Time in the search so far: its deadline is for the search alone,
+        /// as in one check of a whole history, not for the other checkers
+        /// reading the same batches.
+        spent: Duration,
+    },
     /// Boxed: its four witnesses make it the largest by far.
     Session(Box<SessionTally>),
     Eventual(EventualTally),
@@ -120,18 +155,18 @@ enum Tally {
 }
 
 impl Tally {
-    fn add(
-        &mut self,
-        batch: &[Event],
-        opts: &CardOptions,
-        start: Instant,
-    ) -> Result<(), CheckerError> {
+    fn add(&mut self, batch: &[Event], opts: &CardOptions) -> Result<(), CheckerError> {
         match self {
-            Tally::Sequential(parts, model) => {
-                // One deadline for the whole history, as one check has.
+            Tally::Sequential {
+                parts,
+                model,
+                spent,
+            } => {
+                let start = Instant::now();
                 let mut check = opts.check.clone();
-                check.timeout = check.timeout.map(|t| t.saturating_sub(start.elapsed()));
+                check.timeout = check.timeout.map(|t| t.saturating_sub(*spent));
                 let report = check_sequential(batch, opts.model, &check)?;
+                *spent += start.elapsed();
                 parts.extend(report.partitions);
                 model.get_or_insert(report.model);
             }
@@ -142,12 +177,16 @@ impl Tally {
         Ok(())
     }
 
-    fn finish(self, opts: &CardOptions, start: Instant) -> Report {
+    fn finish(self, opts: &CardOptions) -> Report {
         match self {
-            Tally::Sequential(parts, model) => Report::Sequential(SequentialReport::joined(
+            Tally::Sequential {
+                parts,
+                model,
+                spent,
+            } => Report::Sequential(SequentialReport::joined(
                 model.unwrap_or_else(|| opts.model.as_str().to_string()),
                 parts,
-                start.elapsed().as_secs_f64() * 1000.0,
+                spent.as_secs_f64() * 1000.0,
             )),
             Tally::Session(t) => Report::Session(t.finish()),
             Tally::Eventual(t) => Report::Eventual(t.finish()),

@@ -6,7 +6,7 @@
 use super::check::{NOT_CHECKED_OTHER_INVALID, check_linearizable, fmt_duration};
 use super::options::{CheckError, CheckOptions};
 use super::report::{LinearizabilityReport, PartitionResult};
-use crate::history::{Event, EventType, ProcessId};
+use crate::history::{Event, pair_operations};
 use crate::model::ModelKind;
 use crate::verdict::Validity;
 use std::collections::BTreeMap;
@@ -33,7 +33,7 @@ where
     for batch in batches {
         let stop = stop_reason(opts, start, valid);
         if let Some(reason) = stop {
-            partitions.extend(unchecked(&batch, &reason));
+            partitions.extend(unchecked(&batch, &reason)?);
             continue;
         }
         let mut batch_opts = opts.clone();
@@ -72,28 +72,31 @@ fn stop_reason(opts: &CheckOptions, start: Instant, so_far: Validity) -> Option<
     }
 }
 
-/// Each key of an unsearched batch as unknown, with its operations counted.
-fn unchecked(batch: &[Event], reason: &str) -> Vec<PartitionResult> {
-    let mut ops: BTreeMap<Option<&str>, usize> = BTreeMap::new();
-    for e in batch {
-        if e.kind == EventType::Invoke && e.process != ProcessId::Nemesis {
-            *ops.entry(e.key.as_deref()).or_default() += 1;
-        }
+/// Each key of an unsearched batch as unknown, with its operations counted
+/// as a search counts them: those that pair up and may constrain the key
+/// (not a failed write, nor a read whose answer never came). Events that do
+/// not pair are an error, as they are for a searched batch.
+fn unchecked(batch: &[Event], reason: &str) -> Result<Vec<PartitionResult>, CheckError> {
+    let mut ops: BTreeMap<Option<String>, usize> = BTreeMap::new();
+    for op in pair_operations(batch, None, "<history>")? {
+        *ops.entry(op.key).or_default() += 1;
     }
-    ops.into_iter()
+    Ok(ops
+        .into_iter()
         .map(|(key, ops)| PartitionResult {
-            key: key.map(str::to_string),
+            key,
             valid: Validity::Unknown,
             ops,
             reason: Some(reason.to_string()),
             counterexample: None,
         })
-        .collect()
+        .collect())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::history::{EventType, ProcessId};
     use crate::synth::synth_kv_history;
 
     /// Splits a history into batches of whole keys, `per` keys a batch.
@@ -158,9 +161,15 @@ mod tests {
             ev(0, 0, EventType::Invoke, "read", "k1", json!(null)),
             ev(1, 0, EventType::Ok, "read", "k1", json!(9)),
         ];
+        // A failed write and a read without an answer constrain nothing:
+        // one operation to search, as a check of k2 would count.
         let later = vec![
             ev(2, 1, EventType::Invoke, "write", "k2", json!(1)),
             ev(3, 1, EventType::Ok, "write", "k2", json!(1)),
+            ev(4, 2, EventType::Invoke, "write", "k2", json!(2)),
+            ev(5, 2, EventType::Fail, "write", "k2", json!(2)),
+            ev(6, 3, EventType::Invoke, "read", "k2", json!(null)),
+            ev(7, 3, EventType::Info, "read", "k2", json!(null)),
         ];
         let r = check_linearizable_batches(
             vec![bad, later],

@@ -36,7 +36,7 @@ pub enum ViewError {
 pub struct Access {
     /// What reports call the operation: its invoke event's index, which
     /// names it in the history file, and the same whether the history is
-    /// checked whole or a batch of keys at a time.
+    /// checked whole or a batch of keys at a time (see `op_namer`).
     pub id: usize,
     /// Issuing process: the session.
     pub process: ProcessId,
@@ -137,9 +137,10 @@ impl RegisterView {
     /// Pairs the events and splits them by key.
     pub fn build(events: &[Event]) -> Result<RegisterView, ViewError> {
         let ops = pair_operations(events, None, "<history>")?;
+        let name = op_namer(events);
         let mut keys: BTreeMap<Option<String>, Vec<Access>> = BTreeMap::new();
         for op in &ops {
-            let access = to_access(op, events)?;
+            let access = to_access(op, name(op), events)?;
             keys.entry(op.key.clone()).or_default().push(access);
         }
         let keys = keys
@@ -175,8 +176,7 @@ impl RegisterView {
     }
 }
 
-fn to_access(op: &Operation, events: &[Event]) -> Result<Access, ViewError> {
-    let id = invoke_index(op, events);
+fn to_access(op: &Operation, id: usize, events: &[Event]) -> Result<Access, ViewError> {
     let ok = op.status == OpStatus::Ok;
     let mut cas_from = None;
     let (observed, written) = match op.f {
@@ -223,10 +223,14 @@ fn to_access(op: &Operation, events: &[Event]) -> Result<Access, ViewError> {
     })
 }
 
-/// An operation's name in the weaker models' reports: the index of its
-/// invoke event.
-pub(crate) fn invoke_index(op: &Operation, events: &[Event]) -> usize {
-    events
-        .get(op.invoke_pos)
-        .map_or(op.id, |e| usize::try_from(e.index).unwrap_or(usize::MAX))
+/// How the weaker models' reports name operations: by the index of the
+/// invoke event when the history's indices tell its events apart (a
+/// recorded run's always do), so that a name is the same in a batch of keys
+/// as in the whole history; else by the invoke's position in `events`.
+pub(crate) fn op_namer(events: &[Event]) -> impl Fn(&Operation) -> usize + '_ {
+    let distinct = events.windows(2).all(|w| w[0].index < w[1].index);
+    move |op| match events.get(op.invoke_pos) {
+        Some(e) if distinct => usize::try_from(e.index).unwrap_or(usize::MAX),
+        _ => op.invoke_pos,
+    }
 }

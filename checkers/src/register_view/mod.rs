@@ -12,5 +12,5 @@
 
 mod access;
 
-pub(crate) use access::invoke_index;
+pub(crate) use access::op_namer;
 pub use access::{Access, KeyView, RegisterView, Version, ViewError};

@@ -20,7 +20,7 @@ pub use report::{SequentialPartition, SequentialReport, SequentialWitness, Stuck
 use crate::history::{Event, OpFn, OpStatus, Operation, ProcessId, pair_operations};
 use crate::linearizability::{CheckError, CheckOptions, check_with_model};
 use crate::model::{Model, ModelKind, ModelTask, Val, with_model};
-use crate::register_view::invoke_index;
+use crate::register_view::op_namer;
 use crate::spread::{self, Spread};
 use crate::verdict::Validity;
 use search::{Chains, SeqOutcome};
@@ -79,8 +79,9 @@ fn check_impl<M: Model>(
         .collect();
     let mut ops = pair_operations(events, None, "<history>")?;
     // Reports name operations as the weaker models' do, by invoke event.
+    let name = op_namer(events);
     for op in ops.iter_mut() {
-        op.id = invoke_index(op, events);
+        op.id = name(op);
     }
     let mut parts: BTreeMap<Option<String>, Vec<Operation>> = BTreeMap::new();
     for op in ops {

@@ -28,7 +28,7 @@ pub struct SequentialWitness {
     pub total: usize,
     /// Model state after them.
     pub state: String,
-    /// The last operations of that order (ids).
+    /// The last operations of that order (their invoke events' indices).
     pub order_tail: Vec<usize>,
     /// Each process's next operation there, and why it cannot follow.
     pub stuck: Vec<StuckOp>,

@@ -265,3 +265,31 @@ fn a_checker_that_needs_the_whole_history_is_refused() {
     .expect_err("the bank checker reads whole histories");
     assert_eq!(refused.0, CheckerKind::Bank);
 }
+
+/// A check stopped while the batches are read says so: the keys not read
+/// must not count as judged (a session check of half the keys would
+/// otherwise read valid).
+#[test]
+fn a_stopped_check_leaves_the_checkers_it_cut_short_unknown() {
+    let events = history(3);
+    let mut opts = CardOptions::new(ModelKind::Register);
+    opts.check.cancel = Some(std::sync::Arc::new(std::sync::atomic::AtomicBool::new(
+        true,
+    )));
+    let kinds = [
+        CheckerKind::Session,
+        CheckerKind::Eventual,
+        CheckerKind::Staleness,
+    ];
+    let verdicts = run_keyed_checkers(|| batches(&events, 1, 3), &kinds, &opts, None)
+        .expect("every checker of `all` reads keys apart");
+    assert_eq!(verdicts.len(), 3);
+    for v in verdicts {
+        assert_eq!(v.valid, Validity::Unknown, "{}: {}", v.checker, v.summary);
+        assert!(
+            v.summary.contains("stopped before every key was read"),
+            "{}",
+            v.summary
+        );
+    }
+}

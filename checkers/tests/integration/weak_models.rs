@@ -298,6 +298,22 @@ fn a_null_read_after_an_own_write_is_judged_against_the_delete() {
     only_violates(&h, Guarantee::MonotonicWrites);
 }
 
+/// A file whose indices repeat cannot name operations by them: they are
+/// named by position instead, so that two operations never share a name.
+#[test]
+fn operations_are_named_by_position_where_indices_repeat() {
+    let mut h = H::default().write(0, "x", 1).read(0, "x", None).done();
+    for e in &mut h {
+        e.index = 0;
+    }
+    let r = check_session(&h).unwrap();
+    let w = r
+        .guarantee(Guarantee::ReadYourWrites)
+        .and_then(|g| g.witness.clone())
+        .expect("witness");
+    assert_eq!(w.steps[0].ops, vec![0, 2]);
+}
+
 #[test]
 fn read_your_writes_has_no_look_back_limit() {
     // p0 writes 0, installs 1 over it by cas, writes 2..=40 and reads 0:

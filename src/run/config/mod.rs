@@ -239,8 +239,9 @@ pub struct RunConfig {
     pub check_timeout: f64,
     /// Memory the checkers may hold: 2GiB, 512MiB or bytes [default: half
     /// of this machine's physical memory]. A key whose search would need more
-    /// is unknown, and so is every checker but linearizable (which reads
-    /// the history key by key) when the history would not fit whole.
+    /// is unknown, and so are the checkers that need the whole history at
+    /// once (bank, txn, lock, set-full, counter) when it would not fit;
+    /// those of `--checker all` read it key by key.
     #[arg(long, value_name = "SIZE")]
     pub memory_limit: Option<ByteSize>,
     /// Gossip mode: peers per anti-entropy round.
