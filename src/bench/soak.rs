@@ -74,6 +74,9 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<Exit> {
         .args(["--check-timeout", &load_s.max(60.0).to_string()])
         .arg("--results-dir")
         .arg(&root)
+        // Appended: flags the soak sets itself (rate, nemesis, seed,
+        // concurrency, time limits) cannot be given again.
+        .args(&args.run_args)
         .stdin(Stdio::null())
         .stdout(out)
         .stderr(err)

@@ -61,8 +61,9 @@ pub struct BenchArgs {
     /// bugs: print every run as JSON instead of the tables.
     #[arg(long)]
     pub json: bool,
-    /// bugs: more `faultline run` flags for every run, after `--`
-    /// (e.g. `-- --nemesis-interval 2`): to compare schedules.
+    /// bugs, soak: more `faultline run` flags for every run, after `--`
+    /// (e.g. `-- --nemesis-interval 2` to compare schedules, or
+    /// `-- --workload register --checker all` to soak every checker).
     #[arg(last = true, value_name = "RUN FLAGS")]
     pub run_args: Vec<String>,
 }

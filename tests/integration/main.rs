@@ -14,6 +14,7 @@ mod requirements;
 mod run_support;
 
 mod bank_run;
+mod bench_soak;
 mod bug_detection;
 mod bugs_e2e;
 mod cache_run;
