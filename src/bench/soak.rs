@@ -50,7 +50,12 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<Exit> {
     let exe = std::env::current_exe().context("locating the faultline executable")?;
     eprintln!(
         "bench soak: {load_s} s unthrottled cas-register run, concurrency {CONCURRENCY}, \
-         no faults, against a trivial store at {url}; RSS sampled every second"
+         no faults, against a trivial store at {url}; RSS sampled every second{}",
+        if args.run_args.is_empty() {
+            String::new()
+        } else {
+            format!("; run flags {}", args.run_args.join(" "))
+        }
     );
     std::fs::create_dir_all(&root).with_context(|| format!("creating {}", root.display()))?;
     let log = root.join("soak.log");

@@ -293,3 +293,17 @@ fn a_stopped_check_leaves_the_checkers_it_cut_short_unknown() {
         );
     }
 }
+
+/// The progress display counts each key once: the sequential search's own
+/// linearizability check of a batch must not count its keys again.
+#[test]
+fn the_progress_counts_each_key_once() {
+    let events = history(5);
+    let keys = batches(&events, 1, 5).len();
+    let progress = std::sync::Arc::new(faultline_checkers::CheckProgress::default());
+    let mut opts = CardOptions::new(ModelKind::Register);
+    opts.check.progress = Some(progress.clone());
+    run_keyed_checkers(|| batches(&events, 2, 5), &CheckerKind::ALL, &opts, None)
+        .expect("every checker of `all` reads keys apart");
+    assert_eq!(progress.counts(), (keys, keys));
+}
