@@ -91,6 +91,41 @@ mod tests {
         assert_eq!(c.seed, Some(5));
     }
 
+    /// A workload's own options are flags and keys like any other, with
+    /// flags winning key by key; given to another workload, refused.
+    #[test]
+    fn workload_options_come_from_the_file_and_the_flags() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("c.toml");
+        std::fs::write(
+            &p,
+            "workload = \"lock\"\nlock-ttl-ms = 80\nlock-pause-ms = 30\n",
+        )
+        .unwrap();
+        let path = p.to_str().unwrap();
+        let c = resolve(&["--config", path, "--lock-pause-ms", "60"])
+            .unwrap()
+            .config;
+        assert_eq!(c.workload_options.lock.lock_ttl_ms, 80);
+        assert_eq!(c.workload_options.lock.lock_pause_ms, 60);
+        let written = dir.path().join("config.toml");
+        std::fs::write(&written, c.to_toml().unwrap()).unwrap();
+        assert_eq!(RunConfig::from_file(&written).unwrap(), c);
+
+        let err = resolve(&["--config", path, "--workload", "bank"]).unwrap_err();
+        assert!(
+            format!("{err:#}").contains("--lock-pause-ms does nothing"),
+            "{err:#}"
+        );
+        let err = resolve(&["--workload", "bank", "--accounts", "1"]).unwrap_err();
+        assert!(
+            format!("{err:#}").contains("at least 2 accounts"),
+            "{err:#}"
+        );
+        let err = resolve(&["--workload", "lock", "--lock-pause-probability", "1.5"]).unwrap_err();
+        assert!(format!("{err:#}").contains("between 0 and 1"), "{err:#}");
+    }
+
     #[test]
     fn the_read_cache_is_for_the_bundled_cluster_and_its_bug_needs_it() {
         let c = resolve(&["--cache", "--cache-ttl-ms", "300", "--bug", "cache-stale"])

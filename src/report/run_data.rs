@@ -157,7 +157,8 @@ impl RunData {
 
     /// The config the run wrote, when it is there and this faultline reads it.
     pub fn config(&self) -> Option<RunConfig> {
-        toml::from_str(self.config_toml.as_deref()?).ok()
+        let text = self.config_toml.as_deref()?;
+        RunConfig::from_text(text, &self.dir.join("config.toml")).ok()
     }
 
     /// Statistics: results.json's (what summary.txt showed) when present,
@@ -459,4 +460,30 @@ fn node_logs(dir: &Path) -> Vec<(String, String)> {
     }
     logs.sort();
     logs
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The report reads a run's config as `--config` does: with its
+    /// workload's own keys, and with `[[nodes]]` on hosts (before, either
+    /// made the report lose the whole config).
+    #[test]
+    fn a_report_reads_the_config_of_a_run_on_hosts() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("history.jsonl"), "").unwrap();
+        std::fs::write(
+            dir.path().join("config.toml"),
+            "concurrency = 4\nlock-ttl-ms = 300\naccounts = 8\n\
+             [[nodes]]\nname = \"n1\"\nhost = \"10.0.0.1\"\nport = 7000\n\
+             [db]\nstart = [\"run\", \"{node}\"]\n",
+        )
+        .unwrap();
+        let run = load(dir.path(), &LoadOptions::default()).unwrap();
+        let config = run.config().expect("the config reads");
+        assert_eq!(config.concurrency, 4);
+        assert_eq!(config.hosts.map(|h| h.nodes.len()), Some(1));
+        assert_eq!(run.workers(), Some(4));
+    }
 }

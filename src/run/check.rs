@@ -18,19 +18,16 @@ use std::sync::atomic::AtomicBool;
 
 /// What judges the histories of `config`'s workload.
 fn judges(config: &RunConfig) -> Judges {
-    workload::from_config(config).judges()
+    config.workload_unit().judges()
 }
 
 /// The workloads that `checker` alone judges (and so the only ones whose
 /// histories it can read), if any.
-fn sole_judge_of(checker: CheckerKind, config: &RunConfig) -> Vec<WorkloadKind> {
+fn sole_judge_of(checker: CheckerKind) -> Vec<WorkloadKind> {
     WorkloadKind::ALL
         .into_iter()
         .filter(|&w| {
-            let j = judges(&RunConfig {
-                workload: w,
-                ..config.clone()
-            });
+            let j = workload::judges_of(w);
             j.sole && j.default == checker
         })
         .collect()
@@ -61,7 +58,7 @@ pub fn checker_kinds(config: &RunConfig) -> anyhow::Result<Vec<CheckerKind>> {
                 judges.default
             );
         }
-        let readable = sole_judge_of(k, config);
+        let readable = sole_judge_of(k);
         if !judges.sole && !readable.is_empty() {
             let names: Vec<&str> = readable.iter().map(|w| w.as_str()).collect();
             bail!(

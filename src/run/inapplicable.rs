@@ -8,7 +8,6 @@
 use super::config::{RunConfig, SutKind};
 use faultline_cluster::Mode;
 use faultline_workloads::client::Balance;
-use faultline_workloads::workload::WorkloadKind;
 
 /// One option, whether it was given, whether it applies, and why not.
 struct Rule {
@@ -24,7 +23,6 @@ pub fn check(c: &RunConfig) -> anyhow::Result<()> {
     let bundled = c.sut == SutKind::Bundled;
     let starts_nodes = bundled || (c.sut == SutKind::Etcd && c.endpoints.is_empty());
     let gossip = bundled && c.mode == Mode::Gossip;
-    let lock = c.workload == WorkloadKind::Lock;
     let rules = [
         Rule {
             option: "mode",
@@ -69,34 +67,10 @@ pub fn check(c: &RunConfig) -> anyhow::Result<()> {
             why: "it is a setting of the bundled cluster's gossip mode (--mode gossip)",
         },
         Rule {
-            option: "lock-ttl-ms",
-            given: c.lock_ttl_ms != d.lock_ttl_ms,
-            applies: lock,
-            why: "it is a setting of the lock workload (--workload lock)",
-        },
-        Rule {
-            option: "lock-pause-ms",
-            given: c.lock_pause_ms != d.lock_pause_ms,
-            applies: lock,
-            why: "it is a setting of the lock workload (--workload lock)",
-        },
-        Rule {
-            option: "lock-pause-probability",
-            given: c.lock_pause_probability != d.lock_pause_probability,
-            applies: lock,
-            why: "it is a setting of the lock workload (--workload lock)",
-        },
-        Rule {
             option: "cache-ttl-ms",
             given: c.cache_ttl_ms != d.cache_ttl_ms,
             applies: c.cache,
             why: "it is the lease of the read cache, which only --cache switches on",
-        },
-        Rule {
-            option: "accounts",
-            given: c.accounts != d.accounts,
-            applies: c.workload == WorkloadKind::Bank,
-            why: "it is a setting of the bank workload (--workload bank)",
         },
         Rule {
             option: "weights",
@@ -105,11 +79,23 @@ pub fn check(c: &RunConfig) -> anyhow::Result<()> {
             why: "only --balance weighted uses weights",
         },
     ];
-    match rules.iter().find(|r| r.given && !r.applies) {
-        Some(r) => anyhow::bail!(
-            "--{} does nothing in this run: {} (sut {}, workload {}{})",
-            r.option,
-            r.why,
+    let another_workloads =
+        c.workload_options
+            .given_to_another(c.workload)
+            .map(|(option, owner)| {
+                (
+                    option,
+                    format!("it is a setting of the {owner} workload (--workload {owner})"),
+                )
+            });
+    let refused = rules
+        .iter()
+        .find(|r| r.given && !r.applies)
+        .map(|r| (r.option.to_string(), r.why.to_string()))
+        .or(another_workloads);
+    match refused {
+        Some((option, why)) => anyhow::bail!(
+            "--{option} does nothing in this run: {why} (sut {}, workload {}{})",
             c.sut,
             c.workload,
             if bundled {
@@ -125,6 +111,7 @@ pub fn check(c: &RunConfig) -> anyhow::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use faultline_workloads::workload::WorkloadKind;
 
     #[test]
     fn options_of_another_sut_mode_or_workload_are_refused() {
@@ -155,15 +142,14 @@ mod tests {
             ..RunConfig::default()
         });
         assert!(e.contains("--mode gossip"), "{e}");
-        let e = refused(RunConfig {
-            lock_ttl_ms: 50,
-            ..RunConfig::default()
-        });
+        let mut lock = RunConfig::default();
+        lock.workload_options.lock.lock_ttl_ms = 50;
+        let e = refused(lock);
         assert!(e.starts_with("--lock-ttl-ms"), "{e}");
-        let e = refused(RunConfig {
-            accounts: 9,
-            ..RunConfig::default()
-        });
+        assert!(e.contains("the lock workload (--workload lock)"), "{e}");
+        let mut bank = RunConfig::default();
+        bank.workload_options.bank.accounts = 9;
+        let e = refused(bank);
         assert!(e.starts_with("--accounts"), "{e}");
         let e = refused(RunConfig {
             weights: vec![1, 2],
@@ -187,11 +173,12 @@ mod tests {
             gossip_interval: 50,
             ..RunConfig::default()
         });
-        ok(RunConfig {
+        let mut lock = RunConfig {
             workload: WorkloadKind::Lock,
-            lock_ttl_ms: 50,
             ..RunConfig::default()
-        });
+        };
+        lock.workload_options.lock.lock_ttl_ms = 50;
+        ok(lock);
         ok(RunConfig {
             sut: SutKind::Etcd,
             nodes: 5,

@@ -9,7 +9,7 @@ use super::nemesis;
 use super::sut::capability::{Capability, Need, NeededBy};
 use super::sut::client::ClientOptions;
 use super::sut::{self, SystemUnderTest};
-use super::workload::{self, Workload};
+use super::workload::Workload;
 use faultline_nemeses::NemesisKinds;
 use std::sync::Arc;
 
@@ -35,7 +35,7 @@ impl Test {
         config.validate()?;
         let faults = nemesis::kinds(&config)?;
         let sut = sut::from_config(&config)?;
-        let workload = workload::from_config(&config);
+        let workload = config.workload_unit();
         for need in needs(&config, workload.as_ref(), &faults) {
             if !sut.can(need.capability) {
                 return Err(sut.refuse(&need));
@@ -141,11 +141,10 @@ mod tests {
             ..RunConfig::default()
         };
         let faults = nemesis::kinds(&config).unwrap();
-        let asked: Vec<Capability> =
-            needs(&config, workload::from_config(&config).as_ref(), &faults)
-                .into_iter()
-                .map(|n| n.capability)
-                .collect();
+        let asked: Vec<Capability> = needs(&config, config.workload_unit().as_ref(), &faults)
+            .into_iter()
+            .map(|n| n.capability)
+            .collect();
         assert_eq!(
             asked,
             [

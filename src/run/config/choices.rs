@@ -47,6 +47,28 @@ pub fn checkers() -> String {
     names.join(", ")
 }
 
+/// The checker of a run that names none, by workload: `linearizable; lock
+/// for lock, txn for list-append and rw-register`.
+pub fn default_checkers() -> String {
+    let mut others: Vec<(CheckerKind, Vec<&str>)> = Vec::new();
+    for w in WorkloadKind::ALL {
+        let default = crate::run::workload::judges_of(w).default;
+        if default == CheckerKind::Linearizable {
+            continue;
+        }
+        match others.iter_mut().find(|(c, _)| *c == default) {
+            Some((_, ws)) => ws.push(w.as_str()),
+            None => others.push((default, vec![w.as_str()])),
+        }
+    }
+    let mut text = CheckerKind::Linearizable.as_str().to_string();
+    for (checker, workloads) in others {
+        let workloads = crate::prose::and_list(&workloads);
+        text.push_str(&format!("; {} for {workloads}", checker.as_str()));
+    }
+    text
+}
+
 /// Every checker; `checker_listed` keeps it whole when a kind is added.
 const CHECKERS: [CheckerKind; 10] = [
     CheckerKind::Linearizable,

@@ -8,17 +8,19 @@ pub mod list_word;
 pub use hosts::{Hosts, NodeEntry};
 
 use crate::byte_size::{ByteSize, default_memory_limit};
+use crate::run::workload::options::{TomlText, WorkloadOptions};
+use crate::run::workload::{self, Workload};
 use anyhow::{Context, bail};
 use faultline_cluster::{Bug, Mode};
 use faultline_nemeses::NemesisKind;
 use faultline_workloads::client::{Balance, ReadMode};
 use faultline_workloads::generator::KeyDist;
 use faultline_workloads::workload::WorkloadKind;
-use faultline_workloads::workload::lock::LockOptions;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 pub use list_word::{CheckerWord, FaultWord};
@@ -119,6 +121,8 @@ impl fmt::Display for NemesisSchedule {
 /// Everything that defines a test run; written to `config.toml` so it can be
 /// repeated. Each field is one option, defined once: its doc comment is the
 /// help of its flag, and its key in a `--config` file is the flag's name.
+/// Read a file through [`RunConfig::from_file`] or [`RunConfig::from_text`],
+/// not serde alone, which sees the workloads' own keys as unknown.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, clap::Args)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields, default)]
 pub struct RunConfig {
@@ -171,9 +175,9 @@ pub struct RunConfig {
     pub workload: WorkloadKind,
     /// Checkers, comma-separated.
     #[arg(long, value_delimiter = ',', help = format!(
-        "Checkers, comma-separated: {} [default: linearizable; lock for the lock workload, \
-         bank for bank, txn for list-append and rw-register]",
-        choices::checkers()
+        "Checkers, comma-separated: {} [default: {}]",
+        choices::checkers(),
+        choices::default_checkers()
     ))]
     #[serde(with = "by_name::list")]
     pub checker: Vec<CheckerWord>,
@@ -250,24 +254,19 @@ pub struct RunConfig {
     /// Gossip mode: milliseconds between anti-entropy rounds.
     #[arg(long, default_value_t = RunConfig::default().gossip_interval)]
     pub gossip_interval: u64,
-    /// Lock workload: lease length in ms.
-    #[arg(long, default_value_t = RunConfig::default().lock_ttl_ms)]
-    pub lock_ttl_ms: u64,
-    /// Lock workload: typical client pause in ms, each 0.75-1.25 x this.
-    #[arg(long, default_value_t = RunConfig::default().lock_pause_ms)]
-    pub lock_pause_ms: u64,
-    /// Lock workload: chance that a cycle pauses.
-    #[arg(long, default_value_t = RunConfig::default().lock_pause_probability)]
-    pub lock_pause_probability: f64,
+    /// The options of single workloads (the lock's lease, the bank's
+    /// accounts), each defined in its workload's file. Keys of the file as
+    /// any other; read apart (`WorkloadOptions::read`), since serde cannot
+    /// refuse unknown keys around a flattened struct and keep line numbers.
+    #[command(flatten)]
+    #[serde(flatten, skip_deserializing)]
+    pub workload_options: WorkloadOptions,
     /// Bundled cluster: serve reads through each node's read-through cache.
     #[arg(long)]
     pub cache: bool,
     /// Lease of a cached value in milliseconds, with --cache.
     #[arg(long, default_value_t = RunConfig::default().cache_ttl_ms)]
     pub cache_ttl_ms: u64,
-    /// Bank accounts (bank workload).
-    #[arg(long, default_value_t = RunConfig::default().accounts)]
-    pub accounts: usize,
     /// Nodes on hosts over SSH and their `[db]` templates: only from a
     /// config file (`nodes` as a list of tables), never a flag.
     #[arg(skip)]
@@ -317,12 +316,9 @@ impl Default for RunConfig {
             memory_limit: None,
             fanout: 2,
             gossip_interval: 100,
-            lock_ttl_ms: 300,
-            lock_pause_ms: 450,
-            lock_pause_probability: 0.2,
+            workload_options: WorkloadOptions::default(),
             cache: false,
             cache_ttl_ms: 1000,
-            accounts: faultline_workloads::workload::bank::DEFAULT_ACCOUNTS,
             hosts: None,
         }
     }
@@ -335,23 +331,54 @@ impl RunConfig {
     pub fn from_file(path: &Path) -> anyhow::Result<RunConfig> {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("reading config {}", path.display()))?;
+        RunConfig::from_text(&text, path)
+    }
+
+    /// [`RunConfig::from_file`] of the text read from `path`.
+    pub fn from_text(text: &str, path: &Path) -> anyhow::Result<RunConfig> {
         let bad = |e: &dyn fmt::Display| anyhow::anyhow!("config {}: {e}", path.display());
-        let mut table: toml::Table = toml::from_str(&text).map_err(|e| bad(&e))?;
+        let mut table: toml::Table = toml::from_str(text).map_err(|e| bad(&e))?;
+        let workload_options = WorkloadOptions::read(&TomlText(text)).map_err(|e| bad(&e))?;
         let had_db = table.contains_key("db");
         let Some(hosts) = Hosts::take(&mut table, path)? else {
-            if had_db {
+            let mut config = if had_db {
                 // `nodes = N` with a [db] table: the same file as on hosts.
-                return table.try_into().map_err(|e| bad(&e));
-            }
-            // Parsed again from the text: its errors keep their line numbers.
-            return toml::from_str(&text).map_err(|e| bad(&e));
+                without_workload_keys(table)
+                    .try_into()
+                    .map_err(|e| bad(&e))?
+            } else {
+                // Parsed again from the text: its errors keep their line numbers.
+                RunConfig::from_toml(text).map_err(|e| bad(&e))?
+            };
+            config.workload_options = workload_options;
+            return Ok(config);
         };
         let sut_given = table.contains_key("sut");
-        let mut config: RunConfig = table.try_into().map_err(|e| bad(&e))?;
+        let mut config: RunConfig = without_workload_keys(table)
+            .try_into()
+            .map_err(|e| bad(&e))?;
         if !sut_given {
             config.sut = SutKind::Ssh;
         }
         config.hosts = Some(hosts);
+        config.workload_options = workload_options;
+        Ok(config)
+    }
+
+    /// The config a file's text gives, without `[[nodes]]` on hosts; an
+    /// error names its line.
+    fn from_toml(text: &str) -> Result<RunConfig, toml::de::Error> {
+        let workload_options = WorkloadOptions::read(&TomlText(text))?;
+        let mut root = toml::de::DeTable::parse(text)?;
+        for key in WorkloadOptions::keys() {
+            root.get_mut().remove(key.as_str());
+        }
+        let mut config =
+            RunConfig::deserialize(toml::de::Deserializer::from(root)).map_err(|mut e| {
+                e.set_input(Some(text));
+                e
+            })?;
+        config.workload_options = workload_options;
         Ok(config)
     }
 
@@ -368,8 +395,16 @@ impl RunConfig {
                 merged[&key] = v.clone();
             }
         }
+        let workload_options =
+            WorkloadOptions::read(&merged).context("merging flags into the config")?;
+        if let Some(map) = merged.as_object_mut() {
+            for key in WorkloadOptions::keys() {
+                map.remove(&key);
+            }
+        }
         let mut config: RunConfig =
             serde_json::from_value(merged).context("merging flags into the config")?;
+        config.workload_options = workload_options;
         // Only a file gives hosts; no flag overrides them.
         config.hosts = self.hosts.clone();
         Ok(config)
@@ -404,6 +439,11 @@ impl RunConfig {
             test_count: 1,
             ..self.clone()
         }
+    }
+
+    /// The workload unit this config runs.
+    pub fn workload_unit(&self) -> Arc<dyn Workload> {
+        workload::unit(self.workload, &self.workload_options, &self.bug)
     }
 
     /// The test name, defaulting to the workload's.
@@ -454,17 +494,6 @@ impl RunConfig {
         secs(self.check_timeout)
     }
 
-    /// How the lock workload's clients behave; `lease-ignores-pause` (a
-    /// client-side bug) turns off their lease check before writing.
-    pub fn lock_options(&self) -> LockOptions {
-        LockOptions {
-            ttl: Duration::from_millis(self.lock_ttl_ms.max(1)),
-            pause: Duration::from_millis(self.lock_pause_ms),
-            pause_probability: self.lock_pause_probability.clamp(0.0, 1.0),
-            check_lease: !self.bug.contains(&Bug::LeaseIgnoresPause),
-        }
-    }
-
     /// Rejects counts no run can use; what the SUT, workload and faults
     /// need of each other is the test's to check (`run::test`).
     pub fn validate(&self) -> anyhow::Result<()> {
@@ -477,12 +506,7 @@ impl RunConfig {
         if self.nodes == 0 {
             bail!("nodes must be at least 1");
         }
-        if self.workload == WorkloadKind::Bank && self.accounts < 2 {
-            bail!(
-                "the bank workload needs at least 2 accounts, got {}",
-                self.accounts
-            );
-        }
+        self.workload_options.validate(self.workload)?;
         if self.shards == 0 {
             bail!("shards must be at least 1");
         }
@@ -505,7 +529,6 @@ impl RunConfig {
             ("request-timeout", self.request_timeout),
             ("check-timeout", self.check_timeout),
             ("rate", self.rate),
-            ("lock-pause-probability", self.lock_pause_probability),
         ] {
             if !v.is_finite() || v < 0.0 {
                 bail!("{name} must be a non-negative number of seconds, got {v}");
@@ -513,6 +536,15 @@ impl RunConfig {
         }
         Ok(())
     }
+}
+
+/// `table` without the keys of the workloads' own options, which are read
+/// apart.
+fn without_workload_keys(mut table: toml::Table) -> toml::Table {
+    for key in WorkloadOptions::keys() {
+        table.remove(&key);
+    }
+    table
 }
 
 /// Anti-entropy rounds a gossip run waits at least after the final heal: with
@@ -550,8 +582,21 @@ mod tests {
             checker: vec![CheckerWord::All],
             ..RunConfig::default()
         };
-        let back: RunConfig = toml::from_str(&c.to_toml().unwrap()).unwrap();
+        let back = RunConfig::from_toml(&c.to_toml().unwrap()).unwrap();
         assert_eq!(back, c);
+    }
+
+    #[test]
+    fn a_workload_option_of_the_wrong_type_names_the_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("t.toml");
+        std::fs::write(&p, "workload = \"bank\"\naccounts = \"many\"\n").unwrap();
+        let err = format!("{:#}", RunConfig::from_file(&p).unwrap_err());
+        assert!(err.contains("t.toml") && err.contains("line 2"), "{err}");
+        assert!(err.contains("accounts"), "{err}");
+        std::fs::write(&p, "workload = \"bank\"\naccounts = 5\nbogus = 1\n").unwrap();
+        let err = format!("{:#}", RunConfig::from_file(&p).unwrap_err());
+        assert!(err.contains("line 3") && err.contains("bogus"), "{err}");
     }
 
     #[test]

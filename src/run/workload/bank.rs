@@ -2,6 +2,7 @@
 //! workers transfer between accounts, and at the end every worker reads
 //! the whole bank, which shows whether acknowledged transfers survived.
 
+use super::args::WorkloadArgs;
 use super::final_reads::FINAL_ATTEMPTS;
 use super::unit::{Judges, PhaseFuture, Workload};
 use crate::run::progress::Counters;
@@ -10,12 +11,44 @@ use crate::run::worker::{Shared, Worker};
 use faultline_checkers::{CheckerKind, EventType};
 use faultline_workloads::generator::{KeyPicker, WorkerGenerator};
 use faultline_workloads::workload::WorkloadKind;
-use faultline_workloads::workload::bank::Accounts;
+use faultline_workloads::workload::bank::{Accounts, DEFAULT_ACCOUNTS};
+use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
 
 /// Attempts of the setup transaction before the run gives up.
 const SETUP_ATTEMPTS: usize = 20;
+
+/// The bank workload's options.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, clap::Args)]
+#[serde(rename_all = "kebab-case", default)]
+pub struct BankArgs {
+    /// Bank accounts (bank workload).
+    #[arg(long, default_value_t = BankArgs::default().accounts)]
+    pub accounts: usize,
+}
+
+impl Default for BankArgs {
+    fn default() -> Self {
+        BankArgs {
+            accounts: DEFAULT_ACCOUNTS,
+        }
+    }
+}
+
+impl WorkloadArgs for BankArgs {
+    const WORKLOAD: WorkloadKind = WorkloadKind::Bank;
+
+    fn validate(&self) -> anyhow::Result<()> {
+        if self.accounts < 2 {
+            anyhow::bail!(
+                "the bank workload needs at least 2 accounts, got {}",
+                self.accounts
+            );
+        }
+        Ok(())
+    }
+}
 
 /// The bank workload over `accounts` accounts.
 #[derive(Debug)]
