@@ -7,7 +7,7 @@ mod child;
 mod processes;
 mod table;
 
-use crate::cmd::bench::BenchArgs;
+use crate::bench::args::BenchArgs;
 use crate::exit::Exit;
 use anyhow::Context;
 use case::Case;

@@ -4,7 +4,7 @@
 
 mod driver;
 
-use crate::cmd::bench::BenchArgs;
+use crate::bench::args::BenchArgs;
 use crate::exit::Exit;
 use anyhow::Context;
 use driver::{Op, PhaseResult, Target};

@@ -3,7 +3,7 @@
 //! HTTP store (faultline-cluster's `memory_store`, one node without faults)
 //! at concurrency 50.
 
-use crate::cmd::bench::BenchArgs;
+use crate::bench::args::BenchArgs;
 use crate::exit::Exit;
 use crate::run::config::{RunConfig, SutKind};
 use anyhow::Context;

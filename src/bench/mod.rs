@@ -1,5 +1,6 @@
 //! Benchmark implementations, one module per `faultline bench` target.
 
+pub mod args;
 pub mod bugs;
 pub mod checker;
 pub mod cluster;

@@ -4,7 +4,7 @@
 //! run` against a trivial in-process HTTP store, so the samples are the
 //! harness's own and the store's memory is not in them.
 
-use crate::cmd::bench::BenchArgs;
+use crate::bench::args::BenchArgs;
 use crate::exit::Exit;
 use anyhow::Context;
 use std::path::Path;

@@ -195,7 +195,7 @@ pub fn run_checkers_on_file(
         if let Some(refused) = too_large_to_hold(path, &kinds, config)? {
             return Ok(refused);
         }
-        let (events, _) = crate::report::run_data::read_events(path)?;
+        let (events, _) = super::history_file::read_events(path)?;
         return Ok(run_checkers(&events, config, cancel, progress));
     }
     let opts = card_options(config, config.workload.model(), cancel, progress);
@@ -447,7 +447,7 @@ mod tests {
         let tail = keyed_history(&path);
         let pass = crate::run::history_pass::read(&path, (0, 0), Some(tail)).unwrap();
         assert!(pass.keys.last_nemesis.is_some());
-        let (events, _) = crate::report::run_data::read_events(&path).unwrap();
+        let (events, _) = crate::run::history_file::read_events(&path).unwrap();
         let opts = CardOptions::new(ModelKind::Register);
         let kinds = CheckerKind::ALL;
         let untimed = |mut v: Verdict| {

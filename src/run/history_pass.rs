@@ -2,9 +2,9 @@
 //! nemesis events and where each key's last event is, without holding the
 //! history in memory (a long unthrottled run's file is gigabytes).
 
+use super::history_file::EventLines;
 use super::key_batches::{KeyIndex, Tail};
 use super::stats::{RunStats, StatsBuilder};
-use crate::report::run_data::EventLines;
 use faultline_checkers::{Event, EventType, ProcessId};
 use std::collections::HashMap;
 use std::path::Path;

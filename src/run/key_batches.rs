@@ -7,7 +7,7 @@
 //! as any other events they would keep every key open to the end. They
 //! are the index's tail, read first and joined to each key as it ends.
 
-use crate::report::run_data::EventLines;
+use super::history_file::EventLines;
 use faultline_checkers::{Event, ProcessId};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};

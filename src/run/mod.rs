@@ -5,6 +5,7 @@ pub mod config;
 mod controller;
 mod explain;
 mod fault_coverage;
+pub mod history_file;
 pub mod history_pass;
 mod inapplicable;
 pub mod key_batches;

@@ -1,6 +1,7 @@
 //! Finding runs under a results directory and summarising each for the index.
 
-use crate::report::run_data::{EventLines, lenient};
+use crate::report::run_data::lenient;
+use crate::run::history_file::EventLines;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use faultline_checkers::{EventType, ProcessId, Validity};
 use serde::Deserialize;

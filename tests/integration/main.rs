@@ -25,6 +25,7 @@ mod etcd_cluster_up;
 mod etcd_run;
 mod gossip_run;
 mod html_chromium;
+mod import_circles;
 mod lock_run;
 mod paxos_run;
 mod report_browser;

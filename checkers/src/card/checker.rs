@@ -2,8 +2,8 @@
 //! report card is a list of checker values run in a loop.
 
 use super::kind::CheckerKind;
+use super::options::CardOptions;
 use super::report::Report;
-use super::run::CardOptions;
 use crate::bank::{BankError, BankOptions, check_bank};
 use crate::counter_bounds::{CounterError, check_counter};
 use crate::eventual::{EventualOptions, check_eventual};

@@ -5,8 +5,9 @@
 
 use super::checker::CheckerError;
 use super::kind::CheckerKind;
+use super::options::CardOptions;
 use super::report::Report;
-use super::run::{CardOptions, card_verdicts};
+use super::run::card_verdicts;
 use crate::eventual::{self, EventualTally};
 use crate::history::Event;
 use crate::linearizability::check_linearizable_batches;

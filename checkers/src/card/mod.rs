@@ -4,6 +4,7 @@
 mod checker;
 mod keyed;
 mod kind;
+mod options;
 mod report;
 mod rows;
 mod run;
@@ -13,5 +14,6 @@ pub use report::Report;
 
 pub use keyed::{WholeHistoryChecker, run_keyed_checkers};
 pub use kind::{CheckerKind, UnknownChecker};
+pub use options::CardOptions;
 pub use rows::{CardRow, ReportCard};
-pub use run::{CardOptions, run_all, run_checker, run_checkers};
+pub use run::{run_all, run_checker, run_checkers};

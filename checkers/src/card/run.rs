@@ -2,46 +2,10 @@
 
 use super::checker::{Checker, CheckerError};
 use super::kind::CheckerKind;
+use super::options::CardOptions;
 use super::report::Report;
-use crate::bank::BankOptions;
-use crate::eventual::EventualOptions;
 use crate::history::Event;
-use crate::linearizability::CheckOptions;
-use crate::model::ModelKind;
-use crate::staleness::StalenessOptions;
-use crate::txn::TxnOptions;
 use crate::verdict::{Validity, Verdict};
-
-/// Everything the checkers of a card need besides the history.
-#[derive(Debug, Clone)]
-pub struct CardOptions {
-    /// Model for linearizable and sequential.
-    pub model: ModelKind,
-    /// Deadline, cancellation and initial value (linearizable, sequential).
-    pub check: CheckOptions,
-    /// Quiet period of the eventual checker.
-    pub eventual: EventualOptions,
-    /// Limits of the staleness checker.
-    pub staleness: StalenessOptions,
-    /// Search limits of the bank checker.
-    pub bank: BankOptions,
-    /// The transactional checker's model and limits.
-    pub txn: TxnOptions,
-}
-
-impl CardOptions {
-    /// Options with defaults for everything but the model.
-    pub fn new(model: ModelKind) -> CardOptions {
-        CardOptions {
-            model,
-            check: CheckOptions::default(),
-            eventual: EventualOptions::default(),
-            staleness: StalenessOptions::default(),
-            bank: BankOptions::default(),
-            txn: TxnOptions::default(),
-        }
-    }
-}
 
 /// Runs each checker in order; a history a checker cannot read becomes an
 /// `unknown` verdict with the reason, so every requested row is present.

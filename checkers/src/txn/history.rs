@@ -7,8 +7,8 @@
 //! nil and say nothing.
 
 use super::error::TxnError;
-use super::options::TxnWorkload;
 use super::values::{Elem, Interner, Key, Scalar};
+use super::workload::TxnWorkload;
 use crate::history::{Event, EventType, HistoryError, OpFn, ProcessId};
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};

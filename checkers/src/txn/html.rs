@@ -16,8 +16,15 @@ const NODE_R: f64 = 22.0;
 /// Margin around the drawn cycle.
 const MARGIN: f64 = 46.0;
 
+impl TxnReport {
+    /// The report as a self-contained HTML page, each cycle drawn.
+    pub fn render_html(&self, source: &str) -> String {
+        render_html(self, source)
+    }
+}
+
 /// Renders the report as a whole HTML document; `source` names the history.
-pub fn render_html(report: &TxnReport, source: &str) -> String {
+fn render_html(report: &TxnReport, source: &str) -> String {
     let mut out = String::with_capacity(16 * 1024);
     let (word, class) = match report.valid {
         Validity::Valid => ("VALID", "valid"),

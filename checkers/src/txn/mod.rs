@@ -41,6 +41,7 @@ mod order_edges;
 mod report;
 mod rw_register;
 mod values;
+mod workload;
 mod writers;
 
 pub use anomaly::{Anomaly, AnomalyKind, CycleStep, TxnRef};
@@ -49,8 +50,9 @@ pub use error::TxnError;
 pub use history::{TxnHistory, TxnStatus};
 pub use long_fork::is_long_fork_history;
 pub use models::{ConsistencyModel, ModelRow, UnknownConsistencyModel, model_table};
-pub use options::{TxnOptions, TxnWorkload};
+pub use options::TxnOptions;
 pub use report::{AnomalyGroup, GraphStats, TxnCounts, TxnReport};
+pub use workload::TxnWorkload;
 
 use crate::history::Event;
 use crate::verdict::Validity;

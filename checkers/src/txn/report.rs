@@ -3,7 +3,7 @@
 
 use super::anomaly::{Anomaly, AnomalyKind};
 use super::models::{ConsistencyModel, ModelRow};
-use super::options::TxnWorkload;
+use super::workload::TxnWorkload;
 use crate::verdict::{Validity, Verdict};
 use serde::{Deserialize, Serialize};
 use std::fmt::Write;
@@ -249,11 +249,6 @@ impl TxnReport {
             let _ = writeln!(s, "    {:width$}  {verdict}", row.model.as_str());
         }
         s
-    }
-
-    /// The report as a self-contained HTML page, each cycle drawn.
-    pub fn render_html(&self, source: &str) -> String {
-        super::html::render_html(self, source)
     }
 
     /// This report as a [`Verdict`] (checker `txn`).

@@ -12,6 +12,7 @@ pub mod read_index;
 pub mod replication;
 pub mod server;
 pub mod snapshot;
+mod snapshot_file;
 pub mod state;
 
 pub use server::{Config, RaftNode};

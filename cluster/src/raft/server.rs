@@ -3,7 +3,7 @@
 
 use super::entries::EntryLog;
 use super::log::Wal;
-use super::snapshot;
+use super::snapshot_file;
 use super::state::Core;
 use crate::bugs::{Bug, BugSet};
 use crate::error::ClusterError;
@@ -76,7 +76,7 @@ impl RaftNode {
     pub fn recover(cfg: Config) -> Result<Arc<RaftNode>, ClusterError> {
         std::fs::create_dir_all(&cfg.data_dir)
             .map_err(|e| ClusterError::io("create", &cfg.data_dir, e))?;
-        let snap = snapshot::load(&cfg.data_dir)?;
+        let snap = snapshot_file::load(&cfg.data_dir)?;
         let (wal, rec) = Wal::open(&cfg.data_dir, cfg.bug(Bug::NoFsync))?;
         if rec.dropped_bytes > 0 {
             tracing::warn!(bytes = rec.dropped_bytes, "dropped torn WAL tail");
@@ -176,7 +176,7 @@ impl RaftNode {
         {
             let node = self.clone();
             tokio::spawn(async move {
-                if let Err(e) = snapshot::compact(&node).await {
+                if let Err(e) = node.compact().await {
                     tracing::error!("snapshot failed: {e}");
                 }
                 node.snapshotting

@@ -2,52 +2,27 @@
 //! it can be dropped (local compaction), and installed on followers that are
 //! behind the leader's compaction point (InstallSnapshot).
 
-use super::log::sync_dir;
 use super::messages::{Snapshot, SnapshotRequest, SnapshotResponse};
 use super::server::RaftNode;
+use super::snapshot_file::save;
 use super::state::Role;
 use crate::bugs::Bug;
 use crate::error::ClusterError;
 use crate::kv::KvState;
-use std::io::Write;
-use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;
 
-const FILE: &str = "snapshot.json";
-
-/// Loads `dir/snapshot.json` if present.
-pub fn load(dir: &Path) -> Result<Option<Snapshot>, ClusterError> {
-    let path = dir.join(FILE);
-    match std::fs::read(&path) {
-        Ok(bytes) => serde_json::from_slice(&bytes)
-            .map(Some)
-            .map_err(|e| ClusterError::Corrupt {
-                path,
-                detail: e.to_string(),
-            }),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(ClusterError::io("read", path, e)),
+impl RaftNode {
+    /// Snapshots the applied state, then drops the covered log prefix from
+    /// memory and from the WAL (an inherent method, so the server starts it
+    /// without importing this file).
+    pub async fn compact(self: &Arc<Self>) -> Result<(), ClusterError> {
+        compact(self).await
     }
 }
 
-/// Saves a snapshot atomically (temporary file, fsync, rename, fsync dir).
-pub fn save(dir: &Path, snap: &Snapshot) -> Result<(), ClusterError> {
-    let path = dir.join(FILE);
-    let tmp = dir.join("snapshot.json.tmp");
-    // Serializing our own plain data types cannot fail.
-    let bytes = serde_json::to_vec(snap).unwrap_or_default();
-    let io = |what, e| ClusterError::io(what, &tmp, e);
-    let mut f = std::fs::File::create(&tmp).map_err(|e| io("create", e))?;
-    f.write_all(&bytes).map_err(|e| io("write", e))?;
-    f.sync_all().map_err(|e| io("sync", e))?;
-    std::fs::rename(&tmp, &path).map_err(|e| io("rename", e))?;
-    sync_dir(&path)
-}
-
-/// Snapshots the applied state, then drops the covered log prefix from
-/// memory and from the WAL.
-pub async fn compact(node: &Arc<RaftNode>) -> Result<(), ClusterError> {
+/// [`RaftNode::compact`].
+async fn compact(node: &Arc<RaftNode>) -> Result<(), ClusterError> {
     // Lock order everywhere: WAL, then state.
     let mut wal = node.wal.lock().await;
     let mut core = node.lock();

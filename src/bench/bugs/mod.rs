@@ -9,7 +9,7 @@ mod first_anomaly;
 mod plan;
 mod tally;
 
-use crate::cmd::bench::BenchArgs;
+use crate::bench::args::BenchArgs;
 use crate::exit::Exit;
 use anyhow::Context;
 use child::{Ending, Job, Outcome};

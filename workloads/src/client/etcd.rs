@@ -6,6 +6,7 @@
 
 use super::balance::Balancer;
 use super::base64;
+use super::etcd_read_mode::ReadMode;
 use super::etcd_txn;
 use super::http::{ClientError, Endpoint, error_chain};
 use crate::op::{Completion, Op};
@@ -13,47 +14,9 @@ use crate::workload::txn::micro_ops;
 use crate::workload::{Request, Storage};
 use faultline_checkers::{FailReason, OpFn};
 use rand::Rng;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::{Value, json};
-use std::fmt;
-use std::str::FromStr;
 use std::time::Duration;
-
-/// How etcd serves reads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum ReadMode {
-    /// Through the Raft read index: a read sees every write completed before it.
-    #[default]
-    Linearizable,
-    /// From the member's local state, which may lag (stale on a partitioned member).
-    Serializable,
-}
-
-/// A read mode name that is not one of ours.
-#[derive(Debug, thiserror::Error)]
-#[error("unknown read mode `{0}` (expected linearizable or serializable)")]
-pub struct ParseReadModeError(String);
-
-impl FromStr for ReadMode {
-    type Err = ParseReadModeError;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "linearizable" => Ok(ReadMode::Linearizable),
-            "serializable" => Ok(ReadMode::Serializable),
-            other => Err(ParseReadModeError(other.to_string())),
-        }
-    }
-}
-
-impl fmt::Display for ReadMode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            ReadMode::Linearizable => "linearizable",
-            ReadMode::Serializable => "serializable",
-        })
-    }
-}
 
 /// gRPC status codes (carried in the gateway's error bodies) that reject a
 /// request before it is proposed: invalid argument, not found, permission

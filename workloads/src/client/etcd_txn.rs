@@ -19,7 +19,7 @@
 //!   every other read is a range etcd answers.
 
 use super::base64;
-use super::etcd::ReadMode;
+use super::etcd_read_mode::ReadMode;
 use crate::workload::Storage;
 use crate::workload::txn::{APPEND, Micro, READ, WRITE};
 use serde::Deserialize;

@@ -6,6 +6,7 @@ mod balance;
 pub mod base64;
 pub mod described;
 mod etcd;
+mod etcd_read_mode;
 mod etcd_txn;
 mod http;
 mod outcome;
@@ -14,7 +15,8 @@ mod txn;
 
 pub use balance::{Balance, Balancer, ParseBalanceError};
 pub use described::{DescribedClient, DescriptionError, StoreDescription};
-pub use etcd::{EtcdClient, ParseReadModeError, ReadMode, classify as classify_etcd};
+pub use etcd::{EtcdClient, classify as classify_etcd};
+pub use etcd_read_mode::{ParseReadModeError, ReadMode};
 pub use http::{ClientError, Endpoint, HttpClient};
 pub use outcome::{Classified, classify_response, classify_transport_error, promised_body};
 pub use sut_client::SutClient;

@@ -2,11 +2,10 @@
 
 use super::route::Route;
 use super::rule::{Outcome, decide};
-use super::spec::{Operation, StoreDescription, ValueEncoding};
+use super::spec::{Operation, StoreDescription};
 use super::template::Fill;
 use super::txn::TxnOperation;
 use crate::client::balance::{Balance, Balancer};
-use crate::client::base64;
 use crate::client::http::{ClientError, Endpoint, error_chain};
 use crate::client::outcome::classify_transport_error;
 use crate::op::{Completion, Op};
@@ -301,7 +300,7 @@ pub fn classify(spec: &Operation, f: &OpFn, arg: &Value, status: u16, body: &[u8
         Outcome::Ok => {
             let pointer = spec.value.as_deref().unwrap_or("");
             let found = json.as_ref().and_then(|j| j.pointer(pointer));
-            match found.map(|v| decode(v, spec.value_encoding)) {
+            match found.map(|v| spec.value_encoding.decode(v)) {
                 Some(Ok(v)) => Completion::ok(v),
                 Some(Err(e)) => {
                     Completion::fail(FailReason::Rejected, format!("value at {pointer}: {e}"))
@@ -311,21 +310,6 @@ pub fn classify(spec: &Operation, f: &OpFn, arg: &Value, status: u16, body: &[u8
                     format!("no value at {pointer} in {}", detail()),
                 ),
             }
-        }
-    }
-}
-
-pub(super) fn decode(v: &Value, encoding: ValueEncoding) -> Result<Value, String> {
-    match encoding {
-        ValueEncoding::Json => Ok(v.clone()),
-        ValueEncoding::JsonText => {
-            let s = v.as_str().ok_or("expected a string holding JSON text")?;
-            serde_json::from_str(s).map_err(|e| format!("not JSON text: {e}"))
-        }
-        ValueEncoding::Base64Json => {
-            let s = v.as_str().ok_or("expected a base64 string")?;
-            let bytes = base64::decode(s).map_err(|e| e.to_string())?;
-            serde_json::from_slice(&bytes).map_err(|e| format!("not JSON text: {e}"))
         }
     }
 }

@@ -3,7 +3,7 @@
 //! JSON answer.
 
 use super::error::DescriptionError;
-use super::spec::Method;
+use super::method::Method;
 use super::template::{Arguments, Fill, Template};
 use super::toml_reader::Field;
 use crate::client::http::Endpoint;

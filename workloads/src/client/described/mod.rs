@@ -5,10 +5,13 @@
 
 mod client;
 mod commands;
+mod encoding;
 mod error;
 mod leader;
+mod method;
 mod route;
 mod rule;
+mod rule_file;
 mod spec;
 mod template;
 mod toml_reader;
@@ -16,10 +19,12 @@ mod txn;
 
 pub use client::{DescribedClient, classify};
 pub use commands::{CommandKey, ProcessCommands, placeholders_in};
+pub use encoding::ValueEncoding;
 pub use error::{DescriptionError, FieldError};
 pub use leader::{LeaderQuery, LeaderTest};
+pub use method::Method;
 pub use route::Route;
 pub use rule::{BodyCheck, Outcome, Rule, StatusMatch};
-pub use spec::{Method, Operation, StoreDescription, ValueEncoding};
+pub use spec::{Operation, StoreDescription};
 pub use template::{Arguments, Fill, Placeholder, Template};
 pub use txn::{MissingValue, ResultsPer, TxnOperation};

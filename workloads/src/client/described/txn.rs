@@ -6,10 +6,12 @@
 //! read's value at `value`. The list-append workload needs `append`, the
 //! rw-register workload `write`.
 
+use super::encoding::ValueEncoding;
 use super::error::DescriptionError;
+use super::method::Method;
 use super::route::Route;
 use super::rule::{Outcome, Rule, decide};
-use super::spec::{Method, ValueEncoding, rule};
+use super::rule_file::rule;
 use super::template::{Arguments, Fill, Placeholder, Template};
 use super::toml_reader::Field;
 use crate::op::Completion;
@@ -379,7 +381,7 @@ impl TxnOperation {
                 continue;
             }
             let raw = match result.and_then(|r| r.pointer(&self.value)) {
-                Some(v) => super::client::decode(v, self.value_encoding).map_err(|e| {
+                Some(v) => self.value_encoding.decode(v).map_err(|e| {
                     format!("the read of {:?}: value at {}: {e}", m.key, self.value)
                 })?,
                 None if self.missing_value == MissingValue::Absent => Value::Null,
