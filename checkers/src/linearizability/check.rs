@@ -194,11 +194,18 @@ impl<'m, M: Model> Part<'m, M> {
     fn proof_of_invalid(&mut self, model: &M) -> Proof<M::Input> {
         if let Some(s) = self.search.take()
             && s.finished() == Some(Outcome::Invalid)
-            && let Some(t) = s.tracker
         {
-            return Proof::Exhausted {
-                inputs: s.inputs,
-                prefixes: t.prefixes,
+            return match s.tracker {
+                // Cut short by the look-ahead, its dead ends are not the
+                // longest prefixes: those are searched for when explaining.
+                Some(t) if !s.pruned => Proof::Exhausted {
+                    inputs: s.inputs,
+                    prefixes: t.prefixes,
+                },
+                _ => Proof::Found {
+                    inputs: s.inputs,
+                    culprit: None,
+                },
             };
         }
         let sweep = self.sweep.take();
@@ -534,6 +541,8 @@ fn explain_invalid<M: Model>(
                 ops.iter().map(|o| (o.invoke_pos, o.complete_pos)).collect();
             let mut s = Search::new(model, inputs, &times, true);
             s.memory_cap = how.cap;
+            // The longest prefixes are what the look-ahead would cut.
+            s.look_ahead = false;
             let _ = s.run(PRECHECK_PREFIX_STEPS, how.stop);
             let prefixes = s.tracker.take().map(|t| t.prefixes).unwrap_or_default();
             (s.inputs, prefixes, culprit)

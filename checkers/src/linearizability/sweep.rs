@@ -313,6 +313,9 @@ impl<'a, M: Model> Sweep<'a, M> {
             }
             if let Some(next) = model.step(&state, &self.inputs[q as usize]) {
                 let child = with(&lin, q);
+                if !self.may_reach(o, &next, &child) {
+                    continue;
+                }
                 if c.seen.insert(&child, next.clone(), used.clone()) {
                     c.work.push_front((child, next, used.clone()));
                 }
@@ -342,6 +345,9 @@ impl<'a, M: Model> Sweep<'a, M> {
                         // an over-approximation.
                         self.unlimited[g] = false;
                     }
+                    if !self.may_reach(o, &next, &lin) {
+                        continue;
+                    }
                     let more = if self.unlimited[g] {
                         used.clone()
                     } else {
@@ -355,6 +361,30 @@ impl<'a, M: Model> Sweep<'a, M> {
             }
         }
         tried
+    }
+
+    /// The model's look-ahead (see [`Model::may_reach`]): can the returning
+    /// `o` still apply after `state`, followed by pending operations not in
+    /// `lin` and crashed ones already called?
+    fn may_reach(&self, o: u32, state: &M::State, lin: &[u32]) -> bool {
+        if !M::LOOKS_AHEAD {
+            return true;
+        }
+        let inputs = &self.inputs;
+        let pending = self
+            .pending
+            .iter()
+            .filter(|&&q| q != o && lin.binary_search(&q).is_err())
+            .map(|&q| &inputs[q as usize]);
+        let crashed = self
+            .shape
+            .group_members
+            .iter()
+            .zip(&self.called)
+            .filter(|(_, called)| **called > 0)
+            .map(|(members, _)| &inputs[members[0] as usize]);
+        self.model
+            .may_reach(state, &inputs[o as usize], &mut pending.chain(crashed))
     }
 
     /// False for a relaxed sweep with nothing to relax (no crashed

@@ -56,6 +56,11 @@ fn set_mark(ops: impl Iterator<Item = u32>) -> (usize, u64) {
     })
 }
 
+/// How far the look-ahead reads the list at each node: entries, and
+/// returns among them (each return is one check of the model's).
+const LOOK_AHEAD_ENTRIES: usize = 64;
+const LOOK_AHEAD_RETURNS: usize = 8;
+
 // Extra (second, third) longest prefixes are full copies; only take them for small stacks.
 const EXTRA_PREFIX_MAX_DEPTH: usize = 2000;
 const MAX_PREFIXES: usize = 3;
@@ -93,10 +98,18 @@ pub(crate) struct Search<'a, M: Model> {
     /// Per class: the earliest-returning pending member seen at the node stamped in `class_stamp`.
     class_best: Vec<u32>,
     class_stamp: Vec<u32>,
+    /// Operations called before a return, reused by [`Search::may_go_on`].
+    called_before: Vec<u32>,
     done: Option<Outcome>,
     pub tracker: Option<Tracker>,
     /// Bytes the memo may hold before the search gives up.
     pub memory_cap: usize,
+    /// Whether to ask the model's look-ahead at each new node (on for
+    /// models that have one); off where the longest prefixes are wanted.
+    pub look_ahead: bool,
+    /// The look-ahead gave up on some node: the tracked dead ends are then
+    /// not the longest prefixes.
+    pub pruned: bool,
 }
 
 impl<'a, M: Model> Search<'a, M> {
@@ -141,6 +154,7 @@ impl<'a, M: Model> Search<'a, M> {
             stamp: 0,
             class_best: vec![NONE; nclasses],
             class_stamp: vec![0; nclasses],
+            called_before: Vec::new(),
             done: None,
             tracker: track.then(|| Tracker {
                 best: 0,
@@ -149,6 +163,8 @@ impl<'a, M: Model> Search<'a, M> {
                 marks: Vec::new(),
             }),
             memory_cap: usize::MAX,
+            look_ahead: M::LOOKS_AHEAD,
+            pruned: false,
             inputs,
         };
         search.enter_node();
@@ -257,6 +273,14 @@ impl<'a, M: Model> Search<'a, M> {
                         self.crashed_pass = false;
                         self.enter_node();
                         self.fresh = true;
+                        if self.look_ahead && !self.may_go_on() {
+                            self.pruned = true;
+                            self.fresh = false;
+                            if !self.backtrack() {
+                                self.done = Some(Outcome::Invalid);
+                                return Outcome::Invalid;
+                            }
+                        }
                     } else {
                         self.unmark(op);
                         self.cursor = self.entries.next[e as usize];
@@ -303,6 +327,39 @@ impl<'a, M: Model> Search<'a, M> {
             }
             e = self.entries.next[e as usize];
         }
+    }
+
+    /// The model's look-ahead at the current node: can each of the first
+    /// few pending completed operations to return still apply, after the
+    /// state and the operations invoked before its return? (Anything
+    /// invoked later must follow it.)
+    fn may_go_on(&mut self) -> bool {
+        let mut before = std::mem::take(&mut self.called_before);
+        before.clear();
+        let mut ok = true;
+        let mut e = self.entries.next[HEAD as usize];
+        let (mut seen, mut returns) = (0, 0);
+        while e != NONE && seen < LOOK_AHEAD_ENTRIES && returns < LOOK_AHEAD_RETURNS {
+            let op = self.entries.op[e as usize];
+            if self.entries.is_call[e as usize] {
+                before.push(op);
+            } else {
+                returns += 1;
+                let inputs = &self.inputs;
+                let mut between = before.iter().map(|&o| &inputs[o as usize]);
+                if !self
+                    .model
+                    .may_reach(&self.state, &inputs[op as usize], &mut between)
+                {
+                    ok = false;
+                    break;
+                }
+            }
+            seen += 1;
+            e = self.entries.next[e as usize];
+        }
+        self.called_before = before;
+        ok
     }
 
     /// Undoes the last linearized op and moves past it; false if there is none.

@@ -90,6 +90,25 @@ impl Model for KvAppend {
         matches!(input, KvAppendOp::Get(_))
     }
 
+    const LOOKS_AHEAD: bool = true;
+
+    /// Appends only lengthen the string, so without a put among `between`
+    /// a get of `v` can follow `state` only if `v` starts with it. Since a
+    /// state encodes the order of its appends, the memo cannot merge the
+    /// orders of concurrent appends; this cuts each wrong order at its first
+    /// append instead of at the next get.
+    fn may_reach(
+        &self,
+        state: &Arc<str>,
+        target: &KvAppendOp,
+        mut between: &mut dyn Iterator<Item = &KvAppendOp>,
+    ) -> bool {
+        let KvAppendOp::Get(v) = target else {
+            return true;
+        };
+        v.starts_with(&**state) || Iterator::any(&mut between, |i| matches!(i, KvAppendOp::Put(_)))
+    }
+
     /// A crashed append of `v` that no get's string contains, and a crashed
     /// put of `v` that no get's string starts with (`v` not empty). Once
     /// either took effect, every state up to the next put contains `v`

@@ -90,6 +90,24 @@ pub trait Model: Send + Sync {
         let _ = input;
         false
     }
+    /// Whether [`Model::may_reach`] can ever say false; the search only
+    /// looks ahead for models that say so. Defaults to false.
+    const LOOKS_AHEAD: bool = false;
+    /// A sound look-ahead from `state`: false when `target` (a completed
+    /// operation that must be linearized before anything invoked after it
+    /// returned) cannot apply after `state` followed by any sequence of
+    /// inputs from `between` (every other operation that may go before it).
+    /// The search then gives up on `state` at once instead of trying every
+    /// order of `between` first. Defaults to true.
+    fn may_reach(
+        &self,
+        state: &Self::State,
+        target: &Self::Input,
+        between: &mut dyn Iterator<Item = &Self::Input>,
+    ) -> bool {
+        let _ = (state, target, between);
+        true
+    }
     /// Renders a state for counterexamples.
     fn describe_state(&self, state: &Self::State) -> String;
     /// Renders an input for counterexamples.

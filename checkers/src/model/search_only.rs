@@ -1,6 +1,6 @@
 //! A wrapper that hides a model's `impossible` pre-check (and its
 //! `unobservable` pruning), so every verdict comes from the WGL search
-//! itself: what the property tests compare with brute force, and what
+//! itself (with the model's look-ahead, which is part of the search): what the property tests compare with brute force, and what
 //! `examples/timings.rs` measures.
 
 use super::{Model, ModelError};
@@ -27,6 +27,16 @@ impl<M: Model> Model for SearchOnly<'_, M> {
     }
     fn is_read_only(&self, input: &M::Input) -> bool {
         self.0.is_read_only(input)
+    }
+    // The look-ahead is part of the search, not a pre-check: kept.
+    const LOOKS_AHEAD: bool = M::LOOKS_AHEAD;
+    fn may_reach(
+        &self,
+        state: &M::State,
+        target: &M::Input,
+        between: &mut dyn Iterator<Item = &M::Input>,
+    ) -> bool {
+        self.0.may_reach(state, target, between)
     }
     fn describe_state(&self, state: &M::State) -> String {
         self.0.describe_state(state)

@@ -14,7 +14,7 @@ use proptest::prelude::*;
 use proptest::test_runner::RngSeed;
 use std::time::Duration;
 use support::brute_force::brute_force;
-use support::histories::{random_history, stretched_history};
+use support::histories::{append_or_get, random_history, random_history_of, stretched_history};
 use support::models::{WithModel, with_model};
 use support::shadow::{Spec, impossible_output};
 
@@ -78,6 +78,34 @@ fn wgl_agrees_with_brute_force_on_small_histories_of_every_model() {
     assert!(
         lopsided.is_empty(),
         "the generator is lopsided: {lopsided:?}"
+    );
+}
+
+/// kv-append histories of appends and gets alone: where the model's
+/// look-ahead prunes (with a put about, it never does), and where wrong
+/// orders of concurrent appends are cut at their first append.
+#[test]
+fn kv_append_look_ahead_agrees_with_brute_force() {
+    let (mut valid, mut invalid) = (0, 0);
+    for seed in 0..CASES_PER_MODEL {
+        let n = 2 + (seed % 7) as usize;
+        let events = random_history_of(ModelKind::KvAppend, n, seed, &append_or_get);
+        let (wgl, search_only, brute) = with_model(ModelKind::KvAppend, Verdicts(&events));
+        assert_eq!(
+            (wgl, search_only),
+            (brute, brute),
+            "seed {seed}: WGL / WGL without pre-check / brute force disagree on\n{}",
+            show(&events)
+        );
+        match brute {
+            Validity::Valid => valid += 1,
+            _ => invalid += 1,
+        }
+    }
+    let min = CASES_PER_MODEL / 5;
+    assert!(
+        valid >= min && invalid >= min,
+        "lopsided: {valid} valid, {invalid} invalid"
     );
 }
 

@@ -14,7 +14,7 @@ use faultline_checkers::{
 use faultline_checkers::{HardFamily, synth_hard_history};
 use std::time::Duration;
 use support::brute_force::brute_force;
-use support::histories::random_history;
+use support::histories::{append_or_get, random_history, random_history_of};
 use support::models::{WithModel, with_model};
 
 fn verdict<M: Model>(model: &M, events: &[Event], engine: Option<Engine>) -> Validity {
@@ -70,6 +70,34 @@ fn every_search_agrees_with_brute_force_on_small_histories() {
             "{kind}: the relaxed sweep decided nothing"
         );
     }
+}
+
+/// kv-append without puts, where the model's look-ahead prunes in the
+/// depth-first search and in the sweep alike.
+#[test]
+fn every_search_agrees_with_brute_force_on_appends_and_gets() {
+    let (mut valid, mut invalid) = (0, 0);
+    for seed in 0..400u64 {
+        let n = 2 + (seed % 7) as usize;
+        let events = random_history_of(ModelKind::KvAppend, n, seed, &append_or_get);
+        let [dfs, sweep, relaxed, brute] = with_model(ModelKind::KvAppend, PerEngine(&events));
+        assert_eq!(
+            (dfs, sweep),
+            (brute, brute),
+            "seed {seed}: depth-first / sweep / brute force disagree"
+        );
+        if relaxed != Validity::Unknown {
+            assert_eq!(relaxed, brute, "seed {seed}: relaxed sweep");
+        }
+        match brute {
+            Validity::Valid => valid += 1,
+            _ => invalid += 1,
+        }
+    }
+    assert!(
+        valid >= 80 && invalid >= 80,
+        "{valid} valid, {invalid} invalid"
+    );
 }
 
 fn hard(family: HardFamily, ops: usize, procs: usize, crash: f64, invalid: bool) -> Vec<Event> {

@@ -75,6 +75,16 @@ struct InFlight {
 /// the histories are not linearizable), sometimes it crashes (`info`, with or
 /// without effect), and some are still in flight when the history ends.
 pub fn random_history(kind: ModelKind, n: usize, seed: u64) -> Vec<Event> {
+    random_history_of(kind, n, seed, &|rng| random_spec(kind, rng))
+}
+
+/// [`random_history`] with the operations `spec` draws.
+pub fn random_history_of(
+    kind: ModelKind,
+    n: usize,
+    seed: u64,
+    spec: &dyn Fn(&mut ChaCha8Rng) -> Spec,
+) -> Vec<Event> {
     const PROCESSES: u64 = 3;
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let keys = key_count(kind);
@@ -98,7 +108,7 @@ pub fn random_history(kind: ModelKind, n: usize, seed: u64) -> Vec<Event> {
         match slots[p].take() {
             None if invoked < n => {
                 invoked += 1;
-                let spec = random_spec(kind, &mut rng);
+                let spec = spec(&mut rng);
                 let key = (keys > 1).then(|| format!("k{}", rng.random_range(0..keys)));
                 events.push(event(
                     time,
@@ -166,6 +176,22 @@ pub fn random_history(kind: ModelKind, n: usize, seed: u64) -> Vec<Event> {
         e.index = i as u64;
     }
     events
+}
+
+/// A kv-append operation that is never a put: where the model's look-ahead
+/// prunes (a put among the operations that may go first turns it off).
+pub fn append_or_get(rng: &mut ChaCha8Rng) -> Spec {
+    let piece = ["a", "b", "c"][rng.random_range(0..3)];
+    match rng.random_range(0..3) {
+        0 => Spec {
+            f: faultline_checkers::OpFn::Read,
+            value: Value::Null,
+        },
+        _ => Spec {
+            f: faultline_checkers::OpFn::Append,
+            value: serde_json::json!(piece),
+        },
+    }
 }
 
 /// One operation of a sequential execution, with the interval it is stretched to.
