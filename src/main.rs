@@ -31,7 +31,13 @@ struct Cli {
     command: Command,
 }
 
+// Each subcommand's arguments are built only when it is the one invoked:
+// `run` alone has some 50, with help texts and defaults to compute, and CI
+// scripts start `faultline check FILE` once per history. A deferred
+// subcommand's about is its arguments struct's doc comment; the variants'
+// (the same words) are what `faultline --help` lists without building them.
 #[derive(Subcommand)]
+#[command(defer = true)]
 enum Command {
     /// Run a test: start the SUT, drive a workload under faults, record and check the history.
     Run(Box<cmd::run::RunArgs>),

@@ -30,7 +30,7 @@ impl FromStr for PeerArg {
     }
 }
 
-/// Arguments of one node of the bundled cluster.
+/// Run one node of the bundled cluster (started by `cluster up`).
 #[derive(clap::Args, Debug, Clone)]
 pub struct NodeArgs {
     /// This node's id.

@@ -18,7 +18,7 @@ pub enum BenchTarget {
     Soak,
 }
 
-/// Arguments of `faultline bench`.
+/// Benchmarks that print numbers: checker, cluster, harness.
 #[derive(clap::Args, Debug)]
 pub struct BenchArgs {
     /// Which benchmark to run.

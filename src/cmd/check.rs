@@ -59,7 +59,7 @@ Exit codes: 0 valid, 1 invalid, 2 unknown (timeout or Ctrl-C), 3 bad input or er
 /// the benchmarks know of, short enough that a CI job never hangs on one.
 const DEFAULT_TIMEOUT_S: f64 = 300.0;
 
-/// Arguments of `faultline check`.
+/// Check a recorded history (faultline JSONL, Jepsen EDN, Porcupine logs).
 #[derive(clap::Args, Debug)]
 #[command(after_long_help = MODELS_HELP, after_help = "Run with --help for the list of models and formats.")]
 pub struct CheckArgs {

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-/// Arguments of `faultline cluster`.
+/// Manage the bundled reference cluster.
 #[derive(clap::Args, Debug)]
 pub struct ClusterArgs {
     #[command(subcommand)]

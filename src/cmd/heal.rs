@@ -11,7 +11,7 @@ use faultline_nemeses::{NodeControl, SshClient, SshNodes, Step};
 use std::path::PathBuf;
 use std::sync::Arc;
 
-/// Arguments of `faultline heal`.
+/// Clean up SSH nodes after a killed run: faultline's firewall rules, paused processes.
 #[derive(clap::Args, Debug)]
 #[command(after_help = "\
 What it does, on every node of the file's [[nodes]], over SSH:

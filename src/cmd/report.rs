@@ -6,7 +6,7 @@ use crate::report::run_data::LoadOptions;
 use std::path::PathBuf;
 use std::time::Duration;
 
-/// Arguments of `faultline report`.
+/// Regenerate plots and report.html of a results directory.
 #[derive(clap::Args, Debug)]
 pub struct ReportArgs {
     /// The run's results directory (the one holding history.jsonl), or `results/latest`.

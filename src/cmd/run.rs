@@ -7,8 +7,9 @@ use clap::ArgMatches;
 use clap::parser::ValueSource;
 use std::path::PathBuf;
 
-/// Arguments of `faultline run`: a `--config` file and every option of
-/// [`RunConfig`], each of which overrides the same key of the file.
+/// Run a test: start the SUT, drive a workload under faults, record and check the history.
+// The arguments: a `--config` file and every option of [`RunConfig`], each
+// of which overrides the same key of the file.
 #[derive(clap::Args, Debug)]
 #[command(after_help = after_help())]
 pub struct RunArgs {

@@ -3,7 +3,7 @@
 use crate::exit::Exit;
 use std::path::PathBuf;
 
-/// Arguments of `faultline serve`.
+/// Serve a browsable index of past runs.
 #[derive(clap::Args, Debug)]
 pub struct ServeArgs {
     /// The results directory to list (the run's `--results-dir`).
