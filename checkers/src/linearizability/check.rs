@@ -32,6 +32,11 @@ const SWEEP_SHARE: u64 = 16;
 const MAX_TURN: u64 = 1 << 24;
 /// Steps the counterexample search gets when the pre-check already proved a partition invalid.
 const PRECHECK_PREFIX_STEPS: u64 = 200_000;
+/// The same when the depth-first search proved it with the model's
+/// look-ahead: it decided fast because the look-ahead cut orders the search
+/// for prefixes then walks again, so this one is smaller (on `kv/c50-bad`,
+/// 200,000 steps were half of the process's time, 3-4 ms a key).
+const CUT_PREFIX_STEPS: u64 = 20_000;
 
 /// Reason given to partitions left undecided because another one is invalid.
 pub const NOT_CHECKED_OTHER_INVALID: &str = "not checked: another key is invalid";
@@ -94,6 +99,8 @@ enum Proof<I> {
     Found {
         inputs: Vec<I>,
         culprit: Option<(usize, String)>,
+        /// Steps the search for the longest prefixes may take.
+        prefix_steps: u64,
     },
 }
 
@@ -205,6 +212,7 @@ impl<'m, M: Model> Part<'m, M> {
                 _ => Proof::Found {
                     inputs: s.inputs,
                     culprit: None,
+                    prefix_steps: CUT_PREFIX_STEPS,
                 },
             };
         }
@@ -224,7 +232,11 @@ impl<'m, M: Model> Part<'m, M> {
                 ),
             )
         });
-        Proof::Found { inputs, culprit }
+        Proof::Found {
+            inputs,
+            culprit,
+            prefix_steps: PRECHECK_PREFIX_STEPS,
+        }
     }
 
     fn drop_searches(&mut self) {
@@ -311,6 +323,7 @@ pub fn check_with_model<M: Model>(
                     proof: Some(Proof::Found {
                         inputs,
                         culprit: Some(bad),
+                        prefix_steps: PRECHECK_PREFIX_STEPS,
                     }),
                     decided_in: start.elapsed(),
                     memory_hit: false,
@@ -536,14 +549,18 @@ fn explain_invalid<M: Model>(
 ) -> PartitionResult {
     let (inputs, prefixes, culprit) = match proof {
         Proof::Exhausted { inputs, prefixes } => (inputs, prefixes, None),
-        Proof::Found { inputs, culprit } => {
+        Proof::Found {
+            inputs,
+            culprit,
+            prefix_steps,
+        } => {
             let times: Vec<(usize, Option<usize>)> =
                 ops.iter().map(|o| (o.invoke_pos, o.complete_pos)).collect();
             let mut s = Search::new(model, inputs, &times, true);
             s.memory_cap = how.cap;
             // The longest prefixes are what the look-ahead would cut.
             s.look_ahead = false;
-            let _ = s.run(PRECHECK_PREFIX_STEPS, how.stop);
+            let _ = s.run(prefix_steps, how.stop);
             let prefixes = s.tracker.take().map(|t| t.prefixes).unwrap_or_default();
             (s.inputs, prefixes, culprit)
         }
