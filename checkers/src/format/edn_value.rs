@@ -134,16 +134,7 @@ impl Parser<'_> {
         match c {
             b'{' => {
                 self.i += 1;
-                let items = self.seq(b'}', depth)?;
-                if items.len() % 2 != 0 {
-                    return self.err("map with an odd number of forms; expected key/value pairs");
-                }
-                let mut entries = Vec::with_capacity(items.len() / 2);
-                let mut it = items.into_iter();
-                while let (Some(k), Some(v)) = (it.next(), it.next()) {
-                    entries.push((k, v));
-                }
-                Ok(EdnValue::Map(entries))
+                self.map(depth)
             }
             b'[' => {
                 self.i += 1;
@@ -192,6 +183,32 @@ impl Parser<'_> {
         }
     }
 
+    /// A map's entries up to its `}`, read as pairs (a history line is a
+    /// map of five or six entries: no list of forms in between).
+    fn map(&mut self, depth: usize) -> Result<EdnValue, (usize, String)> {
+        let mut entries = Vec::with_capacity(6);
+        loop {
+            self.skip_ws();
+            match self.s.get(self.i) {
+                None => return self.err("unexpected end of input; expected '}'"),
+                Some(b'}') => {
+                    self.i += 1;
+                    return Ok(EdnValue::Map(entries));
+                }
+                Some(_) => {
+                    let k = self.value(depth + 1)?;
+                    self.skip_ws();
+                    if self.s.get(self.i) == Some(&b'}') {
+                        return self
+                            .err("map with an odd number of forms; expected key/value pairs");
+                    }
+                    let v = self.value(depth + 1)?;
+                    entries.push((k, v));
+                }
+            }
+        }
+    }
+
     fn seq(&mut self, close: u8, depth: usize) -> Result<Vec<EdnValue>, (usize, String)> {
         let mut items = Vec::new();
         loop {
@@ -227,6 +244,18 @@ impl Parser<'_> {
 
     fn string(&mut self) -> Result<EdnValue, (usize, String)> {
         self.i += 1;
+        // Most strings have no escape and no newline: one copy of the run.
+        let start = self.i;
+        let plain = self.s[start..]
+            .iter()
+            .position(|&c| matches!(c, b'"' | b'\\' | b'\n'));
+        if let Some(len) = plain
+            && self.s[start + len] == b'"'
+        {
+            self.i = start + len + 1;
+            // Both ends are ASCII bytes, so the slice is on char boundaries.
+            return Ok(EdnValue::Str(self.text[start..start + len].to_string()));
+        }
         let mut out = String::new();
         loop {
             let Some(&c) = self.s.get(self.i) else {
@@ -281,5 +310,47 @@ fn atom(t: &str) -> EdnValue {
                 EdnValue::Symbol(t.to_string())
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn one(text: &str) -> EdnValue {
+        let mut forms = parse_edn_forms(text).expect("parses");
+        assert_eq!(forms.len(), 1, "{forms:?}");
+        forms.remove(0).0
+    }
+
+    #[test]
+    fn strings_keep_escapes_newlines_and_unicode() {
+        let m = one("{:a \"x\\\"y\" :b \"two\nlines\" :c \"café ✓\" :d \"\"}");
+        assert_eq!(m.get("a"), Some(&EdnValue::Str("x\"y".into())));
+        assert_eq!(m.get("b"), Some(&EdnValue::Str("two\nlines".into())));
+        assert_eq!(m.get("c"), Some(&EdnValue::Str("café ✓".into())));
+        assert_eq!(m.get("d"), Some(&EdnValue::Str(String::new())));
+        // A newline inside a string still counts for the next form's line.
+        let forms = parse_edn_forms("{:a \"1\n2\"}\n{:b 3}").unwrap();
+        assert_eq!(forms[1].1, 3);
+    }
+
+    #[test]
+    fn maps_read_pairs_and_refuse_an_odd_count() {
+        let m = one("{:process 1, :type :ok, :value [1 2]}");
+        assert_eq!(m.get("process"), Some(&EdnValue::Int(1)));
+        assert_eq!(m.get("type"), Some(&EdnValue::Keyword("ok".into())));
+        assert_eq!(
+            m.get("value"),
+            Some(&EdnValue::Vector(vec![EdnValue::Int(1), EdnValue::Int(2)]))
+        );
+        assert_eq!(one("{}"), EdnValue::Map(Vec::new()));
+        let (line, msg) = parse_edn_forms("{:a 1}\n{:a 1 :b}").unwrap_err();
+        assert_eq!(line, 2);
+        assert!(msg.contains("odd number"), "{msg}");
+        let (_, msg) = parse_edn_forms("{:a 1").unwrap_err();
+        assert!(msg.contains("expected '}'"), "{msg}");
+        let (_, msg) = parse_edn_forms("{:a \"open").unwrap_err();
+        assert!(msg.contains("unterminated string"), "{msg}");
     }
 }
