@@ -149,7 +149,7 @@ fn linearizable_witness(r: &LinearizabilityReport) -> Option<String> {
         .filter(|p| p.counterexample.is_some())
         .min_by_key(|p| p.counterexample_size())?;
     let cx = p.counterexample.as_ref()?;
-    let key = p.key.clone().unwrap_or_else(|| "(unkeyed)".into());
+    let key = crate::history::key_label(p.key.as_deref());
     // Operations are named as everywhere else: process, what it
     // did, and the history events it spans.
     let named = |o: &crate::linearizability::OpView| {

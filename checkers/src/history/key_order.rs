@@ -3,6 +3,12 @@
 
 use std::cmp::Ordering;
 
+/// A key as reports name it: the key itself, or `(unkeyed)` for a history
+/// without keys.
+pub fn key_label(key: Option<&str>) -> String {
+    key.unwrap_or("(unkeyed)").to_string()
+}
+
 /// Compares two keys with runs of ASCII digits taken as numbers: `k2` <
 /// `k10` < `k10a` < `x`. Equal numbers written with more leading zeros come
 /// after, so that the order stays total and agrees with equality.

@@ -19,7 +19,7 @@ impl LinearizabilityReport {
                     .partitions
                     .iter()
                     .filter(|p| p.valid == Validity::Invalid)
-                    .map(|p| p.key.clone().unwrap_or_else(|| "(unkeyed)".to_string()))
+                    .map(|p| crate::history::key_label(p.key.as_deref()))
                     .collect();
                 format!(
                     "not linearizable ({} model): {} of {n} key(s) invalid: {}",

@@ -120,7 +120,7 @@ impl KeyView {
 
     /// Display form of the key.
     pub fn name(&self) -> String {
-        self.key.clone().unwrap_or_else(|| "(unkeyed)".to_string())
+        crate::history::key_label(self.key.as_deref())
     }
 }
 

@@ -289,7 +289,7 @@ fn key_title(key: &Option<String>) -> String {
 fn key_name(key: &Option<String>) -> String {
     match key {
         Some(k) => format!("{k:?}"),
-        None => "(unkeyed)".to_string(),
+        None => crate::history::key_label(None),
     }
 }
 

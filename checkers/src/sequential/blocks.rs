@@ -309,7 +309,7 @@ fn witness(
         .collect();
     let text = format!(
         "key {}: no order keeps every process's own order: {}",
-        key.clone().unwrap_or_else(|| "(unkeyed)".to_string()),
+        crate::history::key_label(key.as_deref()),
         listed.join("; ")
     );
     SequentialWitness {

@@ -82,7 +82,7 @@ pub(super) fn witness<M: Model>(
         .collect();
     let text = format!(
         "key {}: every order that keeps each process's own order gets stuck; the deepest places {} of {} operations (state {state}), then {}",
-        key.clone().unwrap_or_else(|| "(unkeyed)".to_string()),
+        crate::history::key_label(key.as_deref()),
         d.placed,
         ops.len(),
         listed.join("; ")
@@ -107,7 +107,7 @@ pub(super) fn impossible(
 ) -> SequentialWitness {
     let text = format!(
         "key {}: process {} event {}: {reason}",
-        key.clone().unwrap_or_else(|| "(unkeyed)".to_string()),
+        crate::history::key_label(key.as_deref()),
         op.process,
         op.id
     );

@@ -88,7 +88,7 @@ impl SessionTally {
                     valid: judge(keys.len(), self.checked, &self.skipped),
                     keys_violating: keys
                         .into_iter()
-                        .map(|k| k.unwrap_or_else(|| "(unkeyed)".to_string()))
+                        .map(|k| crate::history::key_label(k.as_deref()))
                         .collect(),
                     witness,
                 }

@@ -115,7 +115,7 @@ impl StalenessTally {
         let skipped: Vec<String> = self
             .skipped
             .into_iter()
-            .map(|k| k.unwrap_or_else(|| "(unkeyed)".to_string()))
+            .map(|k| crate::history::key_label(k.as_deref()))
             .collect();
         let stale_reads = usize::try_from(self.versions.above_zero()).unwrap_or(usize::MAX);
         let reads = usize::try_from(self.versions.len()).unwrap_or(usize::MAX);
