@@ -53,7 +53,7 @@ enum Command {
     Report(cmd::report::ReportArgs),
     /// Serve a browsable index of past runs.
     Serve(cmd::serve::ServeArgs),
-    /// Benchmarks that print numbers: checker, cluster, harness.
+    /// Benchmarks that print numbers: checker, cluster, harness, bugs, soak.
     Bench(cmd::bench::BenchArgs),
 }
 
@@ -95,6 +95,31 @@ fn main() -> ExitCode {
         Err(err) => {
             eprintln!("error: {err:#}");
             exit::Exit::Error.into()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `faultline --help` lists each command by its variant's doc comment
+    /// without building it; its own help shows its arguments struct's. The
+    /// two must say the same.
+    #[test]
+    fn each_command_is_described_alike_in_the_list_and_in_its_own_help() {
+        let about = |c: &clap::Command| c.get_about().map(|a| a.to_string()).unwrap_or_default();
+        let listed: Vec<(String, String)> = Cli::command()
+            .get_subcommands()
+            .map(|s| (s.get_name().to_string(), about(s)))
+            .collect();
+        assert!(listed.len() >= 8, "{listed:?}");
+        let mut built = Cli::command();
+        built.build();
+        for (name, listed_about) in listed {
+            let sub = built.find_subcommand(&name).expect("listed command");
+            assert!(!listed_about.is_empty(), "{name} has no description");
+            assert_eq!(about(sub), listed_about, "faultline {name}");
         }
     }
 }

@@ -18,7 +18,7 @@ pub enum BenchTarget {
     Soak,
 }
 
-/// Benchmarks that print numbers: checker, cluster, harness.
+/// Benchmarks that print numbers: checker, cluster, harness, bugs, soak.
 #[derive(clap::Args, Debug)]
 pub struct BenchArgs {
     /// Which benchmark to run.
