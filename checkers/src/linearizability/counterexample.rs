@@ -128,11 +128,14 @@ pub(crate) fn build<M: Model>(
 }
 
 /// Steps the search for the longest orders of a shrunk sub-history may take
-/// (it is small when shrinking finished; bounded when it did not). It runs
-/// without the model's look-ahead, so a core with ten unknown-effect appends
-/// around it can use them all up: on `kv/c10-bad` two such keys took 34 ms
-/// each at 200,000 steps and showed the same orders at 20,000 (1.3 ms).
-const MINIMAL_PREFIX_STEPS: u64 = 20_000;
+/// (it is small when shrinking finished; bounded when it did not).
+const MINIMAL_PREFIX_STEPS: u64 = 200_000;
+/// The same for a model with a look-ahead, which that search runs without:
+/// states the memo cannot merge (kv-append's orders of appends) use the
+/// budget up around a core with ten unknown-effect appends. On `kv/c10-bad`
+/// two such keys took 34 ms each at 200,000 steps and showed the same
+/// orders at 20,000 (1.3 ms).
+const MINIMAL_PREFIX_STEPS_LOOKING_AHEAD: u64 = 20_000;
 
 /// Explains a shrunk sub-history the way [`build`] explains a key.
 pub(crate) fn build_minimal<M: Model>(
@@ -165,7 +168,12 @@ pub(crate) fn build_minimal<M: Model>(
     search.memory_cap = key.memory_cap;
     // The longest orders are what the look-ahead would cut short.
     search.look_ahead = false;
-    let _ = search.run(MINIMAL_PREFIX_STEPS, stop);
+    let steps = if M::LOOKS_AHEAD {
+        MINIMAL_PREFIX_STEPS_LOOKING_AHEAD
+    } else {
+        MINIMAL_PREFIX_STEPS
+    };
+    let _ = search.run(steps, stop);
     let prefixes: Vec<Vec<u32>> = search
         .tracker
         .as_ref()

@@ -47,8 +47,9 @@ pub fn checkers() -> String {
     names.join(", ")
 }
 
-/// The checker of a run that names none, by workload: `linearizable; lock
-/// for lock, txn for list-append and rw-register`.
+/// The checker of a run that names none, by workload, as the units say:
+/// `linearizable; lock for lock; bank for bank; txn for list-append and
+/// rw-register`.
 pub fn default_checkers() -> String {
     let mut others: Vec<(CheckerKind, Vec<&str>)> = Vec::new();
     for w in WorkloadKind::ALL {
