@@ -6,7 +6,8 @@ use super::rule::{BodyCheck, Outcome, Rule, StatusMatch};
 use super::toml_reader::Field;
 use faultline_checkers::FailReason;
 
-pub(super) const RULE_KEYS: [&str; 7] = [
+/// The keys an outcome rule may have.
+const RULE_KEYS: [&str; 7] = [
     "status",
     "pointer",
     "exists",
@@ -16,6 +17,8 @@ pub(super) const RULE_KEYS: [&str; 7] = [
     "reason",
 ];
 
+/// One outcome rule: a read's may say `absent`, and only a cas's may give
+/// `cas-mismatch` as its reason.
 pub(super) fn rule(
     f: &Field<'_, '_>,
     is_read: bool,
