@@ -54,7 +54,7 @@ enum Command {
     /// Serve a browsable index of past runs.
     Serve(cmd::serve::ServeArgs),
     /// Benchmarks that print numbers: checker, cluster, harness, bugs, soak.
-    Bench(cmd::bench::BenchArgs),
+    Bench(bench::args::BenchArgs),
 }
 
 fn main() -> ExitCode {

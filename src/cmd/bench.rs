@@ -1,7 +1,6 @@
 //! `faultline bench`: benchmarks that print numbers (speed goals live here, not in tests).
 
-pub use crate::bench::args::BenchArgs;
-use crate::bench::args::BenchTarget;
+use crate::bench::args::{BenchArgs, BenchTarget};
 use crate::exit::Exit;
 
 /// Runs the chosen benchmark.

@@ -4,8 +4,7 @@
 
 use crate::run::check::run_checkers;
 use crate::run::config::RunConfig;
-use crate::run::history_file::EventLines;
-pub use crate::run::history_file::read_events;
+use crate::run::history_file::{EventLines, read_events};
 use crate::run::stats::RunStats;
 use anyhow::Context;
 use faultline_checkers::{

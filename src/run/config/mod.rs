@@ -365,21 +365,18 @@ impl RunConfig {
         Ok(config)
     }
 
-    /// The config a file's text gives, without `[[nodes]]` on hosts; an
+    /// The config a file's text gives, without `[[nodes]]` on hosts and
+    /// without the workloads' own options (read apart, by the caller); an
     /// error names its line.
     fn from_toml(text: &str) -> Result<RunConfig, toml::de::Error> {
-        let workload_options = WorkloadOptions::read(&TomlText(text))?;
         let mut root = toml::de::DeTable::parse(text)?;
         for key in WorkloadOptions::keys() {
             root.get_mut().remove(key.as_str());
         }
-        let mut config =
-            RunConfig::deserialize(toml::de::Deserializer::from(root)).map_err(|mut e| {
-                e.set_input(Some(text));
-                e
-            })?;
-        config.workload_options = workload_options;
-        Ok(config)
+        RunConfig::deserialize(toml::de::Deserializer::from(root)).map_err(|mut e| {
+            e.set_input(Some(text));
+            e
+        })
     }
 
     /// This config with the options in `given` (clap's ids, e.g.
@@ -582,7 +579,7 @@ mod tests {
             checker: vec![CheckerWord::All],
             ..RunConfig::default()
         };
-        let back = RunConfig::from_toml(&c.to_toml().unwrap()).unwrap();
+        let back = RunConfig::from_text(&c.to_toml().unwrap(), Path::new("config.toml")).unwrap();
         assert_eq!(back, c);
     }
 
