@@ -337,15 +337,17 @@ impl RunConfig {
     /// [`RunConfig::from_file`] of the text read from `path`.
     pub fn from_text(text: &str, path: &Path) -> anyhow::Result<RunConfig> {
         let bad = |e: &dyn fmt::Display| anyhow::anyhow!("config {}: {e}", path.display());
-        let mut table: toml::Table = toml::from_str(text).map_err(|e| bad(&e))?;
+        let mut table = table_but_seed(text).map_err(|e| bad(&e))?;
         let workload_options = WorkloadOptions::read(&TomlText(text)).map_err(|e| bad(&e))?;
         let had_db = table.contains_key("db");
         let Some(hosts) = Hosts::take(&mut table, path)? else {
             let mut config = if had_db {
                 // `nodes = N` with a [db] table: the same file as on hosts.
-                without_workload_keys(table)
+                let mut config: RunConfig = without_workload_keys(table)
                     .try_into()
-                    .map_err(|e| bad(&e))?
+                    .map_err(|e| bad(&e))?;
+                config.seed = seed_of(text).map_err(|e| bad(&e))?;
+                config
             } else {
                 // Parsed again from the text: its errors keep their line numbers.
                 RunConfig::from_toml(text).map_err(|e| bad(&e))?
@@ -360,6 +362,7 @@ impl RunConfig {
         if !sut_given {
             config.sut = SutKind::Ssh;
         }
+        config.seed = seed_of(text).map_err(|e| bad(&e))?;
         config.hosts = Some(hosts);
         config.workload_options = workload_options;
         Ok(config)
@@ -535,6 +538,27 @@ impl RunConfig {
     }
 }
 
+/// The file as a table, without its `seed`: a `toml::Value` holds no integer
+/// above `i64::MAX`, and half of the seeds a run draws are (a run's own
+/// `config.toml` would not read back). [`seed_of`] reads it apart.
+fn table_but_seed(text: &str) -> Result<toml::Table, toml::de::Error> {
+    let mut root = toml::de::DeTable::parse(text)?;
+    root.get_mut().remove("seed");
+    toml::Table::deserialize(toml::de::Deserializer::from(root)).map_err(|mut e| {
+        e.set_input(Some(text));
+        e
+    })
+}
+
+/// The file's `seed`, as a `u64` of any size.
+fn seed_of(text: &str) -> Result<Option<u64>, toml::de::Error> {
+    #[derive(Deserialize)]
+    struct Seed {
+        seed: Option<u64>,
+    }
+    toml::from_str::<Seed>(text).map(|s| s.seed)
+}
+
 /// `table` without the keys of the workloads' own options, which are read
 /// apart.
 fn without_workload_keys(mut table: toml::Table) -> toml::Table {
@@ -581,6 +605,30 @@ mod tests {
         };
         let back = RunConfig::from_text(&c.to_toml().unwrap(), Path::new("config.toml")).unwrap();
         assert_eq!(back, c);
+    }
+
+    /// Seeds above `i64::MAX` (half of those a run draws) read back from a
+    /// run's `config.toml`, on the bundled cluster and on hosts alike.
+    #[test]
+    fn a_seed_above_the_largest_signed_integer_reads_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("config.toml");
+        let seed = 16_699_820_221_667_304_320u64;
+        let plain = RunConfig {
+            seed: Some(seed),
+            ..RunConfig::default()
+        };
+        std::fs::write(&p, plain.to_toml().unwrap()).unwrap();
+        assert_eq!(RunConfig::from_file(&p).unwrap(), plain);
+        std::fs::write(
+            &p,
+            format!(
+                "seed = {seed}\n[[nodes]]\nname = \"n1\"\nhost = \"10.0.0.1\"\nport = 7000\n\
+                 [db]\nstart = [\"run\", \"{{node}}\"]\n"
+            ),
+        )
+        .unwrap();
+        assert_eq!(RunConfig::from_file(&p).unwrap().seed, Some(seed));
     }
 
     #[test]
